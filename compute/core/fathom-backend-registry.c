@@ -1,0 +1,48 @@
+/* fathom-backend-registry.c: creates backends by name. */
+#include "fathom-backend-registry.h"
+#include "fathom-cpu-backend.h"
+
+gboolean
+fathom_backend_registry_has_cuda (void)
+{
+#ifdef FATHOM_HAVE_CUDA
+  return TRUE;
+#else
+  return FALSE;
+#endif
+}
+
+gboolean
+fathom_backend_is_available (const char *name, char **reason)
+{
+  if (g_strcmp0 (name, "cpu") == 0 || g_strcmp0 (name, "cpu-reference") == 0)
+    return TRUE;
+  if (g_strcmp0 (name, "cuda") == 0)
+    {
+      if (reason != NULL)
+        *reason = g_strdup (fathom_backend_registry_has_cuda ()
+                            ? "The CUDA backend is not part of this build yet"
+                            : "This build has no CUDA backend (nvcc was not found at build time)");
+      return FALSE;
+    }
+  if (reason != NULL)
+    *reason = g_strdup_printf ("Unknown device “%s” (known: cpu, cpu-reference, cuda)", name);
+  return FALSE;
+}
+
+FathomBackend *
+fathom_backend_new_by_name (const char *name, GError **error)
+{
+  g_autofree char *reason = NULL;
+
+  if (g_strcmp0 (name, "cpu") == 0)
+    return fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 0);
+  if (g_strcmp0 (name, "cpu-reference") == 0)
+    return fathom_cpu_backend_new (FATHOM_CPU_PATH_REFERENCE, 1);
+  fathom_backend_is_available (name, &reason);
+  g_set_error (error, FATHOM_BACKEND_ERROR,
+               g_strcmp0 (name, "cuda") == 0 ? FATHOM_BACKEND_ERROR_NO_DEVICE
+                                             : FATHOM_BACKEND_ERROR_UNSUPPORTED,
+               "%s", reason);
+  return NULL;
+}

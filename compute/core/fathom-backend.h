@@ -1,0 +1,215 @@
+/* fathom-backend.h: the compute backend interface.
+ *
+ * A backend owns memory and runs ops. Every op call checks shapes, then
+ * dispatches through the backend's vtable; an op the backend lacks fails with
+ * FATHOM_BACKEND_ERROR_UNSUPPORTED (ask first with
+ * fathom_backend_supports_op()). Tensors passed to a backend must have been
+ * allocated by it (fathom_backend_new_tensor()); on the CPU any host tensor
+ * will do. A backend is used from one thread at a time.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "fathom-ops.h"
+#include "fathom-tensor.h"
+
+G_BEGIN_DECLS
+
+#define FATHOM_BACKEND_ERROR (fathom_backend_error_quark ())
+
+typedef enum {
+  FATHOM_BACKEND_ERROR_UNSUPPORTED,
+  FATHOM_BACKEND_ERROR_SHAPE,
+  FATHOM_BACKEND_ERROR_OUT_OF_MEMORY,
+  FATHOM_BACKEND_ERROR_NO_DEVICE,
+  FATHOM_BACKEND_ERROR_LAUNCH,
+  FATHOM_BACKEND_ERROR_NUMERIC,
+} FathomBackendError;
+
+GQuark          fathom_backend_error_quark      (void);
+
+FathomBackend  *fathom_backend_ref              (FathomBackend       *self);
+void            fathom_backend_unref            (FathomBackend       *self);
+const char     *fathom_backend_get_name         (FathomBackend       *self);
+gboolean        fathom_backend_supports_op      (FathomBackend       *self,
+                                                 FathomOp             op);
+
+/* Memory. New tensors are zero-filled. */
+FathomTensor   *fathom_backend_new_tensor       (FathomBackend       *self,
+                                                 guint                ndim,
+                                                 const gint64        *shape,
+                                                 GError             **error);
+FathomTensor   *fathom_backend_new_tensor_like  (FathomBackend       *self,
+                                                 const FathomTensor  *other,
+                                                 GError             **error);
+gboolean        fathom_backend_upload           (FathomBackend       *self,
+                                                 FathomTensor        *dst,
+                                                 const float         *src,
+                                                 GError             **error);
+gboolean        fathom_backend_download         (FathomBackend       *self,
+                                                 const FathomTensor  *src,
+                                                 float               *dst,
+                                                 GError             **error);
+gboolean        fathom_backend_synchronize      (FathomBackend       *self,
+                                                 GError             **error);
+
+/* Elementwise helpers. */
+gboolean fathom_backend_fill      (FathomBackend *self, FathomTensor *t, float value, GError **error);
+gboolean fathom_backend_copy      (FathomBackend *self, FathomTensor *dst, const FathomTensor *src, GError **error);
+/* y += alpha * x */
+gboolean fathom_backend_axpy      (FathomBackend *self, float alpha, const FathomTensor *x, FathomTensor *y, GError **error);
+/* c = alpha * op(a) * op(b) + beta * c on 2-D tensors. */
+gboolean fathom_backend_gemm      (FathomBackend *self, gboolean trans_a, gboolean trans_b, float alpha,
+                                   const FathomTensor *a, const FathomTensor *b, float beta,
+                                   FathomTensor *c, GError **error);
+
+/* conv2d: x [N,C,H,W], w [O,C,kh,kw], bias [O] or NULL, y [N,O,OH,OW]. */
+gboolean fathom_backend_conv2d_forward  (FathomBackend *self, const FathomWindow *win,
+                                         const FathomTensor *x, const FathomTensor *w,
+                                         const FathomTensor *bias, FathomTensor *y, GError **error);
+gboolean fathom_backend_conv2d_backward (FathomBackend *self, const FathomWindow *win,
+                                         const FathomTensor *x, const FathomTensor *w,
+                                         const FathomTensor *dy, FathomTensor *dx,
+                                         FathomTensor *dw, FathomTensor *dbias, GError **error);
+
+/* zero padding: y [N,C,H+top+bottom,W+left+right]. */
+gboolean fathom_backend_zero_pad_forward  (FathomBackend *self, const FathomPad2d *pad,
+                                           const FathomTensor *x, FathomTensor *y, GError **error);
+gboolean fathom_backend_zero_pad_backward (FathomBackend *self, const FathomPad2d *pad,
+                                           const FathomTensor *dy, FathomTensor *dx, GError **error);
+
+/* max pool; padded cells never win. Backward sends each output's gradient
+ * to the first maximum of its window (recomputed from x). */
+gboolean fathom_backend_max_pool_forward  (FathomBackend *self, const FathomWindow *win,
+                                           const FathomTensor *x, FathomTensor *y, GError **error);
+gboolean fathom_backend_max_pool_backward (FathomBackend *self, const FathomWindow *win,
+                                           const FathomTensor *x, const FathomTensor *dy,
+                                           FathomTensor *dx, GError **error);
+
+/* average pool; padded cells are not counted (Keras/TF "same"). */
+gboolean fathom_backend_avg_pool_forward  (FathomBackend *self, const FathomWindow *win,
+                                           const FathomTensor *x, FathomTensor *y, GError **error);
+gboolean fathom_backend_avg_pool_backward (FathomBackend *self, const FathomWindow *win,
+                                           const FathomTensor *dy, FathomTensor *dx, GError **error);
+
+/* global average pool: x [N,C,H,W] -> y [N,C]. */
+gboolean fathom_backend_global_avg_pool_forward  (FathomBackend *self, const FathomTensor *x,
+                                                  FathomTensor *y, GError **error);
+gboolean fathom_backend_global_avg_pool_backward (FathomBackend *self, const FathomTensor *dy,
+                                                  FathomTensor *dx, GError **error);
+
+/* dense: x [N,D], w [M,D], bias [M] or NULL, y [N,M]. */
+gboolean fathom_backend_dense_forward  (FathomBackend *self, const FathomTensor *x, const FathomTensor *w,
+                                        const FathomTensor *bias, FathomTensor *y, GError **error);
+gboolean fathom_backend_dense_backward (FathomBackend *self, const FathomTensor *x, const FathomTensor *w,
+                                        const FathomTensor *dy, FathomTensor *dx, FathomTensor *dw,
+                                        FathomTensor *dbias, GError **error);
+
+/* batch norm over axis 1 of x [N,C] or [N,C,H,W]; gamma, beta, running_*,
+ * save_* are [C]. Training: batch statistics, running values updated, the
+ * batch mean and 1/sqrt(var+eps) saved. Inference: running values used and
+ * saved. Backward uses whichever statistics the forward saved. */
+gboolean fathom_backend_batch_norm_forward  (FathomBackend *self, const FathomBatchNormDesc *desc,
+                                             const FathomTensor *x, const FathomTensor *gamma,
+                                             const FathomTensor *beta, FathomTensor *running_mean,
+                                             FathomTensor *running_var, FathomTensor *y,
+                                             FathomTensor *save_mean, FathomTensor *save_invstd,
+                                             GError **error);
+gboolean fathom_backend_batch_norm_backward (FathomBackend *self, const FathomBatchNormDesc *desc,
+                                             const FathomTensor *x, const FathomTensor *gamma,
+                                             const FathomTensor *save_mean, const FathomTensor *save_invstd,
+                                             const FathomTensor *dy, FathomTensor *dx,
+                                             FathomTensor *dgamma, FathomTensor *dbeta, GError **error);
+
+/* activation, elementwise; backward needs only the output y. y may be x. */
+gboolean fathom_backend_activation_forward  (FathomBackend *self, FathomActivation act,
+                                             const FathomTensor *x, FathomTensor *y, GError **error);
+gboolean fathom_backend_activation_backward (FathomBackend *self, FathomActivation act,
+                                             const FathomTensor *y, const FathomTensor *dy,
+                                             FathomTensor *dx, GError **error);
+
+/* softmax over the last axis. */
+gboolean fathom_backend_softmax_forward  (FathomBackend *self, const FathomTensor *x,
+                                          FathomTensor *y, GError **error);
+gboolean fathom_backend_softmax_backward (FathomBackend *self, const FathomTensor *y,
+                                          const FathomTensor *dy, FathomTensor *dx, GError **error);
+
+/* inverted dropout, training only; the mask comes from fathom_dropout_keep(). */
+gboolean fathom_backend_dropout_forward  (FathomBackend *self, const FathomDropoutDesc *desc,
+                                          const FathomTensor *x, FathomTensor *y, GError **error);
+gboolean fathom_backend_dropout_backward (FathomBackend *self, const FathomDropoutDesc *desc,
+                                          const FathomTensor *dy, FathomTensor *dx, GError **error);
+
+/* concatenation along axis 1 (channels); x[i] [N,Ci,...] -> y [N,sum Ci,...].
+ * Backward: a NULL dx[i] is skipped. */
+gboolean fathom_backend_concat_forward  (FathomBackend *self, guint n, const FathomTensor *const *x,
+                                         FathomTensor *y, GError **error);
+gboolean fathom_backend_concat_backward (FathomBackend *self, guint n, const FathomTensor *dy,
+                                         FathomTensor *const *dx, GError **error);
+
+/* elementwise sum of n same-shaped tensors (backward is a copy of dy). */
+gboolean fathom_backend_add_forward     (FathomBackend *self, guint n, const FathomTensor *const *x,
+                                         FathomTensor *y, GError **error);
+
+/* simple recurrent layer over a sequence, every step returned:
+ * h_t = act(x_t Wx^T + h_{t-1} Wh^T + bias); x [N,T,D], h0 [N,H] or NULL
+ * (zeros), wx [H,D], wh [H,H], bias [H] or NULL, y [N,T,H]. */
+gboolean fathom_backend_rnn_forward  (FathomBackend *self, const FathomRnnDesc *desc,
+                                      const FathomTensor *x, const FathomTensor *h0,
+                                      const FathomTensor *wx, const FathomTensor *wh,
+                                      const FathomTensor *bias, FathomTensor *y, GError **error);
+gboolean fathom_backend_rnn_backward (FathomBackend *self, const FathomRnnDesc *desc,
+                                      const FathomTensor *x, const FathomTensor *h0,
+                                      const FathomTensor *wx, const FathomTensor *wh,
+                                      const FathomTensor *y, const FathomTensor *dy,
+                                      FathomTensor *dx, FathomTensor *dh0, FathomTensor *dwx,
+                                      FathomTensor *dwh, FathomTensor *dbias, GError **error);
+
+/* GRU (reset before the matrix product, as Keras and the lesson):
+ *   r = sigmoid(x Wxr^T + h Whr^T + br), u = sigmoid(x Wxu^T + h Whu^T + bu)
+ *   c = act(x Wxc^T + (r*h) Whc^T + bc), h' = u*h + (1-u)*c
+ * wx [3H,D] and wh [3H,H] stack the rows of r, u, c; bias [3H] or NULL;
+ * gates [N,T,3H] saves r, u, c for the backward pass. */
+gboolean fathom_backend_gru_forward  (FathomBackend *self, const FathomGruDesc *desc,
+                                      const FathomTensor *x, const FathomTensor *h0,
+                                      const FathomTensor *wx, const FathomTensor *wh,
+                                      const FathomTensor *bias, FathomTensor *y,
+                                      FathomTensor *gates, GError **error);
+gboolean fathom_backend_gru_backward (FathomBackend *self, const FathomGruDesc *desc,
+                                      const FathomTensor *x, const FathomTensor *h0,
+                                      const FathomTensor *wx, const FathomTensor *wh,
+                                      const FathomTensor *y, const FathomTensor *gates,
+                                      const FathomTensor *dy, FathomTensor *dx, FathomTensor *dh0,
+                                      FathomTensor *dwx, FathomTensor *dwh, FathomTensor *dbias,
+                                      GError **error);
+
+/* softmax cross-entropy over the last axis of logits; target holds a
+ * probability row per logits row (one-hot for classes). The loss is the mean
+ * over rows; probs receives the softmax. Backward writes
+ * dlogits = scale * d(loss)/d(logits), honouring the clip. */
+gboolean fathom_backend_softmax_cross_entropy_forward  (FathomBackend *self, const FathomCrossEntropyDesc *desc,
+                                                        const FathomTensor *logits, const FathomTensor *target,
+                                                        FathomTensor *probs, float *loss, GError **error);
+gboolean fathom_backend_softmax_cross_entropy_backward (FathomBackend *self, const FathomCrossEntropyDesc *desc,
+                                                        const FathomTensor *probs, const FathomTensor *target,
+                                                        float scale, FathomTensor *dlogits, GError **error);
+
+/* mean squared error over all elements. */
+gboolean fathom_backend_mse_forward  (FathomBackend *self, const FathomTensor *pred,
+                                      const FathomTensor *target, float *loss, GError **error);
+gboolean fathom_backend_mse_backward (FathomBackend *self, const FathomTensor *pred,
+                                      const FathomTensor *target, float scale,
+                                      FathomTensor *dpred, GError **error);
+
+/* optimiser updates, in place. velocity may be NULL when momentum is 0. */
+gboolean fathom_backend_sgd_update  (FathomBackend *self, const FathomSgdDesc *desc,
+                                     FathomTensor *param, const FathomTensor *grad,
+                                     FathomTensor *velocity, GError **error);
+gboolean fathom_backend_adam_update (FathomBackend *self, const FathomAdamDesc *desc,
+                                     FathomTensor *param, const FathomTensor *grad,
+                                     FathomTensor *m, FathomTensor *v, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomBackend, fathom_backend_unref)
+
+G_END_DECLS

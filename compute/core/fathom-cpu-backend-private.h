@@ -1,0 +1,73 @@
+/* fathom-cpu-backend-private.h: shared by the CPU op families.
+ *
+ * Each family file (fathom-cpu-conv.c, ...) fills its slots of the CPU
+ * vtable in its install function; the REFERENCE/FAST choice is made inside
+ * a slot by looking at self->path.
+ */
+#pragma once
+
+#include "fathom-backend-private.h"
+#include "fathom-cpu-backend.h"
+
+G_BEGIN_DECLS
+
+typedef struct _FathomCpuBackend FathomCpuBackend;
+
+struct _FathomCpuBackend
+{
+  FathomBackend  parent;
+  FathomCpuPath  path;
+  guint          n_threads;
+  GThreadPool   *pool;          /* NULL when n_threads is 1 */
+};
+
+#define FATHOM_CPU(b) ((FathomCpuBackend *) (b))
+
+/* Runs func(begin, end, data) over [0, n) split into at most n_threads
+ * contiguous chunks, the caller's thread taking one; returns when all are
+ * done. chunk_index is in [0, n_threads) and distinct per chunk, for
+ * per-thread scratch. */
+typedef void (*FathomCpuRangeFunc) (gint64   begin,
+                                    gint64   end,
+                                    guint    chunk_index,
+                                    gpointer data);
+
+void  fathom_cpu_parallel_for (FathomCpuBackend   *self,
+                               gint64              n,
+                               FathomCpuRangeFunc  func,
+                               gpointer            data);
+
+/* The number of chunks fathom_cpu_parallel_for() will use for n items. */
+guint fathom_cpu_n_chunks     (FathomCpuBackend   *self,
+                               gint64              n);
+
+/* Row-major C[M,N] = alpha * op(A) * op(B) + beta * C. The FAST path calls
+ * OpenBLAS (single-threaded) on chunks of C's rows in parallel; the
+ * REFERENCE path runs triple loops accumulating in double. */
+void  fathom_cpu_sgemm        (FathomCpuBackend   *self,
+                               gboolean            trans_a,
+                               gboolean            trans_b,
+                               gint64              m,
+                               gint64              n,
+                               gint64              k,
+                               float               alpha,
+                               const float        *a,
+                               gint64              lda,
+                               const float        *b,
+                               gint64              ldb,
+                               float               beta,
+                               float              *c,
+                               gint64              ldc);
+
+/* Family installers: each fills its slots of the CPU vtable. */
+void fathom_cpu_basic_install       (FathomBackendOps *ops);
+void fathom_cpu_conv_install        (FathomBackendOps *ops);
+void fathom_cpu_pool_install        (FathomBackendOps *ops);
+void fathom_cpu_dense_install       (FathomBackendOps *ops);
+void fathom_cpu_norm_install        (FathomBackendOps *ops);
+void fathom_cpu_elementwise_install (FathomBackendOps *ops);
+void fathom_cpu_rnn_install         (FathomBackendOps *ops);
+void fathom_cpu_loss_install        (FathomBackendOps *ops);
+void fathom_cpu_optim_install       (FathomBackendOps *ops);
+
+G_END_DECLS

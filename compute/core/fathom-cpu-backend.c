@@ -1,0 +1,261 @@
+/* fathom-cpu-backend.c: the CPU backend object, its thread pool and sgemm. */
+#include "fathom-cpu-backend-private.h"
+
+#include <cblas.h>
+#include <string.h>
+
+typedef struct {
+  FathomCpuRangeFunc func;
+  gpointer           data;
+  GMutex             lock;
+  GCond              done;
+  guint              remaining;
+} ParallelJob;
+
+typedef struct {
+  ParallelJob *job;
+  gint64       begin, end;
+  guint        index;
+} ParallelChunk;
+
+static void
+cpu_finalize (FathomBackend *backend)
+{
+  FathomCpuBackend *self = FATHOM_CPU (backend);
+
+  if (self->pool != NULL)
+    g_thread_pool_free (self->pool, FALSE, TRUE);
+  g_free (self);
+}
+
+static void
+host_free (gpointer data, gpointer user_data)
+{
+  g_free (data);
+}
+
+static FathomStorage *
+cpu_alloc (FathomBackend *self, gsize bytes, GError **error)
+{
+  gpointer data = g_try_malloc0 (MAX (bytes, 1));
+
+  if (data == NULL)
+    {
+      g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_OUT_OF_MEMORY,
+                   "Out of host memory allocating %" G_GSIZE_FORMAT " bytes", bytes);
+      return NULL;
+    }
+  return fathom_storage_new_wrapped (FATHOM_LOCATION_HOST, data, bytes, host_free, NULL);
+}
+
+static gboolean
+cpu_upload (FathomBackend *self, FathomTensor *dst, const float *src, GError **error)
+{
+  memcpy (fathom_tensor_raw (dst), src, dst->numel * sizeof (float));
+  return TRUE;
+}
+
+static gboolean
+cpu_download (FathomBackend *self, const FathomTensor *src, float *dst, GError **error)
+{
+  memcpy (dst, fathom_tensor_raw (src), src->numel * sizeof (float));
+  return TRUE;
+}
+
+static const FathomBackendOps *
+cpu_ops (void)
+{
+  static FathomBackendOps ops;
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      ops.finalize = cpu_finalize;
+      ops.alloc = cpu_alloc;
+      ops.upload = cpu_upload;
+      ops.download = cpu_download;
+      fathom_cpu_basic_install (&ops);
+      fathom_cpu_conv_install (&ops);
+      fathom_cpu_pool_install (&ops);
+      fathom_cpu_dense_install (&ops);
+      fathom_cpu_norm_install (&ops);
+      fathom_cpu_elementwise_install (&ops);
+      fathom_cpu_rnn_install (&ops);
+      fathom_cpu_loss_install (&ops);
+      fathom_cpu_optim_install (&ops);
+      g_once_init_leave (&initialized, 1);
+    }
+  return &ops;
+}
+
+static void
+run_chunk (gpointer item, gpointer user_data)
+{
+  ParallelChunk *chunk = item;
+  ParallelJob *job = chunk->job;
+
+  job->func (chunk->begin, chunk->end, chunk->index, job->data);
+  g_mutex_lock (&job->lock);
+  if (--job->remaining == 0)
+    g_cond_signal (&job->done);
+  g_mutex_unlock (&job->lock);
+}
+
+FathomBackend *
+fathom_cpu_backend_new (FathomCpuPath path, guint n_threads)
+{
+  FathomCpuBackend *self = g_new0 (FathomCpuBackend, 1);
+
+  if (n_threads == 0)
+    n_threads = g_get_num_processors ();
+  fathom_backend_init (&self->parent, cpu_ops (),
+                       path == FATHOM_CPU_PATH_FAST ? "cpu" : "cpu-reference");
+  self->path = path;
+  self->n_threads = MAX (n_threads, 1);
+  if (self->n_threads > 1)
+    self->pool = g_thread_pool_new (run_chunk, NULL, (int) self->n_threads - 1, FALSE, NULL);
+  /* We parallelise ourselves (over the batch, or over rows of C), so
+   * OpenBLAS must not start threads of its own inside ours. */
+  openblas_set_num_threads (1);
+  return &self->parent;
+}
+
+FathomCpuPath
+fathom_cpu_backend_get_path (FathomBackend *self)
+{
+  g_return_val_if_fail (fathom_backend_is_cpu (self), FATHOM_CPU_PATH_REFERENCE);
+  return FATHOM_CPU (self)->path;
+}
+
+gboolean
+fathom_backend_is_cpu (FathomBackend *self)
+{
+  return self != NULL && self->ops == cpu_ops ();
+}
+
+guint
+fathom_cpu_n_chunks (FathomCpuBackend *self, gint64 n)
+{
+  if (n <= 0)
+    return 0;
+  return (guint) MIN ((gint64) self->n_threads, n);
+}
+
+void
+fathom_cpu_parallel_for (FathomCpuBackend   *self,
+                         gint64              n,
+                         FathomCpuRangeFunc  func,
+                         gpointer            data)
+{
+  guint chunks = fathom_cpu_n_chunks (self, n);
+  ParallelJob job = { func, data };
+  g_autofree ParallelChunk *items = NULL;
+
+  if (chunks == 0)
+    return;
+  if (chunks == 1 || self->pool == NULL)
+    {
+      func (0, n, 0, data);
+      return;
+    }
+
+  items = g_new (ParallelChunk, chunks);
+  for (guint i = 0; i < chunks; i++)
+    {
+      items[i].job = &job;
+      items[i].begin = n * i / chunks;
+      items[i].end = n * (i + 1) / chunks;
+      items[i].index = i;
+    }
+  g_mutex_init (&job.lock);
+  g_cond_init (&job.done);
+  job.remaining = chunks - 1;
+  for (guint i = 1; i < chunks; i++)
+    g_thread_pool_push (self->pool, &items[i], NULL);
+  func (items[0].begin, items[0].end, 0, data);
+
+  g_mutex_lock (&job.lock);
+  while (job.remaining > 0)
+    g_cond_wait (&job.done, &job.lock);
+  g_mutex_unlock (&job.lock);
+  g_mutex_clear (&job.lock);
+  g_cond_clear (&job.done);
+}
+
+/* ---- sgemm ---------------------------------------------------------------- */
+
+typedef struct {
+  gboolean trans_a, trans_b;
+  gint64 n, k;
+  float alpha, beta;
+  const float *a, *b;
+  float *c;
+  gint64 lda, ldb, ldc;
+} GemmArgs;
+
+static void
+gemm_rows_fast (gint64 begin, gint64 end, guint chunk_index, gpointer data)
+{
+  const GemmArgs *g = data;
+  /* Rows of op(A): row i starts at a + i*lda, or at column i when transposed. */
+  const float *a = g->trans_a ? g->a + begin : g->a + begin * g->lda;
+
+  cblas_sgemm (CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans,
+               g->trans_b ? CblasTrans : CblasNoTrans,
+               (int) (end - begin), (int) g->n, (int) g->k, g->alpha,
+               a, (int) g->lda, g->b, (int) g->ldb, g->beta,
+               g->c + begin * g->ldc, (int) g->ldc);
+}
+
+static void
+gemm_rows_reference (gint64 begin, gint64 end, guint chunk_index, gpointer data)
+{
+  const GemmArgs *g = data;
+
+  for (gint64 i = begin; i < end; i++)
+    for (gint64 j = 0; j < g->n; j++)
+      {
+        double acc = 0.0;
+        float *c = &g->c[i * g->ldc + j];
+
+        for (gint64 p = 0; p < g->k; p++)
+          {
+            float av = g->trans_a ? g->a[p * g->lda + i] : g->a[i * g->lda + p];
+            float bv = g->trans_b ? g->b[j * g->ldb + p] : g->b[p * g->ldb + j];
+            acc += (double) av * bv;
+          }
+        /* beta 0 overwrites, so NaN or garbage in C never leaks through. */
+        *c = (float) (g->alpha * acc + (g->beta == 0.f ? 0.0 : (double) g->beta * *c));
+      }
+}
+
+void
+fathom_cpu_sgemm (FathomCpuBackend *self,
+                  gboolean trans_a, gboolean trans_b,
+                  gint64 m, gint64 n, gint64 k,
+                  float alpha, const float *a, gint64 lda,
+                  const float *b, gint64 ldb,
+                  float beta, float *c, gint64 ldc)
+{
+  GemmArgs args = { trans_a, trans_b, n, k, alpha, beta, a, b, c, lda, ldb, ldc };
+
+  if (m <= 0 || n <= 0)
+    return;
+  if (k == 0)
+    {
+      for (gint64 i = 0; i < m; i++)
+        for (gint64 j = 0; j < n; j++)
+          c[i * ldc + j] = beta == 0.f ? 0.f : beta * c[i * ldc + j];
+      return;
+    }
+  if (self->path == FATHOM_CPU_PATH_REFERENCE)
+    {
+      gemm_rows_reference (0, m, 0, &args);
+      return;
+    }
+  /* Small products are not worth waking the pool for. */
+  if ((double) m * n * k < 64.0 * 64 * 64)
+    gemm_rows_fast (0, m, 0, &args);
+  else
+    fathom_cpu_parallel_for (self, m, gemm_rows_fast, &args);
+}

@@ -1,0 +1,7 @@
+/* fathom-cpu-optim.c */
+#include "fathom-cpu-backend-private.h"
+
+void
+fathom_cpu_optim_install (FathomBackendOps *ops)
+{
+}

@@ -1,0 +1,2 @@
+/* fathom-safetensors.c */
+#include "fathom-tensor.h"

@@ -1,0 +1,114 @@
+/* fathom-test-util.c: tolerance checks and finite-difference gradients. */
+#include "fathom-test-util.h"
+
+#include <math.h>
+
+const FathomCpuPath fathom_test_paths[2] = { FATHOM_CPU_PATH_REFERENCE, FATHOM_CPU_PATH_FAST };
+
+const char *
+fathom_test_path_name (FathomCpuPath path)
+{
+  return path == FATHOM_CPU_PATH_FAST ? "fast" : "reference";
+}
+
+FathomTensor *
+fathom_test_uniform (FathomRng *rng, guint ndim, const gint64 *shape, float low, float high)
+{
+  FathomTensor *t = fathom_tensor_new (ndim, shape);
+
+  fathom_rng_fill_uniform (rng, t, low, high);
+  return t;
+}
+
+void
+fathom_test_assert_close (const FathomTensor *got, const FathomTensor *want,
+                          float atol, float rtol, const char *what)
+{
+  const float *g = fathom_tensor_get_const_data (got);
+  const float *w = fathom_tensor_get_const_data (want);
+  gsize n = fathom_tensor_get_numel (want);
+
+  if (!fathom_tensor_same_shape (got, want))
+    {
+      g_autofree char *a = fathom_tensor_shape_to_string (got);
+      g_autofree char *b = fathom_tensor_shape_to_string (want);
+      g_error ("%s: shape %s, expected %s", what, a, b);
+    }
+  for (gsize i = 0; i < n; i++)
+    if (!(fabsf (g[i] - w[i]) <= atol + rtol * fabsf (w[i])))
+      g_error ("%s: element %" G_GSIZE_FORMAT " is %.7g, expected %.7g (atol %g, rtol %g)",
+               what, i, (double) g[i], (double) w[i], (double) atol, (double) rtol);
+}
+
+void
+fathom_test_assert_values (const FathomTensor *got, const float *want, gsize n,
+                           float atol, const char *what)
+{
+  const float *g = fathom_tensor_get_const_data (got);
+
+  g_assert_cmpuint (fathom_tensor_get_numel (got), ==, n);
+  for (gsize i = 0; i < n; i++)
+    if (!(fabsf (g[i] - want[i]) <= atol + 1e-5f * fabsf (want[i])))
+      g_error ("%s: element %" G_GSIZE_FORMAT " is %.7g, expected %.7g",
+               what, i, (double) g[i], (double) want[i]);
+}
+
+static double
+objective (FathomTensor *out, const FathomTensor *r, FathomTestForward forward, gpointer ctx)
+{
+  const float *o, *w;
+  gsize n = fathom_tensor_get_numel (out);
+  double sum = 0.0;
+
+  forward (ctx, out);
+  o = fathom_tensor_get_const_data (out);
+  w = fathom_tensor_get_const_data (r);
+  for (gsize i = 0; i < n; i++)
+    sum += (double) o[i] * w[i];
+  return sum;
+}
+
+double
+fathom_test_gradcheck (const char *name, FathomTensor *out,
+                       FathomTestForward forward, FathomTestBackward backward,
+                       gpointer ctx, const FathomTestGradTarget *targets, guint n_targets,
+                       guint max_points, float eps, float atol, float rtol)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (g_str_hash (name));
+  g_autoptr(FathomTensor) r = fathom_tensor_new_like (out);
+  double worst = 0.0;
+
+  fathom_rng_fill_uniform (rng, r, -1.f, 1.f);
+  forward (ctx, out);
+  backward (ctx, r);
+
+  for (guint t = 0; t < n_targets; t++)
+    {
+      float *v = fathom_tensor_get_data (targets[t].value);
+      const float *g = fathom_tensor_get_const_data (targets[t].grad);
+      gsize n = fathom_tensor_get_numel (targets[t].value);
+      guint points = (guint) MIN ((gsize) max_points, n);
+
+      g_assert_true (fathom_tensor_same_shape (targets[t].value, targets[t].grad));
+      for (guint p = 0; p < points; p++)
+        {
+          gsize i = points == n ? p : (gsize) fathom_rng_below (rng, n);
+          float saved = v[i];
+          double plus, minus, numeric, diff;
+
+          v[i] = saved + eps;
+          plus = objective (out, r, forward, ctx);
+          v[i] = saved - eps;
+          minus = objective (out, r, forward, ctx);
+          v[i] = saved;
+          numeric = (plus - minus) / (2.0 * eps);
+          diff = fabs (g[i] - numeric);
+          worst = MAX (worst, diff);
+          if (!(diff <= atol + rtol * fabs (numeric)))
+            g_error ("%s: d/d%s[%" G_GSIZE_FORMAT "] analytic %.7g, numeric %.7g (atol %g, rtol %g)",
+                     name, targets[t].name, i, (double) g[i], numeric, (double) atol, (double) rtol);
+        }
+    }
+  forward (ctx, out);
+  return worst;
+}

@@ -1,0 +1,72 @@
+/* fathom-test-util.h: helpers shared by the test programs.
+ *
+ * Gradient checks compare an op's analytic backward pass with central
+ * finite differences of L = sum(R * forward(...)) for a random R, on the
+ * REFERENCE and the FAST CPU paths alike.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "fathom-backend.h"
+#include "fathom-cpu-backend.h"
+#include "fathom-rng.h"
+
+G_BEGIN_DECLS
+
+/* A tensor of the given shape filled uniformly in [low, high). */
+FathomTensor *fathom_test_uniform (FathomRng    *rng,
+                                   guint         ndim,
+                                   const gint64 *shape,
+                                   float         low,
+                                   float         high);
+#define FATHOM_TEST_UNIFORM(rng, low, high, ...) \
+  fathom_test_uniform (rng, G_N_ELEMENTS (((gint64[]) { __VA_ARGS__ })), (gint64[]) { __VA_ARGS__ }, low, high)
+
+/* Asserts |got - want| <= atol + rtol * |want| elementwise; names the first
+ * offending index on failure. */
+void fathom_test_assert_close (const FathomTensor *got,
+                               const FathomTensor *want,
+                               float               atol,
+                               float               rtol,
+                               const char         *what);
+
+/* Asserts a tensor equals the given values (same tolerance rule). */
+void fathom_test_assert_values (const FathomTensor *got,
+                                const float        *want,
+                                gsize               n,
+                                float               atol,
+                                const char         *what);
+
+/* Runs the op forward into out (already allocated) from the current values. */
+typedef void (*FathomTestForward)  (gpointer            ctx,
+                                    FathomTensor       *out);
+/* Runs the op backward with dout and writes the gradients the check reads. */
+typedef void (*FathomTestBackward) (gpointer            ctx,
+                                    const FathomTensor *dout);
+
+typedef struct {
+  const char   *name;           /* for messages */
+  FathomTensor *value;          /* perturbed in place, restored */
+  FathomTensor *grad;           /* analytic gradient after backward */
+} FathomTestGradTarget;
+
+/* Checks up to max_points elements of every target (all when fewer).
+ * Returns the largest |analytic - numeric| seen. */
+double fathom_test_gradcheck (const char                 *name,
+                              FathomTensor               *out,
+                              FathomTestForward           forward,
+                              FathomTestBackward          backward,
+                              gpointer                    ctx,
+                              const FathomTestGradTarget *targets,
+                              guint                       n_targets,
+                              guint                       max_points,
+                              float                       eps,
+                              float                       atol,
+                              float                       rtol);
+
+/* Both CPU paths, for tests that loop over them. */
+extern const FathomCpuPath fathom_test_paths[2];
+const char *fathom_test_path_name (FathomCpuPath path);
+
+G_END_DECLS
