@@ -1,0 +1,713 @@
+/* fathom-graph.c: forward, loss and backward over a DAG of layers. */
+#include "fathom-graph.h"
+
+#include <string.h>
+
+typedef struct {
+  char          *name;
+  FathomLayer   *layer;         /* owned; NULL for an input */
+  guint          n_inputs;
+  int           *inputs;
+  FathomShape    shape;
+  FathomTensor  *y;             /* output of the last forward */
+  FathomTensor  *grad;          /* d loss / d y */
+  FathomTensor **edge_dx;       /* per input, scratch when its node has several contributors */
+  guint          n_contributors;/* consumers plus a loss on this node */
+  gboolean       needs_grad;
+  int            output;        /* index into outputs, or -1 */
+  gboolean       fused_ce;      /* softmax output whose loss is fused */
+} Node;
+
+typedef struct {
+  char       *name;
+  int         node;
+  FathomLoss  loss;
+  float       weight;
+  FathomTensor *target;         /* of the last compute_loss (ref) */
+} Output;
+
+struct _FathomGraph
+{
+  GPtrArray     *nodes;         /* Node*, forward order */
+  GArray        *input_nodes;   /* int */
+  GArray        *outputs;       /* Output */
+  GHashTable    *name_counts;   /* prefix -> count, for automatic names */
+  GPtrArray     *params;        /* FathomGraphParam* */
+  GPtrArray     *layers;        /* FathomLayer*, borrowed */
+  FathomBackend *backend;
+  float          clip;
+  guint64        seed;
+  guint64        step;
+  gboolean       shapes_known;
+  gboolean       have_loss;
+  gint64         batch;
+};
+
+static void
+node_free (gpointer data)
+{
+  Node *n = data;
+
+  g_free (n->name);
+  fathom_layer_free (n->layer);
+  g_free (n->inputs);
+  g_clear_pointer (&n->y, fathom_tensor_unref);
+  g_clear_pointer (&n->grad, fathom_tensor_unref);
+  if (n->edge_dx != NULL)
+    for (guint i = 0; i < n->n_inputs; i++)
+      g_clear_pointer (&n->edge_dx[i], fathom_tensor_unref);
+  g_free (n->edge_dx);
+  g_free (n);
+}
+
+static void
+output_clear (gpointer data)
+{
+  Output *o = data;
+
+  g_free (o->name);
+  g_clear_pointer (&o->target, fathom_tensor_unref);
+}
+
+static void
+graph_param_free (gpointer data)
+{
+  FathomGraphParam *p = data;
+
+  g_free (p->name);
+  g_free (p);
+}
+
+FathomGraph *
+fathom_graph_new (void)
+{
+  FathomGraph *self = g_new0 (FathomGraph, 1);
+
+  self->nodes = g_ptr_array_new_with_free_func (node_free);
+  self->input_nodes = g_array_new (FALSE, FALSE, sizeof (int));
+  self->outputs = g_array_new (FALSE, TRUE, sizeof (Output));
+  g_array_set_clear_func (self->outputs, output_clear);
+  self->name_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->params = g_ptr_array_new_with_free_func (graph_param_free);
+  self->layers = g_ptr_array_new ();
+  return self;
+}
+
+void
+fathom_graph_free (FathomGraph *self)
+{
+  if (self == NULL)
+    return;
+  g_ptr_array_unref (self->params);
+  g_ptr_array_unref (self->layers);
+  g_ptr_array_unref (self->nodes);
+  g_array_unref (self->input_nodes);
+  g_array_unref (self->outputs);
+  g_hash_table_unref (self->name_counts);
+  if (self->backend != NULL)
+    fathom_backend_unref (self->backend);
+  g_free (self);
+}
+
+static Node *
+node_at (FathomGraph *self, int i)
+{
+  return g_ptr_array_index (self->nodes, i);
+}
+
+static char *
+auto_name (FathomGraph *self, const char *prefix)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->name_counts, prefix)) + 1;
+
+  g_hash_table_insert (self->name_counts, g_strdup (prefix), GUINT_TO_POINTER (n));
+  return g_strdup_printf ("%s_%u", prefix, n);
+}
+
+static int
+add_node (FathomGraph *self, Node *node)
+{
+  node->output = -1;
+  g_ptr_array_add (self->nodes, node);
+  self->shapes_known = FALSE;
+  return (int) self->nodes->len - 1;
+}
+
+int
+fathom_graph_add_input (FathomGraph *self, const char *name, const FathomShape *shape)
+{
+  Node *node = g_new0 (Node, 1);
+  int id;
+
+  g_return_val_if_fail (self->backend == NULL, -1);
+  node->name = name != NULL ? g_strdup (name) : auto_name (self, "input");
+  node->shape = *shape;
+  id = add_node (self, node);
+  g_array_append_val (self->input_nodes, id);
+  return id;
+}
+
+int
+fathom_graph_add (FathomGraph *self, FathomLayer *layer, const char *name,
+                  guint n_inputs, const int *inputs)
+{
+  Node *node;
+
+  g_return_val_if_fail (layer != NULL, -1);
+  g_return_val_if_fail (self->backend == NULL, -1);
+  g_return_val_if_fail (n_inputs >= layer->klass->min_inputs && n_inputs <= layer->klass->max_inputs, -1);
+  for (guint i = 0; i < n_inputs; i++)
+    g_return_val_if_fail (inputs[i] >= 0 && (guint) inputs[i] < self->nodes->len, -1);
+
+  node = g_new0 (Node, 1);
+  node->name = name != NULL ? g_strdup (name) : auto_name (self, layer->klass->name_prefix);
+  fathom_layer_set_name (layer, node->name);
+  node->layer = layer;
+  node->n_inputs = n_inputs;
+  node->inputs = g_memdup2 (inputs, n_inputs * sizeof (int));
+  node->edge_dx = g_new0 (FathomTensor *, n_inputs);
+  g_ptr_array_add (self->layers, layer);
+  return add_node (self, node);
+}
+
+gboolean
+fathom_graph_add_output (FathomGraph *self, const char *name, int node_id,
+                         FathomLoss loss, float weight, GError **error)
+{
+  Output o = { 0 };
+  Node *node;
+
+  g_return_val_if_fail (node_id >= 0 && (guint) node_id < self->nodes->len, FALSE);
+  node = node_at (self, node_id);
+  if (node->output >= 0)
+    {
+      g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE,
+                   "Node %s is already the output “%s”", node->name,
+                   g_array_index (self->outputs, Output, node->output).name);
+      return FALSE;
+    }
+  if (loss == FATHOM_LOSS_CROSS_ENTROPY && (node->layer == NULL || !fathom_layer_is_softmax (node->layer)))
+    {
+      g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE,
+                   "Output “%s”: cross-entropy needs a softmax layer, %s is not one",
+                   name, node->name);
+      return FALSE;
+    }
+  o.name = g_strdup (name);
+  o.node = node_id;
+  o.loss = loss;
+  o.weight = weight;
+  node->output = (int) self->outputs->len;
+  node->fused_ce = loss == FATHOM_LOSS_CROSS_ENTROPY;
+  g_array_append_val (self->outputs, o);
+  return TRUE;
+}
+
+void
+fathom_graph_set_cross_entropy_clip (FathomGraph *self, float clip)
+{
+  self->clip = clip;
+}
+
+gboolean
+fathom_graph_infer_shapes (FathomGraph *self, GError **error)
+{
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      Node *node = node_at (self, (int) i);
+      FathomShape in[64];
+
+      /* A loss on the node itself contributes a gradient, except a fused
+       * one, which goes to the softmax's input through the usual edge. */
+      node->n_contributors = node->output >= 0 && !node->fused_ce &&
+                             g_array_index (self->outputs, Output, node->output).loss != FATHOM_LOSS_NONE;
+      if (node->layer == NULL)
+        continue;
+      for (guint k = 0; k < node->n_inputs; k++)
+        in[k] = node_at (self, node->inputs[k])->shape;
+      if (!node->layer->klass->infer_shape (node->layer, node->n_inputs, in, &node->shape, error))
+        return FALSE;
+    }
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      Node *node = node_at (self, (int) i);
+      for (guint k = 0; k < node->n_inputs; k++)
+        node_at (self, node->inputs[k])->n_contributors++;
+    }
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      Node *node = node_at (self, (int) i);
+      if (node->fused_ce && node->n_contributors > 0)
+        {
+          g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE,
+                       "%s carries a cross-entropy loss and feeds other layers; "
+                       "give it no loss or add a separate softmax", node->name);
+          return FALSE;
+        }
+    }
+  self->shapes_known = TRUE;
+  return TRUE;
+}
+
+gboolean
+fathom_graph_build (FathomGraph *self, FathomBackend *backend, guint64 seed, GError **error)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (seed);
+
+  g_return_val_if_fail (self->backend == NULL, FALSE);
+  if (self->outputs->len == 0)
+    {
+      g_set_error_literal (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE,
+                           "The graph has no outputs");
+      return FALSE;
+    }
+  if (!fathom_graph_infer_shapes (self, error))
+    return FALSE;
+
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      Node *node = node_at (self, (int) i);
+      FathomShape in[64];
+      gboolean trainable;
+
+      if (node->layer == NULL)
+        continue;
+      for (guint k = 0; k < node->n_inputs; k++)
+        in[k] = node_at (self, node->inputs[k])->shape;
+      if (node->layer->klass->build != NULL &&
+          !node->layer->klass->build (node->layer, backend, in, rng, error))
+        {
+          g_prefix_error (error, "%s: ", node->name);
+          return FALSE;
+        }
+      for (guint p = 0; p < node->layer->params->len; p++)
+        {
+          FathomGraphParam *gp = g_new0 (FathomGraphParam, 1);
+          gp->param = g_ptr_array_index (node->layer->params, p);
+          gp->layer = node->layer;
+          gp->name = g_strdup_printf ("%s.%s", node->name, gp->param->name);
+          g_ptr_array_add (self->params, gp);
+        }
+      trainable = !node->layer->frozen && fathom_layer_count_params (node->layer) > 0;
+      node->needs_grad = trainable;
+      for (guint k = 0; k < node->n_inputs; k++)
+        node->needs_grad |= node_at (self, node->inputs[k])->needs_grad;
+    }
+  self->backend = fathom_backend_ref (backend);
+  self->seed = seed;
+  return TRUE;
+}
+
+FathomBackend *
+fathom_graph_get_backend (FathomGraph *self)
+{
+  return self->backend;
+}
+
+guint
+fathom_graph_get_n_inputs (FathomGraph *self)
+{
+  return self->input_nodes->len;
+}
+
+const char *
+fathom_graph_get_input_name (FathomGraph *self, guint i)
+{
+  g_return_val_if_fail (i < self->input_nodes->len, NULL);
+  return node_at (self, g_array_index (self->input_nodes, int, i))->name;
+}
+
+const FathomShape *
+fathom_graph_get_input_shape (FathomGraph *self, guint i)
+{
+  g_return_val_if_fail (i < self->input_nodes->len, NULL);
+  return &node_at (self, g_array_index (self->input_nodes, int, i))->shape;
+}
+
+guint
+fathom_graph_get_n_outputs (FathomGraph *self)
+{
+  return self->outputs->len;
+}
+
+/* An out-of-range index is a programmer error. */
+static Output *
+output_at (FathomGraph *self, guint i)
+{
+  g_assert (i < self->outputs->len);
+  return &g_array_index (self->outputs, Output, i);
+}
+
+const char *
+fathom_graph_get_output_name (FathomGraph *self, guint i)
+{
+  return output_at (self, i)->name;
+}
+
+const FathomShape *
+fathom_graph_get_output_shape (FathomGraph *self, guint i)
+{
+  g_return_val_if_fail (self->shapes_known, NULL);
+  return &node_at (self, output_at (self, i)->node)->shape;
+}
+
+FathomLoss
+fathom_graph_get_output_loss (FathomGraph *self, guint i)
+{
+  return output_at (self, i)->loss;
+}
+
+float
+fathom_graph_get_output_weight (FathomGraph *self, guint i)
+{
+  return output_at (self, i)->weight;
+}
+
+void
+fathom_graph_set_output_weight (FathomGraph *self, guint i, float weight)
+{
+  output_at (self, i)->weight = weight;
+}
+
+FathomLayer *
+fathom_graph_find_layer (FathomGraph *self, const char *name)
+{
+  for (guint i = 0; i < self->nodes->len; i++)
+    if (g_strcmp0 (node_at (self, (int) i)->name, name) == 0)
+      return node_at (self, (int) i)->layer;
+  return NULL;
+}
+
+GPtrArray *
+fathom_graph_get_layers (FathomGraph *self)
+{
+  return self->layers;
+}
+
+static gboolean
+ensure_batch_tensor (FathomGraph *self, FathomTensor **t, const FathomShape *shape, GError **error)
+{
+  gint64 full[FATHOM_MAX_DIMS];
+
+  full[0] = self->batch;
+  memcpy (full + 1, shape->d, shape->ndim * sizeof (gint64));
+  return fathom_layer_ensure_tensor (self->backend, t, shape->ndim + 1, full, error);
+}
+
+gboolean
+fathom_graph_forward (FathomGraph *self, FathomTensor *const *inputs, gboolean training, GError **error)
+{
+  g_return_val_if_fail (self->backend != NULL, FALSE);
+
+  self->have_loss = FALSE;
+  self->batch = fathom_tensor_get_dim (inputs[0], 0);
+  self->step++;
+  for (guint i = 0; i < self->input_nodes->len; i++)
+    {
+      Node *node = node_at (self, g_array_index (self->input_nodes, int, i));
+      const gint64 *s = fathom_tensor_get_shape (inputs[i]);
+      gboolean ok = fathom_tensor_get_ndim (inputs[i]) == node->shape.ndim + 1 && s[0] == self->batch;
+
+      for (guint a = 0; ok && a < node->shape.ndim; a++)
+        ok = s[a + 1] == node->shape.d[a];
+      if (!ok)
+        {
+          g_autofree char *got = fathom_tensor_shape_to_string (inputs[i]);
+          g_autofree char *want = fathom_shape_to_string (&node->shape);
+          g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE,
+                       "Input “%s” has shape %s, expected %s with a batch of %" G_GINT64_FORMAT,
+                       node->name, got, want, self->batch);
+          return FALSE;
+        }
+      g_clear_pointer (&node->y, fathom_tensor_unref);
+      node->y = fathom_tensor_ref (inputs[i]);
+    }
+
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      Node *node = node_at (self, (int) i);
+      FathomTensor *x[64];
+      FathomLayerIo io = { 0 };
+
+      if (node->layer == NULL)
+        continue;
+      if (!ensure_batch_tensor (self, &node->y, &node->shape, error))
+        return FALSE;
+      for (guint k = 0; k < node->n_inputs; k++)
+        x[k] = node_at (self, node->inputs[k])->y;
+      io.n_inputs = node->n_inputs;
+      io.x = x;
+      io.y = node->y;
+      io.training = training;
+      io.seed = self->seed * G_GUINT64_CONSTANT (6364136223846793005) + self->step;
+      if (!node->layer->klass->forward (node->layer, self->backend, &io, error))
+        {
+          g_prefix_error (error, "%s: ", node->name);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+FathomTensor *
+fathom_graph_get_output (FathomGraph *self, guint i)
+{
+  return node_at (self, output_at (self, i)->node)->y;
+}
+
+FathomTensor *
+fathom_graph_get_node_output (FathomGraph *self, const char *layer_name)
+{
+  for (guint i = 0; i < self->nodes->len; i++)
+    if (g_strcmp0 (node_at (self, (int) i)->name, layer_name) == 0)
+      return node_at (self, (int) i)->y;
+  return NULL;
+}
+
+gboolean
+fathom_graph_compute_loss (FathomGraph *self, FathomTensor *const *targets,
+                           float *losses, float *total, GError **error)
+{
+  double sum = 0.0;
+
+  for (guint i = 0; i < self->outputs->len; i++)
+    {
+      Output *o = output_at (self, i);
+      Node *node = node_at (self, o->node);
+      float loss = 0.f;
+
+      g_clear_pointer (&o->target, fathom_tensor_unref);
+      if (o->loss == FATHOM_LOSS_NONE)
+        {
+          if (losses != NULL)
+            losses[i] = 0.f;
+          continue;
+        }
+      if (targets[i] == NULL)
+        {
+          g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE,
+                       "Output “%s” has a loss but no target was given", o->name);
+          return FALSE;
+        }
+      if (o->loss == FATHOM_LOSS_CROSS_ENTROPY)
+        {
+          FathomCrossEntropyDesc desc = { .clip = self->clip };
+          Node *logits = node_at (self, node->inputs[0]);
+
+          if (!fathom_backend_softmax_cross_entropy_forward (self->backend, &desc, logits->y, targets[i],
+                                                             node->y, &loss, error))
+            return FALSE;
+        }
+      else if (!fathom_backend_mse_forward (self->backend, node->y, targets[i], &loss, error))
+        {
+          g_prefix_error (error, "Output “%s”: ", o->name);
+          return FALSE;
+        }
+      o->target = fathom_tensor_ref (targets[i]);
+      if (losses != NULL)
+        losses[i] = loss;
+      sum += (double) o->weight * loss;
+    }
+  if (total != NULL)
+    *total = (float) sum;
+  self->have_loss = TRUE;
+  return TRUE;
+}
+
+/* Where a gradient sent into node `target` goes: its grad tensor directly
+ * when it has one contributor, else a scratch that is added afterwards. */
+static gboolean
+gradient_slot (FathomGraph *self, Node *target, FathomTensor **scratch, FathomTensor **slot, GError **error)
+{
+  if (!ensure_batch_tensor (self, &target->grad, &target->shape, error))
+    return FALSE;
+  if (target->n_contributors <= 1)
+    {
+      *slot = target->grad;
+      return TRUE;
+    }
+  if (!ensure_batch_tensor (self, scratch, &target->shape, error))
+    return FALSE;
+  *slot = *scratch;
+  return TRUE;
+}
+
+gboolean
+fathom_graph_backward (FathomGraph *self, GError **error)
+{
+  FathomBackend *b = self->backend;
+
+  g_return_val_if_fail (self->have_loss, FALSE);
+
+  /* Nodes with several contributors accumulate: start them at zero. */
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      Node *node = node_at (self, (int) i);
+      if (node->n_contributors > 1 && node->needs_grad &&
+          (!ensure_batch_tensor (self, &node->grad, &node->shape, error) ||
+           !fathom_backend_fill (b, node->grad, 0.f, error)))
+        return FALSE;
+    }
+
+  /* Loss gradients of the outputs that are not fused. */
+  for (guint i = 0; i < self->outputs->len; i++)
+    {
+      Output *o = output_at (self, i);
+      Node *node = node_at (self, o->node);
+      g_autoptr(FathomTensor) scratch = NULL;
+      FathomTensor *slot;
+
+      if (o->loss != FATHOM_LOSS_MSE || !node->needs_grad)
+        continue;
+      if (!gradient_slot (self, node, &scratch, &slot, error) ||
+          !fathom_backend_mse_backward (b, node->y, o->target, o->weight, slot, error) ||
+          (slot == scratch && !fathom_backend_axpy (b, 1.f, scratch, node->grad, error)))
+        return FALSE;
+    }
+
+  for (guint i = self->nodes->len; i-- > 0;)
+    {
+      Node *node = node_at (self, (int) i);
+      FathomTensor *dx[64] = { NULL };
+      FathomTensor *x[64];
+      FathomLayerIo io = { 0 };
+
+      if (node->layer == NULL || !node->needs_grad)
+        continue;
+      for (guint k = 0; k < node->n_inputs; k++)
+        {
+          Node *in = node_at (self, node->inputs[k]);
+          x[k] = in->y;
+          if (in->needs_grad &&
+              !gradient_slot (self, in, &node->edge_dx[k], &dx[k], error))
+            return FALSE;
+        }
+      /* Concatenation needs every part's geometry even when a part's
+       * gradient is not wanted: give it scratch and drop the result. */
+      if (node->layer->klass->backward_needs_all_dx)
+        for (guint k = 0; k < node->n_inputs; k++)
+          if (dx[k] == NULL)
+            {
+              if (!ensure_batch_tensor (self, &node->edge_dx[k], &node_at (self, node->inputs[k])->shape, error))
+                return FALSE;
+              dx[k] = node->edge_dx[k];
+            }
+
+      if (node->fused_ce)
+        {
+          Output *o = output_at (self, (guint) node->output);
+          FathomCrossEntropyDesc desc = { .clip = self->clip };
+
+          if (dx[0] != NULL &&
+              !fathom_backend_softmax_cross_entropy_backward (b, &desc, node->y, o->target, o->weight,
+                                                              dx[0], error))
+            return FALSE;
+        }
+      else
+        {
+          if (node->grad == NULL)
+            continue;           /* no loss reaches this node */
+          io.n_inputs = node->n_inputs;
+          io.x = x;
+          io.y = node->y;
+          io.dy = node->grad;
+          io.dx = dx;
+          io.training = TRUE;
+          if (!node->layer->klass->backward (node->layer, b, &io, error))
+            {
+              g_prefix_error (error, "%s: ", node->name);
+              return FALSE;
+            }
+        }
+
+      for (guint k = 0; k < node->n_inputs; k++)
+        {
+          Node *in = node_at (self, node->inputs[k]);
+          if (in->needs_grad && in->n_contributors > 1 &&
+              !fathom_backend_axpy (b, 1.f, dx[k], in->grad, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+GPtrArray *
+fathom_graph_get_params (FathomGraph *self)
+{
+  return self->params;
+}
+
+gsize
+fathom_graph_count_params (FathomGraph *self, gboolean trainable_only)
+{
+  gsize n = 0;
+
+  for (guint i = 0; i < self->layers->len; i++)
+    {
+      FathomLayer *layer = g_ptr_array_index (self->layers, i);
+      if (!trainable_only || !layer->frozen)
+        n += fathom_layer_count_params (layer);
+    }
+  return n;
+}
+
+static char *
+with_commas (gsize n)
+{
+  g_autofree char *digits = g_strdup_printf ("%" G_GSIZE_FORMAT, n);
+  GString *s = g_string_new (NULL);
+  gsize len = strlen (digits);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (i > 0 && (len - i) % 3 == 0)
+        g_string_append_c (s, ',');
+      g_string_append_c (s, digits[i]);
+    }
+  return g_string_free (s, FALSE);
+}
+
+char *
+fathom_graph_summary (FathomGraph *self)
+{
+  GString *s = g_string_new (NULL);
+  g_autofree char *total = NULL, *trainable = NULL, *frozen = NULL;
+  const char *rule = "==============================================================================================================";
+  const char *thin = "______________________________________________________________________________________________________________";
+
+  if (!self->shapes_known)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!fathom_graph_infer_shapes (self, &error))
+        {
+          g_string_append_printf (s, "The model is inconsistent: %s\n", error->message);
+          return g_string_free (s, FALSE);
+        }
+    }
+
+  g_string_append_printf (s, "%-52s %-22s %-12s %s\n", "Layer (type)", "Output Shape", "Param #", "Connected to");
+  g_string_append_printf (s, "%s\n", rule);
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      Node *node = node_at (self, (int) i);
+      g_autofree char *label = g_strdup_printf ("%s (%s)", node->name,
+                                                node->layer ? fathom_layer_get_type_name (node->layer) : "InputLayer");
+      g_autofree char *shape = fathom_shape_to_string (&node->shape);
+      g_autofree char *params = with_commas (node->layer ? fathom_layer_count_params (node->layer) : 0);
+      GString *inputs = g_string_new (NULL);
+
+      for (guint k = 0; k < node->n_inputs; k++)
+        g_string_append_printf (inputs, "%s%s", k ? ", " : "", node_at (self, node->inputs[k])->name);
+      g_string_append_printf (s, "%-52s %-22s %-12s %s\n", label, shape, params, inputs->str);
+      g_string_free (inputs, TRUE);
+      if (i + 1 < self->nodes->len)
+        g_string_append_printf (s, "%s\n", thin);
+    }
+  g_string_append_printf (s, "%s\n", rule);
+  total = with_commas (fathom_graph_count_params (self, FALSE));
+  trainable = with_commas (fathom_graph_count_params (self, TRUE));
+  frozen = with_commas (fathom_graph_count_params (self, FALSE) - fathom_graph_count_params (self, TRUE));
+  g_string_append_printf (s, "Total params: %s\nTrainable params: %s\nNon-trainable params: %s\n",
+                          total, trainable, frozen);
+  return g_string_free (s, FALSE);
+}

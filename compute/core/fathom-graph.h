@@ -1,0 +1,117 @@
+/* fathom-graph.h: a model as a directed acyclic graph of layers.
+ *
+ * Nodes are added in topological order (a layer's inputs must exist), so
+ * the order of addition is the forward order. A graph has named inputs
+ * (conv features, a metadata vector, ...) and named outputs, each with its
+ * loss and weight; the training loss is the weighted sum. A cross-entropy
+ * output must be a softmax layer: its loss is computed fused with the
+ * softmax on the logits, as every serious framework does.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "fathom-backend.h"
+#include "fathom-layer.h"
+
+G_BEGIN_DECLS
+
+typedef struct _FathomGraph FathomGraph;
+
+typedef enum {
+  FATHOM_LOSS_NONE,
+  FATHOM_LOSS_CROSS_ENTROPY,    /* softmax cross-entropy, mean over rows */
+  FATHOM_LOSS_MSE,              /* mean squared error over all elements */
+} FathomLoss;
+
+typedef struct {
+  char        *name;            /* "dense_1.kernel" */
+  FathomLayer *layer;           /* borrowed */
+  FathomParam *param;           /* borrowed */
+} FathomGraphParam;
+
+FathomGraph   *fathom_graph_new               (void);
+void           fathom_graph_free              (FathomGraph         *self);
+
+/* Shapes leave out the batch axis. Return the node id. */
+int            fathom_graph_add_input         (FathomGraph         *self,
+                                               const char          *name,
+                                               const FathomShape   *shape);
+/* Takes ownership of layer; name NULL picks "<prefix>_<n>" as Keras does. */
+int            fathom_graph_add               (FathomGraph         *self,
+                                               FathomLayer         *layer,
+                                               const char          *name,
+                                               guint                n_inputs,
+                                               const int           *inputs);
+#define FATHOM_GRAPH_ADD(graph, layer, ...) \
+  fathom_graph_add (graph, layer, NULL, G_N_ELEMENTS (((int[]) { __VA_ARGS__ })), (int[]) { __VA_ARGS__ })
+#define FATHOM_GRAPH_ADD_NAMED(graph, name, layer, ...) \
+  fathom_graph_add (graph, layer, name, G_N_ELEMENTS (((int[]) { __VA_ARGS__ })), (int[]) { __VA_ARGS__ })
+
+gboolean       fathom_graph_add_output        (FathomGraph         *self,
+                                               const char          *name,
+                                               int                  node,
+                                               FathomLoss           loss,
+                                               float                weight,
+                                               GError             **error);
+/* Keras clips probabilities to [clip, 1 - clip] (1e-7) in cross-entropy;
+ * 0, the default, is the exact loss. */
+void           fathom_graph_set_cross_entropy_clip (FathomGraph    *self,
+                                                    float           clip);
+
+/* Infers every node's shape; errors name the layer. */
+gboolean       fathom_graph_infer_shapes      (FathomGraph         *self,
+                                               GError             **error);
+/* Infers shapes and creates the parameters on backend, initialised from seed. */
+gboolean       fathom_graph_build             (FathomGraph         *self,
+                                               FathomBackend       *backend,
+                                               guint64              seed,
+                                               GError             **error);
+FathomBackend *fathom_graph_get_backend       (FathomGraph         *self);
+
+guint              fathom_graph_get_n_inputs      (FathomGraph *self);
+const char        *fathom_graph_get_input_name    (FathomGraph *self, guint i);
+const FathomShape *fathom_graph_get_input_shape   (FathomGraph *self, guint i);
+guint              fathom_graph_get_n_outputs     (FathomGraph *self);
+const char        *fathom_graph_get_output_name   (FathomGraph *self, guint i);
+const FathomShape *fathom_graph_get_output_shape  (FathomGraph *self, guint i);
+FathomLoss         fathom_graph_get_output_loss   (FathomGraph *self, guint i);
+float              fathom_graph_get_output_weight (FathomGraph *self, guint i);
+void               fathom_graph_set_output_weight (FathomGraph *self, guint i, float weight);
+FathomLayer       *fathom_graph_find_layer        (FathomGraph *self, const char *name);
+/* The layers in forward order (borrowed). */
+GPtrArray         *fathom_graph_get_layers        (FathomGraph *self);
+
+/* Runs the graph on backend tensors with a batch axis, one per input. */
+gboolean       fathom_graph_forward           (FathomGraph         *self,
+                                               FathomTensor *const *inputs,
+                                               gboolean             training,
+                                               GError             **error);
+/* The output tensors of the last forward (borrowed, backend memory). */
+FathomTensor  *fathom_graph_get_output        (FathomGraph         *self,
+                                               guint                i);
+/* The output of any named layer after the last forward (class maps). */
+FathomTensor  *fathom_graph_get_node_output   (FathomGraph         *self,
+                                               const char          *layer_name);
+
+/* Losses of the last forward against targets (one per output; NULL for an
+ * output without loss). losses gets each output's unweighted loss. */
+gboolean       fathom_graph_compute_loss      (FathomGraph         *self,
+                                               FathomTensor *const *targets,
+                                               float               *losses,
+                                               float               *total,
+                                               GError             **error);
+/* Gradients of the weighted total loss of the last compute_loss. */
+gboolean       fathom_graph_backward          (FathomGraph         *self,
+                                               GError             **error);
+
+/* Every parameter and state tensor, named "layer.param" (borrowed). */
+GPtrArray     *fathom_graph_get_params        (FathomGraph         *self);
+gsize          fathom_graph_count_params      (FathomGraph         *self,
+                                               gboolean             trainable_only);
+/* A Keras-like table: layer (type), output shape, parameters, inputs. */
+char          *fathom_graph_summary           (FathomGraph         *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomGraph, fathom_graph_free)
+
+G_END_DECLS

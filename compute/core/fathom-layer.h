@@ -1,0 +1,164 @@
+/* fathom-layer.h: the layer catalogue's common part.
+ *
+ * A layer owns its parameters (trainable tensors with gradients) and its
+ * state (batch normalisation's running values: saved in checkpoints, never
+ * trained, not counted as parameters). Shapes given to and returned by a
+ * layer leave out the batch axis. Layers are created free-standing and
+ * handed to a FathomGraph, which names them, builds them on a backend and
+ * drives forward and backward.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "fathom-backend.h"
+#include "fathom-rng.h"
+
+G_BEGIN_DECLS
+
+typedef struct _FathomLayer FathomLayer;
+typedef struct _FathomLayerClass FathomLayerClass;
+
+typedef struct {
+  guint  ndim;
+  gint64 d[FATHOM_MAX_DIMS];
+} FathomShape;
+
+#define FATHOM_SHAPE(...) \
+  ((FathomShape) { G_N_ELEMENTS (((gint64[]) { __VA_ARGS__ })), { __VA_ARGS__ } })
+
+gsize  fathom_shape_get_numel (const FathomShape *shape);
+char  *fathom_shape_to_string (const FathomShape *shape);   /* "(None, 512, 7, 7)" */
+
+typedef struct {
+  char         *name;           /* "kernel", "bias", "gamma", "running_mean", ... */
+  FathomTensor *value;
+  FathomTensor *grad;           /* NULL for state */
+  gboolean      is_state;
+} FathomParam;
+
+/* What forward and backward see. x, y and dy have the batch axis. */
+typedef struct {
+  guint          n_inputs;
+  FathomTensor **x;
+  FathomTensor  *y;
+  FathomTensor  *dy;            /* backward only */
+  FathomTensor **dx;            /* backward only; an entry is NULL when not wanted */
+  gboolean       training;
+  guint64        seed;          /* fresh per step, for dropout */
+} FathomLayerIo;
+
+struct _FathomLayerClass
+{
+  const char *type_name;        /* as Keras prints it: "Conv2D" */
+  const char *name_prefix;      /* for automatic names: "conv2d" */
+  guint       min_inputs, max_inputs;
+  gboolean    backward_needs_all_dx;    /* every dx given, wanted or not */
+
+  void     (*finalize)    (FathomLayer *self);
+  gboolean (*infer_shape) (FathomLayer *self, guint n_inputs, const FathomShape *in,
+                           FathomShape *out, GError **error);
+  /* Creates parameters and state on the backend, initialised from rng. */
+  gboolean (*build)       (FathomLayer *self, FathomBackend *backend, const FathomShape *in,
+                           FathomRng *rng, GError **error);
+  gboolean (*forward)     (FathomLayer *self, FathomBackend *backend, FathomLayerIo *io,
+                           GError **error);
+  /* Writes dx (where wanted) and, unless frozen, the parameter gradients. */
+  gboolean (*backward)    (FathomLayer *self, FathomBackend *backend, FathomLayerIo *io,
+                           GError **error);
+};
+
+struct _FathomLayer
+{
+  const FathomLayerClass *klass;
+  char                   *name;
+  gboolean                frozen;
+  GPtrArray              *params;   /* FathomParam*, owned, parameters and state */
+};
+
+FathomLayer       *fathom_layer_alloc          (const FathomLayerClass *klass,
+                                                gsize                   instance_size);
+void               fathom_layer_free           (FathomLayer            *self);
+const char        *fathom_layer_get_name       (FathomLayer            *self);
+void               fathom_layer_set_name       (FathomLayer            *self,
+                                                const char             *name);
+const char        *fathom_layer_get_type_name  (FathomLayer            *self);
+void               fathom_layer_set_frozen     (FathomLayer            *self,
+                                                gboolean                frozen);
+gboolean           fathom_layer_get_frozen     (FathomLayer            *self);
+/* Parameters (not state) counted, trainable or frozen. */
+gsize              fathom_layer_count_params   (FathomLayer            *self);
+FathomParam       *fathom_layer_find_param     (FathomLayer            *self,
+                                                const char             *name);
+
+/* For layer implementations: adds a parameter (with a gradient tensor) or
+ * a state tensor, allocated on the backend and filled from host data (or
+ * zeros when init is NULL). */
+FathomParam       *fathom_layer_add_param      (FathomLayer            *self,
+                                                FathomBackend          *backend,
+                                                const char             *name,
+                                                const FathomTensor     *init,
+                                                guint                   ndim,
+                                                const gint64           *shape,
+                                                gboolean                is_state,
+                                                GError                **error);
+/* Keras's glorot_uniform: U(-l, l), l = sqrt(6 / (fan_in + fan_out)). */
+FathomTensor      *fathom_layer_glorot_uniform (FathomRng              *rng,
+                                                guint                   ndim,
+                                                const gint64           *shape,
+                                                gint64                  fan_in,
+                                                gint64                  fan_out);
+/* Reallocates *t on the backend when its shape differs from shape. */
+gboolean           fathom_layer_ensure_tensor  (FathomBackend          *backend,
+                                                FathomTensor          **t,
+                                                guint                   ndim,
+                                                const gint64           *shape,
+                                                GError                **error);
+gboolean           fathom_layer_ensure_like    (FathomBackend          *backend,
+                                                FathomTensor          **t,
+                                                const FathomTensor     *like,
+                                                GError                **error);
+/* The value of parameter index, or NULL past the end (an absent bias). */
+FathomTensor      *fathom_layer_value          (FathomLayer            *self,
+                                                guint                   index);
+/* The gradient tensor of a parameter, or NULL when the layer is frozen. */
+FathomTensor      *fathom_layer_grad           (FathomLayer            *self,
+                                                guint                   index);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomLayer, fathom_layer_free)
+
+/* The catalogue. Every constructor returns a new free-standing layer. */
+FathomLayer *fathom_conv2d_layer_new          (gint64 filters, int kh, int kw, int sh, int sw,
+                                               FathomPadding padding, FathomActivation activation,
+                                               gboolean use_bias);
+FathomLayer *fathom_zero_pad_layer_new        (int top, int bottom, int left, int right);
+FathomLayer *fathom_max_pool_layer_new        (int kh, int kw, int sh, int sw, FathomPadding padding);
+FathomLayer *fathom_avg_pool_layer_new        (int kh, int kw, int sh, int sw, FathomPadding padding);
+FathomLayer *fathom_global_avg_pool_layer_new (void);
+FathomLayer *fathom_dense_layer_new           (gint64 units, FathomActivation activation, gboolean use_bias);
+FathomLayer *fathom_batch_norm_layer_new      (const FathomBatchNormDesc *desc);
+FathomLayer *fathom_activation_layer_new      (FathomActivation activation);
+FathomLayer *fathom_softmax_layer_new         (void);
+/* TRUE for layers from fathom_softmax_layer_new(). */
+gboolean     fathom_layer_is_softmax          (FathomLayer *self);
+FathomLayer *fathom_dropout_layer_new         (float rate);
+FathomLayer *fathom_concat_layer_new          (void);
+FathomLayer *fathom_add_layer_new             (void);
+FathomLayer *fathom_flatten_layer_new         (void);
+
+typedef enum {
+  FATHOM_RECURRENT_INIT_GLOROT,     /* Keras's kernel default */
+  FATHOM_RECURRENT_INIT_ORTHOGONAL, /* Keras's recurrent default */
+  FATHOM_RECURRENT_INIT_IDENTITY,   /* the lesson's choice for relu RNNs */
+} FathomRecurrentInit;
+
+/* Fills the h x h block of rows [row, row + h) of host tensor t ([*, h]). */
+void         fathom_layer_fill_recurrent      (FathomTensor *t, gint64 row, gint64 h,
+                                               FathomRecurrentInit init, FathomRng *rng);
+
+FathomLayer *fathom_rnn_layer_new             (gint64 units, FathomActivation activation,
+                                               FathomRecurrentInit recurrent_init);
+FathomLayer *fathom_gru_layer_new             (gint64 units, FathomActivation candidate,
+                                               FathomRecurrentInit recurrent_init);
+
+G_END_DECLS

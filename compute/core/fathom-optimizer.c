@@ -1,0 +1,137 @@
+/* fathom-optimizer.c: optimiser state and the update loop; the arithmetic
+ * is the backend's sgd_update / adam_update. */
+#include "fathom-optimizer.h"
+
+struct _FathomOptimizer
+{
+  FathomOptimizerKind kind;
+  FathomSgdDesc       sgd;
+  FathomAdamDesc      adam;
+  gint64              step;
+  GHashTable         *slots;    /* "PARAM.m" -> FathomTensor (owned) */
+};
+
+static FathomOptimizer *
+optimizer_new (FathomOptimizerKind kind)
+{
+  FathomOptimizer *self = g_new0 (FathomOptimizer, 1);
+
+  self->kind = kind;
+  self->slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) fathom_tensor_unref);
+  return self;
+}
+
+FathomOptimizer *
+fathom_optimizer_new_sgd (float lr, float momentum, gboolean nesterov)
+{
+  FathomOptimizer *self = optimizer_new (FATHOM_OPTIMIZER_SGD);
+
+  self->sgd = (FathomSgdDesc) { .lr = lr, .momentum = momentum, .nesterov = nesterov };
+  return self;
+}
+
+FathomOptimizer *
+fathom_optimizer_new_adam (float lr)
+{
+  FathomOptimizer *self = optimizer_new (FATHOM_OPTIMIZER_ADAM);
+
+  self->adam = (FathomAdamDesc) { .lr = lr, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f };
+  return self;
+}
+
+void
+fathom_optimizer_free (FathomOptimizer *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->slots);
+  g_free (self);
+}
+
+FathomOptimizerKind
+fathom_optimizer_get_kind (FathomOptimizer *self)
+{
+  return self->kind;
+}
+
+float
+fathom_optimizer_get_lr (FathomOptimizer *self)
+{
+  return self->kind == FATHOM_OPTIMIZER_SGD ? self->sgd.lr : self->adam.lr;
+}
+
+void
+fathom_optimizer_set_lr (FathomOptimizer *self, float lr)
+{
+  if (self->kind == FATHOM_OPTIMIZER_SGD)
+    self->sgd.lr = lr;
+  else
+    self->adam.lr = lr;
+}
+
+gint64
+fathom_optimizer_get_step (FathomOptimizer *self)
+{
+  return self->step;
+}
+
+FathomTensor *
+fathom_optimizer_get_slot (FathomOptimizer *self, const char *name)
+{
+  return g_hash_table_lookup (self->slots, name);
+}
+
+static FathomTensor *
+slot (FathomOptimizer *self, FathomBackend *backend, const char *param, const char *which,
+      const FathomTensor *like, GError **error)
+{
+  g_autofree char *key = g_strdup_printf ("%s.%s", param, which);
+  FathomTensor *t = g_hash_table_lookup (self->slots, key);
+
+  if (t == NULL)
+    {
+      t = fathom_backend_new_tensor_like (backend, like, error);
+      if (t == NULL)
+        return NULL;
+      g_hash_table_insert (self->slots, g_steal_pointer (&key), t);
+    }
+  return t;
+}
+
+gboolean
+fathom_optimizer_step (FathomOptimizer *self, FathomGraph *graph, GError **error)
+{
+  FathomBackend *backend = fathom_graph_get_backend (graph);
+  GPtrArray *params = fathom_graph_get_params (graph);
+
+  self->step++;
+  self->adam.step = self->step;
+  for (guint i = 0; i < params->len; i++)
+    {
+      FathomGraphParam *gp = g_ptr_array_index (params, i);
+      FathomParam *p = gp->param;
+
+      if (p->is_state || fathom_layer_get_frozen (gp->layer))
+        continue;
+      if (self->kind == FATHOM_OPTIMIZER_SGD)
+        {
+          FathomTensor *velocity = NULL;
+
+          if (self->sgd.momentum != 0.f &&
+              (velocity = slot (self, backend, gp->name, "velocity", p->value, error)) == NULL)
+            return FALSE;
+          if (!fathom_backend_sgd_update (backend, &self->sgd, p->value, p->grad, velocity, error))
+            return FALSE;
+        }
+      else
+        {
+          FathomTensor *m = slot (self, backend, gp->name, "m", p->value, error);
+          FathomTensor *v = m ? slot (self, backend, gp->name, "v", p->value, error) : NULL;
+
+          if (v == NULL || !fathom_backend_adam_update (backend, &self->adam, p->value, p->grad, m, v, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}

@@ -1,0 +1,44 @@
+/* fathom-optimizer.h: SGD (momentum optional) and Adam (Keras defaults).
+ *
+ * The learning rate is read at every step, so a change between epochs takes
+ * effect (in Keras 1 assigning model.optimizer.lr after compiling did not).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "fathom-graph.h"
+
+G_BEGIN_DECLS
+
+typedef struct _FathomOptimizer FathomOptimizer;
+
+typedef enum {
+  FATHOM_OPTIMIZER_SGD,
+  FATHOM_OPTIMIZER_ADAM,
+} FathomOptimizerKind;
+
+FathomOptimizer     *fathom_optimizer_new_sgd   (float             lr,
+                                                 float             momentum,
+                                                 gboolean          nesterov);
+/* beta1 0.9, beta2 0.999, eps 1e-8, as Keras. */
+FathomOptimizer     *fathom_optimizer_new_adam  (float             lr);
+void                 fathom_optimizer_free      (FathomOptimizer  *self);
+FathomOptimizerKind  fathom_optimizer_get_kind  (FathomOptimizer  *self);
+float                fathom_optimizer_get_lr    (FathomOptimizer  *self);
+void                 fathom_optimizer_set_lr    (FathomOptimizer  *self,
+                                                 float             lr);
+gint64               fathom_optimizer_get_step  (FathomOptimizer  *self);
+/* Updates every trainable parameter of graph from its gradient. */
+gboolean             fathom_optimizer_step      (FathomOptimizer  *self,
+                                                 FathomGraph      *graph,
+                                                 GError          **error);
+/* Slot tensors (velocity, m, v) by parameter name, for checkpoints:
+ * "PARAM.velocity", "PARAM.m", "PARAM.v". Borrowed; NULL before the
+ * first step of that parameter. */
+FathomTensor        *fathom_optimizer_get_slot  (FathomOptimizer  *self,
+                                                 const char       *name);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomOptimizer, fathom_optimizer_free)
+
+G_END_DECLS
