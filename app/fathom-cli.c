@@ -5,6 +5,7 @@
 
 #include "fathom-backend-registry.h"
 #include "fathom-cpu-backend.h"
+#include "fathom-cpu-bench.h"
 #include "fathom-heads.h"
 
 typedef int (*CommandFunc) (int argc, char **argv);
@@ -83,7 +84,44 @@ cmd_devices (int argc, char **argv)
   return 0;
 }
 
+static int
+cmd_bench (int argc, char **argv)
+{
+  g_autofree char *device = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Device to time (cpu)", "DEVICE" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— time the compute backend on the lesson's workloads");
+  g_autoptr(FathomBackend) backend = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  GError *error = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!parse (context, &argc, &argv))
+    return 2;
+  if (device == NULL)
+    device = g_strdup ("cpu");
+  if (!g_str_equal (device, "cpu"))
+    {
+      g_autofree char *reason = NULL;
+      if (!fathom_backend_is_available (device, &reason))
+        g_printerr ("fathom-cli: %s\n", reason);
+      else
+        g_printerr ("fathom-cli: the benchmark for “%s” is not written yet; use --device cpu\n", device);
+      return 1;
+    }
+  backend = fathom_backend_new_by_name (device, &error);
+  if (backend == NULL || !fathom_cpu_bench_run (backend, json, out, &error))
+    return fail (error);
+  g_print ("%s", out->str);
+  return 0;
+}
+
 static const Command commands[] = {
+  { "bench", "Time the compute backend (conv2d, matmul) against OpenBLAS", cmd_bench },
   { "summary", "Print a lesson model's layers and parameter count", cmd_summary },
   { "devices", "List the compute devices and whether they can be used", cmd_devices },
 };

@@ -608,8 +608,6 @@ fathom_backend_concat_forward (FathomBackend *self, guint n, const FathomTensor 
   DISPATCH (concat_forward, FATHOM_OP_CONCAT, n, x, y);
 }
 
-/* Backward needs every part's channel count, so dx entries must be given
- * for the geometry; the slot skips those whose data is not wanted. */
 gboolean
 fathom_backend_concat_backward (FathomBackend *self, guint n, const FathomTensor *dy,
                                 FathomTensor *const *dx, GError **error)

@@ -142,7 +142,8 @@ gboolean fathom_backend_dropout_backward (FathomBackend *self, const FathomDropo
                                           const FathomTensor *dy, FathomTensor *dx, GError **error);
 
 /* concatenation along axis 1 (channels); x[i] [N,Ci,...] -> y [N,sum Ci,...].
- * Backward: a NULL dx[i] is skipped. */
+ * Backward: every dx[i] must be given, since the parts' channel counts
+ * place one another (the graph gives scratch for parts it does not need). */
 gboolean fathom_backend_concat_forward  (FathomBackend *self, guint n, const FathomTensor *const *x,
                                          FathomTensor *y, GError **error);
 gboolean fathom_backend_concat_backward (FathomBackend *self, guint n, const FathomTensor *dy,

@@ -1,5 +1,7 @@
 /* fathom-dense-layer.c: Dense (fully connected) with an optional fused
- * activation, on [D] inputs (Flatten first for images). */
+ * activation over the last axis: [D] -> [units], or [T, D] -> [T, units]
+ * on every step of a sequence (Keras's TimeDistributed(Dense)). Flatten
+ * images first. */
 #include "fathom-layer.h"
 
 typedef struct {
@@ -19,14 +21,15 @@ dense_finalize (FathomLayer *layer)
 static gboolean
 dense_infer_shape (FathomLayer *layer, guint n, const FathomShape *in, FathomShape *out, GError **error)
 {
-  if (in[0].ndim != 1)
+  if (in[0].ndim != 1 && in[0].ndim != 2)
     {
       g_autofree char *s = fathom_shape_to_string (&in[0]);
       g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE,
-                   "%s: Dense needs a flat input, got %s (add a Flatten)", layer->name, s);
+                   "%s: Dense needs a [D] or [T, D] input, got %s (add a Flatten)", layer->name, s);
       return FALSE;
     }
-  *out = FATHOM_SHAPE (((FathomDenseLayer *) layer)->units);
+  *out = in[0];
+  out->d[out->ndim - 1] = ((FathomDenseLayer *) layer)->units;
   return TRUE;
 }
 
@@ -34,8 +37,9 @@ static gboolean
 dense_build (FathomLayer *layer, FathomBackend *backend, const FathomShape *in, FathomRng *rng, GError **error)
 {
   FathomDenseLayer *self = (FathomDenseLayer *) layer;
-  gint64 shape[2] = { self->units, in[0].d[0] };
-  g_autoptr(FathomTensor) init = fathom_layer_glorot_uniform (rng, 2, shape, in[0].d[0], self->units);
+  gint64 d = in[0].d[in[0].ndim - 1];
+  gint64 shape[2] = { self->units, d };
+  g_autoptr(FathomTensor) init = fathom_layer_glorot_uniform (rng, 2, shape, d, self->units);
 
   if (!fathom_layer_add_param (layer, backend, "kernel", init, 2, shape, FALSE, error))
     return FALSE;
@@ -43,13 +47,30 @@ dense_build (FathomLayer *layer, FathomBackend *backend, const FathomShape *in, 
          fathom_layer_add_param (layer, backend, "bias", NULL, 1, &self->units, FALSE, error);
 }
 
+/* A [N, ..., D] tensor seen as rows of D; NULL stays NULL. */
+static FathomTensor *
+as_rows (FathomTensor *t)
+{
+  gint64 d, shape[2];
+
+  if (t == NULL)
+    return NULL;
+  d = fathom_tensor_get_dim (t, -1);
+  shape[0] = (gint64) fathom_tensor_get_numel (t) / MAX (d, 1);
+  shape[1] = d;
+  return fathom_tensor_view (t, 2, shape);
+}
+
 static gboolean
 dense_forward (FathomLayer *layer, FathomBackend *backend, FathomLayerIo *io, GError **error)
 {
   FathomDenseLayer *self = (FathomDenseLayer *) layer;
 
-  if (!fathom_backend_dense_forward (backend, io->x[0], fathom_layer_value (layer, 0),
-                                     fathom_layer_value (layer, 1), io->y, error))
+  g_autoptr(FathomTensor) x = as_rows (io->x[0]);
+  g_autoptr(FathomTensor) y = as_rows (io->y);
+
+  if (!fathom_backend_dense_forward (backend, x, fathom_layer_value (layer, 0),
+                                     fathom_layer_value (layer, 1), y, error))
     return FALSE;
   return self->activation == FATHOM_ACTIVATION_IDENTITY ||
          fathom_backend_activation_forward (backend, self->activation, io->y, io->y, error);
@@ -59,7 +80,10 @@ static gboolean
 dense_backward (FathomLayer *layer, FathomBackend *backend, FathomLayerIo *io, GError **error)
 {
   FathomDenseLayer *self = (FathomDenseLayer *) layer;
-  const FathomTensor *dpre = io->dy;
+  FathomTensor *dpre = io->dy;
+  g_autoptr(FathomTensor) x = as_rows (io->x[0]);
+  g_autoptr(FathomTensor) dx = as_rows (io->dx[0]);
+  g_autoptr(FathomTensor) dy = NULL;
 
   if (self->activation != FATHOM_ACTIVATION_IDENTITY)
     {
@@ -68,8 +92,9 @@ dense_backward (FathomLayer *layer, FathomBackend *backend, FathomLayerIo *io, G
         return FALSE;
       dpre = self->dpre;
     }
-  return fathom_backend_dense_backward (backend, io->x[0], fathom_layer_value (layer, 0), dpre,
-                                        io->dx[0], fathom_layer_grad (layer, 0),
+  dy = as_rows (dpre);
+  return fathom_backend_dense_backward (backend, x, fathom_layer_value (layer, 0), dy,
+                                        dx, fathom_layer_grad (layer, 0),
                                         self->use_bias ? fathom_layer_grad (layer, 1) : NULL, error);
 }
 

@@ -1,0 +1,500 @@
+/* test-conv.c: conv2d and zero padding on both CPU paths.
+ *
+ * Hand-computed values pin the geometry (padding, strides, asymmetric
+ * pads); finite differences check every gradient on awkward shapes; the
+ * FAST path is compared with the REFERENCE path on larger ones, with
+ * thread counts that take both its batch-parallel and its per-sample
+ * branches.
+ */
+#include "fathom-test-util.h"
+
+#include <math.h>
+
+/* Finite differences of a linear op: eps 1e-2 keeps the float rounding of
+ * the outputs (about 1e-7 relative) small next to the step. */
+#define GRAD_EPS  1e-2f
+#define GRAD_ATOL 1e-3f
+#define GRAD_RTOL 1e-2f
+#define GRAD_POINTS 40
+
+/* FAST against REFERENCE: float sums of a few hundred products. */
+#define PATH_ATOL 2e-4f
+#define PATH_RTOL 1e-4f
+
+static FathomWindow
+window_explicit (int kh, int kw, int sh, int sw, int top, int bottom, int left, int right)
+{
+  return (FathomWindow) { kh, kw, sh, sw, top, bottom, left, right };
+}
+
+static FathomWindow
+window_resolved (int kh, int kw, int sh, int sw, FathomPadding padding, gint64 h, gint64 w)
+{
+  FathomWindow win = { kh, kw, sh, sw };
+  gint64 oh, ow;
+
+  g_assert_true (fathom_window_resolve (&win, padding, h, w, &oh, &ow));
+  return win;
+}
+
+static FathomTensor *
+conv_output (const FathomWindow *win, const FathomTensor *x, const FathomTensor *w)
+{
+  gint64 oh = (fathom_tensor_get_dim (x, 2) + win->pad_top + win->pad_bottom - win->kh) / win->sh + 1;
+  gint64 ow = (fathom_tensor_get_dim (x, 3) + win->pad_left + win->pad_right - win->kw) / win->sw + 1;
+
+  return fathom_tensor_new_4d (fathom_tensor_get_dim (x, 0), fathom_tensor_get_dim (w, 0), oh, ow);
+}
+
+/* y = conv(x); y starts as NaN so that a slot that skips an element, or
+ * accumulates into it, shows. */
+static FathomTensor *
+conv_run (FathomBackend *be, const FathomWindow *win, const FathomTensor *x,
+          const FathomTensor *w, const FathomTensor *bias)
+{
+  FathomTensor *y = conv_output (win, x, w);
+  g_autoptr(GError) error = NULL;
+
+  fathom_tensor_fill (y, NAN);
+  g_assert_true (fathom_backend_conv2d_forward (be, win, x, w, bias, y, &error));
+  g_assert_no_error (error);
+  return y;
+}
+
+static void
+conv_backward_run (FathomBackend *be, const FathomWindow *win, const FathomTensor *x,
+                   const FathomTensor *w, const FathomTensor *dy,
+                   FathomTensor *dx, FathomTensor *dw, FathomTensor *dbias)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (dx != NULL)
+    fathom_tensor_fill (dx, NAN);
+  if (dw != NULL)
+    fathom_tensor_fill (dw, NAN);
+  if (dbias != NULL)
+    fathom_tensor_fill (dbias, NAN);
+  g_assert_true (fathom_backend_conv2d_backward (be, win, x, w, dy, dx, dw, dbias, &error));
+  g_assert_no_error (error);
+}
+
+/* ---- hand-computed values ------------------------------------------------- */
+
+static const float x3x3[] = { 1, 2, 3,
+                              4, 5, 6,
+                              7, 8, 9 };
+static const float w2x2[] = { 1, 2,
+                              3, 4 };
+
+static void
+check_case (FathomBackend *be, const FathomWindow *win, const float *bias_value,
+            gint64 oh, gint64 ow, const float *want, const char *what)
+{
+  g_autoptr(FathomTensor) x = fathom_tensor_new_from_data (4, (gint64[]) { 1, 1, 3, 3 }, x3x3);
+  g_autoptr(FathomTensor) w = fathom_tensor_new_from_data (4, (gint64[]) { 1, 1, 2, 2 }, w2x2);
+  g_autoptr(FathomTensor) bias = bias_value ? fathom_tensor_new_from_data (1, (gint64[]) { 1 }, bias_value) : NULL;
+  g_autoptr(FathomTensor) y = conv_run (be, win, x, w, bias);
+
+  g_assert_cmpint (fathom_tensor_get_dim (y, 2), ==, oh);
+  g_assert_cmpint (fathom_tensor_get_dim (y, 3), ==, ow);
+  fathom_test_assert_values (y, want, oh * ow, 1e-5f, what);
+}
+
+static void
+test_conv_forward_values (void)
+{
+  for (guint p = 0; p < 2; p++)
+    {
+      g_autoptr(FathomBackend) be = fathom_cpu_backend_new (fathom_test_paths[p], 2);
+      FathomWindow win;
+
+      g_test_message ("path %s", fathom_test_path_name (fathom_test_paths[p]));
+
+      /* valid, stride 1: 1*1+2*2+4*3+5*4 = 37 and so on, plus the bias */
+      win = window_resolved (2, 2, 1, 1, FATHOM_PADDING_VALID, 3, 3);
+      check_case (be, &win, (float[]) { 0.5f }, 2, 2,
+                  (float[]) { 37.5f, 47.5f, 67.5f, 77.5f }, "valid s1");
+
+      /* same, stride 1: TF puts the one pad row/column at the end */
+      win = window_resolved (2, 2, 1, 1, FATHOM_PADDING_SAME, 3, 3);
+      g_assert_cmpint (win.pad_top, ==, 0);
+      g_assert_cmpint (win.pad_bottom, ==, 1);
+      check_case (be, &win, NULL, 3, 3,
+                  (float[]) { 37, 47, 21,
+                              67, 77, 33,
+                              23, 26, 9 }, "same s1");
+
+      /* valid, stride 2: one window */
+      win = window_resolved (2, 2, 2, 2, FATHOM_PADDING_VALID, 3, 3);
+      check_case (be, &win, NULL, 1, 1, (float[]) { 37 }, "valid s2");
+
+      /* same, stride 2: ceil(3/2) = 2, again padded at the end */
+      win = window_resolved (2, 2, 2, 2, FATHOM_PADDING_SAME, 3, 3);
+      check_case (be, &win, NULL, 2, 2, (float[]) { 37, 21, 23, 9 }, "same s2");
+
+      /* explicit asymmetric pads: one row on top, two columns on the right */
+      win = window_explicit (2, 2, 1, 1, 1, 0, 0, 2);
+      check_case (be, &win, NULL, 3, 4,
+                  (float[]) { 11, 18,  9, 0,
+                              37, 47, 21, 0,
+                              67, 77, 33, 0 }, "asymmetric pads");
+
+      /* 1x1 over two channels into two (the FAST path's no-im2col case):
+       * y0 = c0 + 0.5 c1 + 1, y1 = -c0 + 2 c1 - 1 */
+      {
+        g_autoptr(FathomTensor) x = fathom_tensor_new_from_data (4, (gint64[]) { 1, 2, 2, 2 },
+                                                                 (float[]) { 1, 2, 3, 4, 10, 20, 30, 40 });
+        g_autoptr(FathomTensor) w = fathom_tensor_new_from_data (4, (gint64[]) { 2, 2, 1, 1 },
+                                                                 (float[]) { 1, 0.5f, -1, 2 });
+        g_autoptr(FathomTensor) bias = fathom_tensor_new_from_data (1, (gint64[]) { 2 }, (float[]) { 1, -1 });
+        g_autoptr(FathomTensor) y = NULL;
+
+        win = window_resolved (1, 1, 1, 1, FATHOM_PADDING_VALID, 2, 2);
+        y = conv_run (be, &win, x, w, bias);
+        fathom_test_assert_values (y, (float[]) { 7, 13, 19, 25, 18, 37, 56, 75 }, 8, 1e-5f, "1x1");
+      }
+    }
+}
+
+static void
+test_conv_backward_values (void)
+{
+  for (guint p = 0; p < 2; p++)
+    {
+      g_autoptr(FathomBackend) be = fathom_cpu_backend_new (fathom_test_paths[p], 2);
+      g_autoptr(FathomTensor) x = fathom_tensor_new_from_data (4, (gint64[]) { 1, 1, 3, 3 }, x3x3);
+      g_autoptr(FathomTensor) w = fathom_tensor_new_from_data (4, (gint64[]) { 1, 1, 2, 2 }, w2x2);
+      g_autoptr(FathomTensor) dy = fathom_tensor_new_4d (1, 1, 2, 2);
+      g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
+      g_autoptr(FathomTensor) dw = fathom_tensor_new_like (w);
+      g_autoptr(FathomTensor) dbias = fathom_tensor_new_1d (1);
+      FathomWindow win = window_resolved (2, 2, 1, 1, FATHOM_PADDING_VALID, 3, 3);
+
+      /* dy = 1: dw sums x under each tap, dx counts the taps over a cell */
+      fathom_tensor_fill (dy, 1.f);
+      conv_backward_run (be, &win, x, w, dy, dx, dw, dbias);
+      fathom_test_assert_values (dw, (float[]) { 12, 16, 24, 28 }, 4, 1e-5f, "dw");
+      fathom_test_assert_values (dx, (float[]) { 1, 3, 2, 4, 10, 6, 3, 7, 4 }, 9, 1e-5f, "dx");
+      fathom_test_assert_values (dbias, (float[]) { 4 }, 1, 1e-5f, "dbias");
+    }
+}
+
+/* ---- gradient checks ------------------------------------------------------ */
+
+typedef struct {
+  gint64        n, c, h, w, o;
+  int           kh, kw, sh, sw;
+  FathomPadding padding;
+  const int    *pads;           /* explicit top, bottom, left, right; or NULL */
+  gboolean      bias;
+} ConvCase;
+
+typedef struct {
+  FathomBackend *be;
+  FathomWindow   win;
+  FathomTensor  *x, *w, *bias;
+  FathomTensor  *dx, *dw, *dbias;
+} ConvCtx;
+
+static void
+conv_forward_cb (gpointer data, FathomTensor *out)
+{
+  ConvCtx *ctx = data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fathom_backend_conv2d_forward (ctx->be, &ctx->win, ctx->x, ctx->w, ctx->bias, out, &error));
+  g_assert_no_error (error);
+}
+
+static void
+conv_backward_cb (gpointer data, const FathomTensor *dout)
+{
+  ConvCtx *ctx = data;
+
+  conv_backward_run (ctx->be, &ctx->win, ctx->x, ctx->w, dout, ctx->dx, ctx->dw, ctx->dbias);
+}
+
+static FathomWindow
+case_window (const ConvCase *cc)
+{
+  if (cc->pads != NULL)
+    return window_explicit (cc->kh, cc->kw, cc->sh, cc->sw,
+                            cc->pads[0], cc->pads[1], cc->pads[2], cc->pads[3]);
+  return window_resolved (cc->kh, cc->kw, cc->sh, cc->sw, cc->padding, cc->h, cc->w);
+}
+
+static const int pads_asym[] = { 0, 2, 1, 0 };
+static const int pads_wide[] = { 3, 1, 0, 4 };   /* conv allows pads past the kernel */
+
+static const ConvCase grad_cases[] = {
+  /* n  c   h   w  o  kh kw sh sw  padding               pads       bias */
+  {  1, 1,  1,  1, 1, 1, 1, 1, 1, FATHOM_PADDING_VALID, NULL,      TRUE  },
+  {  3, 2,  5,  7, 3, 3, 3, 1, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
+  {  1, 3,  7,  5, 2, 5, 5, 2, 2, FATHOM_PADDING_SAME,  NULL,      FALSE },
+  {  3, 2,  6,  5, 4, 2, 3, 2, 2, FATHOM_PADDING_VALID, NULL,      TRUE  },
+  {  3, 4,  5,  5, 3, 1, 1, 1, 1, FATHOM_PADDING_VALID, NULL,      TRUE  },
+  {  1, 2, 11, 13, 2, 3, 3, 2, 2, FATHOM_PADDING_VALID, NULL,      TRUE  },
+  {  3, 3,  4,  4, 5, 1, 1, 2, 2, FATHOM_PADDING_SAME,  NULL,      FALSE },
+  {  2, 2,  5,  6, 3, 3, 3, 1, 1, FATHOM_PADDING_VALID, pads_asym, TRUE  },
+  {  1, 1,  5,  5, 1, 5, 5, 1, 1, FATHOM_PADDING_VALID, NULL,      TRUE  },
+  {  3, 1,  7,  7, 2, 5, 5, 1, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
+  {  1, 2,  3,  2, 3, 2, 3, 2, 1, FATHOM_PADDING_VALID, pads_wide, TRUE  },
+  {  3, 2, 13,  1, 2, 3, 1, 2, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
+};
+
+static void
+test_conv_gradcheck (void)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (11);
+  double worst = 0.0;
+
+  for (guint p = 0; p < 2; p++)
+    for (guint k = 0; k < G_N_ELEMENTS (grad_cases); k++)
+      {
+        const ConvCase *cc = &grad_cases[k];
+        g_autoptr(FathomBackend) be = fathom_cpu_backend_new (fathom_test_paths[p], 3);
+        g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->n, cc->c, cc->h, cc->w);
+        g_autoptr(FathomTensor) w = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o, cc->c, cc->kh, cc->kw);
+        g_autoptr(FathomTensor) bias = cc->bias ? FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o) : NULL;
+        g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
+        g_autoptr(FathomTensor) dw = fathom_tensor_new_like (w);
+        g_autoptr(FathomTensor) dbias = cc->bias ? fathom_tensor_new_like (bias) : NULL;
+        ConvCtx ctx = { be, case_window (cc), x, w, bias, dx, dw, dbias };
+        g_autoptr(FathomTensor) y = conv_output (&ctx.win, x, w);
+        FathomTestGradTarget targets[] = {
+          { "x", x, dx }, { "w", w, dw }, { "bias", bias, dbias },
+        };
+        g_autofree char *name = g_strdup_printf ("conv %s case %u", fathom_test_path_name (fathom_test_paths[p]), k);
+        double err;
+
+        err = fathom_test_gradcheck (name, y, conv_forward_cb, conv_backward_cb, &ctx,
+                                     targets, cc->bias ? 3 : 2, GRAD_POINTS,
+                                     GRAD_EPS, GRAD_ATOL, GRAD_RTOL);
+        worst = MAX (worst, err);
+      }
+  g_test_message ("conv gradcheck: worst |analytic - numeric| %.3g (eps %g, atol %g, rtol %g)",
+                  worst, (double) GRAD_EPS, (double) GRAD_ATOL, (double) GRAD_RTOL);
+}
+
+/* ---- FAST against REFERENCE ----------------------------------------------- */
+
+/* The largest |got - want| / (atol + rtol |want|): the share of the
+ * tolerance used. */
+static double
+tolerance_used (const FathomTensor *got, const FathomTensor *want, float atol, float rtol)
+{
+  const float *g = fathom_tensor_get_const_data (got);
+  const float *w = fathom_tensor_get_const_data (want);
+  double worst = 0.0;
+
+  for (gsize i = 0; i < fathom_tensor_get_numel (want); i++)
+    worst = MAX (worst, fabs ((double) g[i] - w[i]) / (atol + rtol * fabs ((double) w[i])));
+  return worst;
+}
+
+static const ConvCase path_cases[] = {
+  /* n  c   h   w  o  kh kw sh sw  padding               pads       bias */
+  {  3, 5, 13, 11, 7, 3, 3, 1, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
+  {  3, 5, 13, 11, 7, 5, 5, 2, 2, FATHOM_PADDING_VALID, NULL,      TRUE  },
+  {  3, 5, 13, 11, 7, 2, 3, 2, 1, FATHOM_PADDING_SAME,  NULL,      FALSE },
+  {  3, 5, 13, 11, 7, 1, 1, 1, 1, FATHOM_PADDING_VALID, NULL,      TRUE  },
+  {  3, 5, 13, 11, 7, 3, 3, 1, 1, FATHOM_PADDING_VALID, pads_wide, TRUE  },
+  /* big enough for fathom_cpu_sgemm to split rows on the per-sample branch */
+  {  2, 16, 20, 18, 24, 3, 3, 1, 1, FATHOM_PADDING_SAME, NULL,     TRUE  },
+  {  1, 32, 17, 19, 48, 1, 1, 1, 1, FATHOM_PADDING_VALID, NULL,    TRUE  },
+  /* C*kh*kw so large that col is lowered in blocks that end mid-row */
+  {  2, 512, 20, 18, 4, 3, 3, 1, 1, FATHOM_PADDING_SAME, NULL,     TRUE  },
+  {  3, 600, 23, 17, 3, 3, 3, 2, 1, FATHOM_PADDING_VALID, pads_wide, FALSE },
+};
+
+static void
+test_conv_fast_matches_reference (void)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (12);
+  g_autoptr(FathomBackend) ref = fathom_cpu_backend_new (FATHOM_CPU_PATH_REFERENCE, 1);
+  const guint threads[] = { 1, 2, 4 };
+  float worst_abs = 0.f;
+  double used = 0.0;
+
+  for (guint k = 0; k < G_N_ELEMENTS (path_cases); k++)
+    {
+      const ConvCase *cc = &path_cases[k];
+      FathomWindow win = case_window (cc);
+      g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->n, cc->c, cc->h, cc->w);
+      g_autoptr(FathomTensor) w = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o, cc->c, cc->kh, cc->kw);
+      g_autoptr(FathomTensor) bias = cc->bias ? FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o) : NULL;
+      g_autoptr(FathomTensor) y_ref = conv_run (ref, &win, x, w, bias);
+      g_autoptr(FathomTensor) dy = fathom_tensor_new_like (y_ref);
+      g_autoptr(FathomTensor) dx_ref = fathom_tensor_new_like (x);
+      g_autoptr(FathomTensor) dw_ref = fathom_tensor_new_like (w);
+      g_autoptr(FathomTensor) db_ref = fathom_tensor_new_1d (cc->o);
+
+      fathom_rng_fill_uniform (rng, dy, -1.f, 1.f);
+      conv_backward_run (ref, &win, x, w, dy, dx_ref, dw_ref, db_ref);
+
+      for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+        {
+          g_autoptr(FathomBackend) fast = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, threads[t]);
+          g_autoptr(FathomTensor) y = conv_run (fast, &win, x, w, bias);
+          g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
+          g_autoptr(FathomTensor) dw = fathom_tensor_new_like (w);
+          g_autoptr(FathomTensor) db = fathom_tensor_new_1d (cc->o);
+          g_autofree char *what = g_strdup_printf ("case %u, %u threads", k, threads[t]);
+
+          conv_backward_run (fast, &win, x, w, dy, dx, dw, db);
+          fathom_test_assert_close (y, y_ref, PATH_ATOL, PATH_RTOL, what);
+          fathom_test_assert_close (dx, dx_ref, PATH_ATOL, PATH_RTOL, what);
+          fathom_test_assert_close (dw, dw_ref, PATH_ATOL, PATH_RTOL, what);
+          fathom_test_assert_close (db, db_ref, PATH_ATOL, PATH_RTOL, what);
+          worst_abs = MAX (worst_abs, fathom_tensor_max_abs_diff (y, y_ref));
+          worst_abs = MAX (worst_abs, fathom_tensor_max_abs_diff (dx, dx_ref));
+          worst_abs = MAX (worst_abs, fathom_tensor_max_abs_diff (dw, dw_ref));
+          worst_abs = MAX (worst_abs, fathom_tensor_max_abs_diff (db, db_ref));
+          used = MAX (used, tolerance_used (y, y_ref, PATH_ATOL, PATH_RTOL));
+          used = MAX (used, tolerance_used (dx, dx_ref, PATH_ATOL, PATH_RTOL));
+          used = MAX (used, tolerance_used (dw, dw_ref, PATH_ATOL, PATH_RTOL));
+          used = MAX (used, tolerance_used (db, db_ref, PATH_ATOL, PATH_RTOL));
+
+          /* Each gradient alone: a NULL output is skipped, the others unchanged. */
+          for (int only = 0; only < 3; only++)
+            {
+              g_autoptr(FathomTensor) dx1 = only == 0 ? fathom_tensor_new_like (x) : NULL;
+              g_autoptr(FathomTensor) dw1 = only == 1 ? fathom_tensor_new_like (w) : NULL;
+              g_autoptr(FathomTensor) db1 = only == 2 ? fathom_tensor_new_1d (cc->o) : NULL;
+
+              conv_backward_run (fast, &win, x, w, dy, dx1, dw1, db1);
+              if (dx1 != NULL)
+                fathom_test_assert_close (dx1, dx, 0.f, 0.f, "dx alone");
+              if (dw1 != NULL)
+                fathom_test_assert_close (dw1, dw, 0.f, 0.f, "dw alone");
+              if (db1 != NULL)
+                fathom_test_assert_close (db1, db, 0.f, 0.f, "dbias alone");
+            }
+        }
+    }
+  g_test_message ("conv fast vs reference: worst |difference| %.3g, at most %.0f%% of "
+                  "the tolerance (atol %g, rtol %g)",
+                  (double) worst_abs, 100 * used, (double) PATH_ATOL, (double) PATH_RTOL);
+}
+
+/* ---- zero padding --------------------------------------------------------- */
+
+typedef struct {
+  FathomBackend *be;
+  FathomPad2d    pad;
+  FathomTensor  *x, *dx;
+} PadCtx;
+
+static void
+pad_forward_cb (gpointer data, FathomTensor *out)
+{
+  PadCtx *ctx = data;
+  g_autoptr(GError) error = NULL;
+
+  fathom_tensor_fill (out, NAN);
+  g_assert_true (fathom_backend_zero_pad_forward (ctx->be, &ctx->pad, ctx->x, out, &error));
+  g_assert_no_error (error);
+}
+
+static void
+pad_backward_cb (gpointer data, const FathomTensor *dout)
+{
+  PadCtx *ctx = data;
+  g_autoptr(GError) error = NULL;
+
+  fathom_tensor_fill (ctx->dx, NAN);
+  g_assert_true (fathom_backend_zero_pad_backward (ctx->be, &ctx->pad, dout, ctx->dx, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_zero_pad (void)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (13);
+  g_autoptr(FathomBackend) ref = fathom_cpu_backend_new (FATHOM_CPU_PATH_REFERENCE, 1);
+  double worst = 0.0;
+
+  for (guint p = 0; p < 2; p++)
+    {
+      g_autoptr(FathomBackend) be = fathom_cpu_backend_new (fathom_test_paths[p], 3);
+
+      /* one row on top, two columns on the right */
+      {
+        g_autoptr(FathomTensor) x = fathom_tensor_new_from_data (4, (gint64[]) { 1, 1, 2, 2 },
+                                                                 (float[]) { 1, 2, 3, 4 });
+        g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
+        g_autoptr(FathomTensor) y = fathom_tensor_new_4d (1, 1, 3, 4);
+        g_autoptr(FathomTensor) dy = fathom_tensor_new_4d (1, 1, 3, 4);
+        PadCtx ctx = { be, { 1, 0, 0, 2 }, x, dx };
+
+        pad_forward_cb (&ctx, y);
+        fathom_test_assert_values (y, (float[]) { 0, 0, 0, 0,
+                                                  1, 2, 0, 0,
+                                                  3, 4, 0, 0 }, 12, 0.f, "zero_pad");
+        for (int i = 0; i < 12; i++)
+          fathom_tensor_get_data (dy)[i] = (float) (i + 1);
+        pad_backward_cb (&ctx, dy);
+        fathom_test_assert_values (dx, (float[]) { 5, 6, 9, 10 }, 4, 0.f, "zero_pad backward");
+      }
+
+      /* gradients on odd shapes */
+      {
+        g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, 3, 2, 5, 1);
+        g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
+        g_autoptr(FathomTensor) y = fathom_tensor_new_4d (3, 2, 8, 4);
+        PadCtx ctx = { be, { 2, 1, 0, 3 }, x, dx };
+        FathomTestGradTarget targets[] = { { "x", x, dx } };
+        double err = fathom_test_gradcheck ("zero_pad", y, pad_forward_cb, pad_backward_cb, &ctx,
+                                            targets, 1, GRAD_POINTS, GRAD_EPS, GRAD_ATOL, GRAD_RTOL);
+
+        worst = MAX (worst, err);
+      }
+
+      /* large enough for the FAST path to use threads; exact copies */
+      {
+        g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, 3, 16, 41, 37);
+        g_autoptr(FathomTensor) y = fathom_tensor_new_4d (3, 16, 44, 40);
+        g_autoptr(FathomTensor) y_ref = fathom_tensor_new_like (y);
+        g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
+        g_autoptr(FathomTensor) dx_ref = fathom_tensor_new_like (x);
+        PadCtx ctx = { be, { 1, 2, 3, 0 }, x, dx };
+        PadCtx ctx_ref = { ref, { 1, 2, 3, 0 }, x, dx_ref };
+
+        pad_forward_cb (&ctx, y);
+        pad_forward_cb (&ctx_ref, y_ref);
+        fathom_test_assert_close (y, y_ref, 0.f, 0.f, "zero_pad paths");
+        pad_backward_cb (&ctx, y);
+        pad_backward_cb (&ctx_ref, y_ref);
+        fathom_test_assert_close (dx, x, 0.f, 0.f, "crop of pad");
+        fathom_test_assert_close (dx, dx_ref, 0.f, 0.f, "zero_pad backward paths");
+      }
+    }
+  g_test_message ("zero_pad gradcheck: worst |analytic - numeric| %.3g", worst);
+}
+
+static void
+test_conv_shape_error (void)
+{
+  g_autoptr(FathomBackend) cpu = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 1);
+  g_autoptr(FathomTensor) x = fathom_tensor_new_4d (2, 3, 5, 5);
+  g_autoptr(FathomTensor) w = fathom_tensor_new_4d (4, 2, 3, 3);   /* 2 channels, x has 3 */
+  g_autoptr(FathomTensor) y = fathom_tensor_new_4d (2, 4, 3, 3);
+  FathomWindow win = window_resolved (3, 3, 1, 1, FATHOM_PADDING_VALID, 5, 5);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (fathom_backend_conv2d_forward (cpu, &win, x, w, NULL, y, &error));
+  g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/conv/forward-values", test_conv_forward_values);
+  g_test_add_func ("/conv/backward-values", test_conv_backward_values);
+  g_test_add_func ("/conv/gradcheck", test_conv_gradcheck);
+  g_test_add_func ("/conv/fast-matches-reference", test_conv_fast_matches_reference);
+  g_test_add_func ("/conv/zero-pad", test_zero_pad);
+  g_test_add_func ("/conv/shape-error", test_conv_shape_error);
+  return g_test_run ();
+}
