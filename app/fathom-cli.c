@@ -3,10 +3,13 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include <json-glib/json-glib.h>
+
 #include "fathom-backend-registry.h"
 #include "fathom-cpu-backend.h"
 #include "fathom-cpu-bench.h"
 #include "fathom-heads.h"
+#include "fathom-dataset.h"
 
 typedef int (*CommandFunc) (int argc, char **argv);
 
@@ -84,6 +87,345 @@ cmd_devices (int argc, char **argv)
   return 0;
 }
 
+/* ---- inspect: what a dataset folder holds, and what is wrong with it ---- */
+
+typedef struct {
+  guint train, valid, test;
+  guint *by_class;              /* n_classes + 1: the last is unlabelled */
+} SizeRow;
+
+static void
+size_row_free (gpointer data)
+{
+  SizeRow *row = data;
+
+  g_free (row->by_class);
+  g_free (row);
+}
+
+/* One row per distinct size (in list_sizes order), counted per split and
+ * per class: sizes that follow classes are the leak the lesson exploits. */
+static GPtrArray *
+inspect_size_rows (FathomDataset *ds, GArray *sizes)
+{
+  guint n_classes = fathom_dataset_get_n_classes (ds);
+  GPtrArray *rows = g_ptr_array_new_with_free_func (size_row_free);
+
+  for (guint g = 0; g < sizes->len; g++)
+    {
+      SizeRow *row = g_new0 (SizeRow, 1);
+
+      row->by_class = g_new0 (guint, n_classes + 1);
+      g_ptr_array_add (rows, row);
+    }
+  for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
+    {
+      const FathomDatasetItem *item = fathom_dataset_get_item (ds, i);
+
+      for (guint g = 0; g < sizes->len; g++)
+        {
+          const FathomImageSize *s = &g_array_index (sizes, FathomImageSize, g);
+          SizeRow *row = g_ptr_array_index (rows, g);
+
+          if (s->width != item->width || s->height != item->height)
+            continue;
+          row->train += item->split == FATHOM_SPLIT_TRAIN;
+          row->valid += item->split == FATHOM_SPLIT_VALID;
+          row->test += item->split == FATHOM_SPLIT_TEST;
+          row->by_class[item->class_index >= 0 ? (guint) item->class_index : n_classes]++;
+          break;
+        }
+    }
+  return rows;
+}
+
+/* Images of a class with a box, and with head/tail points. */
+static void
+inspect_coverage (FathomDataset *ds, int class_index, guint *with_box, guint *with_points)
+{
+  *with_box = *with_points = 0;
+  for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
+    {
+      const FathomDatasetItem *item = fathom_dataset_get_item (ds, i);
+
+      if (item->class_index != class_index)
+        continue;
+      *with_box += item->has_box;
+      *with_points += item->annotation != NULL && item->annotation->points->len > 0;
+    }
+}
+
+static void
+inspect_print_json (FathomDataset *ds, GArray *sizes, GPtrArray *rows,
+                    const char *split_name, double fraction, guint64 seed)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  FathomAnnotations *ann = fathom_dataset_get_annotations (ds);
+  guint n_classes = fathom_dataset_get_n_classes (ds);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "root");
+  json_builder_add_string_value (b, fathom_dataset_get_root (ds));
+  json_builder_set_member_name (b, "layout");
+  json_builder_add_string_value (b, fathom_dataset_layout_to_string (fathom_dataset_get_layout (ds)));
+  json_builder_set_member_name (b, "split");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "source");
+  json_builder_add_string_value (b, fathom_dataset_has_valid_folder (ds) ? "valid-folder"
+                                 : n_classes == 0 ? "none" : split_name);
+  json_builder_set_member_name (b, "valid_fraction");
+  json_builder_add_double_value (b, fraction);
+  json_builder_set_member_name (b, "seed");
+  json_builder_add_int_value (b, (gint64) seed);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "fingerprint");
+  json_builder_add_string_value (b, fathom_dataset_get_fingerprint (ds));
+  json_builder_set_member_name (b, "images");
+  json_builder_add_int_value (b, fathom_dataset_get_n_items (ds));
+  json_builder_set_member_name (b, "test_images");
+  json_builder_add_int_value (b, fathom_dataset_count (ds, FATHOM_SPLIT_TEST, -1));
+
+  json_builder_set_member_name (b, "classes");
+  json_builder_begin_array (b);
+  for (guint c = 0; c < n_classes; c++)
+    {
+      guint with_box, with_points;
+
+      inspect_coverage (ds, (int) c, &with_box, &with_points);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, fathom_dataset_get_class_name (ds, c));
+      json_builder_set_member_name (b, "train");
+      json_builder_add_int_value (b, fathom_dataset_count (ds, FATHOM_SPLIT_TRAIN, (int) c));
+      json_builder_set_member_name (b, "valid");
+      json_builder_add_int_value (b, fathom_dataset_count (ds, FATHOM_SPLIT_VALID, (int) c));
+      json_builder_set_member_name (b, "with_box");
+      json_builder_add_int_value (b, with_box);
+      json_builder_set_member_name (b, "with_points");
+      json_builder_add_int_value (b, with_points);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  /* by_class follows "classes"; unlabelled images are counted apart */
+  json_builder_set_member_name (b, "sizes");
+  json_builder_begin_array (b);
+  for (guint g = 0; g < sizes->len; g++)
+    {
+      const FathomImageSize *s = &g_array_index (sizes, FathomImageSize, g);
+      const SizeRow *row = g_ptr_array_index (rows, g);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "width");
+      json_builder_add_int_value (b, s->width);
+      json_builder_set_member_name (b, "height");
+      json_builder_add_int_value (b, s->height);
+      json_builder_set_member_name (b, "count");
+      json_builder_add_int_value (b, s->count);
+      json_builder_set_member_name (b, "train");
+      json_builder_add_int_value (b, row->train);
+      json_builder_set_member_name (b, "valid");
+      json_builder_add_int_value (b, row->valid);
+      json_builder_set_member_name (b, "test");
+      json_builder_add_int_value (b, row->test);
+      json_builder_set_member_name (b, "by_class");
+      json_builder_begin_array (b);
+      for (guint c = 0; c < n_classes; c++)
+        json_builder_add_int_value (b, row->by_class[c]);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "unlabelled");
+      json_builder_add_int_value (b, row->by_class[n_classes]);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "problems");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < fathom_dataset_get_n_problems (ds); i++)
+    {
+      const FathomDatasetProblem *p = fathom_dataset_get_problem (ds, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "path");
+      json_builder_add_string_value (b, p->path);
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, p->message);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "annotation_problems");
+  json_builder_begin_array (b);
+  for (guint i = 0; ann != NULL && i < fathom_annotations_get_n_problems (ann); i++)
+    {
+      const FathomAnnotationProblem *p = fathom_annotations_get_problem (ann, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "kind");
+      json_builder_add_string_value (b, fathom_annotation_problem_kind_to_string (p->kind));
+      json_builder_set_member_name (b, "source");
+      json_builder_add_string_value (b, p->source);
+      json_builder_set_member_name (b, "entry");
+      json_builder_add_int_value (b, p->entry);
+      json_builder_set_member_name (b, "filename");
+      if (p->filename != NULL)
+        json_builder_add_string_value (b, p->filename);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, p->message);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  g_print ("%s\n", text);
+}
+
+static void
+inspect_print_text (FathomDataset *ds, GArray *sizes, GPtrArray *rows,
+                    const char *split_name, double fraction, guint64 seed)
+{
+  FathomAnnotations *ann = fathom_dataset_get_annotations (ds);
+  guint n_classes = fathom_dataset_get_n_classes (ds);
+  guint n_test = fathom_dataset_count (ds, FATHOM_SPLIT_TEST, -1);
+  guint n_ann_problems = ann != NULL ? fathom_annotations_get_n_problems (ann) : 0;
+
+  g_print ("Dataset:     %s\n", fathom_dataset_get_root (ds));
+  g_print ("Layout:      %s\n", fathom_dataset_layout_to_string (fathom_dataset_get_layout (ds)));
+  if (fathom_dataset_has_valid_folder (ds))
+    g_print ("Validation:  the valid/ folder\n");
+  else if (n_classes > 0)
+    g_print ("Validation:  %s split, fraction %.4f, seed %" G_GUINT64_FORMAT "\n",
+             split_name, fraction, seed);
+  g_print ("Fingerprint: %s\n", fathom_dataset_get_fingerprint (ds));
+  g_print ("Images:      %u (%u unlabelled)\n\n", fathom_dataset_get_n_items (ds), n_test);
+
+  if (n_classes > 0)
+    {
+      g_print ("%-12s %7s %7s %7s %7s %7s\n", "class", "train", "valid", "total", "box", "points");
+      for (guint c = 0; c < n_classes; c++)
+        {
+          guint tr = fathom_dataset_count (ds, FATHOM_SPLIT_TRAIN, (int) c);
+          guint va = fathom_dataset_count (ds, FATHOM_SPLIT_VALID, (int) c);
+          guint with_box, with_points;
+
+          inspect_coverage (ds, (int) c, &with_box, &with_points);
+          g_print ("%-12s %7u %7u %7u %7u %7u\n", fathom_dataset_get_class_name (ds, c),
+                   tr, va, tr + va, with_box, with_points);
+        }
+      g_print ("\n");
+    }
+
+  /* the size-by-class table: one row per boat */
+  g_print ("%-11s %6s %6s %6s %6s", "size", "count", "train", "valid", "test");
+  for (guint c = 0; c < n_classes; c++)
+    g_print (" %6.6s", fathom_dataset_get_class_name (ds, c));
+  g_print ("\n");
+  for (guint g = 0; g < sizes->len; g++)
+    {
+      const FathomImageSize *s = &g_array_index (sizes, FathomImageSize, g);
+      const SizeRow *row = g_ptr_array_index (rows, g);
+      g_autofree char *wh = g_strdup_printf ("%dx%d", s->width, s->height);
+
+      g_print ("%-11s %6u %6u %6u %6u", wh, s->count, row->train, row->valid, row->test);
+      for (guint c = 0; c < n_classes; c++)
+        g_print (" %6u", row->by_class[c]);
+      g_print ("\n");
+    }
+
+  g_print ("\nProblems: %u\n", fathom_dataset_get_n_problems (ds));
+  for (guint i = 0; i < fathom_dataset_get_n_problems (ds); i++)
+    g_print ("  %s\n", fathom_dataset_get_problem (ds, i)->message);
+  if (ann != NULL)
+    {
+      g_print ("\nAnnotations: %u entries, %u problems\n",
+               fathom_annotations_get_n_entries (ann), n_ann_problems);
+      for (guint k = 0; k < FATHOM_ANNOTATION_N_PROBLEM_KINDS; k++)
+        if (fathom_annotations_count_problems (ann, k) > 0)
+          g_print ("  %-15s %u\n", fathom_annotation_problem_kind_to_string (k),
+                   fathom_annotations_count_problems (ann, k));
+      for (guint i = 0; i < n_ann_problems; i++)
+        g_print ("  %s\n", fathom_annotations_get_problem (ann, i)->message);
+    }
+  else if (n_classes > 0)
+    g_print ("\nAnnotations: none\n");
+}
+
+static int
+cmd_inspect (int argc, char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new ("DIR — describe a dataset folder and list its problems");
+  g_autoptr(FathomDataset) ds = NULL;
+  g_autoptr(GArray) sizes = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *split = NULL;
+  g_autofree char *annotations = NULL;
+  gboolean json = FALSE;
+  gint64 seed = 0;
+  double fraction = 500.0 / 3777.0;
+  FathomDatasetOptions opts;
+  GError *error = NULL;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
+    { "split", 0, 0, G_OPTION_ARG_STRING, &split,
+      "Validation split without a valid/ folder: random (default), stratified, by-size", "MODE" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the split (default 0)", "S" },
+    { "valid-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &fraction,
+      "Validation fraction (default 500/3777, the course's)", "F" },
+    { "annotations", 0, 0, G_OPTION_ARG_FILENAME, &annotations,
+      "Sloth file or folder (default DIR/annotations/)", "PATH" },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!parse (context, &argc, &argv))
+    return 2;
+  if (argc != 2)
+    {
+      g_printerr ("Usage: fathom-cli inspect DIR [--json] [--split random|stratified|by-size] [--seed S]\n");
+      return 2;
+    }
+  fathom_dataset_options_init (&opts);
+  if (split == NULL || g_str_equal (split, "random"))
+    opts.mode = FATHOM_SPLIT_MODE_RANDOM;
+  else if (g_str_equal (split, "stratified"))
+    opts.mode = FATHOM_SPLIT_MODE_STRATIFIED;
+  else if (g_str_equal (split, "by-size"))
+    opts.mode = FATHOM_SPLIT_MODE_BY_SIZE;
+  else
+    {
+      g_printerr ("fathom-cli: unknown split “%s” (random, stratified or by-size)\n", split);
+      return 2;
+    }
+  if (seed < 0)
+    {
+      g_printerr ("fathom-cli: the seed must not be negative\n");
+      return 2;
+    }
+  opts.seed = (guint64) seed;
+  opts.valid_fraction = fraction;
+  opts.annotations = annotations;
+
+  ds = fathom_dataset_load (argv[1], &opts, &error);
+  if (ds == NULL)
+    return fail (error);
+  sizes = fathom_dataset_list_sizes (ds, FATHOM_SPLIT_ANY);
+  rows = inspect_size_rows (ds, sizes);
+  if (json)
+    inspect_print_json (ds, sizes, rows, split != NULL ? split : "random", fraction, opts.seed);
+  else
+    inspect_print_text (ds, sizes, rows, split != NULL ? split : "random", fraction, opts.seed);
+  return 0;
+}
+
 static int
 cmd_bench (int argc, char **argv)
 {
@@ -124,6 +466,7 @@ static const Command commands[] = {
   { "bench", "Time the compute backend (conv2d, matmul) against OpenBLAS", cmd_bench },
   { "summary", "Print a lesson model's layers and parameter count", cmd_summary },
   { "devices", "List the compute devices and whether they can be used", cmd_devices },
+  { "inspect", "Describe a dataset folder: classes, sizes, annotations, problems", cmd_inspect },
 };
 
 static void
