@@ -56,8 +56,10 @@ activation_forward_range (gint64 begin, gint64 end, guint chunk_index, gpointer 
   switch (a->act)
     {
     case FATHOM_ACTIVATION_RELU:
+      /* "not below zero" rather than "above zero", so that a NaN passes
+       * through as NaN (as in PyTorch) and the trainer can see it. */
       for (gint64 i = begin; i < end; i++)
-        a->y[i] = a->x[i] > 0.f ? a->x[i] : 0.f;
+        a->y[i] = a->x[i] < 0.f ? 0.f : a->x[i];
       break;
     case FATHOM_ACTIVATION_SIGMOID:
       for (gint64 i = begin; i < end; i++)

@@ -57,7 +57,7 @@ act_apply (FathomActivation act, float z)
 {
   switch (act)
     {
-    case FATHOM_ACTIVATION_RELU: return z > 0.f ? z : 0.f;
+    case FATHOM_ACTIVATION_RELU: return z < 0.f ? 0.f : z;   /* NaN stays NaN */
     case FATHOM_ACTIVATION_SIGMOID: return sigmoid (z);
     case FATHOM_ACTIVATION_TANH: return tanhf (z);
     case FATHOM_ACTIVATION_IDENTITY:

@@ -1,0 +1,283 @@
+/* fathom-run.c: writing and reading run folders. */
+#include "fathom-run.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+G_DEFINE_QUARK (fathom-run-error-quark, fathom_run_error)
+
+#define RUN_FORMAT 1
+
+struct _FathomRun
+{
+  char       *dir;
+  char       *experiment;
+  JsonObject *config;
+  JsonObject *info;
+  JsonObject *final;
+  char       *status;
+  char       *message;
+  GPtrArray  *columns;          /* char* */
+  GString    *csv;              /* rows so far, header excluded */
+  GDateTime  *started;
+  gint64      started_us;
+};
+
+gboolean
+fathom_write_file_atomic (const char *path, const char *contents, gssize length, GError **error)
+{
+  /* GLib writes a temporary file beside path, fsyncs it and renames it. */
+  return g_file_set_contents_full (path, contents, length,
+                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                   0644, error);
+}
+
+FathomRun *
+fathom_run_new (const char *dir, const char *experiment, gboolean overwrite, GError **error)
+{
+  g_autoptr(FathomRun) self = g_new0 (FathomRun, 1);
+  g_autofree char *json = g_build_filename (dir, "run.json", NULL);
+  const char *subdirs[] = { "checkpoints", "renders" };
+
+  if (!overwrite && g_file_test (json, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_EXISTS,
+                   "%s already holds a run; choose another folder", dir);
+      return NULL;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (subdirs); i++)
+    {
+      g_autofree char *sub = g_build_filename (dir, subdirs[i], NULL);
+      if (g_mkdir_with_parents (sub, 0755) != 0)
+        {
+          int saved = errno;
+          g_set_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_IO,
+                       "Cannot create %s: %s", sub, g_strerror (saved));
+          return NULL;
+        }
+    }
+  self->dir = g_strdup (dir);
+  self->experiment = g_strdup (experiment);
+  self->config = json_object_new ();
+  self->info = json_object_new ();
+  self->final = json_object_new ();
+  self->status = g_strdup ("running");
+  self->columns = g_ptr_array_new_with_free_func (g_free);
+  self->csv = g_string_new (NULL);
+  self->started = g_date_time_new_now_utc ();
+  self->started_us = g_get_monotonic_time ();
+  return g_steal_pointer (&self);
+}
+
+void
+fathom_run_free (FathomRun *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->dir);
+  g_free (self->experiment);
+  g_clear_pointer (&self->config, json_object_unref);
+  g_clear_pointer (&self->info, json_object_unref);
+  g_clear_pointer (&self->final, json_object_unref);
+  g_free (self->status);
+  g_free (self->message);
+  g_clear_pointer (&self->columns, g_ptr_array_unref);
+  if (self->csv != NULL)
+    g_string_free (self->csv, TRUE);
+  g_clear_pointer (&self->started, g_date_time_unref);
+  g_free (self);
+}
+
+const char *
+fathom_run_get_dir (FathomRun *self)
+{
+  return self->dir;
+}
+
+char *
+fathom_run_get_path (FathomRun *self, const char *relative)
+{
+  return g_build_filename (self->dir, relative, NULL);
+}
+
+void
+fathom_run_set_config_string (FathomRun *self, const char *key, const char *value)
+{
+  json_object_set_string_member (self->config, key, value);
+}
+
+void
+fathom_run_set_config_int (FathomRun *self, const char *key, gint64 value)
+{
+  json_object_set_int_member (self->config, key, value);
+}
+
+void
+fathom_run_set_config_double (FathomRun *self, const char *key, double value)
+{
+  json_object_set_double_member (self->config, key, value);
+}
+
+void
+fathom_run_set_info (FathomRun *self, const char *key, const char *value)
+{
+  json_object_set_string_member (self->info, key, value);
+}
+
+void
+fathom_run_set_final (FathomRun *self, const char *key, double value)
+{
+  /* JSON has no NaN: a metric that could not be computed is null. */
+  if (isfinite (value))
+    json_object_set_double_member (self->final, key, value);
+  else
+    json_object_set_null_member (self->final, key);
+}
+
+void
+fathom_run_set_status (FathomRun *self, const char *status, const char *message)
+{
+  g_free (self->status);
+  g_free (self->message);
+  self->status = g_strdup (status);
+  self->message = g_strdup (message);
+}
+
+/* Column names end up in a CSV header: keep them to a safe alphabet. */
+static char *
+csv_safe (const char *name)
+{
+  char *s = g_strdup (name);
+
+  for (char *p = s; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-' && *p != '.')
+      *p = '_';
+  return s;
+}
+
+void
+fathom_run_set_columns (FathomRun *self, guint n, const char *const *names)
+{
+  g_return_if_fail (self->csv->len == 0);
+  g_ptr_array_set_size (self->columns, 0);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (self->columns, csv_safe (names[i]));
+}
+
+static void
+append_number (GString *s, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (isfinite (v))
+    g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.9g", v));
+}
+
+void
+fathom_run_add_row (FathomRun *self, gint64 step, guint epoch, const char *phase,
+                    const double *values, double wall_seconds)
+{
+  g_autofree char *safe_phase = csv_safe (phase);
+
+  g_string_append_printf (self->csv, "%" G_GINT64_FORMAT ",%u,%s", step, epoch, safe_phase);
+  for (guint i = 0; i < self->columns->len; i++)
+    {
+      g_string_append_c (self->csv, ',');
+      append_number (self->csv, values[i]);
+    }
+  g_string_append_c (self->csv, ',');
+  append_number (self->csv, wall_seconds);
+  g_string_append_c (self->csv, '\n');
+}
+
+static JsonNode *
+copy_object_node (JsonObject *object)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, object);
+  return node;
+}
+
+gboolean
+fathom_run_save (FathomRun *self, GError **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *started = g_date_time_format_iso8601 (self->started);
+  g_autofree char *updated = g_date_time_format_iso8601 (now);
+  g_autofree char *glib_version = g_strdup_printf ("%u.%u.%u", glib_major_version, glib_minor_version, glib_micro_version);
+  g_autofree char *json = NULL, *json_path = NULL, *csv_path = NULL;
+  g_autoptr(GString) csv = g_string_new ("step,epoch,phase");
+  g_autoptr(GList) members = json_object_get_members (self->info);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "format");
+  json_builder_add_int_value (b, RUN_FORMAT);
+  json_builder_set_member_name (b, "experiment");
+  json_builder_add_string_value (b, self->experiment);
+  json_builder_set_member_name (b, "status");
+  json_builder_add_string_value (b, self->status);
+  if (self->message != NULL)
+    {
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, self->message);
+    }
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      json_builder_set_member_name (b, l->data);
+      json_builder_add_string_value (b, json_object_get_string_member (self->info, l->data));
+    }
+  json_builder_set_member_name (b, "config");
+  json_builder_add_value (b, copy_object_node (self->config));
+  json_builder_set_member_name (b, "versions");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "fathom");
+  json_builder_add_string_value (b, FATHOM_VERSION);
+  json_builder_set_member_name (b, "glib");
+  json_builder_add_string_value (b, glib_version);
+  json_builder_set_member_name (b, "json-glib");
+  json_builder_add_string_value (b, JSON_VERSION_S);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "timings");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "started");
+  json_builder_add_string_value (b, started);
+  json_builder_set_member_name (b, "updated");
+  json_builder_add_string_value (b, updated);
+  json_builder_set_member_name (b, "seconds");
+  json_builder_add_double_value (b, (g_get_monotonic_time () - self->started_us) / 1e6);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "final");
+  json_builder_add_value (b, copy_object_node (self->final));
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  json = json_generator_to_data (gen, NULL);
+  json_path = fathom_run_get_path (self, "run.json");
+
+  for (guint i = 0; i < self->columns->len; i++)
+    g_string_append_printf (csv, ",%s", (char *) g_ptr_array_index (self->columns, i));
+  g_string_append (csv, ",wall_s\n");
+  g_string_append_len (csv, self->csv->str, self->csv->len);
+  csv_path = fathom_run_get_path (self, "metrics.csv");
+
+  /* metrics first: run.json, which names the run complete, comes last. */
+  return fathom_write_file_atomic (csv_path, csv->str, csv->len, error) &&
+         fathom_write_file_atomic (json_path, json, -1, error);
+}
+
+gboolean
+fathom_run_write_file (FathomRun *self, const char *relative, const char *contents,
+                       gssize length, GError **error)
+{
+  g_autofree char *path = fathom_run_get_path (self, relative);
+
+  return fathom_write_file_atomic (path, contents, length, error);
+}

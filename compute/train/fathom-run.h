@@ -1,0 +1,117 @@
+/* fathom-run.h: a run folder, the contract between fathom-cli and the app.
+ *
+ *   run.json          experiment, config, seed, dataset fingerprint, device,
+ *                     versions, timings, status, final metrics
+ *   metrics.csv       one row per logged batch and per epoch:
+ *                     step,epoch,phase,<columns...>,wall_s
+ *   checkpoints/      *.safetensors
+ *   predictions.csv, heatmaps, renders/   written by the experiments
+ *
+ * Every file is written whole to a temporary file, flushed and renamed, so
+ * a crash never leaves a half-written file under a final name.
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define FATHOM_RUN_ERROR (fathom_run_error_quark ())
+
+typedef enum {
+  FATHOM_RUN_ERROR_EXISTS,        /* the folder already holds a run */
+  FATHOM_RUN_ERROR_IO,
+  FATHOM_RUN_ERROR_PARSE,         /* run.json or metrics.csv is malformed */
+} FathomRunError;
+
+typedef struct _FathomRun FathomRun;
+
+GQuark       fathom_run_error_quark   (void);
+
+/* Creates dir (and checkpoints/, renders/). A folder that already holds a
+ * run.json is refused unless overwrite is TRUE. */
+FathomRun   *fathom_run_new           (const char          *dir,
+                                       const char          *experiment,
+                                       gboolean             overwrite,
+                                       GError             **error);
+void         fathom_run_free          (FathomRun           *self);
+const char  *fathom_run_get_dir       (FathomRun           *self);
+/* dir/relative, newly allocated. */
+char        *fathom_run_get_path      (FathomRun           *self,
+                                       const char          *relative);
+
+/* "config" entries and top-level facts (device, seed, dataset fingerprint). */
+void         fathom_run_set_config_string (FathomRun *self, const char *key, const char *value);
+void         fathom_run_set_config_int    (FathomRun *self, const char *key, gint64 value);
+void         fathom_run_set_config_double (FathomRun *self, const char *key, double value);
+void         fathom_run_set_info          (FathomRun *self, const char *key, const char *value);
+void         fathom_run_set_final         (FathomRun *self, const char *key, double value);
+/* "running", "finished", "stopped" or "failed", with a message or NULL. */
+void         fathom_run_set_status        (FathomRun *self, const char *status, const char *message);
+
+/* The metric columns between phase and wall_s; set once, before rows. */
+void         fathom_run_set_columns   (FathomRun           *self,
+                                       guint                n,
+                                       const char *const   *names);
+/* values has one entry per column; NaN leaves the cell empty. */
+void         fathom_run_add_row       (FathomRun           *self,
+                                       gint64               step,
+                                       guint                epoch,
+                                       const char          *phase,
+                                       const double        *values,
+                                       double               wall_seconds);
+
+/* Writes run.json and metrics.csv. */
+gboolean     fathom_run_save          (FathomRun           *self,
+                                       GError             **error);
+/* Writes dir/relative atomically (predictions.csv and the like). */
+gboolean     fathom_run_write_file    (FathomRun           *self,
+                                       const char          *relative,
+                                       const char          *contents,
+                                       gssize               length,
+                                       GError             **error);
+
+/* Atomic write used by everything above. */
+gboolean     fathom_write_file_atomic (const char          *path,
+                                       const char          *contents,
+                                       gssize               length,
+                                       GError             **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomRun, fathom_run_free)
+
+/* ---- reading a run folder back (the app, tests, resume) ---------------- */
+
+typedef struct _FathomRunInfo FathomRunInfo;
+
+FathomRunInfo *fathom_run_info_load        (const char    *dir,
+                                            GError       **error);
+/* The same from the two files' contents (for fuzzing); metrics may be NULL. */
+FathomRunInfo *fathom_run_info_parse       (const char    *run_json,
+                                            gssize         run_json_length,
+                                            const char    *metrics_csv,
+                                            gssize         metrics_length,
+                                            GError       **error);
+void           fathom_run_info_free        (FathomRunInfo *self);
+const char    *fathom_run_info_get_experiment (FathomRunInfo *self);
+const char    *fathom_run_info_get_status  (FathomRunInfo *self);
+/* run.json's root object (borrowed). */
+JsonObject    *fathom_run_info_get_json    (FathomRunInfo *self);
+/* NaN when absent. */
+double         fathom_run_info_get_final   (FathomRunInfo *self,
+                                            const char    *key);
+/* The columns after phase, wall_s last. */
+guint          fathom_run_info_get_n_columns (FathomRunInfo *self);
+const char    *fathom_run_info_get_column  (FathomRunInfo *self,
+                                            guint          i);
+guint          fathom_run_info_get_n_rows  (FathomRunInfo *self);
+/* Row i: its step, epoch and phase, and the column values (NaN if empty). */
+const double  *fathom_run_info_get_row     (FathomRunInfo *self,
+                                            guint          i,
+                                            gint64        *step,
+                                            guint         *epoch,
+                                            const char   **phase);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomRunInfo, fathom_run_info_free)
+
+G_END_DECLS

@@ -1,0 +1,405 @@
+/* test-trainer.c: the training loop, run folders, metrics. */
+#include "fathom-test-util.h"
+#include "fathom-checkpoint.h"
+#include "fathom-graph.h"
+#include "fathom-metrics.h"
+#include "fathom-optimizer.h"
+#include "fathom-run.h"
+#include "fathom-trainer.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+  FathomTensor *x, *t;          /* [N, 2], [N, 3] */
+  int          *labels;
+  gint64        n;
+} Data;
+
+static Data
+make_data (gint64 n, guint64 seed)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (seed);
+  Data d = { fathom_tensor_new_2d (n, 2), fathom_tensor_new_2d (n, 3), g_new (int, n), n };
+  float *x = fathom_tensor_get_data (d.x), *t = fathom_tensor_get_data (d.t);
+
+  for (gint64 i = 0; i < n; i++)
+    {
+      int c = (int) fathom_rng_below (rng, 3);
+      x[2 * i] = (float) (3 * cos (2 * G_PI * c / 3) + fathom_rng_normal (rng, 0, 0.6));
+      x[2 * i + 1] = (float) (3 * sin (2 * G_PI * c / 3) + fathom_rng_normal (rng, 0, 0.6));
+      t[3 * i + c] = 1.f;
+      d.labels[i] = c;
+    }
+  return d;
+}
+
+static void
+data_clear (Data *d)
+{
+  fathom_tensor_unref (d->x);
+  fathom_tensor_unref (d->t);
+  g_free (d->labels);
+}
+
+static FathomGraph *
+make_model (FathomBackend *backend)
+{
+  FathomGraph *g = fathom_graph_new ();
+  FathomShape in = FATHOM_SHAPE (2);
+  int x = fathom_graph_add_input (g, "x", &in);
+  g_autoptr(GError) error = NULL;
+
+  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (12, FATHOM_ACTIVATION_RELU, TRUE), x);
+  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (3, FATHOM_ACTIVATION_IDENTITY, TRUE), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "class", fathom_softmax_layer_new (), x);
+  g_assert_true (fathom_graph_add_output (g, "class", x, FATHOM_LOSS_CROSS_ENTROPY, 1.f, &error));
+  g_assert_true (fathom_graph_build (g, backend, 2, &error));
+  return g;
+}
+
+static char *
+temp_run_dir (void)
+{
+  g_autofree char *base = g_dir_make_tmp ("fathom-run-XXXXXX", NULL);
+  return g_build_filename (base, "run", NULL);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+        remove_tree (child);
+      }
+  g_remove (path);
+}
+
+typedef struct {
+  guint batches, epoch_ends;
+  double last_accuracy;
+  GCancellable *cancel_after;
+  guint cancel_at;
+} Seen;
+
+static void
+on_progress (const FathomTrainProgress *p, gpointer user_data)
+{
+  Seen *seen = user_data;
+
+  if (p->epoch_end)
+    {
+      seen->epoch_ends++;
+      seen->last_accuracy = p->accuracy;
+      return;
+    }
+  seen->batches++;
+  g_assert_true (isfinite (p->loss));
+  g_assert_cmpint (p->batch, <, p->n_batches);
+  if (seen->cancel_after != NULL && seen->batches == seen->cancel_at)
+    g_cancellable_cancel (seen->cancel_after);
+}
+
+static void
+test_fit_writes_run (void)
+{
+  g_autoptr(FathomBackend) backend = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
+  g_autoptr(FathomGraph) g = make_model (backend);
+  g_autoptr(FathomOptimizer) opt = fathom_optimizer_new_adam (0.01f);
+  Data train = make_data (300, 1), valid = make_data (100, 2);
+  g_autoptr(FathomTensorSource) ts = fathom_tensor_source_new (1, &train.x, 1, &train.t);
+  g_autoptr(FathomTensorSource) vs = fathom_tensor_source_new (1, &valid.x, 1, &valid.t);
+  FathomBatchSource tsrc = fathom_tensor_source_get (ts), vsrc = fathom_tensor_source_get (vs);
+  g_autofree char *dir = temp_run_dir ();
+  g_autoptr(FathomRun) run = NULL;
+  g_autoptr(FathomRunInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ckpt = NULL;
+  FathomTrainConfig cfg;
+  FathomTrainResult res;
+  Seen seen = { 0 };
+  guint train_rows = 0, valid_rows = 0, epoch_rows = 0;
+
+  fathom_train_config_init (&cfg);
+  cfg.epochs = 4;
+  cfg.batch_size = 32;          /* 300 items: 9 full batches and one of 12 */
+  run = fathom_run_new (dir, "toy", FALSE, &error);
+  g_assert_no_error (error);
+  fathom_run_set_info (run, "device", "cpu");
+  fathom_run_set_config_int (run, "epochs", cfg.epochs);
+  g_assert_true (fathom_trainer_fit (g, opt, &cfg, &tsrc, &vsrc, run, on_progress, &seen, NULL, &res, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen.batches, ==, 40);
+  g_assert_cmpuint (seen.epoch_ends, ==, 4);
+  g_assert_cmpfloat (res.val_accuracy, >=, 0.95);
+  g_assert_cmpfloat (res.val_loss, <, 0.3);
+
+  /* the run folder reads back with the same numbers */
+  info = fathom_run_info_load (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fathom_run_info_get_experiment (info), ==, "toy");
+  g_assert_cmpstr (fathom_run_info_get_status (info), ==, "finished");
+  g_assert_cmpfloat (fabs (fathom_run_info_get_final (info, "val_accuracy") - res.val_accuracy), <, 1e-9);
+  g_assert_cmpuint (fathom_run_info_get_n_columns (info), ==, 3);   /* loss, accuracy, wall_s */
+  g_assert_cmpstr (fathom_run_info_get_column (info, 0), ==, "loss");
+  for (guint i = 0; i < fathom_run_info_get_n_rows (info); i++)
+    {
+      const char *phase;
+      fathom_run_info_get_row (info, i, NULL, NULL, &phase);
+      train_rows += g_str_equal (phase, "train");
+      epoch_rows += g_str_equal (phase, "train_epoch");
+      valid_rows += g_str_equal (phase, "valid");
+    }
+  g_assert_cmpuint (train_rows, ==, 40);
+  g_assert_cmpuint (epoch_rows, ==, 4);
+  g_assert_cmpuint (valid_rows, ==, 4);
+
+  /* each epoch's checkpoint loads; the last equals the model */
+  for (int e = 1; e <= 4; e++)
+    {
+      g_autofree char *name = g_strdup_printf ("checkpoints/epoch-%03d.safetensors", e);
+      g_free (ckpt);
+      ckpt = g_build_filename (dir, name, NULL);
+      g_assert_true (g_file_test (ckpt, G_FILE_TEST_EXISTS));
+    }
+  {
+    g_autoptr(FathomGraph) fresh = make_model (backend);
+    double acc;
+    g_assert_true (fathom_checkpoint_load (fresh, ckpt, FALSE, &error));
+    g_assert_true (fathom_trainer_evaluate (fresh, &vsrc, 64, NULL, NULL, NULL, NULL, &acc, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat (acc, ==, res.val_accuracy);
+  }
+
+  /* the folder is not reused by accident */
+  g_assert_null (fathom_run_new (dir, "toy", FALSE, &error));
+  g_assert_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  data_clear (&train);
+  data_clear (&valid);
+  remove_tree (dir);
+}
+
+static void
+test_stop_keeps_valid_run (void)
+{
+  g_autoptr(FathomBackend) backend = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
+  g_autoptr(FathomGraph) g = make_model (backend);
+  g_autoptr(FathomOptimizer) opt = fathom_optimizer_new_adam (0.01f);
+  Data train = make_data (256, 3);
+  g_autoptr(FathomTensorSource) ts = fathom_tensor_source_new (1, &train.x, 1, &train.t);
+  FathomBatchSource tsrc = fathom_tensor_source_get (ts);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *dir = temp_run_dir ();
+  g_autoptr(FathomRun) run = fathom_run_new (dir, "toy", FALSE, NULL);
+  g_autoptr(FathomRunInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  FathomTrainConfig cfg;
+  FathomTrainResult res;
+  Seen seen = { .cancel_after = cancellable, .cancel_at = 11 };
+
+  fathom_train_config_init (&cfg);
+  cfg.epochs = 5;
+  cfg.batch_size = 32;          /* 8 batches an epoch: the stop lands in epoch 2 */
+  g_assert_false (fathom_trainer_fit (g, opt, &cfg, &tsrc, NULL, run, on_progress, &seen, cancellable, &res, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* the batch that saw the stop finished; nothing after it ran */
+  g_assert_cmpuint (seen.batches, ==, 11);
+  g_assert_cmpint (res.steps, ==, 8);           /* counted at the last completed epoch */
+  g_assert_cmpuint (res.epochs_done, ==, 1);
+  g_clear_error (&error);
+
+  info = fathom_run_info_load (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fathom_run_info_get_status (info), ==, "stopped");
+  g_assert_cmpuint (fathom_run_info_get_n_rows (info), ==, 11 + 1);   /* 11 batches, 1 epoch row */
+  data_clear (&train);
+  remove_tree (dir);
+}
+
+/* A source that poisons one batch with NaN. */
+typedef struct {
+  FathomTensorSource *inner;
+  guint calls, poison_call;
+} Poison;
+
+static gboolean
+poison_fill (gpointer data, const gint64 *items, gint64 count,
+             FathomTensor *const *inputs, FathomTensor *const *targets, GError **error)
+{
+  Poison *p = data;
+  FathomBatchSource inner = fathom_tensor_source_get (p->inner);
+
+  if (!inner.fill (inner.data, items, count, inputs, targets, error))
+    return FALSE;
+  if (++p->calls == p->poison_call)
+    fathom_tensor_get_data (inputs[0])[0] = NAN;
+  return TRUE;
+}
+
+static void
+test_nan_stops_run (void)
+{
+  g_autoptr(FathomBackend) backend = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
+  g_autoptr(FathomGraph) g = make_model (backend);
+  g_autoptr(FathomGraph) reloaded = make_model (backend);
+  g_autoptr(FathomOptimizer) opt = fathom_optimizer_new_sgd (0.05f, 0.f, FALSE);
+  Data train = make_data (128, 4);
+  Poison poison = { fathom_tensor_source_new (1, &train.x, 1, &train.t), 0, 4 + 3 };
+  FathomBatchSource src = { 128, poison_fill, &poison };
+  g_autofree char *dir = temp_run_dir ();
+  g_autofree char *ckpt = g_build_filename (dir, "checkpoints", "epoch-001.safetensors", NULL);
+  g_autoptr(FathomRun) run = fathom_run_new (dir, "toy", FALSE, NULL);
+  g_autoptr(FathomRunInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  FathomTrainConfig cfg;
+  GPtrArray *params;
+
+  fathom_train_config_init (&cfg);
+  cfg.epochs = 3;
+  cfg.batch_size = 32;          /* 4 batches an epoch: call 7 is epoch 2, batch 3 */
+  cfg.shuffle = FALSE;
+  g_assert_false (fathom_trainer_fit (g, opt, &cfg, &src, NULL, run, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_NOT_FINITE);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "epoch 2, batch 3"));
+  g_clear_error (&error);
+
+  info = fathom_run_info_load (dir, &error);
+  g_assert_cmpstr (fathom_run_info_get_status (info), ==, "failed");
+  /* the model still holds finite values, and the epoch-1 checkpoint loads */
+  params = fathom_graph_get_params (g);
+  for (guint i = 0; i < params->len; i++)
+    {
+      FathomParam *p = ((FathomGraphParam *) g_ptr_array_index (params, i))->param;
+      for (gsize j = 0; j < fathom_tensor_get_numel (p->value); j++)
+        g_assert_true (isfinite (fathom_tensor_get_data (p->value)[j]));
+    }
+  g_assert_true (fathom_checkpoint_load (reloaded, ckpt, FALSE, &error));
+  g_assert_no_error (error);
+  fathom_tensor_source_free (poison.inner);
+  data_clear (&train);
+  remove_tree (dir);
+}
+
+static void
+test_lr_schedule (void)
+{
+  g_autoptr(FathomBackend) backend = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
+  g_autoptr(FathomGraph) g = make_model (backend);
+  g_autoptr(FathomOptimizer) opt = fathom_optimizer_new_adam (0.01f);
+  Data train = make_data (128, 5);
+  g_autoptr(FathomTensorSource) ts = fathom_tensor_source_new (1, &train.x, 1, &train.t);
+  FathomBatchSource tsrc = fathom_tensor_source_get (ts);
+  g_autoptr(GError) error = NULL;
+  FathomTrainConfig cfg;
+  FathomParam *kernel = fathom_layer_find_param (fathom_graph_find_layer (g, "dense_1"), "kernel");
+  g_autoptr(FathomTensor) after_first = fathom_tensor_new_like (kernel->value);
+
+  fathom_train_config_init (&cfg);
+  cfg.epochs = 1;
+  g_assert_true (fathom_trainer_fit (g, opt, &cfg, &tsrc, NULL, NULL, NULL, NULL, NULL, NULL, &error));
+  fathom_tensor_copy_from (after_first, kernel->value);
+  /* epochs 2 and 3 with the rate dropped to 0 from epoch 2 on: frozen */
+  cfg.epochs = 2;
+  cfg.first_epoch = 1;
+  cfg.n_lr_changes = 1;
+  cfg.lr_epoch[0] = 1;
+  cfg.lr[0] = 0.f;
+  g_assert_true (fathom_trainer_fit (g, opt, &cfg, &tsrc, NULL, NULL, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (fathom_tensor_max_abs_diff (after_first, kernel->value), ==, 0.f);
+  g_assert_cmpfloat (fathom_optimizer_get_lr (opt), ==, 0.f);
+  data_clear (&train);
+}
+
+static void
+test_metrics (void)
+{
+  const float probs[] = { 0.7f, 0.2f, 0.1f,   0.1f, 0.3f, 0.6f };
+  const float targets[] = { 1, 0, 0,   0, 1, 0 };
+  const float a[4] = { 10, 20, 0, 0 }, b[4] = { 10, 20, 10, 0 };   /* [h, w, x, y] */
+  const float empty[4] = { 0, 0, 0, 0 };
+  const int labels[] = { 0, 1, 1, 2, 1 };
+
+  g_assert_cmpfloat (fathom_metric_accuracy (probs, targets, 2, 3), ==, 0.5);
+  /* -(log .7 + log .3) / 2 */
+  g_assert_cmpfloat (fabs (fathom_metric_log_loss (probs, targets, 2, 3, 1e-15) - 0.7803238), <, 1e-6);
+  /* clipping bounds a confident mistake */
+  {
+    const float sure[] = { 0.f, 1.f };
+    const float truth[] = { 1.f, 0.f };
+    g_assert_cmpfloat (fabs (fathom_metric_log_loss (sure, truth, 1, 2, 1e-15) - 34.538776), <, 1e-4);
+  }
+  /* boxes 20 wide overlapping by 10: 10*10 / (200 + 200 - 100) */
+  g_assert_cmpfloat (fabs (fathom_metric_iou_hwxy (a, b) - 1.0 / 3.0), <, 1e-12);
+  g_assert_cmpfloat (fathom_metric_iou_hwxy (a, a), ==, 1.0);
+  g_assert_cmpfloat (fathom_metric_iou_hwxy (empty, empty), ==, 0.0);
+  g_assert_cmpfloat (fathom_metric_majority_rate (labels, 5, 3), ==, 0.6);
+}
+
+static void
+test_run_info_rejects (void)
+{
+  const char *good_json = "{\"experiment\": \"toy\", \"final\": {\"val_accuracy\": 0.5}}";
+  struct { const char *json, *csv, *needle; } cases[] = {
+    { "{", NULL, "run.json" },
+    { "[1, 2]", NULL, "not an object" },
+    { "{\"final\": {}}", NULL, "experiment" },
+    { "{\"experiment\": \"x\", \"final\": 3}", NULL, "final" },
+    { good_json, "", "no header" },
+    { good_json, "a,b,c\n", "header" },
+    { good_json, "step,epoch,phase,loss,wall_s\n1,1,train,0.5\n", "metrics.csv:2" },
+    { good_json, "step,epoch,phase,loss,wall_s\n1,1,train,abc,2\n", "not a number" },
+    { good_json, "step,epoch,phase,loss,wall_s\n-4,1,train,1,2\n", "non-negative" },
+    { good_json, "step,epoch,phase,loss,wall_s\n1,1,train,\xff,2\n", "UTF-8" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(FathomRunInfo) info = fathom_run_info_parse (cases[i].json, -1, cases[i].csv, -1, &error);
+
+      g_assert_null (info);
+      g_assert_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_PARSE);
+      if (strstr (error->message, cases[i].needle) == NULL)
+        g_error ("case %u: “%s” does not mention “%s”", i, error->message, cases[i].needle);
+    }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FathomRunInfo) info = fathom_run_info_parse (good_json, -1,
+                                                           "step,epoch,phase,loss,wall_s\n3,1,valid,,0.25\n", -1, &error);
+    const char *phase;
+    gint64 step;
+    const double *row;
+
+    g_assert_no_error (error);
+    row = fathom_run_info_get_row (info, 0, &step, NULL, &phase);
+    g_assert_cmpint (step, ==, 3);
+    g_assert_cmpstr (phase, ==, "valid");
+    g_assert_true (isnan (row[0]));
+    g_assert_cmpfloat (row[1], ==, 0.25);
+    g_assert_cmpfloat (fathom_run_info_get_final (info, "val_accuracy"), ==, 0.5);
+    g_assert_true (isnan (fathom_run_info_get_final (info, "missing")));
+  }
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/trainer/fit-writes-run", test_fit_writes_run);
+  g_test_add_func ("/trainer/stop-keeps-valid-run", test_stop_keeps_valid_run);
+  g_test_add_func ("/trainer/nan-stops-run", test_nan_stops_run);
+  g_test_add_func ("/trainer/lr-schedule", test_lr_schedule);
+  g_test_add_func ("/trainer/metrics", test_metrics);
+  g_test_add_func ("/trainer/run-info-rejects", test_run_info_rejects);
+  return g_test_run ();
+}
