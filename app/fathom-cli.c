@@ -10,6 +10,7 @@
 #include "fathom-cpu-bench.h"
 #include "fathom-heads.h"
 #include "fathom-dataset.h"
+#include "fathom-fishsim.h"
 
 typedef int (*CommandFunc) (int argc, char **argv);
 
@@ -462,11 +463,153 @@ cmd_bench (int argc, char **argv)
   return 0;
 }
 
+/* One line, redrawn at each whole percent. */
+static void
+fishsim_progress (guint done, guint total, gpointer user_data)
+{
+  guint *shown = user_data;
+  guint percent = (guint) (100 * (guint64) done / MAX (total, 1));
+
+  if (percent == *shown && done != total)
+    return;
+  *shown = percent;
+  g_printerr ("\rfishsim: %u/%u photos (%u%%)", done, total, percent);
+}
+
+typedef struct {
+  char *size;
+  guint count;
+} SizeCount;
+
+static int
+size_count_cmp (gconstpointer a, gconstpointer b)
+{
+  const SizeCount *x = a, *y = b;
+
+  return x->count != y->count ? (x->count > y->count ? -1 : 1) : g_strcmp0 (x->size, y->size);
+}
+
+/* Counts the training photos per class and per size from the truth file. */
+static gboolean
+fishsim_summary (const char *dir, double seconds, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, "fishsim.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GHashTable) classes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) sizes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GArray) by_size = g_array_new (FALSE, FALSE, sizeof (SizeCount));
+  JsonObject *root;
+  JsonArray *images, *names;
+  guint n_train = 0, n_test = 0;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (!json_parser_load_from_file (parser, path, error))
+    return FALSE;
+  root = json_node_get_object (json_parser_get_root (parser));
+  images = json_object_get_array_member (root, "images");
+  names = json_object_get_array_member (root, "classes");
+  for (guint i = 0; i < json_array_get_length (images); i++)
+    {
+      JsonObject *img = json_array_get_object_element (images, i);
+      char *size;
+
+      if (g_strcmp0 (json_object_get_string_member (img, "split"), "train") != 0)
+        {
+          n_test++;
+          continue;
+        }
+      n_train++;
+      key = (gpointer) json_object_get_string_member (img, "class");
+      g_hash_table_insert (classes, key, GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (classes, key)) + 1));
+      size = g_strdup_printf ("%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT,
+                              json_object_get_int_member (img, "width"), json_object_get_int_member (img, "height"));
+      value = g_hash_table_lookup (sizes, size);
+      g_hash_table_replace (sizes, size, GUINT_TO_POINTER (GPOINTER_TO_UINT (value) + 1));
+    }
+
+  g_print ("Wrote %u training and %u test photos to %s in %.1f s\n", n_train, n_test, dir, seconds);
+  g_print ("Training photos per class:");
+  for (guint c = 0; c < json_array_get_length (names); c++)
+    {
+      const char *name = json_array_get_string_element (names, c);
+
+      g_print (" %s %u", name, GPOINTER_TO_UINT (g_hash_table_lookup (classes, name)));
+    }
+  g_print ("\nTraining photos per size:");
+  g_hash_table_iter_init (&iter, sizes);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_array_append_val (by_size, ((SizeCount) { key, GPOINTER_TO_UINT (value) }));
+  g_array_sort (by_size, size_count_cmp);
+  for (guint i = 0; i < by_size->len; i++)
+    g_print (" %s %u", g_array_index (by_size, SizeCount, i).size, g_array_index (by_size, SizeCount, i).count);
+  g_print ("\n");
+  return TRUE;
+}
+
+static int
+cmd_fishsim (int argc, char **argv)
+{
+  FathomFishsimOptions opts;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *summary = NULL;
+  gint64 seed, start;
+  int images, threads = 0;
+  guint shown = G_MAXUINT;
+  GError *error = NULL;
+
+  fathom_fishsim_options_init (&opts);
+  seed = (gint64) opts.seed;
+  images = (int) opts.n_images;
+  {
+    GOptionEntry entries[] = {
+      { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Folder to write (new, empty, or an earlier fishsim set)", "DIR" },
+      { "images", 'n', 0, G_OPTION_ARG_INT, &images, "Training photos (test_stg1 gets a quarter more)", "N" },
+      { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Random seed", "S" },
+      { "scale", 0, 0, G_OPTION_ARG_DOUBLE, &opts.scale, "Multiplies the real camera sizes (1280x720 ...)", "F" },
+      { "quality", 'q', 0, G_OPTION_ARG_INT, &opts.quality, "JPEG quality, 1-100", "Q" },
+      { "threads", 't', 0, G_OPTION_ARG_INT, &threads, "Worker threads (0: one per processor)", "T" },
+      { NULL }
+    };
+
+    summary = g_strdup_printf ("Writes the Kaggle fisheries layout with synthetic photos. Defaults: "
+                               "%u images, seed %" G_GUINT64_FORMAT ", scale %g, quality %d.",
+                               opts.n_images, opts.seed, opts.scale, opts.quality);
+    context = g_option_context_new ("— generate the built-in synthetic fisheries dataset");
+    g_option_context_set_summary (context, summary);
+    g_option_context_add_main_entries (context, entries, NULL);
+    if (!parse (context, &argc, &argv))
+      return 2;
+  }
+  if (out == NULL || argc != 1 || images < 1 || seed < 0 || threads < 0)
+    {
+      g_printerr ("Usage: fathom-cli fishsim --out DIR [--images N] [--seed S] [--scale F] [--quality Q]\n");
+      return 2;
+    }
+  opts.out_dir = out;
+  opts.n_images = (guint) images;
+  opts.seed = (guint64) seed;
+  opts.n_threads = (guint) threads;
+
+  start = g_get_monotonic_time ();
+  if (!fathom_fishsim_generate (&opts, fishsim_progress, &shown, NULL, &error))
+    {
+      g_printerr ("\n");
+      return fail (error);
+    }
+  g_printerr ("\n");
+  if (!fishsim_summary (out, (g_get_monotonic_time () - start) / 1e6, &error))
+    return fail (error);
+  return 0;
+}
+
 static const Command commands[] = {
   { "bench", "Time the compute backend (conv2d, matmul) against OpenBLAS", cmd_bench },
   { "summary", "Print a lesson model's layers and parameter count", cmd_summary },
   { "devices", "List the compute devices and whether they can be used", cmd_devices },
   { "inspect", "Describe a dataset folder: classes, sizes, annotations, problems", cmd_inspect },
+  { "fishsim", "Generate the built-in synthetic fisheries dataset (no download)", cmd_fishsim },
 };
 
 static void
