@@ -94,7 +94,7 @@ make_fisheries_tree (void)
     g_assert_true (g_file_get_contents (good, &jpeg, &jpeg_len, NULL));
     write_text (root, "train/DOL/img_trunc.jpg", jpeg, 12);
   }
-  write_text (root, "train/LAG/img_trunc.png", "\x89PNG\r\n\x1a\n\0\0\0\x0dIH", 16);
+  write_text (root, "train/LAG/img_trunc.png", "\x89PNG\r\n\x1a\n\0\0\0\x0dIH", 14);
   write_text (root, "train/LAG/.DS_Store", "\0\0\0\1Bud1", 8);
   write_text (root, "train/README", "fish\n", -1);
 
