@@ -1,47 +1,7 @@
 /* fathom-graph.c: forward, loss and backward over a DAG of layers. */
-#include "fathom-graph.h"
+#include "fathom-graph-private.h"
 
 #include <string.h>
-
-typedef struct {
-  char          *name;
-  FathomLayer   *layer;         /* owned; NULL for an input */
-  guint          n_inputs;
-  int           *inputs;
-  FathomShape    shape;
-  FathomTensor  *y;             /* output of the last forward */
-  FathomTensor  *grad;          /* d loss / d y */
-  FathomTensor **edge_dx;       /* per input, scratch when its node has several contributors */
-  guint          n_contributors;/* consumers plus a loss on this node */
-  gboolean       needs_grad;
-  int            output;        /* index into outputs, or -1 */
-  gboolean       fused_ce;      /* softmax output whose loss is fused */
-} Node;
-
-typedef struct {
-  char       *name;
-  int         node;
-  FathomLoss  loss;
-  float       weight;
-  FathomTensor *target;         /* of the last compute_loss (ref) */
-} Output;
-
-struct _FathomGraph
-{
-  GPtrArray     *nodes;         /* Node*, forward order */
-  GArray        *input_nodes;   /* int */
-  GArray        *outputs;       /* Output */
-  GHashTable    *name_counts;   /* prefix -> count, for automatic names */
-  GPtrArray     *params;        /* FathomGraphParam* */
-  GPtrArray     *layers;        /* FathomLayer*, borrowed */
-  FathomBackend *backend;
-  float          clip;
-  guint64        seed;
-  guint64        step;
-  gboolean       shapes_known;
-  gboolean       have_loss;
-  gint64         batch;
-};
 
 static void
 node_free (gpointer data)
@@ -109,8 +69,8 @@ fathom_graph_free (FathomGraph *self)
   g_free (self);
 }
 
-static Node *
-node_at (FathomGraph *self, int i)
+Node *
+fathom_graph_node_at (FathomGraph *self, int i)
 {
   return g_ptr_array_index (self->nodes, i);
 }
@@ -178,7 +138,7 @@ fathom_graph_add_output (FathomGraph *self, const char *name, int node_id,
   Node *node;
 
   g_return_val_if_fail (node_id >= 0 && (guint) node_id < self->nodes->len, FALSE);
-  node = node_at (self, node_id);
+  node = fathom_graph_node_at (self, node_id);
   if (node->output >= 0)
     {
       g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE,
@@ -214,7 +174,7 @@ fathom_graph_infer_shapes (FathomGraph *self, GError **error)
 {
   for (guint i = 0; i < self->nodes->len; i++)
     {
-      Node *node = node_at (self, (int) i);
+      Node *node = fathom_graph_node_at (self, (int) i);
       FathomShape in[64];
 
       /* A loss on the node itself contributes a gradient, except a fused
@@ -224,19 +184,19 @@ fathom_graph_infer_shapes (FathomGraph *self, GError **error)
       if (node->layer == NULL)
         continue;
       for (guint k = 0; k < node->n_inputs; k++)
-        in[k] = node_at (self, node->inputs[k])->shape;
+        in[k] = fathom_graph_node_at (self, node->inputs[k])->shape;
       if (!node->layer->klass->infer_shape (node->layer, node->n_inputs, in, &node->shape, error))
         return FALSE;
     }
   for (guint i = 0; i < self->nodes->len; i++)
     {
-      Node *node = node_at (self, (int) i);
+      Node *node = fathom_graph_node_at (self, (int) i);
       for (guint k = 0; k < node->n_inputs; k++)
-        node_at (self, node->inputs[k])->n_contributors++;
+        fathom_graph_node_at (self, node->inputs[k])->n_contributors++;
     }
   for (guint i = 0; i < self->nodes->len; i++)
     {
-      Node *node = node_at (self, (int) i);
+      Node *node = fathom_graph_node_at (self, (int) i);
       if (node->fused_ce && node->n_contributors > 0)
         {
           g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE,
@@ -266,14 +226,14 @@ fathom_graph_build (FathomGraph *self, FathomBackend *backend, guint64 seed, GEr
 
   for (guint i = 0; i < self->nodes->len; i++)
     {
-      Node *node = node_at (self, (int) i);
+      Node *node = fathom_graph_node_at (self, (int) i);
       FathomShape in[64];
       gboolean trainable;
 
       if (node->layer == NULL)
         continue;
       for (guint k = 0; k < node->n_inputs; k++)
-        in[k] = node_at (self, node->inputs[k])->shape;
+        in[k] = fathom_graph_node_at (self, node->inputs[k])->shape;
       if (node->layer->klass->build != NULL &&
           !node->layer->klass->build (node->layer, backend, in, rng, error))
         {
@@ -291,7 +251,7 @@ fathom_graph_build (FathomGraph *self, FathomBackend *backend, guint64 seed, GEr
       trainable = !node->layer->frozen && fathom_layer_count_params (node->layer) > 0;
       node->needs_grad = trainable;
       for (guint k = 0; k < node->n_inputs; k++)
-        node->needs_grad |= node_at (self, node->inputs[k])->needs_grad;
+        node->needs_grad |= fathom_graph_node_at (self, node->inputs[k])->needs_grad;
     }
   self->backend = fathom_backend_ref (backend);
   self->seed = seed;
@@ -314,14 +274,14 @@ const char *
 fathom_graph_get_input_name (FathomGraph *self, guint i)
 {
   g_return_val_if_fail (i < self->input_nodes->len, NULL);
-  return node_at (self, g_array_index (self->input_nodes, int, i))->name;
+  return fathom_graph_node_at (self, g_array_index (self->input_nodes, int, i))->name;
 }
 
 const FathomShape *
 fathom_graph_get_input_shape (FathomGraph *self, guint i)
 {
   g_return_val_if_fail (i < self->input_nodes->len, NULL);
-  return &node_at (self, g_array_index (self->input_nodes, int, i))->shape;
+  return &fathom_graph_node_at (self, g_array_index (self->input_nodes, int, i))->shape;
 }
 
 guint
@@ -348,7 +308,7 @@ const FathomShape *
 fathom_graph_get_output_shape (FathomGraph *self, guint i)
 {
   g_return_val_if_fail (self->shapes_known, NULL);
-  return &node_at (self, output_at (self, i)->node)->shape;
+  return &fathom_graph_node_at (self, output_at (self, i)->node)->shape;
 }
 
 FathomLoss
@@ -373,8 +333,8 @@ FathomLayer *
 fathom_graph_find_layer (FathomGraph *self, const char *name)
 {
   for (guint i = 0; i < self->nodes->len; i++)
-    if (g_strcmp0 (node_at (self, (int) i)->name, name) == 0)
-      return node_at (self, (int) i)->layer;
+    if (g_strcmp0 (fathom_graph_node_at (self, (int) i)->name, name) == 0)
+      return fathom_graph_node_at (self, (int) i)->layer;
   return NULL;
 }
 
@@ -404,7 +364,7 @@ fathom_graph_forward (FathomGraph *self, FathomTensor *const *inputs, gboolean t
   self->step++;
   for (guint i = 0; i < self->input_nodes->len; i++)
     {
-      Node *node = node_at (self, g_array_index (self->input_nodes, int, i));
+      Node *node = fathom_graph_node_at (self, g_array_index (self->input_nodes, int, i));
       const gint64 *s = fathom_tensor_get_shape (inputs[i]);
       gboolean ok = fathom_tensor_get_ndim (inputs[i]) == node->shape.ndim + 1 && s[0] == self->batch;
 
@@ -425,7 +385,7 @@ fathom_graph_forward (FathomGraph *self, FathomTensor *const *inputs, gboolean t
 
   for (guint i = 0; i < self->nodes->len; i++)
     {
-      Node *node = node_at (self, (int) i);
+      Node *node = fathom_graph_node_at (self, (int) i);
       FathomTensor *x[64];
       FathomLayerIo io = { 0 };
 
@@ -434,7 +394,7 @@ fathom_graph_forward (FathomGraph *self, FathomTensor *const *inputs, gboolean t
       if (!ensure_batch_tensor (self, &node->y, &node->shape, error))
         return FALSE;
       for (guint k = 0; k < node->n_inputs; k++)
-        x[k] = node_at (self, node->inputs[k])->y;
+        x[k] = fathom_graph_node_at (self, node->inputs[k])->y;
       io.n_inputs = node->n_inputs;
       io.x = x;
       io.y = node->y;
@@ -452,15 +412,15 @@ fathom_graph_forward (FathomGraph *self, FathomTensor *const *inputs, gboolean t
 FathomTensor *
 fathom_graph_get_output (FathomGraph *self, guint i)
 {
-  return node_at (self, output_at (self, i)->node)->y;
+  return fathom_graph_node_at (self, output_at (self, i)->node)->y;
 }
 
 FathomTensor *
 fathom_graph_get_node_output (FathomGraph *self, const char *layer_name)
 {
   for (guint i = 0; i < self->nodes->len; i++)
-    if (g_strcmp0 (node_at (self, (int) i)->name, layer_name) == 0)
-      return node_at (self, (int) i)->y;
+    if (g_strcmp0 (fathom_graph_node_at (self, (int) i)->name, layer_name) == 0)
+      return fathom_graph_node_at (self, (int) i)->y;
   return NULL;
 }
 
@@ -473,7 +433,7 @@ fathom_graph_compute_loss (FathomGraph *self, FathomTensor *const *targets,
   for (guint i = 0; i < self->outputs->len; i++)
     {
       Output *o = output_at (self, i);
-      Node *node = node_at (self, o->node);
+      Node *node = fathom_graph_node_at (self, o->node);
       float loss = 0.f;
 
       g_clear_pointer (&o->target, fathom_tensor_unref);
@@ -492,7 +452,7 @@ fathom_graph_compute_loss (FathomGraph *self, FathomTensor *const *targets,
       if (o->loss == FATHOM_LOSS_CROSS_ENTROPY)
         {
           FathomCrossEntropyDesc desc = { .clip = self->clip };
-          Node *logits = node_at (self, node->inputs[0]);
+          Node *logits = fathom_graph_node_at (self, node->inputs[0]);
 
           if (!fathom_backend_softmax_cross_entropy_forward (self->backend, &desc, logits->y, targets[i],
                                                              node->y, &loss, error))
@@ -542,7 +502,7 @@ fathom_graph_backward (FathomGraph *self, GError **error)
   /* Nodes with several contributors accumulate: start them at zero. */
   for (guint i = 0; i < self->nodes->len; i++)
     {
-      Node *node = node_at (self, (int) i);
+      Node *node = fathom_graph_node_at (self, (int) i);
       if (node->n_contributors > 1 && node->needs_grad &&
           (!ensure_batch_tensor (self, &node->grad, &node->shape, error) ||
            !fathom_backend_fill (b, node->grad, 0.f, error)))
@@ -553,7 +513,7 @@ fathom_graph_backward (FathomGraph *self, GError **error)
   for (guint i = 0; i < self->outputs->len; i++)
     {
       Output *o = output_at (self, i);
-      Node *node = node_at (self, o->node);
+      Node *node = fathom_graph_node_at (self, o->node);
       g_autoptr(FathomTensor) scratch = NULL;
       FathomTensor *slot;
 
@@ -567,7 +527,7 @@ fathom_graph_backward (FathomGraph *self, GError **error)
 
   for (guint i = self->nodes->len; i-- > 0;)
     {
-      Node *node = node_at (self, (int) i);
+      Node *node = fathom_graph_node_at (self, (int) i);
       FathomTensor *dx[64] = { NULL };
       FathomTensor *x[64];
       FathomLayerIo io = { 0 };
@@ -576,7 +536,7 @@ fathom_graph_backward (FathomGraph *self, GError **error)
         continue;
       for (guint k = 0; k < node->n_inputs; k++)
         {
-          Node *in = node_at (self, node->inputs[k]);
+          Node *in = fathom_graph_node_at (self, node->inputs[k]);
           x[k] = in->y;
           if (in->needs_grad &&
               !gradient_slot (self, in, &node->edge_dx[k], &dx[k], error))
@@ -588,7 +548,7 @@ fathom_graph_backward (FathomGraph *self, GError **error)
         for (guint k = 0; k < node->n_inputs; k++)
           if (dx[k] == NULL)
             {
-              if (!ensure_batch_tensor (self, &node->edge_dx[k], &node_at (self, node->inputs[k])->shape, error))
+              if (!ensure_batch_tensor (self, &node->edge_dx[k], &fathom_graph_node_at (self, node->inputs[k])->shape, error))
                 return FALSE;
               dx[k] = node->edge_dx[k];
             }
@@ -622,7 +582,7 @@ fathom_graph_backward (FathomGraph *self, GError **error)
 
       for (guint k = 0; k < node->n_inputs; k++)
         {
-          Node *in = node_at (self, node->inputs[k]);
+          Node *in = fathom_graph_node_at (self, node->inputs[k]);
           if (in->needs_grad && in->n_contributors > 1 &&
               !fathom_backend_axpy (b, 1.f, dx[k], in->grad, error))
             return FALSE;
@@ -649,65 +609,4 @@ fathom_graph_count_params (FathomGraph *self, gboolean trainable_only)
         n += fathom_layer_count_params (layer);
     }
   return n;
-}
-
-static char *
-with_commas (gsize n)
-{
-  g_autofree char *digits = g_strdup_printf ("%" G_GSIZE_FORMAT, n);
-  GString *s = g_string_new (NULL);
-  gsize len = strlen (digits);
-
-  for (gsize i = 0; i < len; i++)
-    {
-      if (i > 0 && (len - i) % 3 == 0)
-        g_string_append_c (s, ',');
-      g_string_append_c (s, digits[i]);
-    }
-  return g_string_free (s, FALSE);
-}
-
-char *
-fathom_graph_summary (FathomGraph *self)
-{
-  GString *s = g_string_new (NULL);
-  g_autofree char *total = NULL, *trainable = NULL, *frozen = NULL;
-  const char *rule = "==============================================================================================================";
-  const char *thin = "______________________________________________________________________________________________________________";
-
-  if (!self->shapes_known)
-    {
-      g_autoptr(GError) error = NULL;
-      if (!fathom_graph_infer_shapes (self, &error))
-        {
-          g_string_append_printf (s, "The model is inconsistent: %s\n", error->message);
-          return g_string_free (s, FALSE);
-        }
-    }
-
-  g_string_append_printf (s, "%-52s %-22s %-12s %s\n", "Layer (type)", "Output Shape", "Param #", "Connected to");
-  g_string_append_printf (s, "%s\n", rule);
-  for (guint i = 0; i < self->nodes->len; i++)
-    {
-      Node *node = node_at (self, (int) i);
-      g_autofree char *label = g_strdup_printf ("%s (%s)", node->name,
-                                                node->layer ? fathom_layer_get_type_name (node->layer) : "InputLayer");
-      g_autofree char *shape = fathom_shape_to_string (&node->shape);
-      g_autofree char *params = with_commas (node->layer ? fathom_layer_count_params (node->layer) : 0);
-      GString *inputs = g_string_new (NULL);
-
-      for (guint k = 0; k < node->n_inputs; k++)
-        g_string_append_printf (inputs, "%s%s", k ? ", " : "", node_at (self, node->inputs[k])->name);
-      g_string_append_printf (s, "%-52s %-22s %-12s %s\n", label, shape, params, inputs->str);
-      g_string_free (inputs, TRUE);
-      if (i + 1 < self->nodes->len)
-        g_string_append_printf (s, "%s\n", thin);
-    }
-  g_string_append_printf (s, "%s\n", rule);
-  total = with_commas (fathom_graph_count_params (self, FALSE));
-  trainable = with_commas (fathom_graph_count_params (self, TRUE));
-  frozen = with_commas (fathom_graph_count_params (self, FALSE) - fathom_graph_count_params (self, TRUE));
-  g_string_append_printf (s, "Total params: %s\nTrainable params: %s\nNon-trainable params: %s\n",
-                          total, trainable, frozen);
-  return g_string_free (s, FALSE);
 }
