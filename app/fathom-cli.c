@@ -9,6 +9,7 @@
 #include "fathom-cpu-backend.h"
 #include "fathom-cpu-bench.h"
 #include "fathom-heads.h"
+#include "fathom-parity.h"
 #include "fathom-dataset.h"
 #include "fathom-fishsim.h"
 
@@ -604,7 +605,64 @@ cmd_fishsim (int argc, char **argv)
   return 0;
 }
 
+static int
+cmd_check (int argc, char **argv)
+{
+  g_autofree char *device = NULL;
+  g_autofree char *ops = NULL;
+  gboolean no_train = FALSE;
+  GOptionEntry entries[] = {
+    { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Device to check (default cuda)", "DEVICE" },
+    { "ops", 0, 0, G_OPTION_ARG_STRING, &ops, "Only these ops, comma separated (conv2d,gru,...)", "LIST" },
+    { "no-train", 0, 0, G_OPTION_ARG_NONE, &no_train, "Skip the training smoke test", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— compare every op of a device with the CPU reference");
+  g_autoptr(FathomBackend) backend = NULL;
+  g_autoptr(FathomBackend) reference = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *table = NULL;
+  guint failed = 0;
+  gboolean train_ok = TRUE;
+  GError *error = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!parse (context, &argc, &argv))
+    return 2;
+  if (device == NULL)
+    device = g_strdup ("cuda");
+  if (!fathom_backend_is_available (device, &reason))
+    {
+      g_printerr ("fathom-cli: %s is unavailable: %s\n", device, reason);
+      return 1;
+    }
+  backend = fathom_backend_new_by_name (device, &error);
+  if (backend == NULL)
+    return fail (error);
+  reference = fathom_backend_new_by_name ("cpu-reference", NULL);
+
+  results = fathom_parity_run (backend, reference, ops);
+  if (results->len == 0)
+    {
+      g_printerr ("fathom-cli: no op is called “%s”\n", ops);
+      return 2;
+    }
+  table = fathom_parity_format (results);
+  g_print ("Parity of %s against %s: every output element within atol + rtol |ref|\n\n%s",
+           device, fathom_backend_get_name (reference), table);
+  for (guint i = 0; i < results->len; i++)
+    failed += !((FathomParityResult *) g_ptr_array_index (results, i))->ok;
+  if (!no_train)
+    train_ok = check_train (backend, reference);
+
+  g_print ("\n%u of %u op checks passed%s\n", results->len - failed, results->len,
+           no_train ? "" : train_ok ? "; training agrees" : "; training DISAGREES");
+  return failed == 0 && train_ok ? 0 : 1;
+}
+
 static const Command commands[] = {
+  { "check", "Compare every op of a device (cuda) with the CPU reference", cmd_check },
   { "bench", "Time the compute backend (conv2d, matmul) against OpenBLAS", cmd_bench },
   { "summary", "Print a lesson model's layers and parameter count", cmd_summary },
   { "devices", "List the compute devices and whether they can be used", cmd_devices },

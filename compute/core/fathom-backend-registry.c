@@ -1,6 +1,11 @@
-/* fathom-backend-registry.c: creates backends by name. */
+/* fathom-backend-registry.c: creates backends by name. The only file that
+ * looks at the CUDA build flag. */
 #include "fathom-backend-registry.h"
 #include "fathom-cpu-backend.h"
+
+#ifdef FATHOM_HAVE_CUDA
+#include "fathom-cuda-backend.h"
+#endif
 
 gboolean
 fathom_backend_registry_has_cuda (void)
@@ -19,11 +24,13 @@ fathom_backend_is_available (const char *name, char **reason)
     return TRUE;
   if (g_strcmp0 (name, "cuda") == 0)
     {
+#ifdef FATHOM_HAVE_CUDA
+      return fathom_cuda_available (reason);
+#else
       if (reason != NULL)
-        *reason = g_strdup (fathom_backend_registry_has_cuda ()
-                            ? "The CUDA backend is not part of this build yet"
-                            : "This build has no CUDA backend (nvcc was not found at build time)");
+        *reason = g_strdup ("This build has no CUDA backend (nvcc was not found, or -Dcuda=disabled)");
       return FALSE;
+#endif
     }
   if (reason != NULL)
     *reason = g_strdup_printf ("Unknown device “%s” (known: cpu, cpu-reference, cuda)", name);
@@ -39,6 +46,10 @@ fathom_backend_new_by_name (const char *name, GError **error)
     return fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 0);
   if (g_strcmp0 (name, "cpu-reference") == 0)
     return fathom_cpu_backend_new (FATHOM_CPU_PATH_REFERENCE, 1);
+#ifdef FATHOM_HAVE_CUDA
+  if (g_strcmp0 (name, "cuda") == 0)
+    return fathom_cuda_backend_new (0, error);
+#endif
   fathom_backend_is_available (name, &reason);
   g_set_error (error, FATHOM_BACKEND_ERROR,
                g_strcmp0 (name, "cuda") == 0 ? FATHOM_BACKEND_ERROR_NO_DEVICE

@@ -1,0 +1,131 @@
+/* fathom-cuda-backend-private.h: shared by the CUDA backend's files.
+ *
+ * fathom-cuda-backend.c: the object, errors, memory transfers, sgemm and
+ *   the basic slots (fill, copy, axpy, gemm).
+ * fathom-cuda-allocator.c: the caching device allocator.
+ * fathom-cuda-ops.c: elementwise, pooling, normalisation, losses, optimisers.
+ * fathom-cuda-layers.c: the cuBLAS-heavy layers (conv, dense, rnn, gru).
+ */
+#pragma once
+
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+
+#include "fathom-backend-private.h"
+#include "fathom-cuda-backend.h"
+#include "fathom-kernels.h"
+
+G_BEGIN_DECLS
+
+typedef struct _FathomCudaPool  FathomCudaPool;
+typedef struct _FathomCudaBlock FathomCudaBlock;
+
+typedef struct
+{
+  FathomBackend    parent;
+  int              device;
+  char            *device_name;
+  gboolean         tf32;
+  /* owned */
+  cudaStream_t     stream;
+  cublasHandle_t   cublas;
+  FathomCudaPool  *pool;        /* shared with the live blocks, which may outlive us */
+  FathomCudaBlock *reduce;      /* FATHOM_CUDA_REDUCE_PARTIALS + 1 doubles: partials, total */
+} FathomCudaBackend;
+
+#define FATHOM_CUDA(b) ((FathomCudaBackend *) (b))
+
+/* Turns a failed cudaError_t (as the launchers return) into a LAUNCH
+ * error naming @what, and clears CUDA's last error so later calls start
+ * clean. TRUE when status is 0. */
+gboolean fathom_cuda_check      (int             status,
+                                 const char     *what,
+                                 GError        **error);
+gboolean fathom_cuda_check_blas (cublasStatus_t  status,
+                                 const char     *what,
+                                 GError        **error);
+
+#define FATHOM_CUDA_TRY(call, what)                             \
+  G_STMT_START {                                                \
+    if (!fathom_cuda_check ((int) (call), (what), error))       \
+      return FALSE;                                             \
+  } G_STMT_END
+
+/* Every tensor given (NULLs are skipped) must be in device memory: a host
+ * pointer in a kernel would kill the CUDA context for good. */
+gboolean fathom_cuda_need_device (const char          *op,
+                                  guint                n,
+                                  const FathomTensor *const *tensors,
+                                  GError             **error);
+#define FATHOM_CUDA_NEED(op, ...)                                                       \
+  G_STMT_START {                                                                        \
+    const FathomTensor *const need_[] = { __VA_ARGS__ };                                \
+    if (!fathom_cuda_need_device ((op), G_N_ELEMENTS (need_), need_, error))            \
+      return FALSE;                                                                     \
+  } G_STMT_END
+
+/* The caching allocator (fathom-cuda-allocator.c), shared by the backend
+ * and its live blocks. close() is the backend's goodbye: the cache is
+ * freed, blocks released later go straight to cudaFree, and the backend's
+ * reference is dropped. */
+FathomCudaPool *fathom_cuda_pool_new              (int             device);
+void            fathom_cuda_pool_close            (FathomCudaPool *pool);
+void            fathom_cuda_pool_flush            (FathomCudaPool *pool);
+gsize           fathom_cuda_pool_get_cached_bytes (FathomCudaPool *pool);
+
+/* Device scratch from the caching allocator (not zeroed). Freeing queues
+ * nothing: the block goes back to the cache, and the next user is on the
+ * same stream, so it cannot run before the work that used it. */
+FathomCudaBlock *fathom_cuda_block_new  (FathomCudaBackend *self,
+                                         gsize              bytes,
+                                         GError           **error);
+void             fathom_cuda_block_free (FathomCudaBlock   *block);
+gpointer         fathom_cuda_block_data (FathomCudaBlock   *block);
+/* A FathomStorage release callback (@block as its data). */
+void             fathom_cuda_block_release (gpointer        data,
+                                            gpointer        block);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomCudaBlock, fathom_cuda_block_free)
+
+/* Row-major C = alpha op(A) op(B) + beta C through cuBLAS (which is
+ * column-major: it computes C^T = op(B)^T op(A)^T). With batch > 1 the
+ * matrices of item i start stride_* floats after those of item i-1 (a
+ * stride of 0 shares the matrix). k == 0 scales C by beta. Sizes beyond
+ * cuBLAS's 32-bit ints are an error, never a silent wrap. */
+gboolean fathom_cuda_sgemm (FathomCudaBackend *self,
+                            gboolean           trans_a,
+                            gboolean           trans_b,
+                            gint64             m,
+                            gint64             n,
+                            gint64             k,
+                            float              alpha,
+                            const float       *a,
+                            gint64             lda,
+                            gint64             stride_a,
+                            const float       *b,
+                            gint64             ldb,
+                            gint64             stride_b,
+                            float              beta,
+                            float             *c,
+                            gint64             ldc,
+                            gint64             stride_c,
+                            gint64             batch,
+                            GError           **error);
+
+/* The common single product. */
+#define FATHOM_CUDA_GEMM(self, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) \
+  fathom_cuda_sgemm ((self), (ta), (tb), (m), (n), (k), (alpha), (a), (lda), 0, (b), (ldb), 0, \
+                     (beta), (c), (ldc), 0, 1, error)
+
+/* Optional tensors to raw device pointers. */
+static inline float *
+fathom_cuda_raw_or_null (const FathomTensor *t)
+{
+  return t != NULL ? fathom_tensor_raw (t) : NULL;
+}
+
+/* Family installers. */
+void fathom_cuda_ops_install    (FathomBackendOps *ops);
+void fathom_cuda_layers_install (FathomBackendOps *ops);
+
+G_END_DECLS

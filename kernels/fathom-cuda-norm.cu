@@ -1,0 +1,170 @@
+/* fathom-cuda-norm.cu: batch normalisation over axis 1 of x [n, c, s].
+ *
+ * One block per channel: it reduces the channel (in double, two passes
+ * for the variance, as fathom-cpu-norm.c) and then writes the channel's
+ * outputs, so no scratch and no second launch are needed. That leaves the
+ * GPU underused when c is small and n*s large (a few dozen channels of a
+ * big feature map); a split reduction is the next step if it shows in a
+ * profile.
+ */
+#include "fathom-cuda-common.cuh"
+
+#define NORM_BLOCK 512
+
+/* Element k of channel ch, for k in [0, n*s). */
+static __device__ __forceinline__ int64_t
+channel_index (int64_t k, int64_t ch, int64_t c, int64_t s)
+{
+  int64_t i = k / s;
+  return (i * c + ch) * s + (k - i * s);
+}
+
+static __global__ void
+bn_forward_kernel (int training, float eps, float momentum, int unbiased,
+                   const float *__restrict__ x, const float *__restrict__ gamma,
+                   const float *__restrict__ beta, float *running_mean, float *running_var,
+                   float *__restrict__ y, float *save_mean, float *save_invstd,
+                   int64_t n, int64_t c, int64_t s)
+{
+  const int64_t count = n * s;
+
+  FATHOM_CUDA_FOR_BLOCK (ch, c)
+    {
+      double mean, invstd, scale, shift;
+
+      if (training)
+        {
+          double sum = 0.0, sq = 0.0, var;
+
+          for (int64_t k = threadIdx.x; k < count; k += blockDim.x)
+            sum += x[channel_index (k, ch, c, s)];
+          sum = fathom_block_sum (sum);
+          mean = count > 0 ? sum / count : 0.0;
+          /* Two passes: a one-pass E[x^2] - E[x]^2 cancels badly. */
+          for (int64_t k = threadIdx.x; k < count; k += blockDim.x)
+            {
+              double dev = x[channel_index (k, ch, c, s)] - mean;
+              sq += dev * dev;
+            }
+          sq = fathom_block_sum (sq);
+          var = count > 0 ? sq / count : 0.0;
+          invstd = 1.0 / sqrt (var + eps);
+          if (threadIdx.x == 0)
+            {
+              double mom = momentum, run_var = var;
+
+              if (unbiased && count > 1)
+                run_var = var * count / (count - 1);
+              running_mean[ch] = (float) (mom * running_mean[ch] + (1.0 - mom) * mean);
+              running_var[ch] = (float) (mom * running_var[ch] + (1.0 - mom) * run_var);
+            }
+        }
+      else
+        {
+          mean = running_mean[ch];
+          invstd = 1.0 / sqrt ((double) running_var[ch] + eps);
+        }
+      if (threadIdx.x == 0)
+        {
+          save_mean[ch] = (float) mean;
+          save_invstd[ch] = (float) invstd;
+        }
+
+      /* y = gamma * (x - mean) * invstd + beta = x * scale + shift */
+      scale = gamma[ch] * invstd;
+      shift = beta[ch] - mean * scale;
+      for (int64_t k = threadIdx.x; k < count; k += blockDim.x)
+        {
+          int64_t at = channel_index (k, ch, c, s);
+          y[at] = (float) (x[at] * scale + shift);
+        }
+      /* The next channel's first reduction reuses the shared scratch. */
+      __syncthreads ();
+    }
+}
+
+static __global__ void
+bn_backward_kernel (int training, const float *__restrict__ x, const float *__restrict__ gamma,
+                    const float *__restrict__ save_mean, const float *__restrict__ save_invstd,
+                    const float *__restrict__ dy, float *__restrict__ dx,
+                    float *dgamma, float *dbeta, int64_t n, int64_t c, int64_t s)
+{
+  const int64_t count = n * s;
+
+  FATHOM_CUDA_FOR_BLOCK (ch, c)
+    {
+      const double mean = save_mean[ch], invstd = save_invstd[ch];
+      const double k0 = gamma[ch] * invstd;
+      double sum_dy = 0.0, sum_dy_xhat = 0.0;
+
+      for (int64_t k = threadIdx.x; k < count; k += blockDim.x)
+        {
+          int64_t at = channel_index (k, ch, c, s);
+
+          sum_dy += dy[at];
+          sum_dy_xhat += dy[at] * ((x[at] - mean) * invstd);
+        }
+      sum_dy = fathom_block_sum (sum_dy);
+      sum_dy_xhat = fathom_block_sum (sum_dy_xhat);
+      if (threadIdx.x == 0)
+        {
+          if (dgamma != NULL)
+            dgamma[ch] = (float) sum_dy_xhat;
+          if (dbeta != NULL)
+            dbeta[ch] = (float) sum_dy;
+        }
+      if (dx != NULL)
+        {
+          if (training)
+            {
+              /* The batch statistics depend on x too:
+               * dx = gamma*invstd * (dy - mean(dy) - xhat*mean(dy*xhat)). */
+              const double mean_dy = sum_dy / count, mean_dy_xhat = sum_dy_xhat / count;
+
+              for (int64_t k = threadIdx.x; k < count; k += blockDim.x)
+                {
+                  int64_t at = channel_index (k, ch, c, s);
+                  double xhat = (x[at] - mean) * invstd;
+
+                  dx[at] = (float) (k0 * (dy[at] - mean_dy - xhat * mean_dy_xhat));
+                }
+            }
+          else
+            /* Fixed running statistics: the op is affine in x. */
+            for (int64_t k = threadIdx.x; k < count; k += blockDim.x)
+              {
+                int64_t at = channel_index (k, ch, c, s);
+                dx[at] = (float) (k0 * dy[at]);
+              }
+        }
+      __syncthreads ();
+    }
+}
+
+extern "C" int
+fathom_cuda_batch_norm_forward (int training, float eps, float momentum, int unbiased_running_var,
+                                const float *x, const float *gamma, const float *beta,
+                                float *running_mean, float *running_var, float *y,
+                                float *save_mean, float *save_invstd,
+                                int64_t n, int64_t c, int64_t s, cudaStream_t stream)
+{
+  if (c <= 0)
+    return 0;
+  bn_forward_kernel<<<fathom_cuda_item_blocks (c), NORM_BLOCK, 0, stream>>>
+    (training, eps, momentum, unbiased_running_var, x, gamma, beta, running_mean, running_var,
+     y, save_mean, save_invstd, n, c, s);
+  return fathom_cuda_status ();
+}
+
+extern "C" int
+fathom_cuda_batch_norm_backward (int training, const float *x, const float *gamma,
+                                 const float *save_mean, const float *save_invstd,
+                                 const float *dy, float *dx, float *dgamma, float *dbeta,
+                                 int64_t n, int64_t c, int64_t s, cudaStream_t stream)
+{
+  if (c <= 0)
+    return 0;
+  bn_backward_kernel<<<fathom_cuda_item_blocks (c), NORM_BLOCK, 0, stream>>>
+    (training, x, gamma, save_mean, save_invstd, dy, dx, dgamma, dbeta, n, c, s);
+  return fathom_cuda_status ();
+}

@@ -1,0 +1,207 @@
+/* test-cuda.c: the CUDA backend against the CPU reference.
+ *
+ * Reaches the backend by name, so it builds with and without CUDA. Without
+ * a usable GPU (or without CUDA in the build) every case is skipped with
+ * the reason; FATHOM_REQUIRE_CUDA=1 (set by build-aux/gpu-check.sh) turns
+ * that into a failure, so a GPU run cannot pass by skipping.
+ *
+ * With a GPU: every op forward and backward against cpu-reference on
+ * awkward shapes (fathom-parity.c, which states each tolerance); a
+ * 20-step training run whose losses must agree step by step; an
+ * allocation larger than any card (OUT_OF_MEMORY, then the backend still
+ * works); a host tensor handed to a CUDA op (an error, not a crash); the
+ * caching allocator handing back zeroed memory.
+ */
+#include "fathom-test-util.h"
+#include "fathom-backend-registry.h"
+#include "fathom-parity.h"
+
+#include <math.h>
+#include <string.h>
+
+static FathomBackend *
+cuda_or_skip (void)
+{
+  g_autoptr(GError) error = NULL;
+  FathomBackend *be = fathom_backend_new_by_name ("cuda", &error);
+
+  if (be != NULL)
+    return be;
+  g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_NO_DEVICE);
+  if (g_strcmp0 (g_getenv ("FATHOM_REQUIRE_CUDA"), "1") == 0)
+    g_test_fail_printf ("FATHOM_REQUIRE_CUDA is set but the cuda backend is unavailable: %s",
+                        error->message);
+  else
+    g_test_skip (error->message);
+  return NULL;
+}
+
+/* ---- parity of one op ------------------------------------------------------ */
+
+static void
+test_parity (gconstpointer data)
+{
+  const char *op = data;
+  g_autoptr(FathomBackend) cuda = cuda_or_skip ();
+  g_autoptr(FathomBackend) ref = NULL;
+  g_autoptr(GPtrArray) results = NULL;
+  g_autofree char *table = NULL;
+
+  if (cuda == NULL)
+    return;
+  ref = fathom_backend_new_by_name ("cpu-reference", NULL);
+  results = fathom_parity_run (cuda, ref, op);
+  table = fathom_parity_format (results);
+  g_test_message ("%s", table);
+  g_assert_cmpuint (results->len, >, 0);
+  for (guint i = 0; i < results->len; i++)
+    {
+      const FathomParityResult *r = g_ptr_array_index (results, i);
+
+      /* every failing direction is reported, not just the first */
+      if (!r->ok)
+        g_test_fail_printf ("%s %s: %s", r->op, r->direction,
+                            r->error != NULL ? r->error : r->worst_case);
+      g_assert_cmpuint (r->n_cases, >, 0);
+    }
+}
+
+/* ---- training ------------------------------------------------------------------ */
+
+static void
+test_train (void)
+{
+  g_autoptr(FathomBackend) cuda = cuda_or_skip ();
+  g_autoptr(FathomBackend) ref = NULL;
+  g_autoptr(GError) error = NULL;
+  float got[FATHOM_PARITY_TRAIN_STEPS], want[FATHOM_PARITY_TRAIN_STEPS];
+
+  if (cuda == NULL)
+    return;
+  ref = fathom_backend_new_by_name ("cpu-reference", NULL);
+  g_assert_true (fathom_parity_train (cuda, FATHOM_PARITY_TRAIN_STEPS, got, &error));
+  g_assert_no_error (error);
+  g_assert_true (fathom_parity_train (ref, FATHOM_PARITY_TRAIN_STEPS, want, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < FATHOM_PARITY_TRAIN_STEPS; i++)
+    {
+      double tol = FATHOM_PARITY_TRAIN_ATOL + FATHOM_PARITY_TRAIN_RTOL * fabs (want[i]);
+
+      g_test_message ("step %2u: cuda %.6f  cpu-reference %.6f", i, (double) got[i], (double) want[i]);
+      if (!(fabs ((double) got[i] - want[i]) <= tol))
+        g_test_fail_printf ("step %u: loss %.7g on cuda, %.7g on cpu-reference (tolerance %.2g)",
+                            i, (double) got[i], (double) want[i], tol);
+    }
+  /* It must learn something, or agreeing proves little. */
+  g_assert_cmpfloat (want[FATHOM_PARITY_TRAIN_STEPS - 1], <, 0.8 * want[0]);
+}
+
+/* ---- failures the backend survives ------------------------------------------- */
+
+/* The data a tensor of @n floats holds must all equal @value. */
+static void
+assert_all (FathomBackend *be, const FathomTensor *t, float value)
+{
+  gsize n = fathom_tensor_get_numel (t);
+  g_autofree float *host = g_new (float, n);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fathom_backend_download (be, t, host, &error));
+  g_assert_no_error (error);
+  for (gsize i = 0; i < n; i++)
+    g_assert_cmpfloat (host[i], ==, value);
+}
+
+static void
+test_out_of_memory (void)
+{
+  g_autoptr(FathomBackend) cuda = cuda_or_skip ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomTensor) huge = NULL;
+  g_autoptr(FathomTensor) small = NULL;
+
+  if (cuda == NULL)
+    return;
+  /* 2^40 floats: 4 TiB, more than any card */
+  huge = fathom_backend_new_tensor (cuda, 2, (gint64[]) { G_GINT64_CONSTANT (1) << 20,
+                                                          G_GINT64_CONSTANT (1) << 20 }, &error);
+  g_assert_null (huge);
+  g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_OUT_OF_MEMORY);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "out of memory"));
+  g_clear_error (&error);
+
+  /* and the backend carries on */
+  small = fathom_backend_new_tensor (cuda, 1, (gint64[]) { 1031 }, &error);
+  g_assert_no_error (error);
+  g_assert_true (fathom_backend_fill (cuda, small, 2.5f, &error));
+  g_assert_no_error (error);
+  assert_all (cuda, small, 2.5f);
+}
+
+static void
+test_host_tensor_refused (void)
+{
+  g_autoptr(FathomBackend) cuda = cuda_or_skip ();
+  g_autoptr(FathomTensor) host = fathom_tensor_new_1d (17);
+  g_autoptr(FathomTensor) dev = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (cuda == NULL)
+    return;
+  g_assert_false (fathom_backend_fill (cuda, host, 1.f, &error));
+  g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_UNSUPPORTED);
+  g_clear_error (&error);
+
+  dev = fathom_backend_new_tensor (cuda, 1, (gint64[]) { 17 }, &error);
+  g_assert_no_error (error);
+  g_assert_true (fathom_backend_fill (cuda, dev, -1.f, &error));
+  g_assert_no_error (error);
+  assert_all (cuda, dev, -1.f);
+}
+
+/* A block freed into the cache and handed out again is zeroed again. */
+static void
+test_allocator_reuse (void)
+{
+  g_autoptr(FathomBackend) cuda = cuda_or_skip ();
+  g_autoptr(GError) error = NULL;
+  FathomTensor *t;
+
+  if (cuda == NULL)
+    return;
+  for (int round = 0; round < 3; round++)
+    {
+      t = fathom_backend_new_tensor (cuda, 2, (gint64[]) { 257, 3 }, &error);
+      g_assert_no_error (error);
+      assert_all (cuda, t, 0.f);
+      g_assert_true (fathom_backend_fill (cuda, t, 9.f, &error));
+      g_assert_no_error (error);
+      fathom_tensor_unref (t);
+    }
+  /* a tensor that outlives its backend is still freed cleanly */
+  t = fathom_backend_new_tensor (cuda, 1, (gint64[]) { 5 }, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&cuda, fathom_backend_unref);
+  fathom_tensor_unref (t);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  for (int op = 0; op < FATHOM_N_OPS; op++)
+    {
+      const char *name = fathom_op_get_name ((FathomOp) op);
+      g_autofree char *path = g_strdup_printf ("/cuda/parity/%s", name);
+
+      g_test_add_data_func (path, name, test_parity);
+    }
+  g_test_add_func ("/cuda/train", test_train);
+  g_test_add_func ("/cuda/out-of-memory", test_out_of_memory);
+  g_test_add_func ("/cuda/host-tensor-refused", test_host_tensor_refused);
+  g_test_add_func ("/cuda/allocator-reuse", test_allocator_reuse);
+  return g_test_run ();
+}
