@@ -1,12 +1,9 @@
 /* fathom-safetensors.c: safetensors checkpoints, loaded and saved. */
 #include "fathom-safetensors.h"
+#include "fathom-atomic-file.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 /* Real headers are kilobytes; a bogus length must not make us validate and
@@ -954,75 +951,6 @@ check_save_args (const char          *path,
   return TRUE;
 }
 
-/* Sets errno on failure. */
-static gboolean
-write_all (int fd, const void *buf, gsize len)
-{
-  const guint8 *p = buf;
-
-  while (len > 0)
-    {
-      /* Linux writes at most ~2 GiB per call anyway */
-      gssize w = write (fd, p, MIN (len, (gsize) 1 << 30));
-
-      if (w < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return FALSE;
-        }
-      if (w == 0)
-        {
-          errno = EIO;
-          return FALSE;
-        }
-      p += w;
-      len -= (gsize) w;
-    }
-  return TRUE;
-}
-
-static gboolean
-write_floats (int fd, const float *data, gsize n)
-{
-#if G_BYTE_ORDER == G_LITTLE_ENDIAN
-  return write_all (fd, data, n * sizeof (float));
-#else
-  guint32 chunk[4096];
-
-  for (gsize done = 0; done < n; )
-    {
-      gsize m = MIN (n - done, G_N_ELEMENTS (chunk));
-
-      for (gsize i = 0; i < m; i++)
-        {
-          guint32 v;
-
-          memcpy (&v, &data[done + i], 4);
-          chunk[i] = GUINT32_TO_LE (v);
-        }
-      if (!write_all (fd, chunk, m * 4))
-        return FALSE;
-      done += m;
-    }
-  return TRUE;
-#endif
-}
-
-/* So that the rename itself survives a crash; best effort. */
-static void
-sync_parent_dir (const char *path)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-  if (fd >= 0)
-    {
-      fsync (fd);
-      close (fd);
-    }
-}
-
 gboolean
 fathom_safetensors_save (const char          *path,
                          guint                n,
@@ -1032,9 +960,9 @@ fathom_safetensors_save (const char          *path,
                          GError             **error)
 {
   g_autoptr(GString) header = NULL;
-  g_autofree char *tmp_path = NULL;
+  g_autoptr(FathomAtomicFile) file = NULL;
+  GError *local = NULL;
   guint64 header_len;
-  int fd, saved_errno;
   gboolean ok;
 
   g_return_val_if_fail (path != NULL, FALSE);
@@ -1047,47 +975,15 @@ fathom_safetensors_save (const char          *path,
   header = build_header (n, names, tensors, metadata);
   header_len = GUINT64_TO_LE ((guint64) header->len);
 
-  /* g_file_open_tmp() would put it in /tmp, where rename() may cross file
-   * systems; 0666 lets the umask decide as for any new file. */
-  tmp_path = g_strdup_printf ("%s.XXXXXX", path);
-  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0666);
-  if (fd < 0)
-    {
-      saved_errno = errno;
-      g_set_error (error, FATHOM_SAFETENSORS_ERROR, FATHOM_SAFETENSORS_ERROR_IO,
-                   "Cannot create a temporary file for “%s”: %s",
-                   path, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  ok = write_all (fd, &header_len, sizeof header_len) &&
-       write_all (fd, header->str, header->len);
+  file = fathom_atomic_file_open (path, &local);
+  ok = file != NULL &&
+       fathom_atomic_file_write (file, &header_len, sizeof header_len, &local) &&
+       fathom_atomic_file_write (file, header->str, header->len, &local);
   for (guint i = 0; ok && i < n; i++)
-    ok = write_floats (fd, fathom_tensor_get_const_data (tensors[i]),
-                       fathom_tensor_get_numel (tensors[i]));
-  ok = ok && fsync (fd) == 0;
-  saved_errno = errno;
-  /* close() reports delayed write errors (NFS), so it counts too */
-  if (close (fd) != 0 && ok)
-    {
-      ok = FALSE;
-      saved_errno = errno;
-    }
-  if (!ok)
-    {
-      g_unlink (tmp_path);
-      g_set_error (error, FATHOM_SAFETENSORS_ERROR, FATHOM_SAFETENSORS_ERROR_IO,
-                   "Cannot write “%s”: %s", path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  if (g_rename (tmp_path, path) != 0)
-    {
-      saved_errno = errno;
-      g_unlink (tmp_path);
-      g_set_error (error, FATHOM_SAFETENSORS_ERROR, FATHOM_SAFETENSORS_ERROR_IO,
-                   "Cannot replace “%s”: %s", path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  sync_parent_dir (path);
+    ok = fathom_atomic_file_write_floats_le (file, fathom_tensor_get_const_data (tensors[i]),
+                                             fathom_tensor_get_numel (tensors[i]), &local);
+  if (!ok || !fathom_atomic_file_commit (g_steal_pointer (&file), &local))
+    return fathom_atomic_file_propagate_error (error, local, FATHOM_SAFETENSORS_ERROR,
+                                               FATHOM_SAFETENSORS_ERROR_IO);
   return TRUE;
 }

@@ -1,10 +1,7 @@
 /* fathom-annotations-save.c: corrections, and writing the set back in
  * Sloth format atomically without touching the files it came from. */
 #include "fathom-annotations-private.h"
-
-#include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
+#include "fathom-atomic-file.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -114,48 +111,16 @@ to_sloth_json (FathomAnnotations *self, gsize *len)
   return json_generator_to_data (gen, len);
 }
 
-static gboolean
-write_all (int fd, const char *data, gsize len)
-{
-  while (len > 0)
-    {
-      ssize_t n = write (fd, data, len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      data += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
-}
-
-/* So that the rename itself survives a crash; best effort. */
-static void
-sync_parent_dir (const char *path)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-  if (fd >= 0)
-    {
-      fsync (fd);
-      close (fd);
-    }
-}
-
 gboolean
 fathom_annotations_save (FathomAnnotations *self,
                          const char        *path,
                          GError           **error)
 {
   g_autofree char *text = NULL;
-  g_autofree char *tmp_path = NULL;
+  g_autoptr(FathomAtomicFile) file = NULL;
+  GError *local = NULL;
   GStatBuf st;
   gsize len;
-  int fd, saved_errno;
-  gboolean ok;
 
   g_return_val_if_fail (self != NULL && path != NULL, FALSE);
 
@@ -175,32 +140,12 @@ fathom_annotations_save (FathomAnnotations *self,
       }
 
   text = to_sloth_json (self, &len);
-  /* beside the destination, so that rename() stays on one file system */
-  tmp_path = g_strdup_printf ("%s.XXXXXX", path);
-  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0666);
-  if (fd < 0)
-    {
-      saved_errno = errno;
-      g_set_error (error, FATHOM_ANNOTATIONS_ERROR, FATHOM_ANNOTATIONS_ERROR_IO,
-                   "Cannot create a temporary file for “%s”: %s", path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  ok = write_all (fd, text, len) && write_all (fd, "\n", 1) && fsync (fd) == 0;
-  saved_errno = errno;
-  if (close (fd) != 0 && ok)
-    {
-      ok = FALSE;
-      saved_errno = errno;
-    }
-  if (!ok || g_rename (tmp_path, path) != 0)
-    {
-      if (ok)
-        saved_errno = errno;
-      g_unlink (tmp_path);
-      g_set_error (error, FATHOM_ANNOTATIONS_ERROR, FATHOM_ANNOTATIONS_ERROR_IO,
-                   "Cannot write “%s”: %s", path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  sync_parent_dir (path);
+  file = fathom_atomic_file_open (path, &local);
+  if (file == NULL ||
+      !fathom_atomic_file_write (file, text, len, &local) ||
+      !fathom_atomic_file_write (file, "\n", 1, &local) ||
+      !fathom_atomic_file_commit (g_steal_pointer (&file), &local))
+    return fathom_atomic_file_propagate_error (error, local, FATHOM_ANNOTATIONS_ERROR,
+                                               FATHOM_ANNOTATIONS_ERROR_IO);
   return TRUE;
 }

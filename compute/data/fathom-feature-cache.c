@@ -6,6 +6,7 @@
 
 #include "fathom-feature-cache.h"
 #include "fathom-safetensors.h"
+#include "fathom-atomic-file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +14,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 G_DEFINE_QUARK (fathom-feature-cache-error-quark, fathom_feature_cache_error)
@@ -71,92 +71,30 @@ typedef enum {
 
 struct _FathomFeatureWriter
 {
-  char        *path;
-  char        *tmp_path;
-  int          fd;              /* -1 once closed */
-  WriterState  state;
-  gint64       n, c, h, w;
-  gint64       n_written;
-  gsize        row_floats;
+  char             *path;
+  FathomAtomicFile *file;       /* NULL once finished or failed */
+  WriterState       state;
+  gint64            n, c, h, w;
+  gint64            n_written;
+  gsize             row_floats;
 };
-
-/* Sets errno on failure. */
-static gboolean
-write_all (int fd, const void *buf, gsize len)
-{
-  const guint8 *p = buf;
-
-  while (len > 0)
-    {
-      /* Linux writes at most ~2 GiB per call anyway */
-      gssize done = write (fd, p, MIN (len, (gsize) 1 << 30));
-
-      if (done < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return FALSE;
-        }
-      if (done == 0)
-        {
-          errno = EIO;
-          return FALSE;
-        }
-      p += done;
-      len -= (gsize) done;
-    }
-  return TRUE;
-}
-
-static gboolean
-write_floats (int fd, const float *data, gsize n)
-{
-#if G_BYTE_ORDER == G_LITTLE_ENDIAN
-  return write_all (fd, data, n * sizeof (float));
-#else
-  guint32 chunk[4096];
-
-  for (gsize done = 0; done < n; )
-    {
-      gsize m = MIN (n - done, G_N_ELEMENTS (chunk));
-
-      for (gsize i = 0; i < m; i++)
-        {
-          guint32 v;
-
-          memcpy (&v, &data[done + i], 4);
-          chunk[i] = GUINT32_TO_LE (v);
-        }
-      if (!write_all (fd, chunk, m * 4))
-        return FALSE;
-      done += m;
-    }
-  return TRUE;
-#endif
-}
 
 /* Drops the temporary file at once, so that no error path leaves one
  * behind, whatever the caller does next. */
 static void
 writer_discard (FathomFeatureWriter *self, WriterState state)
 {
-  if (self->fd >= 0)
-    {
-      close (self->fd);
-      self->fd = -1;
-    }
-  if (self->state == WRITER_OPEN)
-    g_unlink (self->tmp_path);
+  g_clear_pointer (&self->file, fathom_atomic_file_abort);
   self->state = state;
 }
 
+/* Spends the writer on the atomic file's error, as an IO error. */
 static gboolean
-writer_fail_errno (FathomFeatureWriter *self, int saved_errno, GError **error)
+writer_fail (FathomFeatureWriter *self, GError *local, GError **error)
 {
   writer_discard (self, WRITER_FAILED);
-  g_set_error (error, FATHOM_FEATURE_CACHE_ERROR, FATHOM_FEATURE_CACHE_ERROR_IO,
-               "Cannot write “%s”: %s", self->path, g_strerror (saved_errno));
-  return FALSE;
+  return fathom_atomic_file_propagate_error (error, local, FATHOM_FEATURE_CACHE_ERROR,
+                                             FATHOM_FEATURE_CACHE_ERROR_IO);
 }
 
 static gboolean
@@ -292,6 +230,7 @@ fathom_feature_writer_open (const char        *path,
 {
   g_autoptr(FathomFeatureWriter) self = NULL;
   g_autoptr(GString) header = NULL;
+  GError *local = NULL;
   guint64 row, total, header_len;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -311,25 +250,12 @@ fathom_feature_writer_open (const char        *path,
   self->h = h;
   self->w = w;
   self->row_floats = (gsize) (row / sizeof (float));
-  /* in the same directory, so that the rename cannot cross file systems;
-   * 0666 lets the umask decide as for any new file */
-  self->tmp_path = g_strdup_printf ("%s.XXXXXX", path);
-  self->fd = g_mkstemp_full (self->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
-  if (self->fd < 0)
+  self->file = fathom_atomic_file_open (path, &local);
+  if (self->file == NULL ||
+      !fathom_atomic_file_write (self->file, &header_len, sizeof header_len, &local) ||
+      !fathom_atomic_file_write (self->file, header->str, header->len, &local))
     {
-      int saved_errno = errno;
-
-      self->state = WRITER_FAILED;
-      g_set_error (error, FATHOM_FEATURE_CACHE_ERROR, FATHOM_FEATURE_CACHE_ERROR_IO,
-                   "Cannot create a temporary file for “%s”: %s",
-                   path, g_strerror (saved_errno));
-      return NULL;
-    }
-
-  if (!write_all (self->fd, &header_len, sizeof header_len) ||
-      !write_all (self->fd, header->str, header->len))
-    {
-      writer_fail_errno (self, errno, error);
+      writer_fail (self, local, error);
       return NULL;
     }
 
@@ -338,10 +264,15 @@ fathom_feature_writer_open (const char        *path,
    * written) so that a full disk is reported now rather than hours of
    * features later. File systems without fallocate are simply not asked. */
   if (total > 0 &&
-      fallocate (self->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t) (8 + header->len + total)) != 0 &&
+      fallocate (fathom_atomic_file_get_fd (self->file), FALLOC_FL_KEEP_SIZE, 0,
+                 (off_t) (8 + header->len + total)) != 0 &&
       (errno == ENOSPC || errno == EDQUOT || errno == EFBIG))
     {
-      writer_fail_errno (self, errno, error);
+      int saved_errno = errno;
+
+      writer_discard (self, WRITER_FAILED);
+      g_set_error (error, FATHOM_FEATURE_CACHE_ERROR, FATHOM_FEATURE_CACHE_ERROR_IO,
+                   "Cannot write “%s”: %s", path, g_strerror (saved_errno));
       return NULL;
     }
 #endif
@@ -354,6 +285,7 @@ fathom_feature_writer_append (FathomFeatureWriter *self,
                               GError             **error)
 {
   const gint64 *shape;
+  GError *local = NULL;
   gint64 k;
 
   g_return_val_if_fail (self != NULL, FALSE);
@@ -388,9 +320,9 @@ fathom_feature_writer_append (FathomFeatureWriter *self,
                    self->path, k, self->n_written, self->n);
       return FALSE;
     }
-  if (!write_floats (self->fd, fathom_tensor_get_const_data (rows),
-                     (gsize) k * self->row_floats))
-    return writer_fail_errno (self, errno, error);
+  if (!fathom_atomic_file_write_floats_le (self->file, fathom_tensor_get_const_data (rows),
+                                          (gsize) k * self->row_floats, &local))
+    return writer_fail (self, local, error);
   self->n_written += k;
   return TRUE;
 }
@@ -402,24 +334,10 @@ fathom_feature_writer_get_n_written (FathomFeatureWriter *self)
   return self->n_written;
 }
 
-/* So that the rename itself survives a crash; best effort. */
-static void
-sync_parent_dir (const char *path)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-  if (fd >= 0)
-    {
-      fsync (fd);
-      close (fd);
-    }
-}
-
 gboolean
 fathom_feature_writer_finish (FathomFeatureWriter *self, GError **error)
 {
-  int fd;
+  GError *local = NULL;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -434,24 +352,9 @@ fathom_feature_writer_finish (FathomFeatureWriter *self, GError **error)
                    " rows written", self->path, self->n_written, self->n);
       return FALSE;
     }
-  if (fsync (self->fd) != 0)
-    return writer_fail_errno (self, errno, error);
-  /* close() reports delayed write errors (NFS), so it counts too */
-  fd = self->fd;
-  self->fd = -1;
-  if (close (fd) != 0)
-    return writer_fail_errno (self, errno, error);
-  if (g_rename (self->tmp_path, self->path) != 0)
-    {
-      int saved_errno = errno;
-
-      writer_discard (self, WRITER_FAILED);
-      g_set_error (error, FATHOM_FEATURE_CACHE_ERROR, FATHOM_FEATURE_CACHE_ERROR_IO,
-                   "Cannot replace “%s”: %s", self->path, g_strerror (saved_errno));
-      return FALSE;
-    }
+  if (!fathom_atomic_file_commit (g_steal_pointer (&self->file), &local))
+    return writer_fail (self, local, error);
   self->state = WRITER_FINISHED;
-  sync_parent_dir (self->path);
   return TRUE;
 }
 
@@ -470,7 +373,6 @@ fathom_feature_writer_free (FathomFeatureWriter *self)
   if (self == NULL)
     return;
   fathom_feature_writer_abort (self);
-  g_free (self->tmp_path);
   g_free (self->path);
   g_free (self);
 }

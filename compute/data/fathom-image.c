@@ -2,13 +2,9 @@
  * tensors and the atomic writers. The codecs are in fathom-image-jpeg.c and
  * fathom-image-png.c, resizing in fathom-image-resize.c. */
 #include "fathom-image.h"
+#include "fathom-atomic-file.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <glib/gstdio.h>
 
 G_DEFINE_QUARK (fathom-image-error-quark, fathom_image_error)
 
@@ -281,100 +277,21 @@ fathom_image_to_chw (const FathomImage *self,
 /* ---- writers ----------------------------------------------------------- */
 
 static gboolean
-write_all (int fd, const guint8 *p, gsize len)
-{
-  while (len > 0)
-    {
-      gssize w = write (fd, p, MIN (len, (gsize) 1 << 30));
-
-      if (w < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return FALSE;
-        }
-      if (w == 0)
-        {
-          errno = EIO;
-          return FALSE;
-        }
-      p += w;
-      len -= (gsize) w;
-    }
-  return TRUE;
-}
-
-/* So that the rename itself survives a crash; best effort. */
-static void
-sync_parent_dir (const char *path)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-  if (fd >= 0)
-    {
-      fsync (fd);
-      close (fd);
-    }
-}
-
-/* Temporary file beside the target (rename() must not cross file systems),
- * fsync, rename: a crash never leaves half a file under the final name. */
-static gboolean
-write_atomic (const char *path, GBytes *bytes, GError **error)
-{
-  g_autofree char *tmp_path = g_strdup_printf ("%s.XXXXXX", path);
-  gsize len;
-  const guint8 *data = g_bytes_get_data (bytes, &len);
-  int fd, saved_errno;
-  gboolean ok;
-
-  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0666);
-  if (fd < 0)
-    {
-      saved_errno = errno;
-      g_set_error (error, FATHOM_IMAGE_ERROR, FATHOM_IMAGE_ERROR_IO,
-                   "Cannot create a temporary file for “%s”: %s",
-                   path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  ok = write_all (fd, data, len) && fsync (fd) == 0;
-  saved_errno = errno;
-  /* close() reports delayed write errors (NFS), so it counts too */
-  if (close (fd) != 0 && ok)
-    {
-      ok = FALSE;
-      saved_errno = errno;
-    }
-  if (!ok)
-    {
-      g_unlink (tmp_path);
-      g_set_error (error, FATHOM_IMAGE_ERROR, FATHOM_IMAGE_ERROR_IO,
-                   "Cannot write “%s”: %s", path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  if (g_rename (tmp_path, path) != 0)
-    {
-      saved_errno = errno;
-      g_unlink (tmp_path);
-      g_set_error (error, FATHOM_IMAGE_ERROR, FATHOM_IMAGE_ERROR_IO,
-                   "Cannot replace “%s”: %s", path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  sync_parent_dir (path);
-  return TRUE;
-}
-
-static gboolean
 save_encoded (const char *path, GBytes *bytes, GError *local, GError **error)
 {
+  GError *io_error = NULL;
+
   if (bytes == NULL)
     {
       g_set_error (error, FATHOM_IMAGE_ERROR, local->code, "%s: %s", path, local->message);
       g_error_free (local);
       return FALSE;
     }
-  return write_atomic (path, bytes, error);
+  if (!fathom_write_file_atomic (path, g_bytes_get_data (bytes, NULL),
+                                 (gssize) g_bytes_get_size (bytes), &io_error))
+    return fathom_atomic_file_propagate_error (error, io_error, FATHOM_IMAGE_ERROR,
+                                               FATHOM_IMAGE_ERROR_IO);
+  return TRUE;
 }
 
 gboolean

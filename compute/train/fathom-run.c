@@ -25,15 +25,6 @@ struct _FathomRun
   gint64      started_us;
 };
 
-gboolean
-fathom_write_file_atomic (const char *path, const char *contents, gssize length, GError **error)
-{
-  /* GLib writes a temporary file beside path, fsyncs it and renames it. */
-  return g_file_set_contents_full (path, contents, length,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   0644, error);
-}
-
 FathomRun *
 fathom_run_new (const char *dir, const char *experiment, gboolean overwrite, GError **error)
 {

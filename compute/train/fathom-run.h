@@ -15,6 +15,9 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+/* fathom_write_file_atomic(), which everything here writes with */
+#include "fathom-atomic-file.h"
+
 G_BEGIN_DECLS
 
 #define FATHOM_RUN_ERROR (fathom_run_error_quark ())
@@ -68,12 +71,6 @@ gboolean     fathom_run_save          (FathomRun           *self,
 /* Writes dir/relative atomically (predictions.csv and the like). */
 gboolean     fathom_run_write_file    (FathomRun           *self,
                                        const char          *relative,
-                                       const char          *contents,
-                                       gssize               length,
-                                       GError             **error);
-
-/* Atomic write used by everything above. */
-gboolean     fathom_write_file_atomic (const char          *path,
                                        const char          *contents,
                                        gssize               length,
                                        GError             **error);

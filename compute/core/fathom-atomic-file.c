@@ -1,0 +1,249 @@
+/* fathom-atomic-file.c: a temporary file beside the target, fsync, rename:
+ * a crash never leaves half a file under the final name. */
+#include "fathom-atomic-file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+struct _FathomAtomicFile
+{
+  char     *path;
+  char     *tmp_path;
+  int       fd;
+  gboolean  failed;             /* a write failed: only abort is left */
+};
+
+static void
+set_errno_error (GError **error, const char *what, const char *path, int saved_errno)
+{
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+               "%s “%s”: %s", what, path, g_strerror (saved_errno));
+}
+
+/* Closes and removes the temporary file and frees self. */
+static void
+discard (FathomAtomicFile *self)
+{
+  if (self->fd >= 0)
+    close (self->fd);
+  if (self->tmp_path != NULL)
+    g_unlink (self->tmp_path);
+  g_free (self->tmp_path);
+  g_free (self->path);
+  g_free (self);
+}
+
+FathomAtomicFile *
+fathom_atomic_file_open (const char *path, GError **error)
+{
+  FathomAtomicFile *self;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_new0 (FathomAtomicFile, 1);
+  self->path = g_strdup (path);
+  /* g_file_open_tmp() would put it in /tmp, where rename() may cross file
+   * systems; 0666 lets the umask decide as for any new file. */
+  self->tmp_path = g_strdup_printf ("%s.XXXXXX", path);
+  self->fd = g_mkstemp_full (self->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
+  if (self->fd < 0)
+    {
+      set_errno_error (error, "Cannot create a temporary file for", path, errno);
+      g_clear_pointer (&self->tmp_path, g_free);   /* nothing to remove */
+      discard (self);
+      return NULL;
+    }
+  return self;
+}
+
+const char *
+fathom_atomic_file_get_path (FathomAtomicFile *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->path;
+}
+
+int
+fathom_atomic_file_get_fd (FathomAtomicFile *self)
+{
+  g_return_val_if_fail (self != NULL, -1);
+  return self->fd;
+}
+
+static gboolean
+check_not_failed (FathomAtomicFile *self, GError **error)
+{
+  if (!self->failed)
+    return TRUE;
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+               "Cannot write “%s”: an earlier write failed", self->path);
+  return FALSE;
+}
+
+gboolean
+fathom_atomic_file_write (FathomAtomicFile *self,
+                          const void       *data,
+                          gsize             len,
+                          GError          **error)
+{
+  const guint8 *p = data;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_not_failed (self, error))
+    return FALSE;
+  while (len > 0)
+    {
+      /* Linux writes at most ~2 GiB per call anyway */
+      gssize done = write (self->fd, p, MIN (len, (gsize) 1 << 30));
+
+      if (done < 0 && errno == EINTR)
+        continue;
+      if (done <= 0)
+        {
+          /* no progress on a regular file is as good as an I/O error */
+          int saved_errno = done < 0 ? errno : EIO;
+
+          self->failed = TRUE;
+          set_errno_error (error, "Cannot write", self->path, saved_errno);
+          return FALSE;
+        }
+      p += done;
+      len -= (gsize) done;
+    }
+  return TRUE;
+}
+
+gboolean
+fathom_atomic_file_write_floats_le (FathomAtomicFile *self,
+                                    const float      *data,
+                                    gsize             n,
+                                    GError          **error)
+{
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  return fathom_atomic_file_write (self, data, n * sizeof (float), error);
+#else
+  guint32 chunk[4096];
+
+  for (gsize done = 0; done < n; )
+    {
+      gsize m = MIN (n - done, G_N_ELEMENTS (chunk));
+
+      for (gsize i = 0; i < m; i++)
+        {
+          guint32 v;
+
+          memcpy (&v, &data[done + i], 4);
+          chunk[i] = GUINT32_TO_LE (v);
+        }
+      if (!fathom_atomic_file_write (self, chunk, m * 4, error))
+        return FALSE;
+      done += m;
+    }
+  return TRUE;
+#endif
+}
+
+/* So that the rename itself survives a crash; best effort. */
+static void
+sync_parent_dir (const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd >= 0)
+    {
+      fsync (fd);
+      close (fd);
+    }
+}
+
+gboolean
+fathom_atomic_file_commit (FathomAtomicFile *self, GError **error)
+{
+  int fd;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_not_failed (self, error))
+    {
+      discard (self);
+      return FALSE;
+    }
+  if (fsync (self->fd) != 0)
+    {
+      set_errno_error (error, "Cannot write", self->path, errno);
+      discard (self);
+      return FALSE;
+    }
+  /* close() reports delayed write errors (NFS), so it counts too; it is
+   * not retried, the descriptor is gone either way */
+  fd = self->fd;
+  self->fd = -1;
+  if (close (fd) != 0)
+    {
+      set_errno_error (error, "Cannot write", self->path, errno);
+      discard (self);
+      return FALSE;
+    }
+  if (g_rename (self->tmp_path, self->path) != 0)
+    {
+      set_errno_error (error, "Cannot replace", self->path, errno);
+      discard (self);
+      return FALSE;
+    }
+  sync_parent_dir (self->path);
+  g_clear_pointer (&self->tmp_path, g_free);     /* it is the path now */
+  discard (self);
+  return TRUE;
+}
+
+void
+fathom_atomic_file_abort (FathomAtomicFile *self)
+{
+  if (self != NULL)
+    discard (self);
+}
+
+gboolean
+fathom_atomic_file_propagate_error (GError **dest,
+                                    GError  *src,
+                                    GQuark   domain,
+                                    gint     code)
+{
+  if (src != NULL)
+    {
+      src->domain = domain;
+      src->code = code;
+      g_propagate_error (dest, src);
+    }
+  return FALSE;
+}
+
+gboolean
+fathom_write_file_atomic (const char *path,
+                          const void *data,
+                          gssize      len,
+                          GError    **error)
+{
+  g_autoptr(FathomAtomicFile) file = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (len < 0)
+    len = (gssize) strlen (data);
+  file = fathom_atomic_file_open (path, error);
+  if (file == NULL || !fathom_atomic_file_write (file, data, (gsize) len, error))
+    return FALSE;
+  return fathom_atomic_file_commit (g_steal_pointer (&file), error);
+}
