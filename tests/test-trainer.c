@@ -320,6 +320,109 @@ test_lr_schedule (void)
   data_clear (&train);
 }
 
+/* A model with the state a resume must restore: dropout masks, batch
+ * normalisation's running values, Adam's moments. */
+static FathomGraph *
+make_stateful_model (FathomBackend *backend, guint64 seed)
+{
+  FathomGraph *g = fathom_graph_new ();
+  FathomShape in = FATHOM_SHAPE (2);
+  FathomBatchNormDesc bn = fathom_batch_norm_desc_keras ();
+  int x = fathom_graph_add_input (g, "x", &in);
+  g_autoptr(GError) error = NULL;
+
+  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (16, FATHOM_ACTIVATION_RELU, TRUE), x);
+  x = FATHOM_GRAPH_ADD (g, fathom_batch_norm_layer_new (&bn), x);
+  x = FATHOM_GRAPH_ADD (g, fathom_dropout_layer_new (0.3f), x);
+  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (3, FATHOM_ACTIVATION_IDENTITY, TRUE), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "class", fathom_softmax_layer_new (), x);
+  g_assert_true (fathom_graph_add_output (g, "class", x, FATHOM_LOSS_CROSS_ENTROPY, 1.f, &error));
+  g_assert_true (fathom_graph_build (g, backend, seed, &error));
+  return g;
+}
+
+static void
+on_epoch_cancel (const FathomTrainProgress *p, gpointer user_data)
+{
+  if (p->epoch_end && p->epoch == 1)
+    g_cancellable_cancel (user_data);
+}
+
+static void
+test_resume_matches_uninterrupted (void)
+{
+  g_autoptr(FathomBackend) backend = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
+  Data train = make_data (200, 6), valid = make_data (80, 7);
+  g_autoptr(FathomTensorSource) ts = fathom_tensor_source_new (1, &train.x, 1, &train.t);
+  g_autoptr(FathomTensorSource) vs = fathom_tensor_source_new (1, &valid.x, 1, &valid.t);
+  FathomBatchSource tsrc = fathom_tensor_source_get (ts), vsrc = fathom_tensor_source_get (vs);
+  g_autofree char *dir_a = temp_run_dir (), *dir_b = temp_run_dir ();
+  g_autofree char *ckpt = g_build_filename (dir_b, "checkpoints", "epoch-002.safetensors", NULL);
+  g_autoptr(GError) error = NULL;
+  FathomTrainConfig cfg;
+  FathomTrainResult whole, resumed;
+  g_autoptr(FathomGraph) ga = make_stateful_model (backend, 8);
+  g_autoptr(FathomGraph) gb = make_stateful_model (backend, 8);
+  g_autoptr(FathomGraph) gc = make_stateful_model (backend, 99);   /* other init: overwritten */
+  g_autoptr(FathomOptimizer) oa = fathom_optimizer_new_adam (0.01f);
+  g_autoptr(FathomOptimizer) ob = fathom_optimizer_new_adam (0.01f);
+  g_autoptr(FathomOptimizer) oc = fathom_optimizer_new_adam (0.01f);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(FathomRunInfo) info_a = NULL, info_c = NULL;
+  GPtrArray *pa, *pc;
+
+  fathom_train_config_init (&cfg);
+  cfg.epochs = 4;
+  cfg.batch_size = 32;
+  cfg.seed = 5;
+  cfg.n_lr_changes = 1;         /* the schedule must survive the resume too */
+  cfg.lr_epoch[0] = 3;
+  cfg.lr[0] = 0.002f;
+  {
+    g_autoptr(FathomRun) run = fathom_run_new (dir_a, "toy", FALSE, &error);
+    g_assert_true (fathom_trainer_fit (ga, oa, &cfg, &tsrc, &vsrc, run, NULL, NULL, NULL, &whole, &error));
+    g_assert_no_error (error);
+  }
+  /* the same run, stopped after epoch 2 ... */
+  {
+    g_autoptr(FathomRun) run = fathom_run_new (dir_b, "toy", FALSE, &error);
+    g_assert_false (fathom_trainer_fit (gb, ob, &cfg, &tsrc, &vsrc, run, on_epoch_cancel, cancellable,
+                                        cancellable, NULL, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+  }
+  /* ... and resumed in a fresh model and optimiser from its checkpoint */
+  {
+    g_autoptr(FathomRun) run = fathom_run_resume (dir_b, &error);
+    g_assert_no_error (error);
+    cfg.resume_from = ckpt;
+    g_assert_true (fathom_trainer_fit (gc, oc, &cfg, &tsrc, &vsrc, run, NULL, NULL, NULL, &resumed, &error));
+    g_assert_no_error (error);
+  }
+  g_test_message ("uninterrupted val loss %.9g, resumed %.9g", whole.val_loss, resumed.val_loss);
+  g_assert_cmpfloat (resumed.val_loss, ==, whole.val_loss);
+  g_assert_cmpfloat (resumed.val_accuracy, ==, whole.val_accuracy);
+  g_assert_cmpfloat (resumed.train_loss, ==, whole.train_loss);
+  g_assert_cmpint (resumed.steps, ==, whole.steps);
+  pa = fathom_graph_get_params (ga);
+  pc = fathom_graph_get_params (gc);
+  for (guint i = 0; i < pa->len; i++)
+    g_assert_cmpfloat (fathom_tensor_max_abs_diff (((FathomGraphParam *) g_ptr_array_index (pa, i))->param->value,
+                                                   ((FathomGraphParam *) g_ptr_array_index (pc, i))->param->value), ==, 0.f);
+
+  /* the resumed folder reads like the uninterrupted one */
+  info_a = fathom_run_info_load (dir_a, &error);
+  info_c = fathom_run_info_load (dir_b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fathom_run_info_get_status (info_c), ==, "finished");
+  g_assert_cmpuint (fathom_run_info_get_n_rows (info_c), ==, fathom_run_info_get_n_rows (info_a));
+  g_assert_cmpfloat (fathom_run_info_get_final (info_c, "val_loss"), ==, fathom_run_info_get_final (info_a, "val_loss"));
+  data_clear (&train);
+  data_clear (&valid);
+  remove_tree (dir_a);
+  remove_tree (dir_b);
+}
+
 static void
 test_metrics (void)
 {
@@ -399,6 +502,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/trainer/stop-keeps-valid-run", test_stop_keeps_valid_run);
   g_test_add_func ("/trainer/nan-stops-run", test_nan_stops_run);
   g_test_add_func ("/trainer/lr-schedule", test_lr_schedule);
+  g_test_add_func ("/trainer/resume-matches-uninterrupted", test_resume_matches_uninterrupted);
   g_test_add_func ("/trainer/metrics", test_metrics);
   g_test_add_func ("/trainer/run-info-rejects", test_run_info_rejects);
   return g_test_run ();

@@ -409,6 +409,19 @@ fathom_graph_forward (FathomGraph *self, FathomTensor *const *inputs, gboolean t
   return TRUE;
 }
 
+void
+fathom_graph_set_dropout_seed (FathomGraph *self, guint64 seed)
+{
+  self->seed = seed;
+}
+
+void
+fathom_graph_set_step (FathomGraph *self, guint64 step)
+{
+  /* forward() adds one before use */
+  self->step = step;
+}
+
 FathomTensor *
 fathom_graph_get_output (FathomGraph *self, guint i)
 {

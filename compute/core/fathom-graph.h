@@ -87,6 +87,15 @@ gboolean       fathom_graph_forward           (FathomGraph         *self,
                                                FathomTensor *const *inputs,
                                                gboolean             training,
                                                GError             **error);
+/* Dropout masks come from (seed, step); every forward advances the step.
+ * The trainer sets it to the training step so a resumed run draws the
+ * same masks as an uninterrupted one. */
+void           fathom_graph_set_step          (FathomGraph         *self,
+                                               guint64              step);
+/* The seed of the masks; the build seed until set (the trainer sets its
+ * own, so a model restored from a checkpoint draws the same masks). */
+void           fathom_graph_set_dropout_seed  (FathomGraph         *self,
+                                               guint64              seed);
 /* The output tensors of the last forward (borrowed, backend memory). */
 FathomTensor  *fathom_graph_get_output        (FathomGraph         *self,
                                                guint                i);

@@ -11,6 +11,12 @@ struct _FathomOptimizer
   GHashTable         *slots;    /* "PARAM.m" -> FathomTensor (owned) */
 };
 
+static int
+compare_names (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
 static FathomOptimizer *
 optimizer_new (FathomOptimizerKind kind)
 {
@@ -134,4 +140,46 @@ fathom_optimizer_step (FathomOptimizer *self, FathomGraph *graph, GError **error
         }
     }
   return TRUE;
+}
+
+void
+fathom_optimizer_set_step (FathomOptimizer *self, gint64 step)
+{
+  self->step = step;
+  self->adam.step = step;
+}
+
+GPtrArray *
+fathom_optimizer_list_slots (FathomOptimizer *self)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->slots);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (names, key);
+  g_ptr_array_sort_with_data (names, (GCompareDataFunc) compare_names, NULL);
+  return names;
+}
+
+gboolean
+fathom_optimizer_set_slot (FathomOptimizer *self, FathomBackend *backend, const char *name,
+                           const FathomTensor *values, GError **error)
+{
+  FathomTensor *t = fathom_backend_new_tensor_like (backend, values, error);
+
+  if (t == NULL || !fathom_backend_upload (backend, t, fathom_tensor_get_const_data (values), error))
+    {
+      g_clear_pointer (&t, fathom_tensor_unref);
+      return FALSE;
+    }
+  g_hash_table_replace (self->slots, g_strdup (name), t);
+  return TRUE;
+}
+
+const char *
+fathom_optimizer_kind_to_string (FathomOptimizerKind kind)
+{
+  return kind == FATHOM_OPTIMIZER_SGD ? "sgd" : "adam";
 }

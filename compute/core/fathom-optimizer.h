@@ -39,6 +39,19 @@ gboolean             fathom_optimizer_step      (FathomOptimizer  *self,
 FathomTensor        *fathom_optimizer_get_slot  (FathomOptimizer  *self,
                                                  const char       *name);
 
+/* For resuming: the update count (Adam's bias correction depends on it). */
+void                 fathom_optimizer_set_step  (FathomOptimizer  *self,
+                                                 gint64            step);
+/* Every slot name, sorted (borrowed strings; free the array only). */
+GPtrArray           *fathom_optimizer_list_slots (FathomOptimizer *self);
+/* Replaces (or creates) a slot with a copy of host values. */
+gboolean             fathom_optimizer_set_slot  (FathomOptimizer  *self,
+                                                 FathomBackend    *backend,
+                                                 const char       *name,
+                                                 const FathomTensor *values,
+                                                 GError          **error);
+const char          *fathom_optimizer_kind_to_string (FathomOptimizerKind kind);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomOptimizer, fathom_optimizer_free)
 
 G_END_DECLS

@@ -62,6 +62,73 @@ fathom_run_new (const char *dir, const char *experiment, gboolean overwrite, GEr
   return g_steal_pointer (&self);
 }
 
+static JsonObject *
+object_member_copy (JsonObject *root, const char *name)
+{
+  JsonNode *node = json_object_get_member (root, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return json_object_new ();
+  return json_node_dup_object (node);
+}
+
+FathomRun *
+fathom_run_resume (const char *dir, GError **error)
+{
+  g_autoptr(FathomRunInfo) info = fathom_run_info_load (dir, error);
+  g_autoptr(FathomRun) self = NULL;
+  g_autofree char *csv_path = NULL, *csv = NULL;
+  JsonObject *root;
+  const char *known[] = { "format", "experiment", "status", "message", "config", "versions",
+                          "timings", "final" };
+  g_autoptr(GList) members = NULL;
+  const char *body;
+
+  if (info == NULL)
+    return NULL;
+  root = fathom_run_info_get_json (info);
+  self = fathom_run_new (dir, fathom_run_info_get_experiment (info), TRUE, error);
+  if (self == NULL)
+    return NULL;
+  json_object_unref (self->config);
+  self->config = object_member_copy (root, "config");
+  members = json_object_get_members (root);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *node = json_object_get_member (root, l->data);
+      gboolean skip = !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING;
+
+      for (guint i = 0; !skip && i < G_N_ELEMENTS (known); i++)
+        skip = g_str_equal (l->data, known[i]);
+      if (!skip)
+        json_object_set_string_member (self->info, l->data, json_node_get_string (node));
+    }
+  /* Rows come back as written; the header gives the columns. */
+  for (guint i = 0; i + 1 < fathom_run_info_get_n_columns (info); i++)
+    g_ptr_array_add (self->columns, g_strdup (fathom_run_info_get_column (info, i)));
+  csv_path = fathom_run_get_path (self, "metrics.csv");
+  if (g_file_get_contents (csv_path, &csv, NULL, NULL) && (body = strchr (csv, '\n')) != NULL)
+    g_string_append (self->csv, body + 1);
+  return g_steal_pointer (&self);
+}
+
+void
+fathom_run_truncate_rows (FathomRun *self, guint max_epoch)
+{
+  g_auto(GStrv) lines = g_strsplit (self->csv->str, "\n", -1);
+
+  g_string_truncate (self->csv, 0);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *comma = strchr (lines[i], ',');
+
+      if (lines[i][0] == '\0' || comma == NULL)
+        continue;
+      if (g_ascii_strtoull (comma + 1, NULL, 10) <= max_epoch)
+        g_string_append_printf (self->csv, "%s\n", lines[i]);
+    }
+}
+
 void
 fathom_run_free (FathomRun *self)
 {
@@ -151,7 +218,18 @@ csv_safe (const char *name)
 void
 fathom_run_set_columns (FathomRun *self, guint n, const char *const *names)
 {
-  g_return_if_fail (self->csv->len == 0);
+  if (self->csv->len > 0)
+    {
+      gboolean same = n == self->columns->len;
+
+      for (guint i = 0; same && i < n; i++)
+        {
+          g_autofree char *safe = csv_safe (names[i]);
+          same = g_str_equal (safe, g_ptr_array_index (self->columns, i));
+        }
+      g_return_if_fail (same);
+      return;
+    }
   g_ptr_array_set_size (self->columns, 0);
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (self->columns, csv_safe (names[i]));

@@ -38,6 +38,14 @@ FathomRun   *fathom_run_new           (const char          *dir,
                                        const char          *experiment,
                                        gboolean             overwrite,
                                        GError             **error);
+/* Reopens a run folder to continue it after a stop or a crash: its
+ * experiment, config, facts and metrics rows are kept. */
+FathomRun   *fathom_run_resume        (const char          *dir,
+                                       GError             **error);
+/* Drops metrics rows of epochs after max_epoch (1-based), e.g. the part
+ * of an epoch that a crash interrupted. */
+void         fathom_run_truncate_rows (FathomRun           *self,
+                                       guint                max_epoch);
 void         fathom_run_free          (FathomRun           *self);
 const char  *fathom_run_get_dir       (FathomRun           *self);
 /* dir/relative, newly allocated. */
@@ -53,7 +61,8 @@ void         fathom_run_set_final         (FathomRun *self, const char *key, dou
 /* "running", "finished", "stopped" or "failed", with a message or NULL. */
 void         fathom_run_set_status        (FathomRun *self, const char *status, const char *message);
 
-/* The metric columns between phase and wall_s; set once, before rows. */
+/* The metric columns between phase and wall_s; set once, before rows (a
+ * resumed run accepts the same columns again). */
 void         fathom_run_set_columns   (FathomRun           *self,
                                        guint                n,
                                        const char *const   *names);

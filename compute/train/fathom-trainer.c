@@ -5,6 +5,7 @@
 #include "fathom-rng.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 G_DEFINE_QUARK (fathom-trainer-error-quark, fathom_trainer_error)
@@ -211,18 +212,57 @@ fathom_trainer_evaluate (FathomGraph *graph, FathomBatchSource *source, guint ba
   return TRUE;
 }
 
+/* Everything a resumed fit needs: the optimiser's state goes with the
+ * weights, the epoch, step and shuffling generator in the metadata. */
 static gboolean
-save_checkpoint (FathomGraph *graph, FathomRun *run, guint epoch, gint64 step, GError **error)
+save_checkpoint (FathomGraph *graph, FathomOptimizer *optimizer, FathomRun *run, guint epoch,
+                 gint64 step, FathomRng *rng, GError **error)
 {
   g_autofree char *name = g_strdup_printf ("checkpoints/epoch-%03u.safetensors", epoch + 1);
   g_autofree char *path = fathom_run_get_path (run, name);
   g_autofree char *epoch_s = g_strdup_printf ("%u", epoch + 1);
   g_autofree char *step_s = g_strdup_printf ("%" G_GINT64_FORMAT, step);
+  g_autofree char *rng_s = NULL;
   g_autoptr(GHashTable) meta = g_hash_table_new (g_str_hash, g_str_equal);
+  guint64 state[4];
 
+  fathom_rng_get_state (rng, state);
+  rng_s = g_strdup_printf ("%016" G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER "x %016"
+                           G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER "x",
+                           state[0], state[1], state[2], state[3]);
   g_hash_table_insert (meta, (char *) "epoch", epoch_s);
   g_hash_table_insert (meta, (char *) "step", step_s);
-  return fathom_checkpoint_save (graph, path, meta, error);
+  g_hash_table_insert (meta, (char *) "rng", rng_s);
+  return fathom_checkpoint_save_training (graph, optimizer, path, meta, error);
+}
+
+/* Restores a training checkpoint; *epochs_done and *step say where the fit
+ * stood. */
+static gboolean
+resume (FathomGraph *graph, FathomOptimizer *optimizer, const char *path, FathomRng *rng,
+        guint *epochs_done, gint64 *step, GError **error)
+{
+  g_autoptr(GHashTable) meta = NULL;
+  const char *epoch_s, *step_s, *rng_s;
+  guint64 state[4];
+
+  if (!fathom_checkpoint_load_training (graph, optimizer, path, &meta, error))
+    return FALSE;
+  epoch_s = g_hash_table_lookup (meta, "epoch");
+  step_s = g_hash_table_lookup (meta, "step");
+  rng_s = g_hash_table_lookup (meta, "rng");
+  if (epoch_s == NULL || step_s == NULL || rng_s == NULL ||
+      sscanf (rng_s, "%" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x %" G_GINT64_MODIFIER "x %"
+              G_GINT64_MODIFIER "x", &state[0], &state[1], &state[2], &state[3]) != 4)
+    {
+      g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
+                   "%s lacks the trainer's epoch, step or shuffling state", path);
+      return FALSE;
+    }
+  fathom_rng_set_state (rng, state);
+  *epochs_done = (guint) g_ascii_strtoull (epoch_s, NULL, 10);
+  *step = g_ascii_strtoll (step_s, NULL, 10);
+  return TRUE;
 }
 
 static void
@@ -273,7 +313,7 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
   gint64 t0 = g_get_monotonic_time ();
   gint64 step = 0, total_batches = (gint64) config->epochs * n_batches;
   FathomTrainResult res = { 0, 0, NAN, NAN, NAN, NAN };
-  guint n_columns = 0;
+  guint n_columns = 0, first = 0;
   Batch b;
   gboolean ok = TRUE;
 
@@ -291,10 +331,24 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
     }
   if (run != NULL)
     set_columns (run, graph, ce >= 0, &n_columns);
-  for (gint64 i = 0; i < train->n_items; i++)
-    order[i] = i;
+  fathom_graph_set_dropout_seed (graph, config->seed ^ G_GUINT64_CONSTANT (0x5DEECE66D));
+  if (config->resume_from != NULL)
+    {
+      guint done = 0;
 
-  for (guint e = 0; ok && e < config->epochs; e++)
+      if (!resume (graph, optimizer, config->resume_from, rng, &done, &step, error))
+        {
+          batch_clear (&b);
+          return FALSE;
+        }
+      first = done > config->first_epoch ? done - config->first_epoch : 0;
+      res.epochs_done = first;
+      res.steps = step;
+      if (run != NULL)
+        fathom_run_truncate_rows (run, done);
+    }
+
+  for (guint e = first; ok && e < config->epochs; e++)
     {
       guint epoch = config->first_epoch + e;
       double epoch_loss = 0, epoch_per[16] = { 0 };
@@ -303,6 +357,10 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
       for (guint c = 0; c < config->n_lr_changes; c++)
         if (config->lr_epoch[c] == epoch)
           fathom_optimizer_set_lr (optimizer, config->lr[c]);
+      /* A fresh permutation each epoch, so that the order is a function of
+       * the generator's state alone (and a resumed fit repeats it). */
+      for (gint64 i = 0; i < train->n_items; i++)
+        order[i] = i;
       if (config->shuffle)
         fathom_rng_shuffle (rng, order, train->n_items);
 
@@ -318,6 +376,7 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
               ok = FALSE;
               break;
             }
+          fathom_graph_set_step (graph, (guint64) step);
           ok = batch_fill (&b, train, order + start, count, in, out, error) &&
                fathom_graph_forward (graph, in, TRUE, error) &&
                fathom_graph_compute_loss (graph, out, losses, &weighted, error);
@@ -361,8 +420,11 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
               p.output_losses = losses;
               p.accuracy = batch_rows ? (double) batch_correct / batch_rows : NAN;
               p.seconds = seconds;
-              p.items_per_second = seconds > 0 ? (double) (e * train->n_items + start + count) / seconds : 0;
-              p.eta_seconds = step > 0 ? seconds / step * (total_batches - ((gint64) e * n_batches + bi + 1)) : 0;
+              p.items_per_second = seconds > 0 ? (double) ((e - first) * train->n_items + start + count) / seconds : 0;
+              {
+                gint64 done_here = (gint64) (e - first) * n_batches + bi + 1;
+                p.eta_seconds = seconds / done_here * (total_batches - ((gint64) e * n_batches + bi + 1));
+              }
               if (run != NULL)
                 log_row (run, n_columns, step, epoch + 1, "train", weighted, n_out, per,
                          p.accuracy, ce >= 0, seconds);
@@ -419,7 +481,7 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
         if (run != NULL)
           {
             if (config->checkpoint_every > 0 && (e + 1) % config->checkpoint_every == 0 &&
-                !save_checkpoint (graph, run, epoch, step, error))
+                !save_checkpoint (graph, optimizer, run, epoch, step, rng, error))
               {
                 ok = FALSE;
                 break;

@@ -57,6 +57,11 @@ typedef struct {
   float    lr[FATHOM_TRAINER_MAX_LR_CHANGES];
   guint    checkpoint_every;    /* epochs; 0 for none */
   guint    first_epoch;         /* to continue numbering after earlier fits */
+  /* A training checkpoint of this run (checkpoints/epoch-NNN.safetensors)
+   * to continue from: weights, optimiser state, learning rate, shuffling
+   * and dropout state come back, and the fit goes on with the next epoch,
+   * reaching the numbers an uninterrupted run reaches. */
+  const char *resume_from;
 } FathomTrainConfig;
 
 void fathom_train_config_init (FathomTrainConfig *config);
