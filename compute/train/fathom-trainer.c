@@ -312,7 +312,9 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
   g_autofree gint64 *order = g_new (gint64, MAX (train->n_items, 1));
   gint64 t0 = g_get_monotonic_time ();
   gint64 step = 0, total_batches = (gint64) config->epochs * n_batches;
-  FathomTrainResult res = { 0, 0, NAN, NAN, NAN, NAN };
+  FathomTrainResult res = { 0, 0, NAN, NAN, NAN, NAN, FALSE, 0 };
+  double best_val = INFINITY;
+  guint since_best = 0;
   guint n_columns = 0, first = 0;
   Batch b;
   gboolean ok = TRUE;
@@ -478,6 +480,17 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
           }
         res.epochs_done = e + 1;
         res.steps = step;
+        if (isfinite (res.val_loss))
+          {
+            if (res.val_loss < best_val - config->min_delta)
+              {
+                best_val = res.val_loss;
+                res.best_epoch = epoch + 1;
+                since_best = 0;
+              }
+            else
+              since_best++;
+          }
         if (run != NULL)
           {
             if (config->checkpoint_every > 0 && (e + 1) % config->checkpoint_every == 0 &&
@@ -502,6 +515,11 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
         p.epoch_end = TRUE;
         if (progress != NULL)
           progress (&p, user_data);
+        if (config->patience > 0 && since_best >= config->patience)
+          {
+            res.stopped_early = TRUE;
+            break;
+          }
       }
     }
   batch_clear (&b);
@@ -512,7 +530,13 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
     {
       g_autoptr(GError) save_error = NULL;
 
-      if (ok)
+      if (ok && res.stopped_early)
+        {
+          g_autofree char *why = g_strdup_printf ("Stopped early: the validation loss last improved at epoch %u",
+                                                  res.best_epoch);
+          fathom_run_set_status (run, "finished", why);
+        }
+      else if (ok)
         fathom_run_set_status (run, "finished", NULL);
       else if (error != NULL && *error != NULL && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         fathom_run_set_status (run, "stopped", "Stopped by the user");

@@ -62,6 +62,10 @@ typedef struct {
    * and dropout state come back, and the fit goes on with the next epoch,
    * reaching the numbers an uninterrupted run reaches. */
   const char *resume_from;
+  /* Stop when the validation loss has not improved by min_delta for this
+   * many epochs (0: never); the result says so. */
+  guint    patience;
+  double   min_delta;
 } FathomTrainConfig;
 
 void fathom_train_config_init (FathomTrainConfig *config);
@@ -91,6 +95,8 @@ typedef struct {
   gint64 steps;
   double train_loss, train_accuracy;  /* of the last epoch */
   double val_loss, val_accuracy;      /* NaN without validation */
+  gboolean stopped_early;             /* the validation loss stopped improving */
+  guint    best_epoch;                /* 1-based, of the lowest validation loss */
 } FathomTrainResult;
 
 /* Runs the fit. run may be NULL; valid may be NULL. result may be NULL. */
