@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "fathom-application.h"
+#include "fathom-dataset-page.h"
 #include "fathom-fishsim-job.h"
 #include "fathom-folder.h"
 
@@ -159,6 +160,9 @@ update_dataset_page (FathomWindow *self)
     child = "custom";
   else
     child = "summary";
+  /* Filled when shown: the dataset page has its own overview. */
+  if (g_str_equal (child, "summary"))
+    fathom_dataset_summary_set_dataset (self->summary, self->dataset);
   gtk_stack_set_visible_child_name (self->dataset_stack, child);
 }
 
@@ -248,8 +252,11 @@ set_dataset (FathomWindow  *self,
   g_clear_pointer (&self->dataset, fathom_dataset_free);
   self->dataset = dataset;
 
-  fathom_dataset_summary_set_dataset (self->summary, dataset);
   fathom_dataset_summary_set_dataset (self->sidebar_summary, dataset);
+  /* The overview and the photos; back in the page if it was taken out. */
+  fathom_dataset_page_set_dataset (g_object_get_data (G_OBJECT (self), "fathom-dataset-page"), dataset);
+  if (dataset != NULL && fathom_window_get_page_child (self, "dataset") == NULL)
+    fathom_window_set_page_child (self, "dataset", g_object_get_data (G_OBJECT (self), "fathom-dataset-page"));
   if (dataset == NULL)
     return;
 
@@ -641,6 +648,10 @@ fathom_window_init (FathomWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
   adw_flap_set_reveal_flap (self->flap, g_settings_get_boolean (self->settings, "sidebar-visible"));
+
+  /* Kept across fathom_window_set_page_child (self, "dataset", NULL). */
+  g_object_set_data_full (G_OBJECT (self), "fathom-dataset-page",
+                          g_object_ref_sink (fathom_dataset_page_new ()), g_object_unref);
 
   _fathom_window_actions_init (self);
   _fathom_window_update_actions (self);

@@ -11,6 +11,7 @@
 #include <gio/gsettingsbackend.h>
 
 #include "fathom-application.h"
+#include "fathom-dataset-page.h"
 #include "fathom-fishsim-job.h"
 #include "fathom-folder.h"
 #include "fathom-image.h"
@@ -559,6 +560,146 @@ test_open_dataset (void)
   }
 }
 
+/* The position in model of the photo named basename. */
+static guint
+find_photo (GListModel *model,
+            const char *basename)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(FathomDatasetItemObject) item = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (fathom_dataset_item_object_get_basename (item), basename) == 0)
+        return i;
+    }
+  g_error ("no photo %s", basename);
+  return GTK_INVALID_LIST_POSITION;
+}
+
+/* The image view shows the photo at position of model: its real size,
+ * its caption, the grid's selection on it. */
+static void
+assert_photo_shown (FathomDatasetPage *page,
+                    GListModel        *model,
+                    guint              position)
+{
+  FathomImageView *view = fathom_dataset_page_get_image_view (page);
+  FathomDatasetBrowser *browser = fathom_dataset_page_get_browser (page);
+  GtkGridView *grid_view = fathom_thumbnail_grid_get_grid_view (fathom_dataset_browser_get_grid (browser));
+  g_autoptr(FathomDatasetItemObject) item = g_list_model_get_item (model, position);
+  const FathomImage *image = fathom_image_view_get_image (view);
+  const char *caption = gtk_label_get_text (fathom_dataset_page_get_caption (page));
+  g_autofree char *size = NULL;
+
+  g_assert_nonnull (item);
+  g_assert_cmpuint (fathom_image_view_get_current (view), ==, position);
+  g_assert_nonnull (image);
+  g_assert_cmpint (image->width, ==, fathom_dataset_item_object_get_width (item));
+  g_assert_cmpint (image->height, ==, fathom_dataset_item_object_get_height (item));
+  size = g_strdup_printf ("%d × %d", image->width, image->height);
+  g_assert_nonnull (strstr (caption, fathom_dataset_item_object_get_basename (item)));
+  g_assert_nonnull (strstr (caption, size));
+  if (fathom_dataset_item_object_get_class_name (item) != NULL)
+    g_assert_nonnull (strstr (caption, fathom_dataset_item_object_get_class_name (item)));
+  g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (gtk_grid_view_get_model (grid_view))),
+                    ==, position);
+}
+
+static void
+test_dataset_page (void)
+{
+  FathomWindow *window = get_window ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("fathom-page-XXXXXX", &error);
+  g_autoptr(GFile) folder = NULL;
+  Opened opened = { 0 };
+  FathomDatasetPage *page;
+  FathomDatasetBrowser *browser;
+  FathomImageView *view;
+  GtkGridView *grid_view;
+  GListModel *model;
+  GtkWidget *child;
+  guint position;
+  gulong id;
+
+  g_assert_no_error (error);
+  /* as in /app/open-dataset */
+  write_png (root, "train/ALB/a1.png", 32, 24);
+  write_png (root, "train/ALB/a2.png", 32, 24);
+  write_png (root, "train/ALB/a3.png", 40, 30);
+  write_png (root, "train/BET/b1.png", 40, 30);
+  write_png (root, "train/BET/b2.png", 44, 33);
+  write_file (root, "train/BET/broken.png", "not a png");
+  write_png (root, "train/NoF/n1.png", 32, 24);
+  write_png (root, "test/t1.png", 32, 24);
+
+  id = g_signal_connect (window, "dataset-loaded", G_CALLBACK (on_dataset_loaded), &opened);
+  folder = g_file_new_for_path (root);
+  fathom_window_open (window, folder);
+  wait_until (opened_dataset, &opened, "the dataset to load");
+  g_signal_handler_disconnect (window, id);
+  wait_until (window_idle, window, "the window to be idle");
+  drain ();
+
+  /* the page is there again, though /app/open-dataset took it out */
+  child = fathom_window_get_page_child (window, "dataset");
+  g_assert_true (FATHOM_IS_DATASET_PAGE (child));
+  page = FATHOM_DATASET_PAGE (child);
+  g_assert_true (gtk_widget_get_mapped (child));
+  g_assert_cmpstr (fathom_dataset_page_get_visible (page), ==, "overview");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (fathom_dataset_page_get_summary (page))));
+  g_assert_true (has_mapped_label_containing (page, "44 × 33"));
+
+  /* Photos: the browser with every readable photo */
+  fathom_dataset_page_set_visible (page, "photos");
+  drain ();
+  browser = fathom_dataset_page_get_browser (page);
+  view = fathom_dataset_page_get_image_view (page);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (browser)));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (view)));
+  model = fathom_dataset_browser_get_model (browser);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, fathom_dataset_get_n_items (opened.dataset));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 7);
+  g_assert_true (fathom_image_view_get_model (view) == model);
+
+  /* activating a photo in the grid opens it at its real size */
+  grid_view = fathom_thumbnail_grid_get_grid_view (fathom_dataset_browser_get_grid (browser));
+  position = find_photo (model, "a3.png");
+  g_assert_cmpuint (position + 1, <, g_list_model_get_n_items (model));
+  gtk_widget_activate_action (GTK_WIDGET (grid_view), "list.activate-item", "u", position);
+  assert_photo_shown (page, model, position);
+  /* no predicted box here; none true either (no annotations) */
+  g_assert_nonnull (strstr (gtk_label_get_text (fathom_dataset_page_get_caption (page)), "no box"));
+
+  /* the arrow keys' travel moves to the next photo, the grid follows */
+  g_assert_true (fathom_image_view_select_next (view));
+  assert_photo_shown (page, model, position + 1);
+
+  /* through the current filter: BET only */
+  {
+    g_autoptr(FathomDatasetItemObject) b1 = g_list_model_get_item (model, find_photo (model, "b1.png"));
+    guint index = fathom_dataset_item_object_get_index (b1);
+
+    fathom_dataset_filter_set_class (fathom_dataset_browser_get_filter (browser),
+                                     fathom_dataset_item_object_get_class_index (b1));
+    drain ();
+    g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+    g_signal_emit_by_name (browser, "item-activated", index);
+    position = find_photo (model, "b1.png");
+    assert_photo_shown (page, model, position);
+    g_assert_true (fathom_image_view_select_next (view));
+    assert_photo_shown (page, model, find_photo (model, "b2.png"));
+    g_assert_cmpint (fathom_image_view_get_image (view)->width, ==, 44);
+    g_assert_false (fathom_image_view_select_next (view));
+    fathom_dataset_filter_reset (fathom_dataset_browser_get_filter (browser));
+    drain ();
+    /* the photo shown stays, where it now is */
+    assert_photo_shown (page, model, find_photo (model, "b2.png"));
+  }
+
+  fathom_dataset_page_set_visible (page, "overview");
+}
+
 static void
 test_open_neither (void)
 {
@@ -956,6 +1097,7 @@ main (int   argc,
   g_test_add_func ("/app/settings-defaults", test_settings_defaults);
   g_test_add_func ("/app/window", test_window);
   g_test_add_func ("/app/open-dataset", test_open_dataset);
+  g_test_add_func ("/app/dataset-page", test_dataset_page);
   g_test_add_func ("/app/open-neither", test_open_neither);
   g_test_add_func ("/app/open-run", test_open_run);
   g_test_add_func ("/app/generate-cancel", test_generate_cancel);
