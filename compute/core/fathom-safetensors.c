@@ -249,6 +249,16 @@ parse_metadata (FathomSafetensors *self, JsonNode *node, GError **error)
     {
       JsonNode *value = json_object_get_member (obj, l->data);
 
+      /* json-glib 1.6 turns a bad \u escape (a lone surrogate) into bytes
+       * that are not UTF-8, though the header as a whole was */
+      if (!g_utf8_validate (l->data, -1, NULL) ||
+          (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING &&
+           !g_utf8_validate (json_node_get_string (value), -1, NULL)))
+        {
+          g_set_error (error, FATHOM_SAFETENSORS_ERROR, FATHOM_SAFETENSORS_ERROR_HEADER,
+                       "%s: a key or value is not valid UTF-8", METADATA_KEY);
+          return FALSE;
+        }
       if (!JSON_NODE_HOLDS_VALUE (value) ||
           json_node_get_value_type (value) != G_TYPE_STRING)
         {
@@ -293,9 +303,11 @@ parse_entry (const char *name, JsonNode *node, guint position, GError **error)
   dtype = find_dtype (json_node_get_string (dtype_node));
   if (dtype == NULL)
     {
+      /* quoted as UTF-8 whatever a bad \u escape made of it */
+      g_autofree char *shown = g_utf8_make_valid (json_node_get_string (dtype_node), -1);
+
       g_set_error (error, FATHOM_SAFETENSORS_ERROR, FATHOM_SAFETENSORS_ERROR_DTYPE,
-                   "tensor “%s”: unknown dtype “%s”", name,
-                   json_node_get_string (dtype_node));
+                   "tensor “%s”: unknown dtype “%s”", name, shown);
       return NULL;
     }
 
@@ -478,8 +490,12 @@ parse_header (FathomSafetensors *self,
   duplicate = scan.duplicate;
   if (!ok)
     {
+      /* json-glib quotes the token it choked on, decoded: a bad \u escape
+       * makes that not UTF-8 */
+      g_autofree char *message = g_utf8_make_valid (local->message, -1);
+
       g_set_error (error, FATHOM_SAFETENSORS_ERROR, FATHOM_SAFETENSORS_ERROR_HEADER,
-                   "the header is not valid JSON: %s", local->message);
+                   "the header is not valid JSON: %s", message);
       return FALSE;
     }
   if (json_parser_get_root (parser) == NULL ||
@@ -491,8 +507,10 @@ parse_header (FathomSafetensors *self,
     }
   if (duplicate != NULL)
     {
+      g_autofree char *key = g_utf8_make_valid (duplicate, -1);
+
       g_set_error (error, FATHOM_SAFETENSORS_ERROR, FATHOM_SAFETENSORS_ERROR_HEADER,
-                   "the header repeats the key “%s”", duplicate);
+                   "the header repeats the key “%s”", key);
       return FALSE;
     }
 
@@ -504,6 +522,13 @@ parse_header (FathomSafetensors *self,
       JsonNode *node = json_object_get_member (root, key);
       Entry *e;
 
+      /* as in parse_metadata(): a bad \u escape */
+      if (!g_utf8_validate (key, -1, NULL))
+        {
+          g_set_error (error, FATHOM_SAFETENSORS_ERROR, FATHOM_SAFETENSORS_ERROR_HEADER,
+                       "a tensor name is not valid UTF-8");
+          return FALSE;
+        }
       if (strcmp (key, METADATA_KEY) == 0)
         {
           if (!parse_metadata (self, node, error))

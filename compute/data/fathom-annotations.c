@@ -137,6 +137,11 @@ fathom_annotations_basename (const char *path)
   return last != NULL ? last + 1 : path;
 }
 
+/* No photo is a billion pixels across. Beyond that a coordinate is a
+ * damaged file, and from 1e17 up json-glib 1.6 would write it back as
+ * "1e+17.0", which no JSON parser reads. */
+#define MAX_COORDINATE 1e9
+
 /* A JSON number (integer or not); strings such as "12" are refused. */
 static gboolean
 member_number (JsonObject *obj, const char *name, double *out)
@@ -150,18 +155,22 @@ member_number (JsonObject *obj, const char *name, double *out)
   if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
     return FALSE;
   *out = json_node_get_double (node);
-  return isfinite (*out);
+  return isfinite (*out) && fabs (*out) < MAX_COORDINATE;
 }
 
+/* json-glib 1.6 turns a bad \u escape (a lone surrogate, too few hex
+ * digits) into bytes that are not UTF-8: such a string counts as none. */
 static const char *
 member_string (JsonObject *obj, const char *name)
 {
   JsonNode *node = json_object_get_member (obj, name);
+  const char *s;
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
       json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
-  return json_node_get_string (node);
+  s = json_node_get_string (node);
+  return s != NULL && g_utf8_validate (s, -1, NULL) ? s : NULL;
 }
 
 static void
@@ -344,8 +353,11 @@ fathom_annotations_load_bytes (FathomAnnotations *self,
   data = g_bytes_get_data (bytes, &len);
   if (!json_parser_load_from_data (parser, data != NULL ? data : "", len, &local))
     {
-      /* json-glib says "<data>:LINE:COL: ..."; the file's name reads better */
-      const char *msg = local->message;
+      /* json-glib says "<data>:LINE:COL: ..."; the file's name reads better.
+       * It quotes the token it choked on, decoded: a bad \u escape makes
+       * that not UTF-8. */
+      g_autofree char *valid = g_utf8_make_valid (local->message, -1);
+      const char *msg = valid;
 
       if (g_str_has_prefix (msg, "<data>:"))
         msg += strlen ("<data>:");

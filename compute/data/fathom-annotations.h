@@ -42,7 +42,8 @@ typedef enum {
   FATHOM_ANNOTATION_PROBLEM_SAME_POINTS,   /* head and tail coincide: no box */
   FATHOM_ANNOTATION_PROBLEM_EMPTY_OBJECT,  /* {} in "annotations" */
   FATHOM_ANNOTATION_PROBLEM_UNKNOWN_CLASS, /* "class" missing or not rect/point/image */
-  FATHOM_ANNOTATION_PROBLEM_BAD_COORDINATE,/* x, y, width or height missing or not a number */
+  FATHOM_ANNOTATION_PROBLEM_BAD_COORDINATE,/* x, y, width or height missing, not a number,
+                                            * or 1e9 or more in size */
   FATHOM_ANNOTATION_PROBLEM_BAD_RECT,      /* width or height zero or negative */
   FATHOM_ANNOTATION_PROBLEM_WRONG_TYPE,    /* entry or annotation not an object, list not a list */
   FATHOM_ANNOTATION_PROBLEM_NO_FILENAME,   /* "filename" missing, empty or not a string */

@@ -55,8 +55,9 @@ h5_first_message (unsigned n, const H5E_error2_t *err, void *data)
 {
   char **msg = data;
 
+  /* HDF5 quotes names from the file in its messages: keep ours UTF-8 */
   if (*msg == NULL && err->desc != NULL && err->desc[0] != '\0')
-    *msg = g_strdup (err->desc);
+    *msg = g_utf8_make_valid (err->desc, -1);
   return 0;
 }
 
@@ -87,6 +88,16 @@ shape_string (guint ndim, const gint64 *d)
 }
 
 /* ---- reading the file --------------------------------------------------- */
+
+/* Keras writes names as UTF-8; anything else is a damaged file, and would
+ * end up in error messages. */
+static gboolean
+not_utf8 (GError **error, const char *path, const char *name)
+{
+  g_set_error (error, FATHOM_WEIGHTS_ERROR, FATHOM_WEIGHTS_ERROR_FORMAT,
+               "%s: the attribute “%s” holds a name that is not UTF-8", path, name);
+  return FALSE;
+}
 
 static gboolean
 read_string_attr (hid_t loc, const char *path, const char *name, GPtrArray *out, GError **error)
@@ -121,6 +132,10 @@ read_string_attr (hid_t loc, const char *path, const char *name, GPtrArray *out,
           g_ptr_array_add (out, g_strdup (v[i] != NULL ? v[i] : ""));
           H5free_memory (v[i]);
         }
+      /* checked only now, so that every string above was freed */
+      for (guint i = out->len - (guint) n; i < out->len; i++)
+        if (!g_utf8_validate (g_ptr_array_index (out, i), -1, NULL))
+          return not_utf8 (error, path, name);
     }
   else
     {
@@ -139,6 +154,11 @@ read_string_attr (hid_t loc, const char *path, const char *name, GPtrArray *out,
         {
           char *s = g_strndup (buf + (gsize) i * size, size);
 
+          if (!g_utf8_validate (s, -1, NULL))
+            {
+              g_free (s);
+              return not_utf8 (error, path, name);
+            }
           g_ptr_array_add (out, space_padded ? g_strchomp (s) : s);
         }
     }

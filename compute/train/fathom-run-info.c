@@ -30,6 +30,22 @@ fathom_run_info_free (FathomRunInfo *self)
   g_free (self);
 }
 
+/* A string member, or NULL when absent, of another type (an object would
+ * make json_object_get_string_member_with_default() complain) or not
+ * UTF-8 (json-glib 1.6 lets bad \u escapes through). */
+static const char *
+member_string (JsonObject *obj, const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  const char *s;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  s = json_node_get_string (node);
+  return s != NULL && g_utf8_validate (s, -1, NULL) ? s : NULL;
+}
+
 static gboolean
 parse_error (GError **error, const char *file, guint line, const char *what)
 {
@@ -123,7 +139,10 @@ fathom_run_info_parse (const char *run_json, gssize run_json_length,
 
   if (!json_parser_load_from_data (parser, run_json, run_json_length, &local))
     {
-      g_set_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_PARSE, "run.json: %s", local->message);
+      /* json-glib quotes the token it choked on, decoded: not always UTF-8 */
+      g_autofree char *message = g_utf8_make_valid (local->message, -1);
+
+      g_set_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_PARSE, "run.json: %s", message);
       return NULL;
     }
   if (json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
@@ -134,7 +153,7 @@ fathom_run_info_parse (const char *run_json, gssize run_json_length,
     }
   self->root = json_node_copy (json_parser_get_root (parser));
   root = json_node_get_object (self->root);
-  if (json_object_get_string_member_with_default (root, "experiment", NULL) == NULL)
+  if (member_string (root, "experiment") == NULL)
     {
       g_set_error_literal (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_PARSE,
                            "run.json: no \"experiment\" string");
@@ -185,7 +204,9 @@ fathom_run_info_get_experiment (FathomRunInfo *self)
 const char *
 fathom_run_info_get_status (FathomRunInfo *self)
 {
-  return json_object_get_string_member_with_default (json_node_get_object (self->root), "status", "unknown");
+  const char *status = member_string (json_node_get_object (self->root), "status");
+
+  return status != NULL ? status : "unknown";
 }
 
 JsonObject *

@@ -1,0 +1,10 @@
+/* fuzz-annotations.c: the libFuzzer entry point for fathom_fuzz_annotations()
+ * (fathom-fuzz-targets.h); built with -Dfuzzing=true (build-aux/fuzz). */
+#include "fathom-fuzz-harness.h"
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  fathom_fuzz_annotations (data, size);
+  return 0;
+}

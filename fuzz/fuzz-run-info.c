@@ -1,0 +1,10 @@
+/* fuzz-run-info.c: the libFuzzer entry point for fathom_fuzz_run_info()
+ * (fathom-fuzz-targets.h); built with -Dfuzzing=true (build-aux/fuzz). */
+#include "fathom-fuzz-harness.h"
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  fathom_fuzz_run_info (data, size);
+  return 0;
+}
