@@ -96,14 +96,6 @@ do_run() {
   echo >> "$log"
   [ "$check_rc" -eq 0 ] || status=1
 
-  # 3-4. Not written yet: say so rather than print a number.
-  {
-    echo "== benchmark (NOT IMPLEMENTED YET)"
-    echo "The Fathom CUDA benchmark (CUDA-event timings after warm-up, medians) is to be added here."
-    echo
-    echo "== PyTorch comparison (NOT IMPLEMENTED YET)"
-    echo "The same workloads in PyTorch on the same card, FP32 and TF32, are to be added here."
-  } >> "$log"
 
   # The short table, last.
   local passed failed skipped device ops
@@ -120,8 +112,6 @@ do_run() {
     printf '%-18s %s\n' "test-cuda" "$passed passed, $failed failed, $skipped skipped (exit $tests_rc)"
     printf '%-18s %s\n' "fathom-cli check" "$ops (exit $check_rc)"
     grep -E 'FAIL|error:|worst:' "$check" | sed 's/^/                   /' || true
-    printf '%-18s %s\n' "benchmark" "not implemented yet"
-    printf '%-18s %s\n' "pytorch" "not implemented yet"
     printf '%-18s %s\n' "log" "$log"
     printf '%-18s %s\n' "result" "$([ $status -eq 0 ] && echo PASS || echo FAIL)"
   } | tee -a "$log"
