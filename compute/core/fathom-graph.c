@@ -304,6 +304,24 @@ fathom_graph_get_output_name (FathomGraph *self, guint i)
   return output_at (self, i)->name;
 }
 
+int
+fathom_graph_find_input (FathomGraph *self, const char *name)
+{
+  for (guint i = 0; i < fathom_graph_get_n_inputs (self); i++)
+    if (g_strcmp0 (fathom_graph_get_input_name (self, i), name) == 0)
+      return (int) i;
+  return -1;
+}
+
+int
+fathom_graph_find_output (FathomGraph *self, const char *name)
+{
+  for (guint i = 0; i < fathom_graph_get_n_outputs (self); i++)
+    if (g_strcmp0 (fathom_graph_get_output_name (self, i), name) == 0)
+      return (int) i;
+  return -1;
+}
+
 const FathomShape *
 fathom_graph_get_output_shape (FathomGraph *self, guint i)
 {

@@ -74,6 +74,9 @@ const char        *fathom_graph_get_input_name    (FathomGraph *self, guint i);
 const FathomShape *fathom_graph_get_input_shape   (FathomGraph *self, guint i);
 guint              fathom_graph_get_n_outputs     (FathomGraph *self);
 const char        *fathom_graph_get_output_name   (FathomGraph *self, guint i);
+/* The index of the named input or output, or -1. */
+int                fathom_graph_find_input        (FathomGraph *self, const char *name);
+int                fathom_graph_find_output       (FathomGraph *self, const char *name);
 const FathomShape *fathom_graph_get_output_shape  (FathomGraph *self, guint i);
 FathomLoss         fathom_graph_get_output_loss   (FathomGraph *self, guint i);
 float              fathom_graph_get_output_weight (FathomGraph *self, guint i);

@@ -1,0 +1,370 @@
+/* fathom-features.c: a frozen backbone over photos, streamed to a feature
+ * file, and the cache of such files. */
+#include "fathom-features.h"
+#include "fathom-backend-registry.h"
+#include "fathom-image-source.h"
+#include "fathom-weights.h"
+
+#include <errno.h>
+#include <math.h>
+
+void
+fathom_features_options_init (FathomFeaturesOptions *options)
+{
+  *options = (FathomFeaturesOptions) {
+    .backbone = "mini",
+    .width = 112,
+    .height = 112,
+    .device = "cpu",
+    .batch_size = 16,
+  };
+  fathom_mini_options_init (&options->mini);
+}
+
+char *
+fathom_features_default_cache_dir (void)
+{
+  return g_build_filename (g_get_user_cache_dir (), "fathom", NULL);
+}
+
+struct _FathomFeatureExtractor
+{
+  FathomDataset  *ds;                   /* borrowed */
+  FathomBackend  *backend;
+  FathomGraph    *graph;
+  FathomInputNorm norm;
+  int             width, height;
+  guint           batch_size, n_threads;
+  char           *backbone_key;         /* e.g. "mini-block4" */
+  char           *weights_fingerprint;
+  char           *description;
+  char           *weights_path;         /* the trunk's checkpoint or weights file */
+  gboolean        pretrained_now;
+};
+
+void
+fathom_feature_extractor_free (FathomFeatureExtractor *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->graph, fathom_graph_free);
+  g_clear_pointer (&self->backend, fathom_backend_unref);
+  g_free (self->backbone_key);
+  g_free (self->weights_fingerprint);
+  g_free (self->description);
+  g_free (self->weights_path);
+  g_free (self);
+}
+
+static gboolean
+setup_mini (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
+            FathomTrainProgressFunc progress, gpointer user_data, GCancellable *cancellable, GError **error)
+{
+  FathomMiniOptions mo = o->mini;
+  g_autofree char *path = NULL;
+  g_autofree char *sha = NULL;
+
+  mo.cache_dir = o->cache_dir;
+  mo.device = o->device;
+  mo.n_threads = o->n_threads;
+  path = fathom_mini_backbone_ensure (self->ds, &mo, progress, user_data, cancellable,
+                                      &self->pretrained_now, error);
+  if (path == NULL)
+    return FALSE;
+  sha = fathom_weights_fingerprint (path, cancellable, error);
+  if (sha == NULL)
+    return FALSE;
+  self->graph = fathom_mini_backbone_load (path, self->height, self->width, self->backend, error);
+  if (self->graph == NULL)
+    return FALSE;
+  self->norm = FATHOM_INPUT_NORM_VGG;
+  self->weights_path = g_strdup (path);
+  self->backbone_key = g_strdup_printf ("mini-v%d-block4", FATHOM_MINI_VERSION);
+  self->weights_fingerprint = g_strconcat ("sha256:", sha, NULL);
+  self->description = g_strdup_printf ("mini: a small VGG-style trunk (5x5/2 stem, 32-64-128-128-%d channels, 8x) "
+                                       "trained %u epochs on %dx%d %s of this dataset's %u training images "
+                                       "only, then frozen; it stands in for ImageNet pretraining (no "
+                                       "pretrained weights were given) and is kept in %s",
+                                       FATHOM_MINI_CHANNELS, mo.epochs, mo.height, mo.width,
+                                       mo.crop_scale > 1 ? "windows of larger photos" : "photos",
+                                       fathom_dataset_count (self->ds, FATHOM_SPLIT_TRAIN, -1), path);
+  return TRUE;
+}
+
+static gboolean
+setup_pretrained (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
+                  GCancellable *cancellable, GError **error)
+{
+  gboolean vgg = g_str_equal (o->backbone, "vgg16");
+  FathomWeightsOrigin origin;
+  g_autofree char *sha = NULL;
+
+  if (o->weights == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "The %s backbone needs its pretrained weights (--weights FILE: a Keras HDF5 file "
+                   "or a torchvision safetensors file); without them use the mini backbone", o->backbone);
+      return FALSE;
+    }
+  if (!fathom_weights_probe (o->weights, &origin, error))
+    return FALSE;
+  sha = fathom_weights_fingerprint (o->weights, cancellable, error);
+  if (sha == NULL)
+    return FALSE;
+  /* VGG16 without its last pool, as the lesson: 512x14x14 at 224 */
+  self->graph = fathom_weights_backbone_new (vgg ? FATHOM_BACKBONE_VGG16 : FATHOM_BACKBONE_RESNET50,
+                                             o->weights, self->height, self->width, FALSE,
+                                             self->backend, error);
+  if (self->graph == NULL)
+    return FALSE;
+  self->norm = origin.format == FATHOM_WEIGHTS_TORCHVISION ? FATHOM_INPUT_NORM_TORCHVISION
+                                                           : FATHOM_INPUT_NORM_VGG;
+  self->weights_path = g_strdup (o->weights);
+  self->backbone_key = g_strdup (vgg ? "vgg16-block5_conv3" : "resnet50-conv5_block3_out");
+  self->weights_fingerprint = g_strconcat ("sha256:", sha, NULL);
+  self->description = g_strdup_printf ("%s with pretrained weights from %s (%s preprocessing)",
+                                       o->backbone, o->weights, fathom_input_norm_to_string (self->norm));
+  return TRUE;
+}
+
+FathomFeatureExtractor *
+fathom_feature_extractor_new (FathomDataset *ds, const FathomFeaturesOptions *options,
+                              FathomTrainProgressFunc progress, gpointer user_data,
+                              GCancellable *cancellable, GError **error)
+{
+  g_autoptr(FathomFeatureExtractor) self = g_new0 (FathomFeatureExtractor, 1);
+  const char *backbone = options->backbone != NULL ? options->backbone : "mini";
+  gboolean ok;
+
+  if (!g_str_equal (backbone, "mini") && !g_str_equal (backbone, "vgg16") && !g_str_equal (backbone, "resnet50"))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Unknown backbone “%s” (mini, vgg16 or resnet50)", backbone);
+      return NULL;
+    }
+  if (options->width <= 0 || options->height <= 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "The input size must be positive, not %dx%d", options->height, options->width);
+      return NULL;
+    }
+  self->ds = ds;
+  self->width = options->width;
+  self->height = options->height;
+  self->batch_size = MAX (options->batch_size, 1);
+  self->n_threads = options->n_threads;
+  self->backend = fathom_backend_new_by_name (options->device != NULL ? options->device : "cpu", error);
+  if (self->backend == NULL)
+    return NULL;
+  if (g_str_equal (backbone, "mini"))
+    {
+      if (options->weights != NULL)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               "The mini backbone is trained here and takes no --weights; "
+                               "give --backbone vgg16 or resnet50 with them");
+          return NULL;
+        }
+      ok = setup_mini (self, options, progress, user_data, cancellable, error);
+    }
+  else
+    ok = setup_pretrained (self, options, cancellable, error);
+  if (!ok)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+void
+fathom_feature_extractor_get_key (FathomFeatureExtractor *self, FathomFeatureKey *key)
+{
+  *key = (FathomFeatureKey) {
+    .backbone = self->backbone_key,
+    .weights = self->weights_fingerprint,
+    .input_height = self->height,
+    .input_width = self->width,
+    .dataset = fathom_dataset_get_fingerprint (self->ds),
+    .preprocessing = fathom_input_norm_to_string (self->norm),
+  };
+}
+
+void
+fathom_feature_extractor_get_shape (FathomFeatureExtractor *self, gint64 *channels, gint64 *height, gint64 *width)
+{
+  const FathomShape *s = fathom_graph_get_output_shape (self->graph, 0);
+
+  *channels = s->d[0];
+  *height = s->d[1];
+  *width = s->d[2];
+}
+
+const char *
+fathom_feature_extractor_describe (FathomFeatureExtractor *self)
+{
+  return self->description;
+}
+
+gboolean
+fathom_feature_extractor_pretrained_now (FathomFeatureExtractor *self)
+{
+  return self->pretrained_now;
+}
+
+const char *
+fathom_feature_extractor_get_weights_path (FathomFeatureExtractor *self)
+{
+  return self->weights_path;
+}
+
+FathomInputNorm
+fathom_feature_extractor_get_norm (FathomFeatureExtractor *self)
+{
+  return self->norm;
+}
+
+static void
+report (FathomTrainProgressFunc progress, gpointer user_data, gint64 done, gint64 n, gint64 batch,
+        gint64 n_batches, gint64 t0)
+{
+  FathomTrainProgress p = { 0 };
+  double seconds = (g_get_monotonic_time () - t0) / 1e6;
+
+  if (progress == NULL)
+    return;
+  p.phase = "features";
+  p.n_epochs = 1;
+  p.batch = batch;
+  p.n_batches = n_batches;
+  p.step = batch + 1;
+  p.loss = NAN;
+  p.accuracy = NAN;
+  p.seconds = seconds;
+  p.items_per_second = seconds > 0 ? done / seconds : 0;
+  p.eta_seconds = done > 0 ? seconds / done * (n - done) : 0;
+  p.epoch_end = done == n;
+  progress (&p, user_data);
+}
+
+gboolean
+fathom_feature_extractor_write (FathomFeatureExtractor *self, const guint *items, guint n_items,
+                                const char *path, FathomTrainProgressFunc progress, gpointer user_data,
+                                GCancellable *cancellable, GError **error)
+{
+  FathomImageSourceOptions so;
+  g_autoptr(FathomImageSource) source = NULL;
+  g_autoptr(FathomFeatureWriter) writer = NULL;
+  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(FathomTensor) host_in = NULL, dev_in = NULL;
+  g_autofree const char **files = g_new0 (const char *, n_items + 1);
+  g_autofree gint64 *rows = NULL;
+  FathomFeatureKey key;
+  gint64 c, h, w, batch = MIN ((gint64) self->batch_size, MAX ((gint64) n_items, 1));
+  gint64 n_batches = (n_items + batch - 1) / batch, t0 = g_get_monotonic_time ();
+
+  fathom_feature_extractor_get_shape (self, &c, &h, &w);
+  for (guint i = 0; i < n_items; i++)
+    files[i] = fathom_dataset_get_item (self->ds, items[i])->path;
+  fathom_feature_extractor_get_key (self, &key);
+  meta = fathom_feature_key_to_metadata (&key);
+  writer = fathom_feature_writer_open (path, n_items, c, h, w, files, meta, error);
+  if (writer == NULL)
+    return FALSE;
+
+  fathom_image_source_options_init (&so);
+  so.width = self->width;
+  so.height = self->height;
+  so.norm = self->norm;
+  so.n_threads = self->n_threads;
+  so.cache_bytes = 0;                   /* each photo is read once */
+  source = fathom_image_source_new (self->ds, items, n_items, &so);
+  dev_in = fathom_backend_new_tensor (self->backend, 4, (gint64[]) { batch, 3, self->height, self->width }, error);
+  if (dev_in == NULL)
+    return FALSE;
+  host_in = fathom_tensor_get_location (dev_in) == FATHOM_LOCATION_HOST
+            ? fathom_tensor_ref (dev_in) : fathom_tensor_new_4d (batch, 3, self->height, self->width);
+  rows = g_new (gint64, batch);
+
+  for (gint64 b = 0; b < n_batches; b++)
+    {
+      gint64 start = b * batch, count = MIN (batch, (gint64) n_items - start);
+      g_autoptr(FathomTensor) in = fathom_tensor_slice (dev_in, 0, count);
+      g_autoptr(FathomTensor) out = fathom_tensor_new_4d (count, c, h, w);
+      FathomTensor *inputs[1] = { in };
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      for (gint64 i = 0; i < count; i++)
+        rows[i] = start + i;
+      if (!fathom_image_source_load (source, rows, count, fathom_tensor_get_data (host_in), error))
+        return FALSE;
+      if (host_in != dev_in &&
+          !fathom_backend_upload (self->backend, in, fathom_tensor_get_const_data (host_in), error))
+        return FALSE;
+      if (!fathom_graph_forward (self->graph, inputs, FALSE, error) ||
+          !fathom_backend_download (self->backend, fathom_graph_get_output (self->graph, 0),
+                                    fathom_tensor_get_data (out), error) ||
+          !fathom_feature_writer_append (writer, out, error))
+        return FALSE;
+      report (progress, user_data, start + count, n_items, b, n_batches, t0);
+    }
+  return fathom_feature_writer_finish (writer, error);
+}
+
+void
+fathom_features_report_clear (FathomFeaturesReport *report)
+{
+  g_clear_pointer (&report->description, g_free);
+  g_clear_pointer (&report->weights_path, g_free);
+}
+
+char *
+fathom_features_ensure (FathomDataset *ds, const FathomFeaturesOptions *options,
+                        FathomTrainProgressFunc progress, gpointer user_data, GCancellable *cancellable,
+                        FathomFeaturesReport *report, GError **error)
+{
+  g_autoptr(FathomFeatureExtractor) ex = NULL;
+  g_autoptr(GArray) items = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autofree char *path = NULL;
+  g_autoptr(GError) lookup_error = NULL;
+  FathomFeatureKey key;
+
+  if (report != NULL)
+    *report = (FathomFeaturesReport) { 0 };
+  ex = fathom_feature_extractor_new (ds, options, progress, user_data, cancellable, error);
+  if (ex == NULL)
+    return NULL;
+  if (report != NULL)
+    {
+      report->pretrained = fathom_feature_extractor_pretrained_now (ex);
+      report->description = g_strdup (fathom_feature_extractor_describe (ex));
+      report->weights_path = g_strdup (ex->weights_path);
+      report->norm = ex->norm;
+    }
+  fathom_feature_extractor_get_key (ex, &key);
+  if (!fathom_feature_cache_lookup (options->cache_dir, &key, &path, &lookup_error))
+    {
+      if (lookup_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&lookup_error));
+          return NULL;
+        }
+      path = fathom_feature_cache_path_for_key (options->cache_dir, &key, error);
+      if (path == NULL)
+        return NULL;
+      for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
+        if (fathom_dataset_get_item (ds, i)->split != FATHOM_SPLIT_TEST)
+          g_array_append_val (items, i);
+      if (g_mkdir_with_parents (options->cache_dir, 0755) != 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       "Cannot create the cache folder %s: %s", options->cache_dir, g_strerror (saved));
+          return NULL;
+        }
+      if (!fathom_feature_extractor_write (ex, (const guint *) items->data, items->len, path,
+                                           progress, user_data, cancellable, error))
+        return NULL;
+      if (report != NULL)
+        report->computed = TRUE;
+    }
+  return g_steal_pointer (&path);
+}

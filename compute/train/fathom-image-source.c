@@ -1,0 +1,374 @@
+/* fathom-image-source.c: decode, resize and preprocess photos in worker
+ * threads, with a cache of resized photos. */
+#include "fathom-image-source.h"
+
+#include <math.h>
+#include <string.h>
+
+const char *
+fathom_input_norm_to_string (FathomInputNorm norm)
+{
+  return norm == FATHOM_INPUT_NORM_TORCHVISION ? "torchvision" : "vgg";
+}
+
+gboolean
+fathom_input_norm_from_string (const char *name, FathomInputNorm *norm)
+{
+  if (g_strcmp0 (name, "vgg") == 0)
+    *norm = FATHOM_INPUT_NORM_VGG;
+  else if (g_strcmp0 (name, "torchvision") == 0)
+    *norm = FATHOM_INPUT_NORM_TORCHVISION;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+void
+fathom_image_source_options_init (FathomImageSourceOptions *options)
+{
+  *options = (FathomImageSourceOptions) {
+    .width = 224,
+    .height = 224,
+    .norm = FATHOM_INPUT_NORM_VGG,
+    .cache_bytes = 256 * 1024 * 1024,
+  };
+}
+
+struct _FathomImageSource
+{
+  FathomDataset            *ds;         /* borrowed */
+  guint                    *items;
+  guint                     n_items;
+  FathomImageSourceOptions  options;
+  int                       load_width, load_height;  /* resized to this, then cropped */
+  GThreadPool              *pool;
+
+  GMutex                    lock;       /* guards what follows */
+  FathomImage             **cache;      /* per row, NULL when not kept */
+  gsize                     cache_used;
+  guint64                   n_decoded;
+  guint64                   n_loads;    /* batches loaded: the flip stream */
+};
+
+/* One batch in flight: the workers count down and the caller waits. */
+typedef struct {
+  FathomImageSource *self;
+  const gint64      *rows;
+  float             *out;
+  guint64            flip_salt;
+  GMutex             lock;
+  GCond              done;
+  gint64             remaining;
+  GError            *error;             /* the first one */
+} Batch;
+
+typedef struct {
+  Batch  *batch;
+  gint64  index;                        /* within the batch */
+} Job;
+
+static guint64
+mix64 (guint64 z)
+{
+  /* splitmix64's finaliser: a cheap, well-spread hash */
+  z += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+/* The resized photo of a row: from the cache, or decoded (and kept when
+ * the budget allows). *owned is set when the caller must free it. */
+static FathomImage *
+get_resized (FathomImageSource *self, gint64 row, gboolean *owned, GError **error)
+{
+  const FathomDatasetItem *item = fathom_dataset_get_item (self->ds, self->items[row]);
+  g_autofree char *path = NULL;
+  FathomImage *img, *resized;
+  gsize bytes;
+
+  *owned = FALSE;
+  g_mutex_lock (&self->lock);
+  img = self->cache[row];
+  g_mutex_unlock (&self->lock);
+  if (img != NULL)
+    return img;
+
+  path = g_build_filename (fathom_dataset_get_root (self->ds), item->path, NULL);
+  img = fathom_image_load (path, error);
+  if (img == NULL)
+    return NULL;
+  if (img->width == self->load_width && img->height == self->load_height)
+    resized = img;
+  else
+    {
+      resized = fathom_image_resize (img, self->load_width, self->load_height, FATHOM_RESIZE_BILINEAR);
+      fathom_image_free (img);
+    }
+
+  bytes = (gsize) resized->width * resized->height * 3;
+  g_mutex_lock (&self->lock);
+  self->n_decoded++;
+  if (self->cache[row] == NULL && self->cache_used + bytes <= self->options.cache_bytes)
+    {
+      self->cache[row] = resized;
+      self->cache_used += bytes;
+    }
+  else
+    *owned = TRUE;
+  g_mutex_unlock (&self->lock);
+  return resized;
+}
+
+void
+fathom_input_normalize (const FathomImage *img, FathomInputNorm norm, float *out)
+{
+  static const float mean[3] = { 0.485f, 0.456f, 0.406f };
+  static const float std[3] = { 0.229f, 0.224f, 0.225f };
+  gsize plane = (gsize) img->width * img->height;
+
+  if (norm == FATHOM_INPUT_NORM_VGG)
+    {
+      fathom_image_to_chw (img, FATHOM_PREPROCESS_VGG, out);
+      return;
+    }
+  fathom_image_to_chw (img, FATHOM_PREPROCESS_UNIT, out);
+  for (int c = 0; c < 3; c++)
+    for (gsize i = 0; i < plane; i++)
+      out[c * plane + i] = (out[c * plane + i] - mean[c]) / std[c];
+}
+
+static void
+flip_planes (float *chw, int width, int height)
+{
+  for (int r = 0; r < 3 * height; r++)
+    {
+      float *row = chw + (gsize) r * width;
+
+      for (int a = 0, b = width - 1; a < b; a++, b--)
+        {
+          float t = row[a];
+          row[a] = row[b];
+          row[b] = t;
+        }
+    }
+}
+
+/* The range of window starts [lo, hi] along one axis (window size n, photo
+ * size full) that keeps the box [b0, b1] inside, or its centre when the
+ * box is larger than the window. */
+static void
+window_range (double b0, double b1, int n, int full, int *lo, int *hi)
+{
+  int max_start = full - n;
+  int a = (int) ceil (b1) - n, b = (int) floor (b0);
+
+  if (a > b)
+    a = b = (int) ((b0 + b1) / 2) - n / 2;
+  *lo = CLAMP (a, 0, max_start);
+  *hi = CLAMP (b, *lo, max_start);
+}
+
+/* A window of the input's size from the larger photo, at a random place
+ * that keeps the fish's box inside. */
+static FathomImage *
+crop (FathomImageSource *self, const FathomImage *img, gint64 row, guint64 salt)
+{
+  const FathomDatasetItem *item = fathom_dataset_get_item (self->ds, self->items[row]);
+  int w = self->options.width, h = self->options.height;
+  guint64 r = mix64 (salt ^ mix64 ((guint64) row + 0x51ed27));
+  double sx, sy;
+  FathomImage *out;
+  int x_lo, x_hi, y_lo, y_hi, x0, y0;
+
+  /* Without a box a window may miss the fish (OTHER has no boxes) and
+   * teach its label on bare deck: such photos are shown whole. */
+  if (!item->has_box || item->width <= 0 || item->height <= 0)
+    return fathom_image_resize (img, w, h, FATHOM_RESIZE_BILINEAR);
+  sx = (double) img->width / item->width;
+  sy = (double) img->height / item->height;
+  window_range (item->box.x * sx, (item->box.x + item->box.width) * sx, w, img->width, &x_lo, &x_hi);
+  window_range (item->box.y * sy, (item->box.y + item->box.height) * sy, h, img->height, &y_lo, &y_hi);
+  x0 = x_lo + (int) ((r >> 8) % (guint64) (x_hi - x_lo + 1));
+  y0 = y_lo + (int) ((r >> 36) % (guint64) (y_hi - y_lo + 1));
+  out = fathom_image_new (w, h);
+  for (int y = 0; y < h; y++)
+    memcpy (out->pixels + (gsize) y * w * 3, img->pixels + ((gsize) (y0 + y) * img->width + x0) * 3, (gsize) w * 3);
+  return out;
+}
+
+static void
+run_job (gpointer data, gpointer user_data)
+{
+  Job *job = data;
+  Batch *batch = job->batch;
+  FathomImageSource *self = batch->self;
+  gint64 row = batch->rows[job->index];
+  gsize size = (gsize) 3 * self->options.width * self->options.height;
+  GError *error = NULL;
+  gboolean owned;
+  FathomImage *img = get_resized (self, row, &owned, &error);
+
+  if (img != NULL)
+    {
+      float *dst = batch->out + (gsize) job->index * size;
+
+      if (img->width != self->options.width || img->height != self->options.height)
+        {
+          FathomImage *window = crop (self, img, row, batch->flip_salt);
+
+          if (owned)
+            fathom_image_free (img);
+          img = window;
+          owned = TRUE;
+        }
+      fathom_input_normalize (img, self->options.norm, dst);
+      if (self->options.flip && (mix64 (batch->flip_salt ^ mix64 ((guint64) row)) & 1))
+        flip_planes (dst, self->options.width, self->options.height);
+      if (owned)
+        fathom_image_free (img);
+    }
+
+  g_mutex_lock (&batch->lock);
+  if (error != NULL && batch->error == NULL)
+    batch->error = error;
+  else
+    g_clear_error (&error);
+  if (--batch->remaining == 0)
+    g_cond_signal (&batch->done);
+  g_mutex_unlock (&batch->lock);
+}
+
+FathomImageSource *
+fathom_image_source_new (FathomDataset *ds, const guint *items, guint n_items,
+                         const FathomImageSourceOptions *options)
+{
+  FathomImageSource *self = g_new0 (FathomImageSource, 1);
+  guint threads = options->n_threads ? options->n_threads : g_get_num_processors ();
+
+  g_return_val_if_fail (options->width > 0 && options->height > 0, NULL);
+  self->ds = ds;
+  self->items = g_memdup2 (items, sizeof (guint) * MAX (n_items, 1));
+  self->n_items = n_items;
+  self->options = *options;
+  self->load_width = options->width;
+  self->load_height = options->height;
+  if (options->crop_scale > 1)
+    {
+      self->load_width = (int) lround (options->width * options->crop_scale);
+      self->load_height = (int) lround (options->height * options->crop_scale);
+    }
+  self->cache = g_new0 (FathomImage *, MAX (n_items, 1));
+  g_mutex_init (&self->lock);
+  /* A private pool: its workers exist as long as the source does. */
+  self->pool = g_thread_pool_new (run_job, NULL, (int) MAX (threads, 1), TRUE, NULL);
+  return self;
+}
+
+void
+fathom_image_source_free (FathomImageSource *self)
+{
+  if (self == NULL)
+    return;
+  if (self->pool != NULL)
+    g_thread_pool_free (self->pool, FALSE, TRUE);
+  for (guint i = 0; i < self->n_items; i++)
+    g_clear_pointer (&self->cache[i], fathom_image_free);
+  g_free (self->cache);
+  g_free (self->items);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+guint
+fathom_image_source_get_n_rows (FathomImageSource *self)
+{
+  return self->n_items;
+}
+
+guint
+fathom_image_source_get_item (FathomImageSource *self, gint64 row)
+{
+  g_return_val_if_fail (row >= 0 && row < self->n_items, 0);
+  return self->items[row];
+}
+
+guint64
+fathom_image_source_get_n_decoded (FathomImageSource *self)
+{
+  guint64 n;
+
+  g_mutex_lock (&self->lock);
+  n = self->n_decoded;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+gboolean
+fathom_image_source_load (FathomImageSource *self, const gint64 *rows, gint64 count,
+                          float *out, GError **error)
+{
+  g_autofree Job *jobs = g_new (Job, MAX (count, 1));
+  Batch batch = { self, rows, out, 0 };
+
+  for (gint64 i = 0; i < count; i++)
+    g_return_val_if_fail (rows[i] >= 0 && rows[i] < self->n_items, FALSE);
+  if (count == 0)
+    return TRUE;
+
+  g_mutex_lock (&self->lock);
+  batch.flip_salt = mix64 (self->options.seed ^ mix64 (++self->n_loads));
+  g_mutex_unlock (&self->lock);
+  g_mutex_init (&batch.lock);
+  g_cond_init (&batch.done);
+  batch.remaining = count;
+  for (gint64 i = 0; i < count; i++)
+    {
+      jobs[i] = (Job) { &batch, i };
+      g_thread_pool_push (self->pool, &jobs[i], NULL);
+    }
+  g_mutex_lock (&batch.lock);
+  while (batch.remaining > 0)
+    g_cond_wait (&batch.done, &batch.lock);
+  g_mutex_unlock (&batch.lock);
+  g_mutex_clear (&batch.lock);
+  g_cond_clear (&batch.done);
+
+  if (batch.error != NULL)
+    {
+      g_propagate_error (error, batch.error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+source_fill (gpointer data, const gint64 *rows, gint64 count,
+             FathomTensor *const *inputs, FathomTensor *const *targets, GError **error)
+{
+  FathomImageSource *self = data;
+
+  if (!fathom_image_source_load (self, rows, count, fathom_tensor_get_data (inputs[0]), error))
+    return FALSE;
+  if (targets[0] != NULL)
+    {
+      float *t = fathom_tensor_get_data (targets[0]);
+      gint64 k = fathom_tensor_get_dim (targets[0], -1);
+
+      memset (t, 0, sizeof (float) * (gsize) (count * k));
+      for (gint64 i = 0; i < count; i++)
+        {
+          int c = fathom_dataset_get_item (self->ds, self->items[rows[i]])->class_index;
+
+          if (c >= 0 && c < k)
+            t[i * k + c] = 1.f;
+        }
+    }
+  return TRUE;
+}
+
+FathomBatchSource
+fathom_image_source_get_batch_source (FathomImageSource *self)
+{
+  return (FathomBatchSource) { self->n_items, source_fill, self };
+}

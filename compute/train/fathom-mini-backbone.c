@@ -1,0 +1,269 @@
+/* fathom-mini-backbone.c: the small trunk, its pretraining and its cache. */
+#include "fathom-mini-backbone.h"
+#include "fathom-backend-registry.h"
+#include "fathom-checkpoint.h"
+#include "fathom-image-source.h"
+#include "fathom-optimizer.h"
+#include "fathom-safetensors.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <math.h>
+
+/* The convolutions in order. A strided 5x5 stem and two pools make the
+ * 8x reduction: the trunk is cheap enough to pretrain on whole photos at
+ * the size fcn, allconv and inception see (176x320), where VGG-like 3x3
+ * convolutions at full resolution would cost four times as much. Three
+ * convolutions at 1/8 let a feature see about 70 pixels, a whole fish. */
+typedef struct {
+  int      block, index;
+  gint64   filters;
+  int      kernel, stride;
+  gboolean pool_after;
+} ConvSpec;
+
+static const ConvSpec convs[] = {
+  { 1, 1, 32, 5, 2, TRUE },
+  { 2, 1, 64, 3, 1, TRUE },
+  { 3, 1, 128, 3, 1, FALSE },
+  { 3, 2, 128, 3, 1, FALSE },
+  { 4, 1, FATHOM_MINI_CHANNELS, 3, 1, FALSE },
+};
+
+void
+fathom_mini_options_init (FathomMiniOptions *options)
+{
+  *options = (FathomMiniOptions) {
+    .width = 320,
+    .height = 176,
+    .epochs = 16,
+    .batch_size = 16,
+    .lr = 1e-3f,
+    .crop_scale = 1.0,
+    .seed = 0,
+    .device = "cpu",
+  };
+}
+
+int
+fathom_mini_backbone_append (FathomGraph *graph, int input)
+{
+  /* Fewer steps than ImageNet training: running statistics follow the
+   * batches faster than Keras's 0.99 would. */
+  FathomBatchNormDesc bn = fathom_batch_norm_desc_keras ();
+  int x = input;
+
+  bn.momentum = 0.9f;
+  for (guint i = 0; i < G_N_ELEMENTS (convs); i++)
+    {
+      const ConvSpec *c = &convs[i];
+      g_autofree char *conv = g_strdup_printf ("block%d_conv%d", c->block, c->index);
+      g_autofree char *norm = g_strdup_printf ("block%d_bn%d", c->block, c->index);
+      g_autofree char *relu = g_strdup_printf ("block%d_relu%d", c->block, c->index);
+      g_autofree char *pool = g_strdup_printf ("block%d_pool", c->block);
+
+      /* BN follows, so the conv needs no bias */
+      x = FATHOM_GRAPH_ADD_NAMED (graph, conv, fathom_conv2d_layer_new (c->filters, c->kernel, c->kernel, c->stride, c->stride,
+                                                                         FATHOM_PADDING_SAME,
+                                                                         FATHOM_ACTIVATION_IDENTITY, FALSE), x);
+      x = FATHOM_GRAPH_ADD_NAMED (graph, norm, fathom_batch_norm_layer_new (&bn), x);
+      x = FATHOM_GRAPH_ADD_NAMED (graph, relu, fathom_activation_layer_new (FATHOM_ACTIVATION_RELU), x);
+      if (c->pool_after)
+        x = FATHOM_GRAPH_ADD_NAMED (graph, pool, fathom_max_pool_layer_new (2, 2, 2, 2, FATHOM_PADDING_VALID), x);
+    }
+  return x;
+}
+
+static FathomGraph *
+new_graph (gint64 height, gint64 width, gboolean classifier, guint n_classes, GError **error)
+{
+  g_autoptr(FathomGraph) g = fathom_graph_new ();
+  FathomShape shape = FATHOM_SHAPE (3, height, width);
+  int x = fathom_graph_add_input (g, "image", &shape);
+
+  if (height < FATHOM_MINI_STRIDE || width < FATHOM_MINI_STRIDE)
+    {
+      g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
+                   "The mini backbone needs an input of at least %dx%d pixels, not %" G_GINT64_FORMAT
+                   "x%" G_GINT64_FORMAT, FATHOM_MINI_STRIDE, FATHOM_MINI_STRIDE, height, width);
+      return NULL;
+    }
+  x = fathom_mini_backbone_append (g, x);
+  if (!classifier)
+    {
+      if (!fathom_graph_add_output (g, "features", x, FATHOM_LOSS_NONE, 0.f, error))
+        return NULL;
+      return g_steal_pointer (&g);
+    }
+  /* Global max pooling: a fish covers a few cells of a mostly-deck map,
+   * and averaging would drown it (it trained clearly better than GAP). */
+  {
+    gint64 mh = height / FATHOM_MINI_STRIDE, mw = width / FATHOM_MINI_STRIDE;
+
+    x = FATHOM_GRAPH_ADD_NAMED (g, "pretrain_pool", fathom_max_pool_layer_new ((int) mh, (int) mw, (int) mh, (int) mw,
+                                                                             FATHOM_PADDING_VALID), x);
+    x = FATHOM_GRAPH_ADD_NAMED (g, "pretrain_flatten", fathom_flatten_layer_new (), x);
+  }
+  x = FATHOM_GRAPH_ADD_NAMED (g, "pretrain_dense", fathom_dense_layer_new (n_classes, FATHOM_ACTIVATION_IDENTITY, TRUE), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "class", fathom_softmax_layer_new (), x);
+  if (!fathom_graph_add_output (g, "class", x, FATHOM_LOSS_CROSS_ENTROPY, 1.f, error))
+    return NULL;
+  return g_steal_pointer (&g);
+}
+
+FathomGraph *
+fathom_mini_backbone_new (gint64 height, gint64 width, GError **error)
+{
+  return new_graph (height, width, FALSE, 0, error);
+}
+
+/* Everything the trained weights depend on, as one string. */
+static char *
+cache_key (FathomDataset *ds, const FathomMiniOptions *o)
+{
+  return g_strdup_printf ("mini-v%d|%s|%dx%d|crop %g|seed %" G_GUINT64_FORMAT "|epochs %u|batch %u|lr %g|device %s",
+                          FATHOM_MINI_VERSION, fathom_dataset_get_fingerprint (ds), o->width, o->height,
+                          o->crop_scale, o->seed, o->epochs, o->batch_size, (double) o->lr, o->device);
+}
+
+static gboolean
+cached_matches (const char *path, const char *key)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomSafetensors) st = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return FALSE;
+  st = fathom_safetensors_load (path, &error);
+  if (st == NULL)
+    {
+      g_debug ("mini backbone cache: %s unusable: %s", path, error->message);
+      return FALSE;
+    }
+  return g_strcmp0 (fathom_safetensors_get_metadata (st, "mini_key"), key) == 0;
+}
+
+typedef struct {
+  FathomTrainProgressFunc progress;
+  gpointer                user_data;
+} Relabel;
+
+static void
+relabel_progress (const FathomTrainProgress *p, gpointer data)
+{
+  Relabel *r = data;
+  FathomTrainProgress q = *p;
+
+  q.phase = "pretrain";
+  if (r->progress != NULL)
+    r->progress (&q, r->user_data);
+}
+
+static gboolean
+pretrain (FathomDataset *ds, const FathomMiniOptions *o, const char *path, const char *key,
+          FathomTrainProgressFunc progress, gpointer user_data, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(FathomBackend) backend = fathom_backend_new_by_name (o->device, error);
+  g_autoptr(FathomGraph) graph = NULL;
+  g_autoptr(FathomOptimizer) opt = NULL;
+  g_autoptr(FathomImageSource) source = NULL;
+  g_autoptr(GArray) items = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  FathomImageSourceOptions so;
+  FathomTrainConfig cfg;
+  FathomTrainResult res;
+  FathomBatchSource train;
+  Relabel relabel = { progress, user_data };
+
+  if (backend == NULL)
+    return FALSE;
+  for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
+    if (fathom_dataset_get_item (ds, i)->split == FATHOM_SPLIT_TRAIN)
+      g_array_append_val (items, i);
+  if (items->len == 0)
+    {
+      g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
+                   "%s has no training images to pretrain the mini backbone on",
+                   fathom_dataset_get_root (ds));
+      return FALSE;
+    }
+  graph = new_graph (o->height, o->width, TRUE, fathom_dataset_get_n_classes (ds), error);
+  if (graph == NULL || !fathom_graph_build (graph, backend, o->seed, error))
+    return FALSE;
+
+  fathom_image_source_options_init (&so);
+  so.width = o->width;
+  so.height = o->height;
+  so.n_threads = o->n_threads;
+  so.flip = TRUE;
+  so.crop_scale = o->crop_scale;
+  so.seed = o->seed;
+  source = fathom_image_source_new (ds, (const guint *) items->data, items->len, &so);
+  train = fathom_image_source_get_batch_source (source);
+
+  fathom_train_config_init (&cfg);
+  cfg.epochs = o->epochs;
+  cfg.batch_size = o->batch_size;
+  cfg.seed = o->seed;
+  cfg.checkpoint_every = 0;
+  cfg.n_lr_changes = o->epochs > 1 ? 2 : 1;
+  cfg.lr_epoch[0] = 0;
+  cfg.lr[0] = o->lr;
+  cfg.lr_epoch[1] = o->epochs - 1;
+  cfg.lr[1] = o->lr / 10;
+  opt = fathom_optimizer_new_adam (o->lr);
+  if (!fathom_trainer_fit (graph, opt, &cfg, &train, NULL, NULL, relabel_progress, &relabel,
+                           cancellable, &res, error))
+    return FALSE;
+
+  g_hash_table_insert (meta, (char *) "mini_key", g_strdup (key));
+  g_hash_table_insert (meta, (char *) "backbone", g_strdup ("mini"));
+  g_hash_table_insert (meta, (char *) "dataset", g_strdup (fathom_dataset_get_fingerprint (ds)));
+  g_hash_table_insert (meta, (char *) "trained_on", g_strdup_printf ("%u training images of %s",
+                                                                      items->len, fathom_dataset_get_root (ds)));
+  g_hash_table_insert (meta, (char *) "train_accuracy", g_strdup_printf ("%.4f", res.train_accuracy));
+  g_hash_table_insert (meta, (char *) "note", g_strdup ("A stand-in for ImageNet pretraining: trained on this "
+                                                          "dataset's training split only, then frozen"));
+  return fathom_checkpoint_save (graph, path, meta, error);
+}
+
+char *
+fathom_mini_backbone_ensure (FathomDataset *ds, const FathomMiniOptions *options,
+                             FathomTrainProgressFunc progress, gpointer user_data,
+                             GCancellable *cancellable, gboolean *trained, GError **error)
+{
+  g_autofree char *key = cache_key (ds, options);
+  g_autofree char *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
+  g_autofree char *name = g_strdup_printf ("mini-%s.safetensors", sha);
+  g_autofree char *path = g_build_filename (options->cache_dir, name, NULL);
+
+  if (trained != NULL)
+    *trained = FALSE;
+  if (cached_matches (path, key))
+    return g_steal_pointer (&path);
+  if (g_mkdir_with_parents (options->cache_dir, 0755) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot create the cache folder %s: %s", options->cache_dir, g_strerror (saved));
+      return NULL;
+    }
+  if (!pretrain (ds, options, path, key, progress, user_data, cancellable, error))
+    return NULL;
+  if (trained != NULL)
+    *trained = TRUE;
+  return g_steal_pointer (&path);
+}
+
+FathomGraph *
+fathom_mini_backbone_load (const char *path, gint64 height, gint64 width, FathomBackend *backend,
+                           GError **error)
+{
+  g_autoptr(FathomGraph) graph = fathom_mini_backbone_new (height, width, error);
+
+  /* The pretraining head's tensors are in the file too: ignored. */
+  if (graph == NULL || !fathom_graph_build (graph, backend, 0, error) ||
+      !fathom_checkpoint_load (graph, path, TRUE, error))
+    return NULL;
+  return g_steal_pointer (&graph);
+}

@@ -1,0 +1,82 @@
+/* fathom-mini-backbone.h: the offline stand-in for ImageNet pretraining.
+ *
+ * Without pretrained VGG16 or ResNet50 weights, the experiments put their
+ * heads on "mini": a small VGG-style trunk that is first trained on the
+ * dataset's TRAINING split (never its validation images) with a
+ * classification head (global max pooling, Dense 8), then frozen. It is
+ * not ImageNet: its features know only this dataset's training photos,
+ * and every run says so.
+ *
+ *   block1: Conv5x5/2 32, BN, relu, MaxPool 2   block3: Conv3x3 128, BN, relu, twice
+ *   block2: Conv3x3 64, BN, relu, MaxPool 2     block4: Conv3x3 64, BN, relu (the features)
+ *
+ * The strided stem and two pools make an 8x reduction, so the feature
+ * maps have the lesson's spatial sizes at a smaller input: 176x320 gives
+ * 22x40 (VGG16's 512x22x40 at 360x640) and 112x112 gives 14x14 (512x14x14
+ * at 224). By default it is pretrained on whole photos at 176x320, the
+ * size fcn, allconv and inception use: trained at 88x160 its features at
+ * 176x320 were much worse (fcn 0.76 against 0.85 validation accuracy).
+ *
+ * The trained trunk is a checkpoint in a cache directory, keyed by the
+ * dataset fingerprint (which covers the split), the pretraining size,
+ * seed and schedule: later runs reuse it instead of retraining.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "fathom-dataset.h"
+#include "fathom-graph.h"
+#include "fathom-trainer.h"
+
+G_BEGIN_DECLS
+
+#define FATHOM_MINI_CHANNELS 64   /* of the feature map */
+#define FATHOM_MINI_STRIDE   8
+/* Bumped when the architecture or the training recipe changes. */
+#define FATHOM_MINI_VERSION  4
+
+/* Appends the trunk after node input ([3, H, W]); returns block4's last relu. */
+int          fathom_mini_backbone_append (FathomGraph  *graph,
+                                          int           input);
+/* Unbuilt trunk: input "image" [3, height, width], output "features"
+ * without a loss. */
+FathomGraph *fathom_mini_backbone_new    (gint64        height,
+                                          gint64        width,
+                                          GError      **error);
+
+typedef struct {
+  const char *cache_dir;        /* where trained trunks are kept */
+  int         width, height;    /* pretraining input */
+  /* >1: photos with a box are resized to crop_scale times the input and
+   * a window around the fish is cut out (fathom-image-source.h); 1 (the
+   * default) trains on whole photos */
+  double      crop_scale;
+  guint       epochs;
+  guint       batch_size;
+  float       lr;               /* Adam; the last epoch runs at lr / 10 */
+  guint64     seed;
+  const char *device;           /* "cpu" or "cuda" */
+  guint       n_threads;        /* photo decoding; 0: one per processor */
+} FathomMiniOptions;
+
+void         fathom_mini_options_init    (FathomMiniOptions *options);
+
+/* The checkpoint of the trunk pretrained on ds's training split: found in
+ * options->cache_dir, or trained now (progress reports phase "pretrain").
+ * trained (may be NULL) tells which. Returns a new path. */
+char        *fathom_mini_backbone_ensure (FathomDataset            *ds,
+                                          const FathomMiniOptions  *options,
+                                          FathomTrainProgressFunc   progress,
+                                          gpointer                  user_data,
+                                          GCancellable             *cancellable,
+                                          gboolean                 *trained,
+                                          GError                  **error);
+/* The trunk at height x width, built on backend, weights from path. */
+FathomGraph *fathom_mini_backbone_load   (const char               *path,
+                                          gint64                    height,
+                                          gint64                    width,
+                                          FathomBackend            *backend,
+                                          GError                  **error);
+
+G_END_DECLS
