@@ -16,7 +16,7 @@
 #include "fathom-heads.h"
 #include "fathom-dataset.h"
 #include "fathom-fishsim.h"
-#include "fathom-text-experiment.h"
+#include "fathom-cli-private.h"
 
 typedef int (*CommandFunc) (int argc, char **argv);
 
@@ -25,28 +25,6 @@ typedef struct {
   const char  *summary;
   CommandFunc  func;
 } Command;
-
-static int
-fail (GError *error)
-{
-  g_printerr ("fathom-cli: %s\n", error->message);
-  g_error_free (error);
-  return 1;
-}
-
-static gboolean
-parse (GOptionContext *context, int *argc, char ***argv)
-{
-  GError *error = NULL;
-
-  if (!g_option_context_parse (context, argc, argv, &error))
-    {
-      g_printerr ("fathom-cli: %s\n", error->message);
-      g_error_free (error);
-      return FALSE;
-    }
-  return TRUE;
-}
 
 static int
 cmd_summary (int argc, char **argv)
@@ -60,7 +38,7 @@ cmd_summary (int argc, char **argv)
   GError *error = NULL;
 
   g_option_context_set_description (context, desc);
-  if (!parse (context, &argc, &argv))
+  if (!fathom_cli_parse (context, &argc, &argv))
     return 2;
   if (argc != 2)
     {
@@ -69,11 +47,11 @@ cmd_summary (int argc, char **argv)
     }
   graph = fathom_head_new (argv[1], NULL, &error);
   if (graph == NULL)
-    return fail (error);
+    return fathom_cli_fail (error);
   /* Parameters exist once built; the reference backend allocates only. */
   backend = fathom_cpu_backend_new (FATHOM_CPU_PATH_REFERENCE, 1);
   if (!fathom_graph_build (graph, backend, 0, &error))
-    return fail (error);
+    return fathom_cli_fail (error);
   table = fathom_graph_summary (graph);
   g_print ("Model: %s — %s\n%s", argv[1], fathom_head_describe (argv[1]), table);
   return 0;
@@ -393,7 +371,7 @@ cmd_inspect (int argc, char **argv)
   };
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!parse (context, &argc, &argv))
+  if (!fathom_cli_parse (context, &argc, &argv))
     return 2;
   if (argc != 2)
     {
@@ -423,7 +401,7 @@ cmd_inspect (int argc, char **argv)
 
   ds = fathom_dataset_load (argv[1], &opts, &error);
   if (ds == NULL)
-    return fail (error);
+    return fathom_cli_fail (error);
   sizes = fathom_dataset_list_sizes (ds, FATHOM_SPLIT_ANY);
   rows = inspect_size_rows (ds, sizes);
   if (json)
@@ -449,7 +427,7 @@ cmd_bench (int argc, char **argv)
   GError *error = NULL;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!parse (context, &argc, &argv))
+  if (!fathom_cli_parse (context, &argc, &argv))
     return 2;
   if (device == NULL)
     device = g_strdup ("cpu");
@@ -464,7 +442,7 @@ cmd_bench (int argc, char **argv)
     }
   backend = fathom_backend_new_by_name (device, &error);
   if (backend == NULL || !fathom_cpu_bench_run (backend, json, out, &error))
-    return fail (error);
+    return fathom_cli_fail (error);
   g_print ("%s", out->str);
   return 0;
 }
@@ -585,7 +563,7 @@ cmd_fishsim (int argc, char **argv)
     context = g_option_context_new ("— generate the built-in synthetic fisheries dataset");
     g_option_context_set_summary (context, summary);
     g_option_context_add_main_entries (context, entries, NULL);
-    if (!parse (context, &argc, &argv))
+    if (!fathom_cli_parse (context, &argc, &argv))
       return 2;
   }
   if (out == NULL || argc != 1 || images < 1 || seed < 0 || threads < 0)
@@ -602,245 +580,11 @@ cmd_fishsim (int argc, char **argv)
   if (!fathom_fishsim_generate (&opts, fishsim_progress, &shown, NULL, &error))
     {
       g_printerr ("\n");
-      return fail (error);
+      return fathom_cli_fail (error);
     }
   g_printerr ("\n");
   if (!fishsim_summary (out, (g_get_monotonic_time () - start) / 1e6, &error))
-    return fail (error);
-  return 0;
-}
-
-/* ---- text-train and sample: the lesson's recurrent models ---------------- */
-
-typedef struct {
-  FathomTextConfig  config;
-  FathomTextResult  result;
-  GMainLoop        *loop;
-  GCancellable     *cancellable;
-  gboolean          ok;
-  GError           *error;
-  gint64            last_print;   /* monotonic µs; written by the worker only */
-  gboolean          tty;          /* redraw one line; else epoch lines only */
-} TextTrain;
-
-static char *
-format_duration (double seconds)
-{
-  gint64 s = (gint64) (seconds + 0.5);
-
-  if (!isfinite (seconds) || seconds < 0)
-    return g_strdup ("-");
-  if (s >= 3600)
-    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int) (s / 60 % 60), (int) (s % 60));
-  return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
-}
-
-/* Runs in the worker: one line on stderr, redrawn at most 5 times a second
- * on a terminal; each epoch ends with its own line. */
-static void
-text_train_progress (const FathomTrainProgress *p, gpointer user_data)
-{
-  TextTrain *tt = user_data;
-  gint64 now = g_get_monotonic_time ();
-  g_autofree char *eta = NULL;
-
-  if (p->epoch_end)
-    {
-      g_autofree char *took = format_duration (p->seconds);
-
-      g_printerr ("%sepoch %u/%u: %s loss %.4f nats/char, %s elapsed\n", tt->tty ? "\r\033[K" : "",
-                  p->epoch + 1, p->n_epochs, p->phase, p->loss, took);
-      tt->last_print = now;
-      return;
-    }
-  /* A log file (no terminal) gets a plain line every 10 s instead. */
-  if (now - tt->last_print < (tt->tty ? 200000 : 10000000) && p->batch + 1 < p->n_batches)
-    return;
-  tt->last_print = now;
-  eta = format_duration (p->eta_seconds);
-  g_printerr ("%sepoch %u/%u  batch %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  loss %.4f  %.0f seq/s  %s left%s",
-              tt->tty ? "\r\033[K" : "", p->epoch + 1, p->n_epochs, p->batch + 1, p->n_batches, p->loss,
-              p->items_per_second, eta, tt->tty ? "" : "\n");
-}
-
-static void
-text_train_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  TextTrain *tt = task_data;
-  GError *error = NULL;
-
-  if (fathom_text_train (&tt->config, text_train_progress, tt, cancellable, &tt->result, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-text_train_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  TextTrain *tt = user_data;
-
-  tt->ok = g_task_propagate_boolean (G_TASK (res), &tt->error);
-  g_main_loop_quit (tt->loop);
-}
-
-/* Ctrl-C (or SIGTERM) asks the worker to stop after the current batch; the
- * run folder is then finished and marked "stopped". */
-static gboolean
-text_train_interrupt (gpointer user_data)
-{
-  TextTrain *tt = user_data;
-
-  if (!g_cancellable_is_cancelled (tt->cancellable))
-    g_printerr ("\nfathom-cli: stopping after this batch (the run folder stays valid)…\n");
-  g_cancellable_cancel (tt->cancellable);
-  return G_SOURCE_CONTINUE;
-}
-
-static int
-cmd_text_train (int argc, char **argv)
-{
-  g_autofree char *corpus = NULL, *run = NULL, *device = NULL, *candidate = NULL;
-  int epochs = 1, batch = 64, hidden = 256, embedding = 42;
-  gint64 seed = 0, max_sequences = 0;
-  double lr = 0, valid_fraction = 0, clip = 0;
-  gboolean overwrite = FALSE;
-  GOptionEntry entries[] = {
-    { "corpus", 0, 0, G_OPTION_ARG_FILENAME, &corpus, "Text file (nietzsche.txt)", "FILE" },
-    { "run", 0, 0, G_OPTION_ARG_FILENAME, &run, "Run folder to write", "RUNDIR" },
-    { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, "Passes over the sequences (default 1)", "N" },
-    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Batch size of rnn and gru (default 64)", "B" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, "Learning rate (default 0.01 SGD for rnn-scratch, 1e-3 Adam)", "X" },
-    { "hidden", 0, 0, G_OPTION_ARG_INT, &hidden, "Hidden units (default 256)", "H" },
-    { "embedding", 0, 0, G_OPTION_ARG_INT, &embedding, "Embedding size of rnn and gru, 0 for none (default 42)", "E" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Random seed (default 0)", "S" },
-    { "device", 0, 0, G_OPTION_ARG_STRING, &device, "cpu (default) or cuda", "DEVICE" },
-    { "candidate", 0, 0, G_OPTION_ARG_STRING, &candidate, "GRU candidate activation: tanh (default), relu, sigmoid", "ACT" },
-    { "max-sequences", 0, 0, G_OPTION_ARG_INT64, &max_sequences, "Train on the first N windows only", "N" },
-    { "valid-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &valid_fraction, "Hold out the last windows (default 0)", "F" },
-    { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip, "rnn-scratch: clip the gradient norm (default 0, none, as the lesson)", "C" },
-    { "overwrite", 0, 0, G_OPTION_ARG_NONE, &overwrite, "Replace a run already in RUNDIR", NULL },
-    { NULL }
-  };
-  g_autoptr(GOptionContext) context = g_option_context_new ("MODEL — train rnn-scratch, rnn or gru on a text, as lesson 6");
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(GTask) task = NULL;
-  TextTrain tt = { 0 };
-  guint sigint, sigterm;
-
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!parse (context, &argc, &argv))
-    return 2;
-  fathom_text_config_init (&tt.config);
-  if (argc != 2 || corpus == NULL || run == NULL || !fathom_text_model_from_string (argv[1], &tt.config.model) ||
-      epochs < 1 || batch < 1 || hidden < 1 || embedding < 0 || seed < 0 || max_sequences < 0 ||
-      valid_fraction < 0 || valid_fraction >= 1 || clip < 0 || lr < 0)
-    {
-      g_printerr ("Usage: fathom-cli text-train rnn-scratch|rnn|gru --corpus FILE --run RUNDIR [--epochs N] [--batch B]\n"
-                  "       [--lr X] [--hidden H] [--seed S] [--device cpu|cuda] [--candidate tanh|relu|sigmoid]\n"
-                  "       [--max-sequences N] [--valid-fraction F] [--embedding E] [--clip C] [--overwrite]\n");
-      return 2;
-    }
-  if (candidate == NULL || g_str_equal (candidate, "tanh"))
-    tt.config.candidate = FATHOM_ACTIVATION_TANH;
-  else if (g_str_equal (candidate, "relu"))
-    tt.config.candidate = FATHOM_ACTIVATION_RELU;
-  else if (g_str_equal (candidate, "sigmoid"))
-    tt.config.candidate = FATHOM_ACTIVATION_SIGMOID;
-  else
-    {
-      g_printerr ("fathom-cli: unknown candidate activation “%s” (tanh, relu or sigmoid)\n", candidate);
-      return 2;
-    }
-  tt.config.corpus_path = corpus;
-  tt.config.run_dir = run;
-  tt.config.overwrite = overwrite;
-  tt.config.device = device != NULL ? device : "cpu";
-  tt.config.epochs = (guint) epochs;
-  tt.config.batch_size = (guint) batch;
-  tt.config.lr = lr;
-  tt.config.hidden = (guint) hidden;
-  tt.config.embedding = (guint) embedding;
-  tt.config.seed = (guint64) seed;
-  tt.config.max_sequences = (gsize) max_sequences;
-  tt.config.valid_fraction = valid_fraction;
-  tt.config.clip = clip;
-
-  /* The fit runs in a worker (as in the app) so that the main loop is free
-   * to turn Ctrl-C into a cancellation checked between batches. */
-  loop = g_main_loop_new (NULL, FALSE);
-  tt.loop = loop;
-  tt.tty = isatty (STDERR_FILENO);
-  tt.cancellable = cancellable;
-  sigint = g_unix_signal_add (SIGINT, text_train_interrupt, &tt);
-  sigterm = g_unix_signal_add (SIGTERM, text_train_interrupt, &tt);
-  task = g_task_new (NULL, cancellable, text_train_done, &tt);
-  g_task_set_task_data (task, &tt, NULL);
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, text_train_thread);
-  g_main_loop_run (loop);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
-
-  if (tt.tty)
-    g_printerr ("\r\033[K");
-  if (!tt.ok && !g_error_matches (tt.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return fail (tt.error);
-  g_print ("%s %s: %" G_GINT64_FORMAT " sequences in %.1f s", argv[1], tt.ok ? "finished" : "stopped",
-           tt.result.sequences, tt.result.seconds);
-  if (isfinite (tt.result.train_loss))
-    g_print ("; train loss %.4f nats/char (last epoch's mean)", tt.result.train_loss);
-  else
-    g_print ("; no epoch completed");
-  if (isfinite (tt.result.val_loss))
-    g_print (", validation %.4f", tt.result.val_loss);
-  if (isfinite (tt.result.seq_loss_first))
-    g_print ("; summed loss per sequence, mean of the first and last 1000: %.2f -> %.2f (%.3f nats/char)",
-             tt.result.seq_loss_first, tt.result.seq_loss_last, tt.result.seq_loss_last / FATHOM_TEXT_SEQ_LEN);
-  g_print ("\nRun folder: %s\n", run);
-  if (!tt.ok)
-    {
-      g_clear_error (&tt.error);
-      return 130;       /* interrupted, as a shell reports SIGINT */
-    }
-  return 0;
-}
-
-static int
-cmd_sample (int argc, char **argv)
-{
-  g_autofree char *run = NULL, *prime = NULL, *text = NULL;
-  int length = 400;
-  double temperature = 1.0;
-  gint64 seed = 0;
-  GOptionEntry entries[] = {
-    { "run", 0, 0, G_OPTION_ARG_FILENAME, &run, "Run folder of text-train", "RUNDIR" },
-    { "length", 'n', 0, G_OPTION_ARG_INT, &length, "Characters to generate (default 400)", "N" },
-    { "temperature", 't', 0, G_OPTION_ARG_DOUBLE, &temperature, "Sharpen (< 1) or flatten (> 1); 0 picks the most likely (default 1)", "T" },
-    { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Random seed (default 0)", "S" },
-    { "prime", 'p', 0, G_OPTION_ARG_STRING, &prime, "Text to start from (default: the lesson's)", "TEXT" },
-    { NULL }
-  };
-  g_autoptr(GOptionContext) context = g_option_context_new ("— generate text from a trained rnn-scratch, rnn or gru");
-  g_autoptr(FathomTextSampler) sampler = NULL;
-  GError *error = NULL;
-
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!parse (context, &argc, &argv))
-    return 2;
-  if (argc != 1 || run == NULL || length < 0 || seed < 0 || !isfinite (temperature))
-    {
-      g_printerr ("Usage: fathom-cli sample --run RUNDIR --length N --temperature T --seed S [--prime TEXT]\n");
-      return 2;
-    }
-  sampler = fathom_text_sampler_new (run, &error);
-  if (sampler == NULL)
-    return fail (error);
-  text = fathom_text_sampler_generate (sampler, prime, (guint) length, temperature, (guint64) seed, &error);
-  if (text == NULL)
-    return fail (error);
-  g_print ("%s%s\n", prime != NULL ? prime : FATHOM_TEXT_DEFAULT_PRIME, text);
+    return fathom_cli_fail (error);
   return 0;
 }
 
@@ -902,7 +646,7 @@ cmd_check (int argc, char **argv)
   GError *error = NULL;
 
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!parse (context, &argc, &argv))
+  if (!fathom_cli_parse (context, &argc, &argv))
     return 2;
   if (device == NULL)
     device = g_strdup ("cuda");
@@ -913,7 +657,7 @@ cmd_check (int argc, char **argv)
     }
   backend = fathom_backend_new_by_name (device, &error);
   if (backend == NULL)
-    return fail (error);
+    return fathom_cli_fail (error);
   reference = fathom_backend_new_by_name ("cpu-reference", NULL);
 
   results = fathom_parity_run (backend, reference, ops);
@@ -942,8 +686,14 @@ static const Command commands[] = {
   { "check", "Compare every op of a device (cuda) with the CPU reference", cmd_check },
   { "inspect", "Describe a dataset folder: classes, sizes, annotations, problems", cmd_inspect },
   { "fishsim", "Generate the built-in synthetic fisheries dataset (no download)", cmd_fishsim },
-  { "text-train", "Train the lesson's character models (rnn-scratch, rnn, gru) on a text", cmd_text_train },
-  { "sample", "Generate text from a text-train run folder", cmd_sample },
+  { "text-train", "Train the lesson's character models (rnn-scratch, rnn, gru) on a text", fathom_cli_text_train },
+  { "sample", "Generate text from a text-train run folder", fathom_cli_sample },
+  { "features", "Precompute a backbone's conv features of a dataset (safetensors)", fathom_cli_features },
+  { "train", "Train a lesson experiment (dense-head, multi-input, bbox, fcn, ...) into a run folder", fathom_cli_train },
+  { "leakage", "Size-only, image and multi-input models on a random and a size-grouped split", fathom_cli_leakage },
+  { "heatmap", "Draw a class map of an fcn, allconv or inception run over a photo", fathom_cli_heatmap },
+  { "render", "Draw a run's validation photos with true and predicted boxes, and its loss curves", fathom_cli_render },
+  { "submit", "Write a Kaggle submission (.csv.gz) of a run's test predictions", fathom_cli_submit },
 };
 
 static void

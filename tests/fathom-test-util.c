@@ -1,6 +1,7 @@
 /* fathom-test-util.c: tolerance checks and finite-difference gradients. */
 #include "fathom-test-util.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 
 const FathomCpuPath fathom_test_paths[2] = { FATHOM_CPU_PATH_REFERENCE, FATHOM_CPU_PATH_FAST };
@@ -111,4 +112,23 @@ fathom_test_gradcheck (const char *name, FathomTensor *out,
     }
   forward (ctx, out);
   return worst;
+}
+
+void
+fathom_test_remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          fathom_test_remove_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
 }

@@ -23,6 +23,10 @@ FathomTensor *fathom_test_uniform (FathomRng    *rng,
 #define FATHOM_TEST_UNIFORM(rng, low, high, ...) \
   fathom_test_uniform (rng, G_N_ELEMENTS (((gint64[]) { __VA_ARGS__ })), (gint64[]) { __VA_ARGS__ }, low, high)
 
+/* Deletes a file or a folder with everything in it (links are removed,
+ * not followed). */
+void fathom_test_remove_tree (const char *path);
+
 /* Asserts |got - want| <= atol + rtol * |want| elementwise; names the first
  * offending index on failure. */
 void fathom_test_assert_close (const FathomTensor *got,

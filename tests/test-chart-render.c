@@ -8,6 +8,8 @@
  */
 #include "fathom-chart-data.h"
 #include "fathom-chart-render.h"
+#include "fathom-chart-run.h"
+#include "fathom-test-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -644,6 +646,61 @@ test_csv_roundtrip (void)
   g_rmdir (dir);
 }
 
+/* A run folder's metrics.csv as curves: training batches and validation
+ * per column, over the step, with epoch marks. */
+static void
+test_from_run (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("fathom-chart-run-XXXXXX", &error);
+  g_autofree char *dir = g_build_filename (tmp, "run", NULL);
+  g_autoptr(FathomRun) run = NULL;
+  g_autoptr(FathomRunInfo) info = NULL;
+  g_autoptr(FathomChartData) data = NULL;
+  const char *columns[] = { "loss", "accuracy" };
+  const double *marks;
+  guint n_marks;
+  int id;
+
+  g_assert_no_error (error);
+  run = fathom_run_new (dir, "dense-head", FALSE, &error);
+  g_assert_no_error (error);
+  fathom_run_set_columns (run, 2, columns);
+  fathom_run_add_row (run, 1, 1, "train", (double[]) { 2.0, 0.25 }, 0.1);
+  fathom_run_add_row (run, 2, 1, "train", (double[]) { 1.5, NAN }, 0.2);
+  fathom_run_add_row (run, 2, 1, "train_epoch", (double[]) { 1.75, 0.3 }, 0.2);
+  fathom_run_add_row (run, 2, 1, "valid", (double[]) { 1.6, 0.4 }, 0.3);
+  fathom_run_add_row (run, 3, 2, "train", (double[]) { 1.0, 0.5 }, 0.4);
+  fathom_run_add_row (run, 4, 2, "train", (double[]) { 0.5, 0.75 }, 0.5);
+  fathom_run_add_row (run, 4, 2, "valid", (double[]) { 0.9, 0.6 }, 0.6);
+  g_assert_true (fathom_run_save (run, &error));
+  g_assert_no_error (error);
+  info = fathom_run_info_load (dir, &error);
+  g_assert_no_error (error);
+
+  data = fathom_chart_data_new_from_run (info, "r1");
+  g_assert_cmpuint (fathom_chart_data_get_n_series (data), ==, 4);
+  id = fathom_chart_data_find_series (data, "r1", "loss");
+  g_assert_cmpint (id, >=, 0);
+  g_assert_cmpuint (fathom_chart_series_get_n_points (fathom_chart_data_get_series (data, id)), ==, 4);
+  g_assert_cmpfloat (fathom_chart_series_get_y (fathom_chart_data_get_series (data, id), 3), ==, 0.5);
+  g_assert_cmpint (fathom_chart_series_get_kind (fathom_chart_data_get_series (data, id)), ==, FATHOM_CHART_KIND_LOSS);
+  /* an empty cell is no point */
+  id = fathom_chart_data_find_series (data, "r1", "accuracy");
+  g_assert_cmpuint (fathom_chart_series_get_n_points (fathom_chart_data_get_series (data, id)), ==, 3);
+  g_assert_cmpint (fathom_chart_series_get_kind (fathom_chart_data_get_series (data, id)), ==,
+                   FATHOM_CHART_KIND_ACCURACY);
+  id = fathom_chart_data_find_series (data, "r1", "val_loss");
+  g_assert_cmpuint (fathom_chart_series_get_n_points (fathom_chart_data_get_series (data, id)), ==, 2);
+  g_assert_cmpfloat (fathom_chart_series_get_x (fathom_chart_data_get_series (data, id), 1), ==, 4);
+  g_assert_cmpfloat (fathom_chart_series_get_y (fathom_chart_data_get_series (data, id), 1), ==, 0.9);
+  g_assert_cmpint (fathom_chart_data_find_series (data, "r1", "val_accuracy"), >=, 0);
+  marks = fathom_chart_data_get_epoch_marks (data, &n_marks);
+  g_assert_cmpuint (n_marks, ==, 1);
+  g_assert_cmpfloat (marks[0], ==, 2);
+  fathom_test_remove_tree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -658,5 +715,6 @@ main (int argc, char **argv)
   g_test_add_func ("/chart/render/pixels", test_render_pixels);
   g_test_add_func ("/chart/export/png-svg", test_export);
   g_test_add_func ("/chart/export/csv", test_csv_roundtrip);
+  g_test_add_func ("/chart/from-run", test_from_run);
   return g_test_run ();
 }

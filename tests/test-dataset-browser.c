@@ -5,6 +5,7 @@
  * a corrupt file), LRU eviction and re-requests, cancellation, activation,
  * and a 20,000-photo scroll that checks the queue stays bounded and every
  * delivery happens on the main thread. */
+#include "fathom-test-util.h"
 #include "fathom-dataset-browser.h"
 #include "fathom-image.h"
 #include "fathom-thumbnail-cell.h"
@@ -65,26 +66,6 @@ write_text (const char *rel, const char *text, gssize len)
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
   g_assert_true (g_file_set_contents (path, text, len, NULL));
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
 }
 
 /* 38 labelled PNGs, 2 test ones, a corrupt one (its header reads, so the
@@ -843,7 +824,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dataset-browser/browser", test_browser);
   g_test_add_func ("/dataset-browser/stress", test_stress);
   status = g_test_run ();
-  remove_tree (root);
+  fathom_test_remove_tree (root);
   g_free (root);
   return status;
 }

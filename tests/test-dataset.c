@@ -42,26 +42,6 @@ write_text (const char *root, const char *rel, const char *text, gssize len)
   g_assert_true (g_file_set_contents (path, text, len, NULL));
 }
 
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while ((name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
 /* train/<fish>/ with 4-6 images each (39 in all), test_stg1/ with 3, four
  * bad files, two silently ignored ones and an annotations/ folder. */
 static char *
@@ -234,7 +214,7 @@ test_fisheries_layout (void)
                        g_strcmp0 (p->filename, "temp.jpg") == 0);
     }
 
-  remove_tree (root);
+  fathom_test_remove_tree (root);
 }
 
 static void
@@ -322,7 +302,7 @@ test_splits (void)
             g_assert_cmpfloat (sum, ==, 0.f);
         }
     }
-  remove_tree (root);
+  fathom_test_remove_tree (root);
 }
 
 static void
@@ -363,7 +343,7 @@ test_one_hot_and_fingerprint (void)
   c = load (root, FATHOM_SPLIT_MODE_RANDOM, 1, 0.2);
   g_assert_cmpuint (fathom_dataset_get_n_items (c), ==, fathom_dataset_get_n_items (a) + 1);
   g_assert_cmpstr (fp, !=, fathom_dataset_get_fingerprint (c));
-  remove_tree (root);
+  fathom_test_remove_tree (root);
 }
 
 static void
@@ -409,7 +389,7 @@ test_class_folders (void)
   p = fathom_dataset_get_problem (ds, 0);
   g_assert_cmpstr (p->path, ==, "valid/birds");
   g_assert_null (fathom_dataset_get_annotations (ds));
-  remove_tree (root);
+  fathom_test_remove_tree (root);
 }
 
 static void
@@ -478,7 +458,7 @@ test_unlabelled_and_errors (void)
     g_assert_nonnull (strstr (error->message, bad));
     g_clear_error (&error);
   }
-  remove_tree (root);
+  fathom_test_remove_tree (root);
 }
 
 int

@@ -30,28 +30,6 @@ static const int cameras[10][3] = {
 
 static char *root;              /* everything goes under one temp dir */
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
-}
-
 typedef struct {
   GThread *thread;
   guint    calls;
@@ -679,7 +657,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/fishsim/folders", test_folders);
   status = g_test_run ();
 
-  remove_tree (root);
+  fathom_test_remove_tree (root);
   g_free (root);
   return status;
 }

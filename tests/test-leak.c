@@ -9,21 +9,6 @@
 
 #include <glib/gstdio.h>
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-        remove_tree (child);
-      }
-  g_remove (path);
-}
-
 typedef struct {
   double accuracy;              /* of the size-only model on valid */
   double majority_rate;         /* of valid, guessing the training majority */
@@ -122,7 +107,7 @@ test_size_leak (void)
   g_assert_cmpfloat (random.accuracy, >=, random.majority_rate + 0.10);
   /* ... and tells nothing once boats do not cross the split */
   g_assert_cmpfloat (grouped.accuracy, <=, grouped.majority_rate + 0.02);
-  remove_tree (dir);
+  fathom_test_remove_tree (dir);
 }
 
 int

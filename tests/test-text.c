@@ -44,28 +44,13 @@ temp_run_dir (void)
   return g_build_filename (base, "run", NULL);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-        remove_tree (child);
-      }
-  g_remove (path);
-}
-
 /* The run folder and its parent from temp_run_dir(). */
 static void
 remove_run (const char *dir)
 {
   g_autofree char *parent = g_path_get_dirname (dir);
 
-  remove_tree (parent);
+  fathom_test_remove_tree (parent);
 }
 
 /* ---- the lesson's helper functions ---------------------------------------- */
@@ -301,7 +286,7 @@ test_scratch_checkpoint (void)
   g_assert_no_error (error);
   /* float32 on disk: the same loss to float precision */
   g_assert_cmpfloat (fabs (fathom_char_rnn_forward (m, x, y, 8) - fathom_char_rnn_forward (back, x, y, 8)), <, 1e-4);
-  remove_tree (dir);
+  fathom_test_remove_tree (dir);
 }
 
 /* ---- training on nietzsche.txt -------------------------------------------- */

@@ -66,21 +66,6 @@ temp_run_dir (void)
   return g_build_filename (base, "run", NULL);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-        remove_tree (child);
-      }
-  g_remove (path);
-}
-
 typedef struct {
   guint batches, epoch_ends;
   double last_accuracy;
@@ -184,7 +169,7 @@ test_fit_writes_run (void)
 
   data_clear (&train);
   data_clear (&valid);
-  remove_tree (dir);
+  fathom_test_remove_tree (dir);
 }
 
 static void
@@ -221,7 +206,7 @@ test_stop_keeps_valid_run (void)
   g_assert_cmpstr (fathom_run_info_get_status (info), ==, "stopped");
   g_assert_cmpuint (fathom_run_info_get_n_rows (info), ==, 11 + 1);   /* 11 batches, 1 epoch row */
   data_clear (&train);
-  remove_tree (dir);
+  fathom_test_remove_tree (dir);
 }
 
 /* A source that poisons one batch with NaN. */
@@ -286,7 +271,7 @@ test_nan_stops_run (void)
   g_assert_no_error (error);
   fathom_tensor_source_free (poison.inner);
   data_clear (&train);
-  remove_tree (dir);
+  fathom_test_remove_tree (dir);
 }
 
 static void
@@ -419,8 +404,8 @@ test_resume_matches_uninterrupted (void)
   g_assert_cmpfloat (fathom_run_info_get_final (info_c, "val_loss"), ==, fathom_run_info_get_final (info_a, "val_loss"));
   data_clear (&train);
   data_clear (&valid);
-  remove_tree (dir_a);
-  remove_tree (dir_b);
+  fathom_test_remove_tree (dir_a);
+  fathom_test_remove_tree (dir_b);
 }
 
 static void

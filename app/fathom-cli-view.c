@@ -1,0 +1,488 @@
+/* fathom-cli-view.c: fathom-cli heatmap, render and submit: a trained run
+ * folder put to use on photos (fathom-predictor.h) and drawn
+ * (ui/render). */
+#include "fathom-cli-private.h"
+#include "fathom-atomic-file.h"
+#include "fathom-chart-render.h"
+#include "fathom-chart-run.h"
+#include "fathom-dataset.h"
+#include "fathom-heatmap.h"
+#include "fathom-overlay-render.h"
+#include "fathom-predictor.h"
+#include "fathom-run.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+/* ---- heatmap ---------------------------------------------------------------- */
+
+static gboolean
+parse_interp (const char *text, FathomResize *out)
+{
+  if (g_str_equal (text, "nearest"))
+    *out = FATHOM_RESIZE_NEAREST;
+  else if (g_str_equal (text, "bilinear"))
+    *out = FATHOM_RESIZE_BILINEAR;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+int
+fathom_cli_heatmap (int argc, char **argv)
+{
+  g_autofree char *run = NULL, *image = NULL, *class_name = NULL, *interp = NULL, *colormap = NULL;
+  g_autofree char *out = NULL, *device = NULL;
+  double alpha = 0.5;
+  int width = 0, columns = 4;
+  GOptionEntry entries[] = {
+    { "run", 0, 0, G_OPTION_ARG_FILENAME, &run, "Run folder of fcn, allconv or inception", "RUNDIR" },
+    { "image", 0, 0, G_OPTION_ARG_FILENAME, &image, "Photo (JPEG or PNG)", "FILE" },
+    { "class", 0, 0, G_OPTION_ARG_STRING, &class_name, "Class map to draw, or all for a grid (default: the predicted class)", "NAME|all" },
+    { "interp", 0, 0, G_OPTION_ARG_STRING, &interp, "nearest (default for fcn, the lesson's) or bilinear (default otherwise)", "MODE" },
+    { "colormap", 0, 0, G_OPTION_ARG_STRING, &colormap, "cool (default, the lesson's), viridis, inferno or grey", "NAME" },
+    { "alpha", 0, 0, G_OPTION_ARG_DOUBLE, &alpha, "Opacity of the map over the photo (default 0.5)", "A" },
+    { "width", 0, 0, G_OPTION_ARG_INT, &width, "Width of the PNG (default: the photo's)", "W" },
+    { "columns", 0, 0, G_OPTION_ARG_INT, &columns, "Columns of the all-classes grid (default 4)", "N" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &device, "cpu (default) or cuda", "DEVICE" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "PNG to write", "PNG" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— a class map of a trained model over a photo");
+  g_autoptr(FathomPredictor) predictor = NULL;
+  g_autoptr(FathomImage) photo = NULL;
+  g_autoptr(FathomHeatmap) heatmap = NULL;
+  g_auto(FathomPrediction) pred = { 0 };
+  FathomOverlayScene scene;
+  const char *const *classes;
+  const gint64 *shape;
+  gboolean all;
+  int k;
+  GError *error = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!fathom_cli_parse (context, &argc, &argv))
+    return 2;
+  if (argc != 1 || run == NULL || image == NULL || out == NULL || !(alpha >= 0 && alpha <= 1) || width < 0 ||
+      columns < 1)
+    {
+      g_printerr ("Usage: fathom-cli heatmap --run RUNDIR --image FILE [--class NAME|all] [--interp nearest|bilinear]\n"
+                  "       [--colormap cool|viridis|inferno|grey] [--alpha A] [--width W] --out PNG\n");
+      return 2;
+    }
+  fathom_overlay_scene_init (&scene);
+  if (colormap != NULL && !fathom_colormap_from_name (colormap, &scene.style.colormap))
+    {
+      g_printerr ("fathom-cli: unknown colormap “%s” (cool, viridis, inferno or grey)\n", colormap);
+      return 2;
+    }
+  if (interp != NULL && !parse_interp (interp, &scene.style.interpolation))
+    {
+      g_printerr ("fathom-cli: unknown interpolation “%s” (nearest or bilinear)\n", interp);
+      return 2;
+    }
+
+  predictor = fathom_predictor_new (run, device, &error);
+  if (predictor == NULL)
+    return fathom_cli_fail (error);
+  if (!fathom_predictor_has_maps (predictor))
+    {
+      g_printerr ("fathom-cli: %s is a %s run, which has no class maps (fcn, allconv and inception have)\n", run,
+                  fathom_predictor_get_experiment (predictor));
+      return 1;
+    }
+  photo = fathom_image_load (image, &error);
+  if (photo == NULL)
+    return fathom_cli_fail (error);
+  if (!fathom_predictor_predict (predictor, photo, &pred, &error))
+    return fathom_cli_fail (error);
+
+  classes = fathom_predictor_get_classes (predictor);
+  all = g_strcmp0 (class_name, "all") == 0;
+  k = pred.pred_class;
+  if (class_name != NULL && !all && (k = fathom_predictor_find_class (predictor, class_name)) < 0)
+    {
+      g_autofree char *known = g_strjoinv (", ", (char **) classes);
+      g_printerr ("fathom-cli: the model has no class “%s” (%s, or all)\n", class_name, known);
+      return 2;
+    }
+  shape = fathom_tensor_get_shape (pred.maps);
+  heatmap = fathom_heatmap_new_from_data ((int) shape[0], (int) shape[1], (int) shape[2],
+                                          fathom_tensor_get_const_data (pred.maps));
+  /* the lesson drew F's 5x5 maps blocky, G's 22x40 maps smooth */
+  if (interp == NULL)
+    scene.style.interpolation = g_str_equal (fathom_predictor_get_experiment (predictor), "fcn")
+                                ? FATHOM_RESIZE_NEAREST : FATHOM_RESIZE_BILINEAR;
+  scene.style.opacity = alpha;
+  scene.image = photo;
+  scene.heatmap = heatmap;
+  scene.class_names = classes;
+  scene.heatmap_class = k;
+  scene.pred_label = classes[pred.pred_class];
+  scene.pred_prob = pred.probs[pred.pred_class];
+  scene.layers = FATHOM_OVERLAY_PHOTO | FATHOM_OVERLAY_HEATMAP | FATHOM_OVERLAY_METRICS;
+  if (all ? !fathom_overlay_export_grid_png (&scene, columns, width > 0 ? width : 1200, out, &error)
+          : !fathom_overlay_export_png (&scene, width, out, &error))
+    return fathom_cli_fail (error);
+  g_print ("%s: predicted %s (%.3f); %s map%s %dx%d over %dx%d, written to %s\n", image, classes[pred.pred_class],
+           pred.probs[pred.pred_class], all ? "all" : classes[k], all ? "s" : "", heatmap->height, heatmap->width,
+           photo->width, photo->height, out);
+  return 0;
+}
+
+/* ---- render ----------------------------------------------------------------- */
+
+typedef struct {
+  char  *file;
+  char  *true_class, *pred_class;
+  double prob;
+  float  true_box[4], pred_box[4];
+  double iou;
+} PredictionRow;
+
+/* predictions.csv of fathom-experiment.h: file, true_class, pred_class,
+ * the class probabilities, true_h..true_y, pred_h..pred_y, iou. */
+static gboolean
+read_predictions (const char *run, GArray *rows, GError **error)
+{
+  g_autofree char *path = g_build_filename (run, "predictions.csv", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL, header = NULL;
+  guint n_cols;
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  header = g_strsplit (lines[0], ",", -1);
+  n_cols = g_strv_length (header);
+  if (n_cols < 12 || g_strcmp0 (header[0], "file") != 0 || g_strcmp0 (header[n_cols - 1], "iou") != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "%s: expected the header file,true_class,pred_class,<classes>,true_h,...,iou", path);
+      return FALSE;
+    }
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) f = NULL;
+      PredictionRow r = { 0 };
+      guint n_classes = n_cols - 12, pred = 0;
+
+      if (lines[i][0] == '\0')
+        continue;
+      f = g_strsplit (lines[i], ",", -1);
+      if (g_strv_length (f) != n_cols)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s:%u: %u fields, not %u", path, i + 1,
+                       g_strv_length (f), n_cols);
+          return FALSE;
+        }
+      for (guint k = 0; k < n_classes; k++)
+        if (g_str_equal (header[3 + k], f[2]))
+          pred = k;
+      r.file = g_strdup (f[0]);
+      r.true_class = g_strdup (f[1]);
+      r.pred_class = g_strdup (f[2]);
+      r.prob = g_ascii_strtod (f[3 + pred], NULL);
+      for (int j = 0; j < 4; j++)
+        {
+          r.true_box[j] = (float) g_ascii_strtod (f[3 + n_classes + j], NULL);
+          r.pred_box[j] = (float) g_ascii_strtod (f[7 + n_classes + j], NULL);
+        }
+      r.iou = f[n_cols - 1][0] != '\0' ? g_ascii_strtod (f[n_cols - 1], NULL) : NAN;
+      g_array_append_val (rows, r);
+    }
+  return TRUE;
+}
+
+static void
+prediction_row_clear (gpointer data)
+{
+  PredictionRow *r = data;
+
+  g_free (r->file);
+  g_free (r->true_class);
+  g_free (r->pred_class);
+}
+
+static gboolean
+has_box (const float hwxy[4])
+{
+  return hwxy[0] > 0 && hwxy[1] > 0;
+}
+
+/* One validation photo with its true box (red), the predicted box
+ * (yellow) with the IoU, and the class tags. */
+static gboolean
+render_photo (const char *root, const PredictionRow *r, int model_w, int model_h, int width, const char *out_dir,
+              GError **error)
+{
+  g_autofree char *path = g_build_filename (root, r->file, NULL);
+  g_autofree char *base = g_path_get_basename (r->file);
+  g_autofree char *png = NULL;
+  g_autoptr(FathomImage) photo = fathom_image_load (path, error);
+  FathomOverlayScene scene;
+  char *dot;
+
+  if (photo == NULL)
+    return FALSE;
+  fathom_overlay_scene_init (&scene);
+  scene.image = photo;
+  scene.layers = FATHOM_OVERLAY_PHOTO | FATHOM_OVERLAY_TRUE_BOX | FATHOM_OVERLAY_PRED_BOX | FATHOM_OVERLAY_LABELS |
+                 FATHOM_OVERLAY_METRICS;
+  scene.true_label = r->true_class;
+  scene.pred_label = r->pred_class;
+  scene.pred_prob = r->prob;
+  scene.iou = r->iou;
+  if (model_w > 0 && model_h > 0 && has_box (r->true_box))
+    {
+      scene.has_true_box = TRUE;
+      fathom_overlay_box_from_model (r->true_box, model_w, model_h, photo->width, photo->height, &scene.true_box);
+    }
+  if (model_w > 0 && model_h > 0 && has_box (r->pred_box))
+    {
+      scene.has_pred_box = TRUE;
+      fathom_overlay_box_from_model (r->pred_box, model_w, model_h, photo->width, photo->height, &scene.pred_box);
+    }
+  if ((dot = strrchr (base, '.')) != NULL)
+    *dot = '\0';
+  png = g_strdup_printf ("%s/%s.png", out_dir, base);
+  return fathom_overlay_export_png (&scene, width, png, error);
+}
+
+static int
+json_int (JsonObject *o, const char *key)
+{
+  return o != NULL && json_object_has_member (o, key) ? (int) json_object_get_int_member (o, key) : 0;
+}
+
+int
+fathom_cli_render (int argc, char **argv)
+{
+  g_autofree char *run = NULL, *out = NULL, *curves = NULL;
+  int limit = 32, width = 640;
+  GOptionEntry entries[] = {
+    { "run", 0, 0, G_OPTION_ARG_FILENAME, &run, "Run folder of fathom-cli train", "RUNDIR" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Folder for the PNGs (default RUNDIR/renders)", "DIR" },
+    { "limit", 'n', 0, G_OPTION_ARG_INT, &limit, "Validation photos to draw (default 32, 0 for all)", "N" },
+    { "width", 0, 0, G_OPTION_ARG_INT, &width, "Width of each photo's PNG (default 640, 0: the photo's)", "W" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— validation photos with true (red) and predicted (yellow) boxes, and the loss curves");
+  g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (PredictionRow));
+  g_autoptr(FathomRunInfo) info = NULL;
+  g_autoptr(FathomChartData) chart = NULL;
+  g_autofree char *label = NULL, *predictions = NULL;
+  FathomChartStyle style;
+  JsonObject *root, *config;
+  const char *data_dir;
+  guint n, written = 0;
+  GError *error = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!fathom_cli_parse (context, &argc, &argv))
+    return 2;
+  if (argc != 1 || run == NULL || limit < 0 || width < 0)
+    {
+      g_printerr ("Usage: fathom-cli render --run RUNDIR [--out DIR] [--limit N] [--width W]\n");
+      return 2;
+    }
+  if (out == NULL)
+    out = g_build_filename (run, "renders", NULL);
+  predictions = g_build_filename (run, "predictions.csv", NULL);
+  g_array_set_clear_func (rows, prediction_row_clear);
+  info = fathom_run_info_load (run, &error);
+  if (info == NULL)
+    return fathom_cli_fail (error);
+  if (g_mkdir_with_parents (out, 0755) != 0)
+    {
+      int saved = errno;
+      g_printerr ("fathom-cli: cannot create %s: %s\n", out, g_strerror (saved));
+      return 1;
+    }
+
+  /* the curves of every run */
+  label = g_path_get_basename (run);
+  chart = fathom_chart_data_new_from_run (info, label);
+  fathom_chart_style_init (&style, FALSE);
+  curves = g_build_filename (out, "curves.png", NULL);
+  if (!fathom_chart_render_png (chart, NULL, &style, 1000, 560, curves, &error))
+    return fathom_cli_fail (error);
+  g_print ("Loss curves: %s\n", curves);
+
+  /* the photos of runs with predictions */
+  root = fathom_run_info_get_json (info);
+  data_dir = json_object_get_string_member_with_default (root, "dataset", NULL);
+  config = json_object_has_member (root, "config") ? json_object_get_object_member (root, "config") : NULL;
+  if (data_dir == NULL || !g_file_test (predictions, G_FILE_TEST_EXISTS))
+    {
+      g_print ("No predictions.csv in %s: only the curves\n", run);
+      return 0;
+    }
+  if (!read_predictions (run, rows, &error))
+    return fathom_cli_fail (error);
+  n = limit > 0 ? MIN ((guint) limit, rows->len) : rows->len;
+  for (guint i = 0; i < n; i++)
+    {
+      const PredictionRow *r = &g_array_index (rows, PredictionRow, i);
+
+      if (!render_photo (data_dir, r, json_int (config, "input_width"), json_int (config, "input_height"), width,
+                         out, &error))
+        {
+          /* one unreadable photo does not stop the others */
+          g_printerr ("fathom-cli: %s\n", error->message);
+          g_clear_error (&error);
+          continue;
+        }
+      written++;
+    }
+  g_print ("Drew %u of %u validation photos (true box red, predicted yellow) into %s\n", written, rows->len, out);
+  return written == n ? 0 : 1;
+}
+
+/* ---- submit ----------------------------------------------------------------- */
+
+typedef struct {
+  FathomPredictor   *predictor;
+  FathomDataset     *ds;
+  GArray            *items;         /* guint: the test images */
+  double             clip_max;
+  GString           *csv;
+  FathomCliProgress  progress;
+} Submit;
+
+static void
+submit_report (Submit *s, guint done, gint64 t0)
+{
+  FathomTrainProgress p = { 0 };
+  double seconds = (g_get_monotonic_time () - t0) / 1e6;
+
+  p.phase = "predict";
+  p.n_epochs = 1;
+  p.batch = done - 1;
+  p.n_batches = s->items->len;
+  p.loss = NAN;
+  p.accuracy = NAN;
+  p.seconds = seconds;
+  p.items_per_second = seconds > 0 ? done / seconds : 0;
+  p.eta_seconds = done > 0 ? seconds / done * (s->items->len - done) : 0;
+  p.epoch_end = done == s->items->len;
+  fathom_cli_progress (&p, &s->progress);
+}
+
+/* The course clipped to [(1 - mx) / 7, mx] so that a confident mistake
+ * cannot cost more than -log((1 - mx) / 7) in the log-loss. */
+static gboolean
+submit_work (gpointer data, GCancellable *cancellable, GError **error)
+{
+  Submit *s = data;
+  guint n_classes = fathom_predictor_get_n_classes (s->predictor);
+  double lo = (1 - s->clip_max) / (n_classes - 1), hi = s->clip_max;
+  gint64 t0 = g_get_monotonic_time ();
+
+  for (guint i = 0; i < s->items->len; i++)
+    {
+      const FathomDatasetItem *item = fathom_dataset_get_item (s->ds, g_array_index (s->items, guint, i));
+      g_autofree char *path = g_build_filename (fathom_dataset_get_root (s->ds), item->path, NULL);
+      g_autofree char *base = g_path_get_basename (item->path);
+      g_autoptr(FathomImage) photo = NULL;
+      g_auto(FathomPrediction) pred = { 0 };
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      photo = fathom_image_load (path, error);
+      if (photo == NULL || !fathom_predictor_predict (s->predictor, photo, &pred, error))
+        return FALSE;
+      g_string_append (s->csv, base);
+      for (guint k = 0; k < n_classes; k++)
+        g_string_append_printf (s->csv, ",%.6f", CLAMP ((double) pred.probs[k], lo, hi));
+      g_string_append_c (s->csv, '\n');
+      submit_report (s, i + 1, t0);
+    }
+  return TRUE;
+}
+
+static GBytes *
+gzip_bytes (const char *text, gsize length, GError **error)
+{
+  g_autoptr(GZlibCompressor) zlib = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9);
+  g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) gz = g_converter_output_stream_new (mem, G_CONVERTER (zlib));
+
+  if (!g_output_stream_write_all (gz, text, length, NULL, NULL, error) || !g_output_stream_close (gz, NULL, error))
+    return NULL;
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (mem));
+}
+
+int
+fathom_cli_submit (int argc, char **argv)
+{
+  g_autofree char *run = NULL, *data = NULL, *out = NULL, *device = NULL;
+  double clip = 0.82;
+  GOptionEntry entries[] = {
+    { "run", 0, 0, G_OPTION_ARG_FILENAME, &run, "Run folder of fathom-cli train", "RUNDIR" },
+    { "data", 0, 0, G_OPTION_ARG_FILENAME, &data, "Dataset folder with the unlabelled test_stg1/", "DIR" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Submission to write (.csv.gz, or .csv uncompressed)", "FILE" },
+    { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip, "Largest probability; the floor is (1 - clip) / 7 (default 0.82, the course's)", "MX" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &device, "cpu (default) or cuda", "DEVICE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— a Kaggle submission of a trained model's test predictions");
+  g_autoptr(FathomDataset) ds = NULL;
+  g_autoptr(FathomPredictor) predictor = NULL;
+  g_autoptr(GArray) items = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GString) csv = g_string_new ("image");
+  g_autoptr(GBytes) gz = NULL;
+  FathomDatasetOptions dso;
+  Submit s = { 0 };
+  const char *const *classes;
+  GError *error = NULL;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!fathom_cli_parse (context, &argc, &argv))
+    return 2;
+  if (argc != 1 || run == NULL || data == NULL || out == NULL || !(clip > 0.5 && clip <= 1))
+    {
+      g_printerr ("Usage: fathom-cli submit --run RUNDIR --data DIR --out FILE.csv.gz [--clip MX] [--device cpu|cuda]\n"
+                  "       (MX in (0.5, 1])\n");
+      return 2;
+    }
+  predictor = fathom_predictor_new (run, device, &error);
+  if (predictor == NULL)
+    return fathom_cli_fail (error);
+  fathom_dataset_options_init (&dso);
+  ds = fathom_dataset_load (data, &dso, &error);
+  if (ds == NULL)
+    return fathom_cli_fail (error);
+  for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
+    if (fathom_dataset_get_item (ds, i)->split == FATHOM_SPLIT_TEST)
+      g_array_append_val (items, i);
+  if (items->len == 0)
+    {
+      g_printerr ("fathom-cli: %s has no unlabelled test photos (test_stg1/)\n", data);
+      return 1;
+    }
+  classes = fathom_predictor_get_classes (predictor);
+  for (guint k = 0; classes[k] != NULL; k++)
+    g_string_append_printf (csv, ",%s", classes[k]);
+  g_string_append_c (csv, '\n');
+
+  s = (Submit) { predictor, ds, items, clip, csv };
+  fathom_cli_progress_init (&s.progress, NULL, "img/s");
+  if (!fathom_cli_run_in_worker (submit_work, &s, &error))
+    return fathom_cli_work_failed (error, NULL);
+  if (g_str_has_suffix (out, ".gz"))
+    {
+      gz = gzip_bytes (csv->str, csv->len, &error);
+      if (gz == NULL || !fathom_write_file_atomic (out, g_bytes_get_data (gz, NULL), (gssize) g_bytes_get_size (gz),
+                                                   &error))
+        return fathom_cli_fail (error);
+    }
+  else if (!fathom_write_file_atomic (out, csv->str, (gssize) csv->len, &error))
+    return fathom_cli_fail (error);
+  g_print ("Wrote the predictions of %u test photos (clipped to [%.4f, %.2f]) to %s\n", items->len,
+           (1 - clip) / (fathom_predictor_get_n_classes (predictor) - 1), clip, out);
+  return 0;
+}

@@ -1,0 +1,167 @@
+/* fathom-cli-worker.c: fathom-cli's shared helpers: errors, option
+ * parsing, durations, long work in a worker with Ctrl-C, progress lines. */
+#include "fathom-cli-private.h"
+
+#include <glib-unix.h>
+#include <math.h>
+#include <unistd.h>
+
+int
+fathom_cli_fail (GError *error)
+{
+  g_printerr ("fathom-cli: %s\n", error->message);
+  g_error_free (error);
+  return 1;
+}
+
+gboolean
+fathom_cli_parse (GOptionContext *context, int *argc, char ***argv)
+{
+  GError *error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      g_printerr ("fathom-cli: %s\n", error->message);
+      g_error_free (error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+fathom_cli_format_duration (double seconds)
+{
+  gint64 s = (gint64) (seconds + 0.5);
+
+  if (!isfinite (seconds) || seconds < 0)
+    return g_strdup ("-");
+  if (s >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int) (s / 60 % 60), (int) (s % 60));
+  return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
+}
+
+typedef struct {
+  FathomCliWorkFunc  func;
+  gpointer           data;
+  GMainLoop         *loop;
+  GCancellable      *cancellable;
+  gboolean           ok;
+  GError            *error;
+} Work;
+
+static void
+work_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  Work *w = task_data;
+  GError *error = NULL;
+
+  if (w->func (w->data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+work_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Work *w = user_data;
+
+  w->ok = g_task_propagate_boolean (G_TASK (res), &w->error);
+  g_main_loop_quit (w->loop);
+}
+
+/* Asks the worker to stop after the current batch; the run folder is then
+ * finished and marked "stopped". */
+static gboolean
+work_interrupt (gpointer user_data)
+{
+  Work *w = user_data;
+
+  if (!g_cancellable_is_cancelled (w->cancellable))
+    g_printerr ("\nfathom-cli: stopping after this batch (the run folder stays valid)…\n");
+  g_cancellable_cancel (w->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+fathom_cli_run_in_worker (FathomCliWorkFunc func, gpointer data, GError **error)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GTask) task = NULL;
+  Work w = { func, data, loop, cancellable, FALSE, NULL };
+  guint sigint, sigterm;
+
+  sigint = g_unix_signal_add (SIGINT, work_interrupt, &w);
+  sigterm = g_unix_signal_add (SIGTERM, work_interrupt, &w);
+  task = g_task_new (NULL, cancellable, work_done, &w);
+  g_task_set_task_data (task, &w, NULL);
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, work_thread);
+  g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  if (isatty (STDERR_FILENO))
+    g_printerr ("\r\033[K");
+  if (!w.ok)
+    g_propagate_error (error, w.error);
+  return w.ok;
+}
+
+void
+fathom_cli_progress_init (FathomCliProgress *self, const char *unit, const char *items)
+{
+  *self = (FathomCliProgress) { unit, items, isatty (STDERR_FILENO), g_get_monotonic_time () };
+}
+
+void
+fathom_cli_progress (const FathomTrainProgress *p, gpointer user_data)
+{
+  FathomCliProgress *self = user_data;
+  const char *cr = self->tty ? "\r\033[K" : "";
+  const char *unit = self->unit != NULL ? self->unit : "";
+  const char *sep = self->unit != NULL ? " " : "";
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *eta = NULL;
+
+  if (p->epoch_end)
+    {
+      g_autofree char *took = fathom_cli_format_duration (p->seconds);
+
+      if (!isfinite (p->loss))
+        g_printerr ("%s%s: %" G_GINT64_FORMAT " batches, %s elapsed\n", cr, p->phase, p->n_batches, took);
+      else if (isfinite (p->accuracy))
+        g_printerr ("%s%s epoch %u/%u: loss %.4f%s%s, accuracy %.4f, %s elapsed\n", cr, p->phase, p->epoch + 1,
+                    p->n_epochs, p->loss, sep, unit, p->accuracy, took);
+      else
+        g_printerr ("%s%s epoch %u/%u: loss %.4f%s%s, %s elapsed\n", cr, p->phase, p->epoch + 1, p->n_epochs,
+                    p->loss, sep, unit, took);
+      self->last_print = now;
+      return;
+    }
+  /* a log file (no terminal) gets a plain line every 10 s instead */
+  if (now - self->last_print < (self->tty ? 200000 : 10000000) && p->batch + 1 < p->n_batches)
+    return;
+  self->last_print = now;
+  eta = fathom_cli_format_duration (p->eta_seconds);
+  if (isfinite (p->loss))
+    g_printerr ("%s%s epoch %u/%u  batch %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  loss %.4f  %.0f %s  %s left%s",
+                cr, p->phase, p->epoch + 1, p->n_epochs, p->batch + 1, p->n_batches, p->loss, p->items_per_second,
+                self->items, eta, self->tty ? "" : "\n");
+  else
+    g_printerr ("%s%s  batch %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  %.0f %s  %s left%s", cr, p->phase,
+                p->batch + 1, p->n_batches, p->items_per_second, self->items, eta, self->tty ? "" : "\n");
+}
+
+int
+fathom_cli_work_failed (GError *error, const char *run_dir)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_printerr ("fathom-cli: stopped%s%s\n", run_dir != NULL ? "; the run folder is valid: " : "",
+                  run_dir != NULL ? run_dir : "");
+      g_error_free (error);
+      return 130;       /* interrupted, as a shell reports SIGINT */
+    }
+  return fathom_cli_fail (error);
+}

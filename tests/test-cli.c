@@ -1,0 +1,295 @@
+/* test-cli.c: fathom-cli's convolutional commands as a user runs them, on a
+ * small synthetic dataset: features, train, heatmap, render and submit,
+ * their files and exit statuses, and bad input. */
+#include "fathom-test-util.h"
+#include "fathom-image.h"
+#include "fathom-safetensors.h"
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+static const char *cli;
+static char *work_dir, *data_dir, *cache_dir;
+
+/* Runs fathom-cli with the arguments (NULL-terminated); returns the exit
+ * status, stdout and stderr. */
+static int
+run_cli (char **out, char **err, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *o = NULL, *e = NULL;
+  const char *arg;
+  va_list ap;
+  int status = -1;
+
+  g_ptr_array_add (argv, (char *) cli);
+  va_start (ap, err);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &o, &e, &status,
+                               &error));
+  g_assert_no_error (error);
+  g_test_message ("%s %s: %s", cli, (char *) argv->pdata[1], e);
+  if (out != NULL)
+    *out = g_steal_pointer (&o);
+  if (err != NULL)
+    *err = g_steal_pointer (&e);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static char *
+path_in (const char *name)
+{
+  return g_build_filename (work_dir, name, NULL);
+}
+
+/* The first training photo of a class. */
+static char *
+some_photo (void)
+{
+  g_autofree char *dir = g_build_filename (data_dir, "train", "ALB", NULL);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (d);
+  name = g_dir_read_name (d);
+  g_assert_nonnull (name);
+  return g_build_filename (dir, name, NULL);
+}
+
+static void
+train (const char *experiment, const char *size)
+{
+  g_autofree char *run = path_in (experiment);
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (run_cli (&out, NULL, "train", experiment, "--data", data_dir, "--run", run, "--cache", cache_dir,
+                            "--size", size, "--mini-epochs", "1", "--epochs", "2", "--overwrite", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "validation accuracy"));
+  /* the offline backbone says what it is */
+  if (!g_str_equal (experiment, "leak-size-only"))
+    g_assert_nonnull (strstr (out, "stands in for ImageNet"));
+}
+
+static void
+test_features (void)
+{
+  g_autofree char *out_file = path_in ("features.safetensors");
+  g_autoptr(FathomSafetensors) st = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) files = NULL;
+  gint64 shape[FATHOM_MAX_DIMS];
+  guint ndim;
+
+  g_assert_cmpint (run_cli (NULL, NULL, "features", "--backbone", "mini", "--data", data_dir, "--size", "48x48",
+                            "--cache", cache_dir, "--mini-epochs", "1", "--out", out_file, NULL), ==, 0);
+  st = fathom_safetensors_load (out_file, &error);
+  g_assert_no_error (error);
+  g_assert_true (fathom_safetensors_get_info (st, "features", &ndim, shape, NULL));
+  g_assert_cmpuint (ndim, ==, 4);
+  /* every photo: 120 training and 30 test */
+  g_assert_cmpint (shape[0], ==, 150);
+  g_assert_cmpint (shape[1], ==, 64);
+  g_assert_cmpint (shape[2], ==, 6);
+  g_assert_cmpint (shape[3], ==, 6);
+  files = json_from_string (fathom_safetensors_get_metadata (st, "files"), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (files)), ==, 150);
+}
+
+static void
+test_heatmap (void)
+{
+  g_autofree char *run = path_in ("fcn");
+  g_autofree char *photo_path = some_photo ();
+  g_autofree char *png = path_in ("heatmap.png"), *grid = path_in ("grid.png");
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(FathomImage) photo = NULL, drawn = NULL;
+  g_autoptr(GError) error = NULL;
+
+  train ("fcn", "64x128");
+  g_assert_cmpint (run_cli (&out, NULL, "heatmap", "--run", run, "--image", photo_path, "--class", "NoF",
+                            "--interp", "bilinear", "--colormap", "viridis", "--alpha", "0.7", "--out", png, NULL),
+                   ==, 0);
+  g_assert_nonnull (strstr (out, "NoF map 2x2"));
+  photo = fathom_image_load (photo_path, &error);
+  g_assert_no_error (error);
+  drawn = fathom_image_load (png, &error);
+  g_assert_no_error (error);
+  /* the photo's own size by default */
+  g_assert_cmpint (drawn->width, ==, photo->width);
+  g_assert_cmpint (drawn->height, ==, photo->height);
+
+  g_assert_cmpint (run_cli (NULL, NULL, "heatmap", "--run", run, "--image", photo_path, "--class", "all",
+                            "--width", "800", "--out", grid, NULL), ==, 0);
+  g_clear_pointer (&drawn, fathom_image_free);
+  drawn = fathom_image_load (grid, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (drawn->width, ==, 800);
+
+  /* bad input: a class the model lacks, a colormap, a missing photo */
+  g_assert_cmpint (run_cli (NULL, &err, "heatmap", "--run", run, "--image", photo_path, "--class", "TUNA",
+                            "--out", png, NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "TUNA"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, NULL, "heatmap", "--run", run, "--image", photo_path, "--colormap", "jet",
+                            "--out", png, NULL), ==, 2);
+  g_assert_cmpint (run_cli (NULL, &err, "heatmap", "--run", run, "--image", "/nonexistent/x.jpg", "--out", png,
+                            NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "/nonexistent/x.jpg"));
+}
+
+static void
+test_heatmap_without_maps (void)
+{
+  g_autofree char *run = path_in ("leak-size-only");
+  g_autofree char *photo_path = some_photo ();
+  g_autofree char *png = path_in ("none.png");
+  g_autofree char *err = NULL;
+
+  train ("leak-size-only", "48x48");
+  g_assert_cmpint (run_cli (NULL, &err, "heatmap", "--run", run, "--image", photo_path, "--out", png, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "no class maps"));
+  g_assert_false (g_file_test (png, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_render (void)
+{
+  g_autofree char *run = path_in ("bbox");
+  g_autofree char *out_dir = path_in ("render");
+  g_autofree char *curves = g_build_filename (out_dir, "curves.png", NULL);
+  g_autoptr(GDir) dir = NULL;
+  g_autoptr(FathomImage) img = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *name;
+  guint photos = 0;
+
+  train ("bbox", "48x48");
+  g_assert_cmpint (run_cli (NULL, NULL, "render", "--run", run, "--out", out_dir, "--limit", "3", "--width", "320",
+                            NULL), ==, 0);
+  img = fathom_image_load (curves, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (img->width, ==, 1000);
+  dir = g_dir_open (out_dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "img_") && g_str_has_suffix (name, ".png"))
+      {
+        g_autofree char *p = g_build_filename (out_dir, name, NULL);
+        g_autoptr(FathomImage) photo = fathom_image_load (p, &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpint (photo->width, ==, 320);
+        photos++;
+      }
+  g_assert_cmpuint (photos, ==, 3);
+}
+
+static GBytes *
+gunzip (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) raw = G_INPUT_STREAM (g_file_read (file, NULL, &error));
+  g_autoptr(GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  g_autoptr(GInputStream) in = NULL;
+  g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
+
+  g_assert_no_error (error);
+  in = g_converter_input_stream_new (raw, G_CONVERTER (z));
+  g_output_stream_splice (mem, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, &error);
+  g_assert_no_error (error);
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (mem));
+}
+
+static void
+test_submit (void)
+{
+  g_autofree char *run = path_in ("fcn");
+  g_autofree char *out = path_in ("submission.csv.gz");
+  g_autofree char *err = NULL, *text = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_auto(GStrv) lines = NULL;
+  const double lo = 0.1 / 7, hi = 0.9;
+
+  if (!g_file_test (run, G_FILE_TEST_IS_DIR))
+    train ("fcn", "64x128");
+  g_assert_cmpint (run_cli (NULL, NULL, "submit", "--run", run, "--data", data_dir, "--clip", "0.9", "--out", out,
+                            NULL), ==, 0);
+  bytes = gunzip (out);
+  text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_strchomp (text);
+  lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "image,ALB,BET,DOL,LAG,NoF,OTHER,SHARK,YFT");
+  g_assert_cmpuint (g_strv_length (lines), ==, 31);     /* the 30 test photos */
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) f = g_strsplit (lines[i], ",", -1);
+
+      g_assert_cmpuint (g_strv_length (f), ==, 9);
+      g_assert_true (g_str_has_prefix (f[0], "img_") && g_str_has_suffix (f[0], ".jpg"));
+      for (guint k = 1; k < 9; k++)
+        {
+          double p = g_ascii_strtod (f[k], NULL);
+          g_assert_cmpfloat (p, >=, lo - 1e-6);
+          g_assert_cmpfloat (p, <=, hi + 1e-6);
+        }
+    }
+
+  /* a dataset without test photos, a run folder that is not one */
+  g_assert_cmpint (run_cli (NULL, &err, "submit", "--run", work_dir, "--data", data_dir, "--out", out, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "model.safetensors"));
+}
+
+static void
+test_bad_train (void)
+{
+  g_autofree char *run = path_in ("bad");
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (run_cli (NULL, &err, "train", "tuna-net", "--data", data_dir, "--run", run, NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "tuna-net"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &err, "train", "fcn", "--data", "/nonexistent/fish", "--run", run, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "/nonexistent/fish"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &err, "train", "fcn", "--data", data_dir, "--run", run, "--size", "big", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "HEIGHTxWIDTH"));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  cli = g_getenv ("FATHOM_CLI");
+  if (cli == NULL)
+    g_error ("FATHOM_CLI must name the fathom-cli executable");
+  work_dir = g_dir_make_tmp ("fathom-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+  data_dir = path_in ("data");
+  cache_dir = path_in ("cache");
+  g_assert_cmpint (run_cli (NULL, NULL, "fishsim", "--out", data_dir, "--images", "120", "--scale", "0.15",
+                            "--seed", "3", NULL), ==, 0);
+
+  g_test_add_func ("/cli/features", test_features);
+  g_test_add_func ("/cli/heatmap", test_heatmap);
+  g_test_add_func ("/cli/heatmap-without-maps", test_heatmap_without_maps);
+  g_test_add_func ("/cli/render", test_render);
+  g_test_add_func ("/cli/submit", test_submit);
+  g_test_add_func ("/cli/bad-train", test_bad_train);
+  status = g_test_run ();
+
+  fathom_test_remove_tree (work_dir);
+  g_free (data_dir);
+  g_free (cache_dir);
+  g_free (work_dir);
+  return status;
+}

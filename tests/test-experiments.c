@@ -1,0 +1,627 @@
+/* test-experiments.c: the lesson's convolutional experiments end to end on
+ * a small synthetic dataset: the feature file's layout, the feature cache,
+ * every experiment's run folder, the size leak, box IoU, heatmap scores,
+ * repeatability and stopping. */
+#include "fathom-test-util.h"
+#include "fathom-backend-registry.h"
+#include "fathom-experiment-private.h"
+#include "fathom-features.h"
+#include "fathom-fishsim.h"
+#include "fathom-image-source.h"
+#include "fathom-leakage.h"
+#include "fathom-metrics.h"
+#include "fathom-predictor.h"
+#include "fathom-safetensors.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+/* Shared by every test: made once in main(). */
+static char *data_dir;
+static char *cache_dir;
+static char *work_dir;
+static GPtrArray *run_dirs;     /* the configs' run_dir strings */
+
+static FathomDataset *
+load_dataset (FathomSplitMode mode)
+{
+  FathomDatasetOptions options;
+  g_autoptr(GError) error = NULL;
+  FathomDataset *ds;
+
+  fathom_dataset_options_init (&options);
+  options.mode = mode;
+  ds = fathom_dataset_load (data_dir, &options, &error);
+  g_assert_no_error (error);
+  return ds;
+}
+
+/* Small inputs and one pretraining epoch keep the whole file quick. */
+static void
+small_features (FathomFeaturesOptions *fo, int height, int width)
+{
+  fathom_features_options_init (fo);
+  fo->width = width;
+  fo->height = height;
+  fo->cache_dir = cache_dir;
+  fo->mini.epochs = 1;
+}
+
+static void
+small_config (FathomExperimentConfig *c, const char *experiment, const char *run_name)
+{
+  fathom_experiment_config_init (c);
+  c->experiment = experiment;
+  c->data_dir = data_dir;
+  c->run_dir = g_build_filename (work_dir, run_name, NULL);
+  g_ptr_array_add (run_dirs, (char *) c->run_dir);
+  c->overwrite = TRUE;
+  c->cache_dir = cache_dir;
+  c->mini_epochs = 1;
+  c->epochs = 2;
+  c->seed = 5;
+  if (g_str_equal (experiment, "fcn") || g_str_equal (experiment, "allconv") || g_str_equal (experiment, "inception"))
+    {
+      c->height = 64;             /* 8x16 feature maps */
+      c->width = 128;
+    }
+  else
+    {
+      c->height = 48;             /* 6x6 */
+      c->width = 48;
+    }
+}
+
+/* ---- the feature file -------------------------------------------------------- */
+
+static void
+test_features_file (void)
+{
+  g_autoptr(FathomDataset) ds = load_dataset (FATHOM_SPLIT_MODE_RANDOM);
+  g_autoptr(FathomFeatureExtractor) ex = NULL;
+  g_autoptr(FathomFeatureReader) reader = NULL;
+  g_autoptr(FathomSafetensors) st = NULL;
+  g_autoptr(FathomImageSource) source = NULL;
+  g_autoptr(FathomTensor) row = NULL, image = NULL, direct = NULL;
+  g_autoptr(FathomBackend) backend = fathom_backend_new_by_name ("cpu", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (work_dir, "features.safetensors", NULL);
+  g_autofree guint *items = NULL;
+  FathomFeaturesOptions fo;
+  FathomImageSourceOptions so;
+  const char *const *files;
+  guint n = fathom_dataset_get_n_items (ds), ndim;
+  gint64 shape[FATHOM_MAX_DIMS], c, h, w;
+  const char *dtype;
+
+  small_features (&fo, 48, 80);
+  ex = fathom_feature_extractor_new (ds, &fo, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (fathom_feature_extractor_describe (ex), "stands in for ImageNet"));
+  fathom_feature_extractor_get_shape (ex, &c, &h, &w);
+  g_assert_cmpint (c, ==, FATHOM_MINI_CHANNELS);
+  g_assert_cmpint (h, ==, 6);
+  g_assert_cmpint (w, ==, 10);
+  items = g_new (guint, n);
+  for (guint i = 0; i < n; i++)
+    items[i] = n - 1 - i;       /* any order: the file keeps the one given */
+  g_assert_true (fathom_feature_extractor_write (ex, items, n, path, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  /* the documented layout: one F32 tensor "features" [N, C, H, W] */
+  st = fathom_safetensors_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fathom_safetensors_get_n_tensors (st), ==, 1);
+  g_assert_true (fathom_safetensors_get_info (st, "features", &ndim, shape, &dtype));
+  g_assert_cmpstr (dtype, ==, "F32");
+  g_assert_cmpuint (ndim, ==, 4);
+  g_assert_cmpint (shape[0], ==, n);
+  g_assert_cmpint (shape[1], ==, c);
+  g_assert_cmpint (shape[2], ==, 6);
+  g_assert_cmpint (shape[3], ==, 10);
+  g_assert_nonnull (fathom_safetensors_get_metadata (st, "files"));
+
+  reader = fathom_feature_reader_open (path, &error);
+  g_assert_no_error (error);
+  files = fathom_feature_reader_get_files (reader);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr (files[i], ==, fathom_dataset_get_item (ds, items[i])->path);
+  g_assert_null (files[n]);
+  g_assert_cmpstr (fathom_feature_reader_get_metadata (reader, FATHOM_FEATURE_META_PREPROCESSING), ==, "vgg");
+
+  /* row 3 is the backbone's output for its photo, computed apart */
+  row = fathom_tensor_new_4d (1, c, h, w);
+  g_assert_true (fathom_feature_reader_read_rows (reader, 3, 1, row, &error));
+  fathom_image_source_options_init (&so);
+  so.width = 80;
+  so.height = 48;
+  source = fathom_image_source_new (ds, &items[3], 1, &so);
+  image = fathom_tensor_new_4d (1, 3, 48, 80);
+  g_assert_true (fathom_image_source_load (source, (gint64[]) { 0 }, 1, fathom_tensor_get_data (image), &error));
+  {
+    g_autofree char *mini = NULL;
+    g_autoptr(FathomGraph) g = NULL;
+    FathomMiniOptions mo = fo.mini;
+    FathomTensor *in[1] = { image };
+
+    mo.cache_dir = cache_dir;
+    mini = fathom_mini_backbone_ensure (ds, &mo, NULL, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g = fathom_mini_backbone_load (mini, 48, 80, backend, &error);
+    g_assert_no_error (error);
+    g_assert_true (fathom_graph_forward (g, in, FALSE, &error));
+    direct = fathom_tensor_new_like (row);
+    fathom_tensor_copy_from (direct, fathom_graph_get_output (g, 0));
+  }
+  fathom_test_assert_close (row, direct, 1e-4f, 1e-4f, "feature row 3");
+}
+
+/* ---- the cache ------------------------------------------------------------------ */
+
+static void
+test_feature_cache (void)
+{
+  g_autoptr(FathomDataset) ds = load_dataset (FATHOM_SPLIT_MODE_RANDOM);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *p1 = NULL, *p2 = NULL, *p3 = NULL;
+  g_autoptr(FathomFeatureReader) reader = NULL;
+  FathomFeaturesOptions fo;
+  FathomFeaturesReport r1, r2, r3;
+  guint labelled = fathom_dataset_count (ds, FATHOM_SPLIT_TRAIN, -1) + fathom_dataset_count (ds, FATHOM_SPLIT_VALID, -1);
+
+  small_features (&fo, 40, 40);
+  p1 = fathom_features_ensure (ds, &fo, NULL, NULL, NULL, &r1, &error);
+  g_assert_no_error (error);
+  /* a second run finds them: nothing recomputed, nothing retrained */
+  p2 = fathom_features_ensure (ds, &fo, NULL, NULL, NULL, &r2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (p1, ==, p2);
+  g_assert_false (r2.computed);
+  g_assert_false (r2.pretrained);
+  /* another size is another key: rebuilt, with the same trunk */
+  fo.width = 56;
+  p3 = fathom_features_ensure (ds, &fo, NULL, NULL, NULL, &r3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (p3, !=, p1);
+  g_assert_true (r3.computed);
+  g_assert_false (r3.pretrained);
+
+  reader = fathom_feature_reader_open (p3, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fathom_feature_reader_get_n (reader), ==, labelled);
+  g_assert_cmpint (fathom_feature_reader_get_width (reader), ==, 7);
+  fathom_features_report_clear (&r1);
+  fathom_features_report_clear (&r2);
+  fathom_features_report_clear (&r3);
+}
+
+/* ---- run folders ----------------------------------------------------------------- */
+
+static JsonObject *
+load_final (const char *run_dir, FathomRunInfo **info)
+{
+  g_autoptr(GError) error = NULL;
+
+  *info = fathom_run_info_load (run_dir, &error);
+  g_assert_no_error (error);
+  return json_object_get_object_member (fathom_run_info_get_json (*info), "final");
+}
+
+static void
+assert_final_number (JsonObject *final, const char *key)
+{
+  JsonNode *node = json_object_get_member (final, key);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || !isfinite (json_node_get_double (node)))
+    g_error ("run.json's final.%s is missing or not a number", key);
+}
+
+static char **
+read_lines (const char *dir, const char *name, guint *n)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  char **lines;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_assert_no_error (error);
+  g_strchomp (text);
+  lines = g_strsplit (text, "\n", -1);
+  *n = g_strv_length (lines);
+  return lines;
+}
+
+static void
+test_experiment (gconstpointer data)
+{
+  const char *name = data;
+  FathomExperimentConfig c;
+  FathomExperimentResult res;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomRunInfo) info = NULL;
+  g_autofree char *ckpt = NULL;
+  g_auto(GStrv) lines = NULL, header = NULL, row = NULL;
+  JsonObject *final;
+  guint n_lines;
+  const char *want[] = { "file", "true_class", "pred_class", "ALB", "BET", "DOL", "LAG", "NoF", "OTHER", "SHARK",
+                         "YFT", "true_h", "true_w", "true_x", "true_y", "pred_h", "pred_w", "pred_x", "pred_y", "iou" };
+
+  small_config (&c, name, name);
+  g_assert_true (fathom_experiment_run (&c, NULL, NULL, NULL, &res, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (res.epochs_done, ==, 2);
+
+  final = load_final (c.run_dir, &info);
+  g_assert_cmpstr (fathom_run_info_get_status (info), ==, "finished");
+  assert_final_number (final, "val_accuracy");
+  assert_final_number (final, "val_loss");
+  assert_final_number (final, "majority_rate");
+  if (g_str_equal (name, "bbox"))
+    assert_final_number (final, "val_iou_mean");
+  if (g_str_equal (name, "fcn") || g_str_equal (name, "allconv"))
+    {
+      g_autofree char *path = g_build_filename (c.run_dir, "heatmaps.safetensors", NULL);
+      g_autoptr(FathomSafetensors) st = fathom_safetensors_load (path, &error);
+      gint64 shape[FATHOM_MAX_DIMS];
+      guint ndim;
+      g_autoptr(JsonNode) files = NULL;
+
+      assert_final_number (final, "heatmap_pointing");
+      assert_final_number (final, "heatmap_in_box");
+      g_assert_no_error (error);
+      g_assert_true (fathom_safetensors_get_info (st, "maps", &ndim, shape, NULL));
+      g_assert_cmpuint (ndim, ==, 4);
+      g_assert_cmpint (shape[0], ==, res.n_valid);
+      g_assert_cmpint (shape[1], ==, 8);
+      g_assert_cmpint (shape[2], ==, g_str_equal (name, "fcn") ? 2 : 8);
+      g_assert_cmpint (shape[3], ==, g_str_equal (name, "fcn") ? 2 : 16);
+      files = json_from_string (fathom_safetensors_get_metadata (st, "files"), &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (json_array_get_length (json_node_get_array (files)), ==, res.n_valid);
+    }
+  g_assert_cmpuint (fathom_run_info_get_n_rows (info), >, 2);
+  ckpt = g_build_filename (c.run_dir, "checkpoints", "epoch-001.safetensors", NULL);
+  g_assert_true (g_file_test (ckpt, G_FILE_TEST_IS_REGULAR));
+
+  /* predictions.csv: a header and one row per validation image */
+  lines = read_lines (c.run_dir, "predictions.csv", &n_lines);
+  g_assert_cmpuint (n_lines, ==, res.n_valid + 1);
+  header = g_strsplit (lines[0], ",", -1);
+  g_assert_cmpuint (g_strv_length (header), ==, G_N_ELEMENTS (want));
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    g_assert_cmpstr (header[i], ==, want[i]);
+  row = g_strsplit (lines[1], ",", -1);
+  g_assert_cmpuint (g_strv_length (row), ==, G_N_ELEMENTS (want));
+  {
+    double sum = 0;
+    for (guint k = 3; k < 11; k++)
+      sum += g_ascii_strtod (row[k], NULL);
+    g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-4);
+  }
+}
+
+/* ---- boxes and heatmaps by hand ------------------------------------------------- */
+
+static void
+test_bbox_iou (void)
+{
+  FathomExperimentConfig c;
+  g_autoptr(FathomDataset) ds = load_dataset (FATHOM_SPLIT_MODE_RANDOM);
+  g_auto(GStrv) lines = NULL;
+  guint n_lines, checked = 0;
+  /* [h, w, x, y]: 10x20 at the origin and 10x20 at (10, 5) share 10x5 */
+  const float a[4] = { 10, 20, 0, 0 }, b[4] = { 10, 20, 10, 5 };
+
+  g_assert_cmpfloat_with_epsilon (fathom_metric_iou_hwxy (a, b), 50.0 / 350.0, 1e-9);
+
+  small_config (&c, "bbox", "bbox");
+  {
+    g_autofree char *csv = g_build_filename (c.run_dir, "predictions.csv", NULL);
+    g_autoptr(GError) error = NULL;
+
+    /* run on its own (-p), the bbox run is not there yet */
+    if (!g_file_test (csv, G_FILE_TEST_EXISTS))
+      g_assert_true (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
+    g_assert_no_error (error);
+  }
+  lines = read_lines (c.run_dir, "predictions.csv", &n_lines);
+  for (guint i = 1; i < n_lines; i++)
+    {
+      g_auto(GStrv) f = g_strsplit (lines[i], ",", -1);
+      double t[4], p[4], iw, ih, inter, uni;
+      float want[4];
+      guint item = G_MAXUINT;
+
+      for (guint k = 0; k < fathom_dataset_get_n_items (ds); k++)
+        if (g_str_equal (fathom_dataset_get_item (ds, k)->path, f[0]))
+          item = k;
+      g_assert_cmpuint (item, !=, G_MAXUINT);
+      /* the true box is the lesson's scaling to the 48x48 input */
+      fathom_exp_item_box (ds, item, 48, 48, want);
+      for (int j = 0; j < 4; j++)
+        {
+          t[j] = g_ascii_strtod (f[11 + j], NULL);
+          p[j] = g_ascii_strtod (f[15 + j], NULL);
+          g_assert_cmpfloat_with_epsilon (t[j], want[j], 1e-3 * MAX (1, fabs (want[j])));
+        }
+      if (!fathom_dataset_get_item (ds, item)->has_box || p[0] <= 0 || p[1] <= 0)
+        continue;
+      /* IoU from the columns, by hand */
+      iw = MAX (0, MIN (t[2] + t[1], p[2] + p[1]) - MAX (t[2], p[2]));
+      ih = MAX (0, MIN (t[3] + t[0], p[3] + p[0]) - MAX (t[3], p[3]));
+      inter = iw * ih;
+      uni = t[0] * t[1] + p[0] * p[1] - inter;
+      g_assert_cmpfloat_with_epsilon (g_ascii_strtod (f[19], NULL), inter / uni, 2e-4);
+      checked++;
+    }
+  g_assert_cmpuint (checked, >, 0);
+}
+
+static void
+test_heatmap_score (void)
+{
+  /* a 2x4 map over a 40x80 input: cells are 20x20 */
+  const float map[8] = { 0, 1, 0, -2,
+                         3, 0, 0, 0 };
+  const float inside[4] = { 20, 20, 0, 20 };    /* the lower-left cell */
+  const float elsewhere[4] = { 20, 20, 20, 0 }; /* the upper second cell */
+  gboolean hit;
+  double share;
+
+  fathom_exp_heatmap_score (map, 2, 4, 80, 40, inside, &hit, &share);
+  g_assert_true (hit);
+  g_assert_cmpfloat_with_epsilon (share, 3.0 / 4.0, 1e-9);
+  fathom_exp_heatmap_score (map, 2, 4, 80, 40, elsewhere, &hit, &share);
+  g_assert_false (hit);
+  g_assert_cmpfloat_with_epsilon (share, 1.0 / 4.0, 1e-9);
+}
+
+/* ---- the leak ------------------------------------------------------------------- */
+
+static void
+test_leak (void)
+{
+  FathomExperimentConfig c;
+  FathomExperimentResult random, grouped;
+  g_autoptr(GError) error = NULL;
+
+  small_config (&c, "leak-size-only", "leak-random");
+  c.epochs = 0;                 /* the preset */
+  c.valid_fraction = 0.3;
+  g_assert_true (fathom_experiment_run (&c, NULL, NULL, NULL, &random, &error));
+  g_assert_no_error (error);
+  small_config (&c, "leak-size-only", "leak-by-size");
+  c.epochs = 0;
+  c.valid_fraction = 0.3;
+  c.split = FATHOM_SPLIT_MODE_BY_SIZE;
+  g_assert_true (fathom_experiment_run (&c, NULL, NULL, NULL, &grouped, &error));
+  g_assert_no_error (error);
+  g_test_message ("size only: random split %.3f (majority %.3f, %u valid); by size %.3f (majority %.3f, %u valid)",
+                  random.val_accuracy, random.majority_rate, random.n_valid,
+                  grouped.val_accuracy, grouped.majority_rate, grouped.n_valid);
+  g_assert_cmpfloat (random.val_accuracy, >=, random.majority_rate + 0.10);
+  /* no validation size was seen in training: one guess for all */
+  g_assert_cmpfloat (grouped.val_accuracy, <=, grouped.majority_rate + 1e-9);
+}
+
+/* ---- the predictor: a run folder on any photo ---------------------------------- */
+
+/* The run's model, rebuilt from its folder and given the photos of its
+ * predictions.csv one at a time, says what the run's own evaluation said:
+ * probabilities, boxes and class maps. */
+static void
+check_predictor (const char *experiment)
+{
+  FathomExperimentConfig c;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomPredictor) predictor = NULL;
+  g_autoptr(FathomSafetensors) maps = NULL;
+  g_autoptr(FathomTensor) want_maps = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *name = g_strconcat ("predict-", experiment, NULL);
+  guint n_lines, checked = 0;
+  int in_w, in_h;
+
+  small_config (&c, experiment, name);
+  g_assert_true (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  predictor = fathom_predictor_new (c.run_dir, "cpu", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fathom_predictor_get_experiment (predictor), ==, experiment);
+  g_assert_cmpuint (fathom_predictor_get_n_classes (predictor), ==, 8);
+  g_assert_cmpint (fathom_predictor_find_class (predictor, "NoF"), ==, 4);
+  fathom_predictor_get_input_size (predictor, &in_w, &in_h);
+  if (fathom_predictor_has_maps (predictor))
+    {
+      g_autofree char *path = g_build_filename (c.run_dir, "heatmaps.safetensors", NULL);
+
+      maps = fathom_safetensors_load (path, &error);
+      g_assert_no_error (error);
+      want_maps = fathom_safetensors_get_tensor (maps, "maps", &error);
+      g_assert_no_error (error);
+    }
+
+  lines = read_lines (c.run_dir, "predictions.csv", &n_lines);
+  for (guint i = 1; i < n_lines && i <= 6; i++)
+    {
+      g_auto(GStrv) f = g_strsplit (lines[i], ",", -1);
+      g_autofree char *photo_path = g_build_filename (data_dir, f[0], NULL);
+      g_autoptr(FathomImage) photo = fathom_image_load (photo_path, &error);
+      g_auto(FathomPrediction) pred = { 0 };
+
+      g_assert_no_error (error);
+      g_assert_true (fathom_predictor_predict (predictor, photo, &pred, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (fathom_predictor_get_classes (predictor)[pred.pred_class], ==, f[2]);
+      for (guint k = 0; k < 8; k++)
+        g_assert_cmpfloat_with_epsilon (pred.probs[k], g_ascii_strtod (f[3 + k], NULL), 1e-4);
+      g_assert_cmpint (pred.has_box, ==, fathom_predictor_has_box (predictor));
+      if (pred.has_box)
+        for (int j = 0; j < 4; j++)
+          {
+            double want = g_ascii_strtod (f[15 + j], NULL);
+            g_assert_cmpfloat_with_epsilon (pred.box[j], want, 1e-3 * MAX (1, fabs (want)));
+          }
+      if (want_maps != NULL)
+        {
+          const gint64 *ws = fathom_tensor_get_shape (want_maps);
+          gint64 plane = ws[1] * ws[2] * ws[3];
+          const float *want = fathom_tensor_get_const_data (want_maps) + (i - 1) * plane;
+          const float *got = fathom_tensor_get_const_data (pred.maps);
+
+          g_assert_cmpint (fathom_tensor_get_shape (pred.maps)[0] * fathom_tensor_get_shape (pred.maps)[1] *
+                           fathom_tensor_get_shape (pred.maps)[2], ==, plane);
+          for (gint64 j = 0; j < plane; j++)
+            g_assert_cmpfloat_with_epsilon (got[j], want[j], 1e-3 * MAX (1, fabs (want[j])));
+        }
+      checked++;
+    }
+  g_assert_cmpuint (checked, ==, 6);
+}
+
+static void
+test_predictor (void)
+{
+  check_predictor ("fcn");          /* class maps */
+  check_predictor ("bbox");         /* boxes */
+  check_predictor ("multi-input");  /* the size one-hot from the photo */
+  check_predictor ("leak-size-only");
+}
+
+static void
+test_predictor_bad_run (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (work_dir, "not-a-run", "checkpoints", NULL);
+  g_autofree char *model = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *run = g_path_get_dirname (dir);
+
+  g_assert_null (fathom_predictor_new (run, "cpu", &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "model.safetensors"));
+  g_clear_error (&error);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (model, "garbage", -1, NULL));
+  g_assert_null (fathom_predictor_new (run, "cpu", &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "model.safetensors"));
+}
+
+/* ---- repeatability, stopping, what cannot run ---------------------------------------- */
+
+static void
+test_same_seed (void)
+{
+  FathomExperimentConfig c;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomRunInfo) i1 = NULL, i2 = NULL;
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) n1 = json_node_new (JSON_NODE_OBJECT), n2 = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *s1 = NULL, *s2 = NULL;
+
+  small_config (&c, "fcn", "same-1");
+  g_assert_true (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  json_node_set_object (n1, load_final (c.run_dir, &i1));
+  small_config (&c, "fcn", "same-2");
+  g_assert_true (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  json_node_set_object (n2, load_final (c.run_dir, &i2));
+  json_generator_set_root (gen, n1);
+  s1 = json_generator_to_data (gen, NULL);
+  json_generator_set_root (gen, n2);
+  s2 = json_generator_to_data (gen, NULL);
+  g_assert_cmpstr (s1, ==, s2);
+}
+
+static void
+cancel_after_first_batch (const FathomTrainProgress *p, gpointer user_data)
+{
+  if (g_str_equal (p->phase, "train"))
+    g_cancellable_cancel (user_data);
+}
+
+static void
+test_cancel (void)
+{
+  FathomExperimentConfig c;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomRunInfo) info = NULL;
+
+  small_config (&c, "dense-head", "stopped");
+  g_assert_false (fathom_experiment_run (&c, cancel_after_first_batch, cancellable, cancellable, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  info = fathom_run_info_load (c.run_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fathom_run_info_get_status (info), ==, "stopped");
+  g_assert_cmpuint (fathom_run_info_get_n_rows (info), ==, 1);
+}
+
+static void
+test_unavailable (void)
+{
+  FathomExperimentConfig c;
+  g_autoptr(GError) error = NULL;
+
+  small_config (&c, "vgg-finetune", "vgg-finetune");
+  g_assert_false (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  small_config (&c, "no-such-thing", "none");
+  g_assert_false (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+}
+
+int
+main (int argc, char *argv[])
+{
+  static const char *const experiments[] = {
+    "dense-head", "multi-input", "leak-size-only", "bbox", "fcn", "allconv", "inception",
+  };
+  FathomFishsimOptions opts;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  run_dirs = g_ptr_array_new_with_free_func (g_free);
+  work_dir = g_dir_make_tmp ("fathom-experiments-XXXXXX", &error);
+  g_assert_no_error (error);
+  data_dir = g_build_filename (work_dir, "data", NULL);
+  cache_dir = g_build_filename (work_dir, "cache", NULL);
+  fathom_fishsim_options_init (&opts);
+  opts.out_dir = data_dir;
+  opts.n_images = 360;
+  opts.scale = 0.15;            /* small photos; sizes stay distinct */
+  opts.seed = 11;
+  if (!fathom_fishsim_generate (&opts, NULL, NULL, NULL, &error))
+    g_error ("fishsim: %s", error->message);
+
+  g_test_add_func ("/experiments/features-file", test_features_file);
+  g_test_add_func ("/experiments/feature-cache", test_feature_cache);
+  for (guint i = 0; i < G_N_ELEMENTS (experiments); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/experiments/run/%s", experiments[i]);
+      g_test_add_data_func (path, experiments[i], test_experiment);
+    }
+  g_test_add_func ("/experiments/bbox-iou", test_bbox_iou);
+  g_test_add_func ("/experiments/heatmap-score", test_heatmap_score);
+  g_test_add_func ("/experiments/leak-size-only", test_leak);
+  g_test_add_func ("/experiments/predictor", test_predictor);
+  g_test_add_func ("/experiments/predictor-bad-run", test_predictor_bad_run);
+  g_test_add_func ("/experiments/same-seed", test_same_seed);
+  g_test_add_func ("/experiments/cancel", test_cancel);
+  g_test_add_func ("/experiments/unavailable", test_unavailable);
+  status = g_test_run ();
+
+  fathom_test_remove_tree (work_dir);
+  g_ptr_array_unref (run_dirs);
+  g_free (data_dir);
+  g_free (cache_dir);
+  g_free (work_dir);
+  return status;
+}
