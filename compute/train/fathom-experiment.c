@@ -254,6 +254,44 @@ save_model (FathomGraph *graph, FathomRun *run, const Plan *p, FathomDataset *ds
   return fathom_checkpoint_save (graph, path, meta, error);
 }
 
+/* The lesson's box output starts at zero, 100 or more pixels from every
+ * box, and Adam's steps of 1e-3 take many epochs to cross that; starting
+ * its bias at the training boxes' mean [h, w, x, y] leaves only each
+ * photo's difference from the mean to learn. */
+static gboolean
+init_box_bias (FathomGraph *graph, FathomDataset *ds, const Plan *p, FathomRun *run, GError **error)
+{
+  FathomLayer *bb = fathom_graph_find_layer (graph, "bb");
+  FathomParam *bias = bb != NULL ? fathom_layer_find_param (bb, "bias") : NULL;
+  double sum[4] = { 0 };
+  float mean[4], box[4];
+  guint n = 0;
+  g_autofree char *note = NULL;
+
+  if (bias == NULL)
+    return TRUE;
+  for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
+    {
+      const FathomDatasetItem *item = fathom_dataset_get_item (ds, i);
+
+      if (item->split != FATHOM_SPLIT_TRAIN || !item->has_box)
+        continue;
+      fathom_exp_item_box (ds, i, p->width, p->height, box);
+      for (int j = 0; j < 4; j++)
+        sum[j] += box[j];
+      n++;
+    }
+  if (n == 0)
+    return TRUE;
+  for (int j = 0; j < 4; j++)
+    mean[j] = (float) (sum[j] / n);
+  note = g_strdup_printf ("the box output's bias starts at the mean of the %u training boxes, [h, w, x, y] = "
+                          "[%.1f, %.1f, %.1f, %.1f] (the lesson started it at zero)", n, (double) mean[0],
+                          (double) mean[1], (double) mean[2], (double) mean[3]);
+  fathom_run_set_info (run, "bbox_init", note);
+  return fathom_backend_upload (fathom_graph_get_backend (graph), bias->value, mean, error);
+}
+
 /* Features (backbone and cache), the head's fit, the final evaluation. */
 static gboolean
 run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgressFunc progress,
@@ -319,7 +357,8 @@ run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgres
     return FALSE;
   /* Keras clips the probabilities in its cross-entropy */
   fathom_graph_set_cross_entropy_clip (graph, 1e-7f);
-  if (!fathom_graph_build (graph, backend, c->seed, error))
+  if (!fathom_graph_build (graph, backend, c->seed, error) ||
+      (p->preset->has_bbox && !init_box_bias (graph, ds, p, run, error)))
     return FALSE;
 
   /* the cache's rows are the labelled images in path order */
