@@ -581,7 +581,7 @@ int
 main (int argc, char *argv[])
 {
   static const char *const experiments[] = {
-    "dense-head", "multi-input", "leak-size-only", "bbox", "fcn", "allconv", "inception",
+    "dense-head", "multi-input", "leak-size-only", "bbox", "fcn", "allconv", "inception", "resnet-dense", "resnet-gap",
   };
   FathomFishsimOptions opts;
   g_autoptr(GError) error = NULL;

@@ -1,6 +1,8 @@
 /* test-norm.c: batch normalisation over axis 1, training and inference,
  * on both CPU paths. */
 #include "fathom-test-util.h"
+#include "fathom-backend-registry.h"
+#include "fathom-graph.h"
 
 #include <string.h>
 
@@ -336,6 +338,47 @@ test_norm_fast_matches_reference (void)
   bn_compare_paths (FALSE);
 }
 
+/* In a graph, the running statistics warm up: for the first 1/(1 - m)
+ * training steps they are the plain mean of the batch statistics so far,
+ * then the exponential average with momentum m (Keras's 0.99). */
+static void
+test_norm_running_warmup (void)
+{
+  g_autoptr(FathomBackend) cpu = fathom_backend_new_by_name ("cpu", NULL);
+  g_autoptr(FathomGraph) g = fathom_graph_new ();
+  g_autoptr(GError) error = NULL;
+  FathomBatchNormDesc desc = fathom_batch_norm_desc_keras ();
+  FathomShape shape = FATHOM_SHAPE (1);
+  FathomLayer *bn_layer;
+  FathomParam *mean;
+  double want = 0, batch_mean;
+  int x = fathom_graph_add_input (g, "x", &shape);
+
+  x = FATHOM_GRAPH_ADD_NAMED (g, "bn", fathom_batch_norm_layer_new (&desc), x);
+  g_assert_true (fathom_graph_add_output (g, "y", x, FATHOM_LOSS_NONE, 1.f, &error));
+  g_assert_true (fathom_graph_build (g, cpu, 1, &error));
+  g_assert_no_error (error);
+  bn_layer = fathom_graph_find_layer (g, "bn");
+  mean = fathom_layer_find_param (bn_layer, "running_mean");
+  g_assert_nonnull (mean);
+  for (int t = 1; t <= 150; t++)
+    {
+      /* a batch of two with mean 10 + t */
+      g_autoptr(FathomTensor) in = fathom_tensor_new_from_data (2, (gint64[]) { 2, 1 },
+                                                                (const float[]) { 9.f + t, 11.f + t });
+      FathomTensor *inputs[1] = { in };
+      double m = MIN (0.99, 1.0 - 1.0 / t);
+
+      g_assert_true (fathom_graph_forward (g, inputs, TRUE, &error));
+      g_assert_no_error (error);
+      batch_mean = 10.0 + t;
+      want = m * want + (1 - m) * batch_mean;
+      g_assert_cmpfloat_with_epsilon (fathom_tensor_get_const_data (mean->value)[0], want, 1e-3 * want);
+      if (t == 3)      /* the mean of 11, 12, 13 */
+        g_assert_cmpfloat_with_epsilon (want, 12.0, 1e-9);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -345,5 +388,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/norm/single-value", test_norm_single_value);
   g_test_add_func ("/norm/gradcheck", test_norm_gradcheck);
   g_test_add_func ("/norm/fast-matches-reference", test_norm_fast_matches_reference);
+  g_test_add_func ("/norm/running-warmup", test_norm_running_warmup);
   return g_test_run ();
 }

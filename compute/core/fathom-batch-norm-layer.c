@@ -59,6 +59,9 @@ batch_norm_forward (FathomLayer *layer, FathomBackend *backend, FathomLayerIo *i
 
   desc.training = io->training && !layer->frozen;
   self->used_batch_stats = desc.training;
+  /* the running statistics' warm-up (fathom-layer.h) */
+  if (desc.training && io->step >= 1)
+    desc.momentum = MIN (desc.momentum, 1.f - 1.f / (float) io->step);
   return fathom_backend_batch_norm_forward (backend, &desc, io->x[0],
                                             fathom_layer_value (layer, 0), fathom_layer_value (layer, 1),
                                             fathom_layer_value (layer, 2), fathom_layer_value (layer, 3),

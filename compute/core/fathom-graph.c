@@ -418,6 +418,7 @@ fathom_graph_forward (FathomGraph *self, FathomTensor *const *inputs, gboolean t
       io.y = node->y;
       io.training = training;
       io.seed = self->seed * G_GUINT64_CONSTANT (6364136223846793005) + self->step;
+      io.step = self->step;
       if (!node->layer->klass->forward (node->layer, self->backend, &io, error))
         {
           g_prefix_error (error, "%s: ", node->name);

@@ -46,6 +46,7 @@ typedef struct {
   FathomTensor **dx;            /* backward only; an entry is NULL when not wanted */
   gboolean       training;
   guint64        seed;          /* fresh per step, for dropout */
+  guint64        step;          /* the graph's step, 1 at its first forward (fathom_graph_set_step) */
 } FathomLayerIo;
 
 struct _FathomLayerClass
@@ -136,6 +137,12 @@ FathomLayer *fathom_max_pool_layer_new        (int kh, int kw, int sh, int sw, F
 FathomLayer *fathom_avg_pool_layer_new        (int kh, int kw, int sh, int sw, FathomPadding padding);
 FathomLayer *fathom_global_avg_pool_layer_new (void);
 FathomLayer *fathom_dense_layer_new           (gint64 units, FathomActivation activation, gboolean use_bias);
+/* Training updates the running mean and variance with desc's momentum, but
+ * for the first 1 / (1 - momentum) training steps (the graph's step t) with
+ * min (momentum, 1 - 1/t): their plain mean so far. Keras 1 blended from
+ * zero mean and unit variance instead, which with few batches (a small
+ * dataset, Keras's 0.99) leaves the inference statistics far from the
+ * data's; the warm-up gives the same values once t passes 1/(1 - momentum). */
 FathomLayer *fathom_batch_norm_layer_new      (const FathomBatchNormDesc *desc);
 FathomLayer *fathom_activation_layer_new      (FathomActivation activation);
 FathomLayer *fathom_softmax_layer_new         (void);

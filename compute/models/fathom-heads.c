@@ -17,10 +17,12 @@ static const HeadInfo heads[] = {
   { "fcn", "F: fully convolutional head with max-pools on 360x640 features (512x22x40)", 512, 22, 40 },
   { "allconv", "G: F without pools or dropout; 22x40 class maps for heatmaps", 512, 22, 40 },
   { "inception", "H: three Inception blocks on 360x640 features", 512, 22, 40 },
+  { "resnet-dense", "ResNet50 features (2048x7x7 at 224): BN, Flatten, Dense 512 relu, Dropout .5, Dense", 2048, 7, 7 },
+  { "resnet-gap", "ResNet50 features at any size: global average pooling, Dense", 2048, 7, 7 },
 };
 
 static const char *const head_names[] = {
-  "dense-head", "multi-input", "bbox", "fcn", "allconv", "inception", NULL,
+  "dense-head", "multi-input", "bbox", "fcn", "allconv", "inception", "resnet-dense", "resnet-gap", NULL,
 };
 
 const char *const *
@@ -192,6 +194,20 @@ fathom_head_new (const char *experiment, const FathomHeadOptions *options, GErro
         x = FATHOM_GRAPH_ADD (g, fathom_dropout_layer_new (0.f), x);   /* the notebook's p = 0 */
       x = FATHOM_GRAPH_ADD (g, fathom_global_avg_pool_layer_new (), x);
       out = FATHOM_GRAPH_ADD_NAMED (g, "class", fathom_softmax_layer_new (), x);
+    }
+  else if (g_str_equal (experiment, "resnet-dense"))
+    {
+      x = FATHOM_GRAPH_ADD (g, bn (), x);
+      x = FATHOM_GRAPH_ADD (g, fathom_flatten_layer_new (), x);
+      x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (512, FATHOM_ACTIVATION_RELU, TRUE), x);
+      x = FATHOM_GRAPH_ADD (g, fathom_dropout_layer_new (0.5f), x);
+      out = class_output (g, x, options->n_classes);
+    }
+  else if (g_str_equal (experiment, "resnet-gap"))
+    {
+      /* any feature size: 7x7 at 224, 13x13 at 400 */
+      x = FATHOM_GRAPH_ADD (g, fathom_global_avg_pool_layer_new (), x);
+      out = class_output (g, x, options->n_classes);
     }
   else /* inception */
     {
