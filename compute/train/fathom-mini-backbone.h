@@ -34,7 +34,7 @@ G_BEGIN_DECLS
 #define FATHOM_MINI_CHANNELS 64   /* of the feature map */
 #define FATHOM_MINI_STRIDE   8
 /* Bumped when the architecture or the training recipe changes. */
-#define FATHOM_MINI_VERSION  4
+#define FATHOM_MINI_VERSION  5
 
 /* Appends the trunk after node input ([3, H, W]); returns block4's last relu. */
 int          fathom_mini_backbone_append (FathomGraph  *graph,
