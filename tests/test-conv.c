@@ -21,24 +21,24 @@
 #define PATH_ATOL 2e-4f
 #define PATH_RTOL 1e-4f
 
-static FathomWindow
+static FathomConvWindow
 window_explicit (int kh, int kw, int sh, int sw, int top, int bottom, int left, int right)
 {
-  return (FathomWindow) { kh, kw, sh, sw, top, bottom, left, right };
+  return (FathomConvWindow) { kh, kw, sh, sw, top, bottom, left, right };
 }
 
-static FathomWindow
+static FathomConvWindow
 window_resolved (int kh, int kw, int sh, int sw, FathomPadding padding, gint64 h, gint64 w)
 {
-  FathomWindow win = { kh, kw, sh, sw };
+  FathomConvWindow win = { kh, kw, sh, sw };
   gint64 oh, ow;
 
-  g_assert_true (fathom_window_resolve (&win, padding, h, w, &oh, &ow));
+  g_assert_true (fathom_conv_window_resolve (&win, padding, h, w, &oh, &ow));
   return win;
 }
 
 static FathomTensor *
-conv_output (const FathomWindow *win, const FathomTensor *x, const FathomTensor *w)
+conv_output (const FathomConvWindow *win, const FathomTensor *x, const FathomTensor *w)
 {
   gint64 oh = (fathom_tensor_get_dim (x, 2) + win->pad_top + win->pad_bottom - win->kh) / win->sh + 1;
   gint64 ow = (fathom_tensor_get_dim (x, 3) + win->pad_left + win->pad_right - win->kw) / win->sw + 1;
@@ -49,7 +49,7 @@ conv_output (const FathomWindow *win, const FathomTensor *x, const FathomTensor 
 /* y = conv(x); y starts as NaN so that a slot that skips an element, or
  * accumulates into it, shows. */
 static FathomTensor *
-conv_run (FathomBackend *be, const FathomWindow *win, const FathomTensor *x,
+conv_run (FathomBackend *be, const FathomConvWindow *win, const FathomTensor *x,
           const FathomTensor *w, const FathomTensor *bias)
 {
   FathomTensor *y = conv_output (win, x, w);
@@ -62,7 +62,7 @@ conv_run (FathomBackend *be, const FathomWindow *win, const FathomTensor *x,
 }
 
 static void
-conv_backward_run (FathomBackend *be, const FathomWindow *win, const FathomTensor *x,
+conv_backward_run (FathomBackend *be, const FathomConvWindow *win, const FathomTensor *x,
                    const FathomTensor *w, const FathomTensor *dy,
                    FathomTensor *dx, FathomTensor *dw, FathomTensor *dbias)
 {
@@ -87,7 +87,7 @@ static const float w2x2[] = { 1, 2,
                               3, 4 };
 
 static void
-check_case (FathomBackend *be, const FathomWindow *win, const float *bias_value,
+check_case (FathomBackend *be, const FathomConvWindow *win, const float *bias_value,
             gint64 oh, gint64 ow, const float *want, const char *what)
 {
   g_autoptr(FathomTensor) x = fathom_tensor_new_from_data (4, (gint64[]) { 1, 1, 3, 3 }, x3x3);
@@ -106,7 +106,7 @@ test_conv_forward_values (void)
   for (guint p = 0; p < 2; p++)
     {
       g_autoptr(FathomBackend) be = fathom_cpu_backend_new (fathom_test_paths[p], 2);
-      FathomWindow win;
+      FathomConvWindow win;
 
       g_test_message ("path %s", fathom_test_path_name (fathom_test_paths[p]));
 
@@ -168,7 +168,7 @@ test_conv_backward_values (void)
       g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
       g_autoptr(FathomTensor) dw = fathom_tensor_new_like (w);
       g_autoptr(FathomTensor) dbias = fathom_tensor_new_1d (1);
-      FathomWindow win = window_resolved (2, 2, 1, 1, FATHOM_PADDING_VALID, 3, 3);
+      FathomConvWindow win = window_resolved (2, 2, 1, 1, FATHOM_PADDING_VALID, 3, 3);
 
       /* dy = 1: dw sums x under each tap, dx counts the taps over a cell */
       fathom_tensor_fill (dy, 1.f);
@@ -191,7 +191,7 @@ typedef struct {
 
 typedef struct {
   FathomBackend *be;
-  FathomWindow   win;
+  FathomConvWindow   win;
   FathomTensor  *x, *w, *bias;
   FathomTensor  *dx, *dw, *dbias;
 } ConvCtx;
@@ -214,7 +214,7 @@ conv_backward_cb (gpointer data, const FathomTensor *dout)
   conv_backward_run (ctx->be, &ctx->win, ctx->x, ctx->w, dout, ctx->dx, ctx->dw, ctx->dbias);
 }
 
-static FathomWindow
+static FathomConvWindow
 case_window (const ConvCase *cc)
 {
   if (cc->pads != NULL)
@@ -319,7 +319,7 @@ test_conv_fast_matches_reference (void)
   for (guint k = 0; k < G_N_ELEMENTS (path_cases); k++)
     {
       const ConvCase *cc = &path_cases[k];
-      FathomWindow win = case_window (cc);
+      FathomConvWindow win = case_window (cc);
       g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->n, cc->c, cc->h, cc->w);
       g_autoptr(FathomTensor) w = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o, cc->c, cc->kh, cc->kw);
       g_autoptr(FathomTensor) bias = cc->bias ? FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o) : NULL;
@@ -479,7 +479,7 @@ test_conv_shape_error (void)
   g_autoptr(FathomTensor) x = fathom_tensor_new_4d (2, 3, 5, 5);
   g_autoptr(FathomTensor) w = fathom_tensor_new_4d (4, 2, 3, 3);   /* 2 channels, x has 3 */
   g_autoptr(FathomTensor) y = fathom_tensor_new_4d (2, 4, 3, 3);
-  FathomWindow win = window_resolved (3, 3, 1, 1, FATHOM_PADDING_VALID, 5, 5);
+  FathomConvWindow win = window_resolved (3, 3, 1, 1, FATHOM_PADDING_VALID, 5, 5);
   g_autoptr(GError) error = NULL;
 
   g_assert_false (fathom_backend_conv2d_forward (cpu, &win, x, w, NULL, y, &error));

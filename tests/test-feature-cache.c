@@ -7,6 +7,10 @@
 #include "fathom-test-util.h"
 #include "fathom-feature-cache.h"
 #include "fathom-safetensors.h"
+#include "fathom-backend-registry.h"
+#include "fathom-heads.h"
+#include "fathom-optimizer.h"
+#include "fathom-trainer.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -972,6 +976,125 @@ test_disk_full (void)
   remove_tmp_dir (dir);
 }
 
+/* ---- training from a feature file larger than the memory bound ---------- */
+
+#define BIG_N    640
+#define BIG_C    256
+#define BIG_HW   16          /* 256 KiB per row: 160 MiB in all */
+#define BIG_BOUND_MIB 48     /* what the process may grow by while it trains */
+
+/* The process's resident set (file pages included), from /proc. */
+static gint64
+resident_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL, NULL));
+  line = strstr (status, "VmRSS:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoll (line + 6, NULL, 10);
+}
+
+/* Row i belongs to class i % 2, which shifts its first 16 channels. */
+static void
+fill_big_rows (float *rows, gint64 first, gint64 count)
+{
+  for (gint64 r = 0; r < count; r++)
+    for (gint64 c = 0; c < BIG_C; c++)
+      for (gint64 k = 0; k < BIG_HW * BIG_HW; k++)
+        {
+          gint64 i = first + r;
+          float noise = (float) ((i * 7919 + c * 104729 + k * 1299709) % 1000) / 1000.f - 0.5f;
+
+          rows[(r * BIG_C + c) * BIG_HW * BIG_HW + k] = noise + (c < 16 && i % 2 ? 1.f : 0.f);
+        }
+}
+
+static gboolean
+fill_from_reader (gpointer data, const gint64 *items, gint64 count, FathomTensor *const *inputs,
+                  FathomTensor *const *targets, GError **error)
+{
+  float *t = fathom_tensor_get_data (targets[0]);
+
+  for (gint64 i = 0; i < count; i++)
+    {
+      t[2 * i] = items[i] % 2 ? 0.f : 1.f;
+      t[2 * i + 1] = items[i] % 2 ? 1.f : 0.f;
+    }
+  return fathom_feature_reader_read_row_indices (data, items, count, inputs[0], error);
+}
+
+/* An epoch over a 160 MiB feature file reads every row through the
+ * mapping, yet the process stays within BIG_BOUND_MIB of where it began:
+ * rows leave the resident set once copied into the batch. */
+static void
+test_streaming_memory_bound (void)
+{
+  g_autofree char *dir = make_tmp_dir ();
+  g_autofree char *path = g_build_filename (dir, "big.safetensors", NULL);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(FathomFeatureWriter) writer = NULL;
+  g_autoptr(FathomFeatureReader) reader = NULL;
+  g_autoptr(FathomBackend) cpu = fathom_backend_new_by_name ("cpu", NULL);
+  g_autoptr(FathomGraph) head = NULL;
+  g_autoptr(FathomOptimizer) opt = fathom_optimizer_new_adam (1e-2f);
+  g_autoptr(GError) error = NULL;
+  FathomHeadOptions ho;
+  FathomTrainConfig cfg;
+  FathomTrainResult res;
+  FathomBatchSource source;
+  gint64 before, after;
+
+  for (gint64 i = 0; i < BIG_N; i++)
+    g_ptr_array_add (files, g_strdup_printf ("row-%03" G_GINT64_FORMAT ".jpg", i));
+  g_ptr_array_add (files, NULL);
+  writer = fathom_feature_writer_open (path, BIG_N, BIG_C, BIG_HW, BIG_HW, (const char *const *) files->pdata,
+                                       NULL, &error);
+  g_assert_no_error (error);
+  for (gint64 first = 0; first < BIG_N; first += 32)
+    {
+      g_autoptr(FathomTensor) part = fathom_tensor_new_4d (32, BIG_C, BIG_HW, BIG_HW);
+
+      fill_big_rows (fathom_tensor_get_data (part), first, 32);
+      g_assert_true (fathom_feature_writer_append (writer, part, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (fathom_feature_writer_finish (writer, &error));
+  g_assert_no_error (error);
+
+  reader = fathom_feature_reader_open (path, &error);
+  g_assert_no_error (error);
+  fathom_head_options_init (&ho, "resnet-gap");
+  ho.n_classes = 2;
+  ho.channels = BIG_C;
+  ho.height = ho.width = BIG_HW;
+  head = fathom_head_new ("resnet-gap", &ho, &error);
+  g_assert_no_error (error);
+  g_assert_true (fathom_graph_build (head, cpu, 3, &error));
+  g_assert_no_error (error);
+  fathom_train_config_init (&cfg);
+  cfg.epochs = 2;
+  cfg.batch_size = 32;
+  cfg.seed = 3;
+  source = (FathomBatchSource) { BIG_N, fill_from_reader, reader };
+
+  before = resident_kib ();
+  g_assert_true (fathom_trainer_fit (head, opt, &cfg, &source, NULL, NULL, NULL, NULL, NULL, &res, &error));
+  g_assert_no_error (error);
+  after = resident_kib ();
+  g_test_message ("resident set %" G_GINT64_FORMAT " KiB before the fit, %" G_GINT64_FORMAT
+                  " KiB after two epochs over %d MiB of features; train accuracy %.3f",
+                  before, after, BIG_N * BIG_C * BIG_HW * BIG_HW * 4 / (1024 * 1024), res.train_accuracy);
+  g_assert_cmpint (after - before, <, BIG_BOUND_MIB * 1024);
+  /* and it learned from what it read */
+  g_assert_cmpfloat (res.train_accuracy, >, 0.9);
+  g_clear_pointer (&reader, fathom_feature_reader_free);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+
 int
 main (int argc, char **argv)
 {
@@ -987,5 +1110,6 @@ main (int argc, char **argv)
   g_test_add_func ("/feature-cache/lookup", test_lookup);
   g_test_add_func ("/feature-cache/lookup-corrupt", test_lookup_corrupt);
   g_test_add_func ("/feature-cache/disk-full", test_disk_full);
+  g_test_add_func ("/feature-cache/streaming-memory-bound", test_streaming_memory_bound);
   return g_test_run ();
 }

@@ -24,18 +24,18 @@
 
 typedef enum { POOL_MAX, POOL_AVG } PoolKind;
 
-static FathomWindow
+static FathomConvWindow
 window_resolved (int kh, int kw, int sh, int sw, FathomPadding padding, gint64 h, gint64 w)
 {
-  FathomWindow win = { kh, kw, sh, sw };
+  FathomConvWindow win = { kh, kw, sh, sw };
   gint64 oh, ow;
 
-  g_assert_true (fathom_window_resolve (&win, padding, h, w, &oh, &ow));
+  g_assert_true (fathom_conv_window_resolve (&win, padding, h, w, &oh, &ow));
   return win;
 }
 
 static FathomTensor *
-pool_output (const FathomWindow *win, const FathomTensor *x)
+pool_output (const FathomConvWindow *win, const FathomTensor *x)
 {
   gint64 oh = (fathom_tensor_get_dim (x, 2) + win->pad_top + win->pad_bottom - win->kh) / win->sh + 1;
   gint64 ow = (fathom_tensor_get_dim (x, 3) + win->pad_left + win->pad_right - win->kw) / win->sw + 1;
@@ -45,7 +45,7 @@ pool_output (const FathomWindow *win, const FathomTensor *x)
 
 /* Outputs start as NaN so that a skipped or accumulated element shows. */
 static void
-pool_forward (FathomBackend *be, PoolKind kind, const FathomWindow *win,
+pool_forward (FathomBackend *be, PoolKind kind, const FathomConvWindow *win,
               const FathomTensor *x, FathomTensor *y)
 {
   g_autoptr(GError) error = NULL;
@@ -59,7 +59,7 @@ pool_forward (FathomBackend *be, PoolKind kind, const FathomWindow *win,
 }
 
 static void
-pool_backward (FathomBackend *be, PoolKind kind, const FathomWindow *win,
+pool_backward (FathomBackend *be, PoolKind kind, const FathomConvWindow *win,
                const FathomTensor *x, const FathomTensor *dy, FathomTensor *dx)
 {
   g_autoptr(GError) error = NULL;
@@ -98,7 +98,7 @@ test_max_pool_values (void)
         g_autoptr(FathomTensor) y = fathom_tensor_new_4d (1, 1, 2, 2);
         g_autoptr(FathomTensor) dy = tensor_4d (1, 1, 2, 2, (float[]) { 1, 2, 3, 4 });
         g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
-        FathomWindow win = window_resolved (2, 2, 2, 2, FATHOM_PADDING_VALID, 4, 4);
+        FathomConvWindow win = window_resolved (2, 2, 2, 2, FATHOM_PADDING_VALID, 4, 4);
 
         pool_forward (be, POOL_MAX, &win, x, y);
         fathom_test_assert_values (y, (float[]) { 4, 5, 8, 7 }, 4, 0.f, "max 2x2");
@@ -117,7 +117,7 @@ test_max_pool_values (void)
         g_autoptr(FathomTensor) y = fathom_tensor_new_4d (1, 1, 2, 2);
         g_autoptr(FathomTensor) dy = tensor_4d (1, 1, 2, 2, (float[]) { 1, 2, 3, 4 });
         g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
-        FathomWindow win = window_resolved (1, 2, 1, 2, FATHOM_PADDING_VALID, 2, 4);
+        FathomConvWindow win = window_resolved (1, 2, 1, 2, FATHOM_PADDING_VALID, 2, 4);
 
         pool_forward (be, POOL_MAX, &win, x, y);
         fathom_test_assert_values (y, (float[]) { 5, 3, -1, 4 }, 4, 0.f, "max 1x2");
@@ -132,7 +132,7 @@ test_max_pool_values (void)
         g_autoptr(FathomTensor) y = fathom_tensor_new_4d (1, 1, 1, 1);
         g_autoptr(FathomTensor) dy = tensor_4d (1, 1, 1, 1, (float[]) { 7 });
         g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
-        FathomWindow win = window_resolved (2, 2, 2, 2, FATHOM_PADDING_VALID, 2, 2);
+        FathomConvWindow win = window_resolved (2, 2, 2, 2, FATHOM_PADDING_VALID, 2, 2);
 
         pool_forward (be, POOL_MAX, &win, x, y);
         pool_backward (be, POOL_MAX, &win, x, dy, dx);
@@ -147,7 +147,7 @@ test_max_pool_values (void)
         g_autoptr(FathomTensor) y = fathom_tensor_new_4d (1, 1, 1, 2);
         g_autoptr(FathomTensor) dy = tensor_4d (1, 1, 1, 2, (float[]) { 1, 10 });
         g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
-        FathomWindow win = window_resolved (3, 3, 1, 1, FATHOM_PADDING_VALID, 3, 4);
+        FathomConvWindow win = window_resolved (3, 3, 1, 1, FATHOM_PADDING_VALID, 3, 4);
 
         pool_forward (be, POOL_MAX, &win, x, y);
         fathom_test_assert_values (y, (float[]) { 9, 9 }, 2, 0.f, "max overlap");
@@ -163,7 +163,7 @@ test_max_pool_values (void)
                                                                         -4, -5, -6,
                                                                         -7, -8, -9 });
         g_autoptr(FathomTensor) y = fathom_tensor_new_4d (1, 1, 2, 2);
-        FathomWindow win = window_resolved (2, 2, 2, 2, FATHOM_PADDING_SAME, 3, 3);
+        FathomConvWindow win = window_resolved (2, 2, 2, 2, FATHOM_PADDING_SAME, 3, 3);
 
         g_assert_cmpint (win.pad_bottom, ==, 1);
         g_assert_cmpint (win.pad_right, ==, 1);
@@ -190,7 +190,7 @@ test_avg_pool_values (void)
         g_autoptr(FathomTensor) y = fathom_tensor_new_4d (1, 1, 2, 2);
         g_autoptr(FathomTensor) dy = fathom_tensor_new_4d (1, 1, 2, 2);
         g_autoptr(FathomTensor) dx = NULL;
-        FathomWindow win = window_resolved (3, 3, 2, 2, FATHOM_PADDING_SAME, 4, 4);
+        FathomConvWindow win = window_resolved (3, 3, 2, 2, FATHOM_PADDING_SAME, 4, 4);
         const float *d;
 
         for (int i = 0; i < 16; i++)
@@ -218,7 +218,7 @@ test_avg_pool_values (void)
         float xs[25];
         g_autoptr(FathomTensor) x = NULL;
         g_autoptr(FathomTensor) y = fathom_tensor_new_4d (1, 1, 3, 3);
-        FathomWindow win = window_resolved (3, 3, 2, 2, FATHOM_PADDING_SAME, 5, 5);
+        FathomConvWindow win = window_resolved (3, 3, 2, 2, FATHOM_PADDING_SAME, 5, 5);
 
         for (int i = 0; i < 25; i++)
           xs[i] = (float) (i + 1);
@@ -282,7 +282,7 @@ typedef struct {
   FathomBackend *be;
   PoolKind       kind;          /* or global when global is TRUE */
   gboolean       global;
-  FathomWindow   win;
+  FathomConvWindow   win;
   FathomTensor  *x, *dx;
 } PoolCtx;
 
@@ -411,7 +411,7 @@ test_pool_fast_matches_reference (void)
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
     {
       const PoolCase *pc = &cases[k];
-      FathomWindow win = window_resolved (pc->kh, pc->kw, pc->sh, pc->sw, pc->padding, pc->h, pc->w);
+      FathomConvWindow win = window_resolved (pc->kh, pc->kw, pc->sh, pc->sw, pc->padding, pc->h, pc->w);
       g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, pc->n, pc->c, pc->h, pc->w);
       g_autoptr(FathomTensor) y = pool_output (&win, x);
       g_autoptr(FathomTensor) y_ref = pool_output (&win, x);
@@ -450,7 +450,7 @@ test_pool_shape_error (void)
   g_autoptr(FathomBackend) cpu = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 1);
   g_autoptr(FathomTensor) x = fathom_tensor_new_4d (2, 3, 6, 6);
   g_autoptr(FathomTensor) y = fathom_tensor_new_4d (2, 3, 2, 2);   /* 2x2 stride 2 gives 3x3 */
-  FathomWindow win = window_resolved (2, 2, 2, 2, FATHOM_PADDING_VALID, 6, 6);
+  FathomConvWindow win = window_resolved (2, 2, 2, 2, FATHOM_PADDING_VALID, 6, 6);
   g_autoptr(GError) error = NULL;
 
   g_assert_false (fathom_backend_max_pool_forward (cpu, &win, x, y, &error));

@@ -82,6 +82,10 @@ on_progress (const FathomTrainProgress *p, gpointer user_data)
     {
       seen->epoch_ends++;
       seen->last_accuracy = p->accuracy;
+      /* one output of weight 1: its loss is the epoch's (validation) loss */
+      g_assert_cmpuint (p->n_outputs, ==, 1);
+      g_assert_nonnull (p->output_losses);
+      g_assert_cmpfloat_with_epsilon (p->output_losses[0], p->loss, 1e-4 * MAX (1.0, fabs (p->loss)));
       return;
     }
   seen->batches++;

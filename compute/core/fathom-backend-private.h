@@ -37,9 +37,9 @@ struct _FathomBackendOps
   gboolean (*gemm) (FathomBackend *self, gboolean trans_a, gboolean trans_b, float alpha,
                     const FathomTensor *a, const FathomTensor *b, float beta, FathomTensor *c, GError **error);
 
-  gboolean (*conv2d_forward)  (FathomBackend *self, const FathomWindow *win, const FathomTensor *x,
+  gboolean (*conv2d_forward)  (FathomBackend *self, const FathomConvWindow *win, const FathomTensor *x,
                                const FathomTensor *w, const FathomTensor *bias, FathomTensor *y, GError **error);
-  gboolean (*conv2d_backward) (FathomBackend *self, const FathomWindow *win, const FathomTensor *x,
+  gboolean (*conv2d_backward) (FathomBackend *self, const FathomConvWindow *win, const FathomTensor *x,
                                const FathomTensor *w, const FathomTensor *dy, FathomTensor *dx,
                                FathomTensor *dw, FathomTensor *dbias, GError **error);
 
@@ -48,13 +48,13 @@ struct _FathomBackendOps
   gboolean (*zero_pad_backward) (FathomBackend *self, const FathomPad2d *pad, const FathomTensor *dy,
                                  FathomTensor *dx, GError **error);
 
-  gboolean (*max_pool_forward)  (FathomBackend *self, const FathomWindow *win, const FathomTensor *x,
+  gboolean (*max_pool_forward)  (FathomBackend *self, const FathomConvWindow *win, const FathomTensor *x,
                                  FathomTensor *y, GError **error);
-  gboolean (*max_pool_backward) (FathomBackend *self, const FathomWindow *win, const FathomTensor *x,
+  gboolean (*max_pool_backward) (FathomBackend *self, const FathomConvWindow *win, const FathomTensor *x,
                                  const FathomTensor *dy, FathomTensor *dx, GError **error);
-  gboolean (*avg_pool_forward)  (FathomBackend *self, const FathomWindow *win, const FathomTensor *x,
+  gboolean (*avg_pool_forward)  (FathomBackend *self, const FathomConvWindow *win, const FathomTensor *x,
                                  FathomTensor *y, GError **error);
-  gboolean (*avg_pool_backward) (FathomBackend *self, const FathomWindow *win, const FathomTensor *dy,
+  gboolean (*avg_pool_backward) (FathomBackend *self, const FathomConvWindow *win, const FathomTensor *dy,
                                  FathomTensor *dx, GError **error);
   gboolean (*global_avg_pool_forward)  (FathomBackend *self, const FathomTensor *x, FathomTensor *y,
                                         GError **error);

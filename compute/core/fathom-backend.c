@@ -259,7 +259,7 @@ fathom_backend_gemm (FathomBackend *self, gboolean trans_a, gboolean trans_b, fl
 /* ---- convolution and pooling ---------------------------------------------- */
 
 static gboolean
-window_output (const char *op, const FathomWindow *win, const FathomTensor *x,
+window_output (const char *op, const FathomConvWindow *win, const FathomTensor *x,
                gint64 *oh, gint64 *ow, GError **error)
 {
   gint64 ph, pw;
@@ -280,7 +280,7 @@ window_output (const char *op, const FathomWindow *win, const FathomTensor *x,
 }
 
 static gboolean
-check_conv (const FathomWindow *win, const FathomTensor *x, const FathomTensor *w,
+check_conv (const FathomConvWindow *win, const FathomTensor *x, const FathomTensor *w,
             const FathomTensor *y, GError **error)
 {
   gint64 oh, ow;
@@ -293,7 +293,7 @@ check_conv (const FathomWindow *win, const FathomTensor *x, const FathomTensor *
 }
 
 gboolean
-fathom_backend_conv2d_forward (FathomBackend *self, const FathomWindow *win,
+fathom_backend_conv2d_forward (FathomBackend *self, const FathomConvWindow *win,
                                const FathomTensor *x, const FathomTensor *w,
                                const FathomTensor *bias, FathomTensor *y, GError **error)
 {
@@ -303,7 +303,7 @@ fathom_backend_conv2d_forward (FathomBackend *self, const FathomWindow *win,
 }
 
 gboolean
-fathom_backend_conv2d_backward (FathomBackend *self, const FathomWindow *win,
+fathom_backend_conv2d_backward (FathomBackend *self, const FathomConvWindow *win,
                                 const FathomTensor *x, const FathomTensor *w,
                                 const FathomTensor *dy, FathomTensor *dx,
                                 FathomTensor *dw, FathomTensor *dbias, GError **error)
@@ -346,7 +346,7 @@ fathom_backend_zero_pad_backward (FathomBackend *self, const FathomPad2d *pad,
 }
 
 static gboolean
-check_pool (const char *op, const FathomWindow *win, const FathomTensor *x,
+check_pool (const char *op, const FathomConvWindow *win, const FathomTensor *x,
             const FathomTensor *y, GError **error)
 {
   gint64 oh, ow;
@@ -360,7 +360,7 @@ check_pool (const char *op, const FathomWindow *win, const FathomTensor *x,
 }
 
 gboolean
-fathom_backend_max_pool_forward (FathomBackend *self, const FathomWindow *win,
+fathom_backend_max_pool_forward (FathomBackend *self, const FathomConvWindow *win,
                                  const FathomTensor *x, FathomTensor *y, GError **error)
 {
   if (!check_pool ("max_pool", win, x, y, error))
@@ -369,7 +369,7 @@ fathom_backend_max_pool_forward (FathomBackend *self, const FathomWindow *win,
 }
 
 gboolean
-fathom_backend_max_pool_backward (FathomBackend *self, const FathomWindow *win,
+fathom_backend_max_pool_backward (FathomBackend *self, const FathomConvWindow *win,
                                   const FathomTensor *x, const FathomTensor *dy,
                                   FathomTensor *dx, GError **error)
 {
@@ -379,7 +379,7 @@ fathom_backend_max_pool_backward (FathomBackend *self, const FathomWindow *win,
 }
 
 gboolean
-fathom_backend_avg_pool_forward (FathomBackend *self, const FathomWindow *win,
+fathom_backend_avg_pool_forward (FathomBackend *self, const FathomConvWindow *win,
                                  const FathomTensor *x, FathomTensor *y, GError **error)
 {
   if (!check_pool ("avg_pool", win, x, y, error))
@@ -388,7 +388,7 @@ fathom_backend_avg_pool_forward (FathomBackend *self, const FathomWindow *win,
 }
 
 gboolean
-fathom_backend_avg_pool_backward (FathomBackend *self, const FathomWindow *win,
+fathom_backend_avg_pool_backward (FathomBackend *self, const FathomConvWindow *win,
                                   const FathomTensor *dy, FathomTensor *dx, GError **error)
 {
   if (!check_pool ("avg_pool", win, dx, dy, error))

@@ -65,10 +65,10 @@ gboolean fathom_backend_gemm      (FathomBackend *self, gboolean trans_a, gboole
                                    FathomTensor *c, GError **error);
 
 /* conv2d: x [N,C,H,W], w [O,C,kh,kw], bias [O] or NULL, y [N,O,OH,OW]. */
-gboolean fathom_backend_conv2d_forward  (FathomBackend *self, const FathomWindow *win,
+gboolean fathom_backend_conv2d_forward  (FathomBackend *self, const FathomConvWindow *win,
                                          const FathomTensor *x, const FathomTensor *w,
                                          const FathomTensor *bias, FathomTensor *y, GError **error);
-gboolean fathom_backend_conv2d_backward (FathomBackend *self, const FathomWindow *win,
+gboolean fathom_backend_conv2d_backward (FathomBackend *self, const FathomConvWindow *win,
                                          const FathomTensor *x, const FathomTensor *w,
                                          const FathomTensor *dy, FathomTensor *dx,
                                          FathomTensor *dw, FathomTensor *dbias, GError **error);
@@ -81,16 +81,16 @@ gboolean fathom_backend_zero_pad_backward (FathomBackend *self, const FathomPad2
 
 /* max pool; padded cells never win. Backward sends each output's gradient
  * to the first maximum of its window (recomputed from x). */
-gboolean fathom_backend_max_pool_forward  (FathomBackend *self, const FathomWindow *win,
+gboolean fathom_backend_max_pool_forward  (FathomBackend *self, const FathomConvWindow *win,
                                            const FathomTensor *x, FathomTensor *y, GError **error);
-gboolean fathom_backend_max_pool_backward (FathomBackend *self, const FathomWindow *win,
+gboolean fathom_backend_max_pool_backward (FathomBackend *self, const FathomConvWindow *win,
                                            const FathomTensor *x, const FathomTensor *dy,
                                            FathomTensor *dx, GError **error);
 
 /* average pool; padded cells are not counted (Keras/TF "same"). */
-gboolean fathom_backend_avg_pool_forward  (FathomBackend *self, const FathomWindow *win,
+gboolean fathom_backend_avg_pool_forward  (FathomBackend *self, const FathomConvWindow *win,
                                            const FathomTensor *x, FathomTensor *y, GError **error);
-gboolean fathom_backend_avg_pool_backward (FathomBackend *self, const FathomWindow *win,
+gboolean fathom_backend_avg_pool_backward (FathomBackend *self, const FathomConvWindow *win,
                                            const FathomTensor *dy, FathomTensor *dx, GError **error);
 
 /* global average pool: x [N,C,H,W] -> y [N,C]. */

@@ -5,7 +5,7 @@
 typedef struct {
   FathomLayer       parent;
   gint64            filters;
-  FathomWindow      win;        /* pads resolved by infer_shape */
+  FathomConvWindow      win;        /* pads resolved by infer_shape */
   FathomPadding     padding;
   FathomActivation  activation;
   gboolean          use_bias;
@@ -32,7 +32,7 @@ conv2d_infer_shape (FathomLayer *layer, guint n, const FathomShape *in, FathomSh
                    "%s: Conv2D needs a [C, H, W] input", layer->name);
       return FALSE;
     }
-  if (!fathom_window_resolve (&self->win, self->padding, in[0].d[1], in[0].d[2], &oh, &ow))
+  if (!fathom_conv_window_resolve (&self->win, self->padding, in[0].d[1], in[0].d[2], &oh, &ow))
     {
       g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE,
                    "%s: a %dx%d kernel does not fit a %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " input",
@@ -107,7 +107,7 @@ fathom_conv2d_layer_new (gint64 filters, int kh, int kw, int sh, int sw,
   g_return_val_if_fail (filters > 0 && kh > 0 && kw > 0 && sh > 0 && sw > 0, NULL);
   self = (FathomConv2dLayer *) fathom_layer_alloc (&conv2d_class, sizeof *self);
   self->filters = filters;
-  self->win = (FathomWindow) { .kh = kh, .kw = kw, .sh = sh, .sw = sw };
+  self->win = (FathomConvWindow) { .kh = kh, .kw = kw, .sh = sh, .sw = sw };
   self->padding = padding;
   self->activation = activation;
   self->use_bias = use_bias;

@@ -96,7 +96,7 @@ random_tensor (FathomBackend *be, FathomRng *rng, guint ndim, const gint64 *shap
 
 typedef struct {
   FathomBackend *be;
-  FathomWindow   win;
+  FathomConvWindow   win;
   FathomTensor  *x, *w, *bias, *y;
   FathomTensor  *dx, *dw, *dbias;
 } ConvBench;
@@ -143,7 +143,7 @@ bench_conv (FathomBackend *be, FathomRng *rng, gint64 n, gint64 c, gint64 hw, gi
   BenchRow row;
   gboolean ok = FALSE;
 
-  fathom_window_resolve (&cb.win, FATHOM_PADDING_SAME, hw, hw, &oh, &ow);
+  fathom_conv_window_resolve (&cb.win, FATHOM_PADDING_SAME, hw, hw, &oh, &ow);
   flops = 2.0 * n * o * oh * ow * c * cb.win.kh * cb.win.kw;
   if ((cb.x = random_tensor (be, rng, 4, (gint64[]) { n, c, hw, hw }, error)) == NULL ||
       (cb.w = random_tensor (be, rng, 4, (gint64[]) { o, c, 3, 3 }, error)) == NULL ||

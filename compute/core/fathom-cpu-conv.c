@@ -24,7 +24,7 @@ typedef struct {
   gint64 o, oh, ow;             /* output */
   gint64 ckk, ohw;              /* rows and columns of col */
   gint64 block;                 /* columns of col lowered at a time */
-  FathomWindow win;
+  FathomConvWindow win;
   gboolean pointwise;           /* 1x1, stride 1, no padding: col is x itself */
 } ConvGeom;
 
@@ -43,7 +43,7 @@ conv_block (gint64 ckk, gint64 ohw)
 }
 
 static void
-conv_geom_init (ConvGeom *g, const FathomWindow *win, const FathomTensor *x,
+conv_geom_init (ConvGeom *g, const FathomConvWindow *win, const FathomTensor *x,
                 const FathomTensor *w, const FathomTensor *y)
 {
   g->n = x->shape[0];
@@ -81,7 +81,7 @@ static void
 conv_forward_reference (const ConvGeom *g, const float *x, const float *w,
                         const float *bias, float *y)
 {
-  const FathomWindow *win = &g->win;
+  const FathomConvWindow *win = &g->win;
 
   for (gint64 n = 0; n < g->n; n++)
     for (gint64 o = 0; o < g->o; o++)
@@ -111,7 +111,7 @@ static void
 conv_backward_reference (const ConvGeom *g, const float *x, const float *w,
                          const float *dy, float *dx, float *dw, float *dbias)
 {
-  const FathomWindow *win = &g->win;
+  const FathomConvWindow *win = &g->win;
 
   /* dx[n,c,h,v] = sum over o,i,j with h = p*sh-pt+i, v = q*sw-pl+j */
   if (dx != NULL)
@@ -184,7 +184,7 @@ static void
 im2col (const ConvGeom *g, const float *xn, gint64 c_begin, gint64 c_end,
         gint64 pq_begin, gint64 pq_end, float *col, gint64 ld)
 {
-  const FathomWindow *win = &g->win;
+  const FathomConvWindow *win = &g->win;
 
   for (gint64 c = c_begin; c < c_end; c++)
     for (int i = 0; i < win->kh; i++)
@@ -245,7 +245,7 @@ static void
 col2im (const ConvGeom *g, const float *col, gint64 c_begin, gint64 c_end,
         gint64 pq_begin, gint64 pq_end, gint64 ld, float *dxn)
 {
-  const FathomWindow *win = &g->win;
+  const FathomConvWindow *win = &g->win;
 
   for (gint64 c = c_begin; c < c_end; c++)
     for (int i = 0; i < win->kh; i++)
@@ -656,7 +656,7 @@ conv_backward_fast (FathomCpuBackend *self, const ConvGeom *g, const float *x,
 /* ---- conv slots ----------------------------------------------------------- */
 
 static gboolean
-cpu_conv2d_forward (FathomBackend *backend, const FathomWindow *win, const FathomTensor *x,
+cpu_conv2d_forward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
                     const FathomTensor *w, const FathomTensor *bias, FathomTensor *y,
                     GError **error)
 {
@@ -676,7 +676,7 @@ cpu_conv2d_forward (FathomBackend *backend, const FathomWindow *win, const Fatho
 }
 
 static gboolean
-cpu_conv2d_backward (FathomBackend *backend, const FathomWindow *win, const FathomTensor *x,
+cpu_conv2d_backward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
                      const FathomTensor *w, const FathomTensor *dy, FathomTensor *dx,
                      FathomTensor *dw, FathomTensor *dbias, GError **error)
 {

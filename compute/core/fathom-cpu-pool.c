@@ -11,7 +11,7 @@
 #include <string.h>
 
 typedef struct {
-  FathomWindow win;
+  FathomConvWindow win;
   gint64       h, w;            /* input plane */
   gint64       oh, ow;          /* output plane */
   const float *x, *dy;
@@ -19,7 +19,7 @@ typedef struct {
 } PoolJob;
 
 static void
-pool_job_init (PoolJob *job, const FathomWindow *win, const FathomTensor *x, const FathomTensor *y)
+pool_job_init (PoolJob *job, const FathomConvWindow *win, const FathomTensor *x, const FathomTensor *y)
 {
   job->win = *win;
   job->h = x->shape[2];
@@ -218,7 +218,7 @@ window_work (const PoolJob *job)
 /* ---- slots ---------------------------------------------------------------- */
 
 static gboolean
-cpu_max_pool_forward (FathomBackend *backend, const FathomWindow *win, const FathomTensor *x,
+cpu_max_pool_forward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
                       FathomTensor *y, GError **error)
 {
   PoolJob job = { .x = fathom_tensor_raw (x), .y = fathom_tensor_raw (y) };
@@ -229,7 +229,7 @@ cpu_max_pool_forward (FathomBackend *backend, const FathomWindow *win, const Fat
 }
 
 static gboolean
-cpu_max_pool_backward (FathomBackend *backend, const FathomWindow *win, const FathomTensor *x,
+cpu_max_pool_backward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
                        const FathomTensor *dy, FathomTensor *dx, GError **error)
 {
   PoolJob job = { .x = fathom_tensor_raw (x), .dy = fathom_tensor_raw (dy), .dx = fathom_tensor_raw (dx) };
@@ -240,7 +240,7 @@ cpu_max_pool_backward (FathomBackend *backend, const FathomWindow *win, const Fa
 }
 
 static gboolean
-cpu_avg_pool_forward (FathomBackend *backend, const FathomWindow *win, const FathomTensor *x,
+cpu_avg_pool_forward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
                       FathomTensor *y, GError **error)
 {
   PoolJob job = { .x = fathom_tensor_raw (x), .y = fathom_tensor_raw (y) };
@@ -251,7 +251,7 @@ cpu_avg_pool_forward (FathomBackend *backend, const FathomWindow *win, const Fat
 }
 
 static gboolean
-cpu_avg_pool_backward (FathomBackend *backend, const FathomWindow *win, const FathomTensor *dy,
+cpu_avg_pool_backward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *dy,
                        FathomTensor *dx, GError **error)
 {
   PoolJob job = { .dy = fathom_tensor_raw (dy), .dx = fathom_tensor_raw (dx) };

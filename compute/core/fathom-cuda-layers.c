@@ -26,7 +26,7 @@ typedef struct {
 } ConvGeom;
 
 static void
-conv_geom_init (ConvGeom *g, const FathomWindow *win, const FathomTensor *x,
+conv_geom_init (ConvGeom *g, const FathomConvWindow *win, const FathomTensor *x,
                 const FathomTensor *w, const FathomTensor *y)
 {
   memset (g, 0, sizeof *g);
@@ -59,7 +59,7 @@ col_scratch (FathomCudaBackend *self, const ConvGeom *g, GError **error)
 }
 
 static gboolean
-cuda_conv2d_forward (FathomBackend *backend, const FathomWindow *win, const FathomTensor *x,
+cuda_conv2d_forward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
                      const FathomTensor *w, const FathomTensor *bias, FathomTensor *y,
                      GError **error)
 {
@@ -106,7 +106,7 @@ cuda_conv2d_forward (FathomBackend *backend, const FathomWindow *win, const Fath
 /* dW = sum over samples of dy_s col_s^T, one product per sample (beta 1
  * after the first); dx_s = col2im(W^T dy_s), batched per chunk. */
 static gboolean
-cuda_conv2d_backward (FathomBackend *backend, const FathomWindow *win, const FathomTensor *x,
+cuda_conv2d_backward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
                       const FathomTensor *w, const FathomTensor *dy, FathomTensor *dx,
                       FathomTensor *dw, FathomTensor *dbias, GError **error)
 {

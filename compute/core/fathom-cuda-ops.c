@@ -46,7 +46,7 @@ cuda_zero_pad_backward (FathomBackend *backend, const FathomPad2d *pad, const Fa
 /* ---- pooling ------------------------------------------------------------------ */
 
 static FathomCudaPoolGeom
-pool_geom (const FathomWindow *win, const FathomTensor *x, const FathomTensor *y)
+pool_geom (const FathomConvWindow *win, const FathomTensor *x, const FathomTensor *y)
 {
   FathomCudaPoolGeom g = {
     .planes = x->shape[0] * x->shape[1],
@@ -58,7 +58,7 @@ pool_geom (const FathomWindow *win, const FathomTensor *x, const FathomTensor *y
 }
 
 static gboolean
-cuda_max_pool_forward (FathomBackend *backend, const FathomWindow *win, const FathomTensor *x,
+cuda_max_pool_forward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
                        FathomTensor *y, GError **error)
 {
   FathomCudaPoolGeom g = pool_geom (win, x, y);
@@ -70,7 +70,7 @@ cuda_max_pool_forward (FathomBackend *backend, const FathomWindow *win, const Fa
 }
 
 static gboolean
-cuda_max_pool_backward (FathomBackend *backend, const FathomWindow *win, const FathomTensor *x,
+cuda_max_pool_backward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
                         const FathomTensor *dy, FathomTensor *dx, GError **error)
 {
   FathomCudaPoolGeom g = pool_geom (win, x, dy);
@@ -83,7 +83,7 @@ cuda_max_pool_backward (FathomBackend *backend, const FathomWindow *win, const F
 }
 
 static gboolean
-cuda_avg_pool_forward (FathomBackend *backend, const FathomWindow *win, const FathomTensor *x,
+cuda_avg_pool_forward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
                        FathomTensor *y, GError **error)
 {
   FathomCudaPoolGeom g = pool_geom (win, x, y);
@@ -95,7 +95,7 @@ cuda_avg_pool_forward (FathomBackend *backend, const FathomWindow *win, const Fa
 }
 
 static gboolean
-cuda_avg_pool_backward (FathomBackend *backend, const FathomWindow *win, const FathomTensor *dy,
+cuda_avg_pool_backward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *dy,
                         FathomTensor *dx, GError **error)
 {
   FathomCudaPoolGeom g = pool_geom (win, dx, dy);

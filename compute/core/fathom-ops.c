@@ -65,7 +65,7 @@ resolve_axis (gint64 in, int k, int s, FathomPadding padding, int *before, int *
 }
 
 gboolean
-fathom_window_resolve (FathomWindow  *win,
+fathom_conv_window_resolve (FathomConvWindow  *win,
                        FathomPadding  padding,
                        gint64         in_h,
                        gint64         in_w,

@@ -53,16 +53,16 @@ typedef struct {
   int sh, sw;                   /* stride */
   int pad_top, pad_bottom;
   int pad_left, pad_right;
-} FathomWindow;
+} FathomConvWindow;
 
 /* Fills the pads of @win for @padding on an input of in_h x in_w and
  * returns the output size. FALSE when the output would be empty. */
-gboolean fathom_window_resolve (FathomWindow  *win,
-                                FathomPadding  padding,
-                                gint64         in_h,
-                                gint64         in_w,
-                                gint64        *out_h,
-                                gint64        *out_w);
+gboolean fathom_conv_window_resolve (FathomConvWindow *win,
+                                     FathomPadding     padding,
+                                     gint64            in_h,
+                                     gint64            in_w,
+                                     gint64           *out_h,
+                                     gint64           *out_w);
 
 typedef struct {
   int top, bottom, left, right;

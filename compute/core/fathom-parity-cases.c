@@ -146,11 +146,11 @@ static const ConvCase conv_cases[] = {
 };
 
 static gboolean
-conv_window (const ConvCase *c, FathomWindow *win, gint64 *oh, gint64 *ow)
+conv_window (const ConvCase *c, FathomConvWindow *win, gint64 *oh, gint64 *ow)
 {
-  *win = (FathomWindow) { c->kh, c->kw, c->sh, c->sw };
+  *win = (FathomConvWindow) { c->kh, c->kw, c->sh, c->sw };
   if (!c->explicit_pads)
-    return fathom_window_resolve (win, c->padding, c->h, c->w, oh, ow);
+    return fathom_conv_window_resolve (win, c->padding, c->h, c->w, oh, ow);
   win->pad_top = c->pads[0];
   win->pad_bottom = c->pads[1];
   win->pad_left = c->pads[2];
@@ -164,7 +164,7 @@ static void
 conv_case (FathomParityRun *run, gconstpointer data)
 {
   const ConvCase *c = data;
-  FathomWindow win;
+  FathomConvWindow win;
   gint64 oh, ow;
   FathomTensor *x, *w, *b, *y, *dy, *dx, *dw, *db;
 
@@ -283,12 +283,12 @@ pool_input (FathomParityRun *run, const PoolCase *c)
 static void
 pool_case (FathomParityRun *run, gboolean max, const PoolCase *c)
 {
-  FathomWindow win = { c->kh, c->kw, c->sh, c->sw };
+  FathomConvWindow win = { c->kh, c->kw, c->sh, c->sw };
   gint64 oh, ow;
   FathomTensor *x, *y, *dy, *dx;
   gboolean ok;
 
-  fathom_window_resolve (&win, c->padding, c->h, c->w, &oh, &ow);
+  fathom_conv_window_resolve (&win, c->padding, c->h, c->w, &oh, &ow);
   x = pool_input (run, c);
   y = PARITY_OUT (run, c->n, c->c, oh, ow);
   dy = PARITY_IN (run, -1.f, 1.f, c->n, c->c, oh, ow);

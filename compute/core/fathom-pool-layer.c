@@ -5,7 +5,7 @@
 typedef struct {
   FathomLayer   parent;
   gboolean      is_max;
-  FathomWindow  win;
+  FathomConvWindow  win;
   FathomPadding padding;
 } FathomPoolLayer;
 
@@ -16,7 +16,7 @@ pool_infer_shape (FathomLayer *layer, guint n, const FathomShape *in, FathomShap
   gint64 oh, ow;
 
   if (in[0].ndim != 3 ||
-      !fathom_window_resolve (&self->win, self->padding, in[0].d[1], in[0].d[2], &oh, &ow))
+      !fathom_conv_window_resolve (&self->win, self->padding, in[0].d[1], in[0].d[2], &oh, &ow))
     {
       g_autofree char *s = fathom_shape_to_string (&in[0]);
       g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE,
@@ -76,7 +76,7 @@ pool_new (const FathomLayerClass *klass, gboolean is_max, int kh, int kw, int sh
   g_return_val_if_fail (kh > 0 && kw > 0 && sh > 0 && sw > 0, NULL);
   self = (FathomPoolLayer *) fathom_layer_alloc (klass, sizeof *self);
   self->is_max = is_max;
-  self->win = (FathomWindow) { .kh = kh, .kw = kw, .sh = sh, .sw = sw };
+  self->win = (FathomConvWindow) { .kh = kh, .kw = kw, .sh = sh, .sw = sw };
   self->padding = padding;
   return &self->parent;
 }

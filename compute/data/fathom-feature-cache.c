@@ -625,6 +625,38 @@ copy_rows (FathomFeatureReader *self, gint64 row, gint64 count, float *dst)
 #endif
 }
 
+/* madvise over the pages holding rows [start, start + count). */
+static void
+advise_rows (FathomFeatureReader *self, gint64 start, gint64 count, int advice)
+{
+  const guint8 *base = (const guint8 *) g_mapped_file_get_contents (self->file);
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  gsize row_bytes, begin, end;
+
+  start = CLAMP (start, 0, self->n);
+  count = CLAMP (count, 0, self->n - start);
+  if (count == 0 || page == 0 || base == NULL)
+    return;
+  /* madvise wants page-aligned addresses; the mapping itself starts on one */
+  row_bytes = self->row_floats * sizeof (float);
+  begin = (gsize) (self->data - base) + (gsize) start * row_bytes;
+  end = begin + (gsize) count * row_bytes;
+  begin -= begin % page;
+  madvise ((void *) (base + begin), end - begin, advice);
+}
+
+/* The rows just copied leave the process's resident set (the mapping is
+ * private and read-only: the pages come back from the page cache when
+ * read again), so that an epoch over a feature file larger than memory
+ * does not grow the process by the file's size. */
+static void
+release_rows (FathomFeatureReader *self, gint64 start, gint64 count)
+{
+#ifdef MADV_DONTNEED
+  advise_rows (self, start, count, MADV_DONTNEED);
+#endif
+}
+
 gboolean
 fathom_feature_reader_read_rows (FathomFeatureReader *self,
                                  gint64               start,
@@ -647,7 +679,10 @@ fathom_feature_reader_read_rows (FathomFeatureReader *self,
   if (!check_destination (self, count, dst, error))
     return FALSE;
   if (count > 0)
-    copy_rows (self, start, count, fathom_tensor_get_data (dst));
+    {
+      copy_rows (self, start, count, fathom_tensor_get_data (dst));
+      release_rows (self, start, count);
+    }
   return TRUE;
 }
 
@@ -684,33 +719,19 @@ fathom_feature_reader_read_row_indices (FathomFeatureReader *self,
     return FALSE;
   out = count > 0 ? fathom_tensor_get_data (dst) : NULL;
   for (gint64 i = 0; i < count; i++)
-    copy_rows (self, indices[i], 1, out + (gsize) i * self->row_floats);
+    {
+      copy_rows (self, indices[i], 1, out + (gsize) i * self->row_floats);
+      release_rows (self, indices[i], 1);
+    }
   return TRUE;
 }
 
 void
 fathom_feature_reader_prefetch (FathomFeatureReader *self, gint64 start, gint64 count)
 {
+  g_return_if_fail (self != NULL);
 #ifdef MADV_WILLNEED
-  const guint8 *base;
-  gsize page = (gsize) sysconf (_SC_PAGESIZE);
-  gsize row_bytes, begin, end;
-
-  g_return_if_fail (self != NULL);
-  base = (const guint8 *) g_mapped_file_get_contents (self->file);
-
-  start = CLAMP (start, 0, self->n);
-  count = CLAMP (count, 0, self->n - start);
-  if (count == 0 || page == 0 || base == NULL)
-    return;
-  /* madvise wants page-aligned addresses; the mapping itself starts on one */
-  row_bytes = self->row_floats * sizeof (float);
-  begin = (gsize) (self->data - base) + (gsize) start * row_bytes;
-  end = begin + (gsize) count * row_bytes;
-  begin -= begin % page;
-  madvise ((void *) (base + begin), end - begin, MADV_WILLNEED);
-#else
-  g_return_if_fail (self != NULL);
+  advise_rows (self, start, count, MADV_WILLNEED);
 #endif
 }
 

@@ -442,6 +442,7 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
       {
         FathomTrainProgress p = { 0 };
         double seconds, per[16];
+        float epoch_losses[16];   /* what p.output_losses points to */
 
         res.train_loss = epoch_loss / MAX (epoch_items, 1);
         res.train_accuracy = rows ? (double) correct / rows : NAN;
@@ -453,16 +454,12 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
                    res.train_accuracy, ce >= 0, seconds);
         if (valid != NULL && valid->n_items > 0)
           {
-            float val_losses[16];
-
             if (!fathom_trainer_evaluate (graph, valid, config->batch_size, NULL, NULL,
                                           &res.val_loss, per, &res.val_accuracy, error))
               {
                 ok = FALSE;
                 break;
               }
-            for (guint i = 0; i < n_out; i++)
-              val_losses[i] = (float) per[i];
             seconds = (g_get_monotonic_time () - t0) / 1e6;
             if (run != NULL)
               log_row (run, n_columns, step, epoch + 1, "valid", res.val_loss, n_out, per,
@@ -470,7 +467,6 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
             p.phase = "valid";
             p.loss = res.val_loss;
             p.accuracy = res.val_accuracy;
-            p.output_losses = val_losses;
           }
         else
           {
@@ -478,6 +474,10 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
             p.loss = res.train_loss;
             p.accuracy = res.train_accuracy;
           }
+        /* the epoch's per-output means: validation when there is one */
+        for (guint i = 0; i < n_out; i++)
+          epoch_losses[i] = (float) per[i];
+        p.output_losses = epoch_losses;
         res.epochs_done = e + 1;
         res.steps = step;
         if (isfinite (res.val_loss))
