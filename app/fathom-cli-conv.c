@@ -113,7 +113,7 @@ parse_split (const char *text, FathomSplitMode *mode)
 /* Options every convolutional command shares. */
 typedef struct {
   char    *data, *run, *device, *weights, *backbone, *split, *size, *cache;
-  int      epochs, batch, mini_epochs, threads;
+  int      epochs, batch, mini_epochs, threads, patience;
   gint64   seed, split_seed;
   double   lr, lr_later, bbox_weight, valid_fraction;
   gboolean overwrite, keras1_lr;
@@ -159,6 +159,7 @@ conv_add_entries (GOptionContext *context, ConvArgs *a, gboolean features)
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &a->lr, "First learning rate (default 1e-3, Adam)", "X" },
     { "lr-later", 0, 0, G_OPTION_ARG_DOUBLE, &a->lr_later, "Rate of the later phase (default: the lesson's, e.g. 1e-5 for fcn)", "X" },
     { "bbox-weight", 0, 0, G_OPTION_ARG_DOUBLE, &a->bbox_weight, "bbox: weight of the box MSE (default 0.001)", "W" },
+    { "patience", 0, 0, G_OPTION_ARG_INT, &a->patience, "Stop after N epochs without a better validation loss (default 0: never)", "N" },
     { "keras1-lr", 0, 0, G_OPTION_ARG_NONE, &a->keras1_lr, "Keep the first rate in the later phase, as Keras 1 most likely did", NULL },
     { "overwrite", 0, 0, G_OPTION_ARG_NONE, &a->overwrite, "Replace a run already in RUNDIR", NULL },
     { NULL }
@@ -175,7 +176,8 @@ static gboolean
 conv_args_apply (const ConvArgs *a, FathomExperimentConfig *c)
 {
   fathom_experiment_config_init (c);
-  if (a->epochs < 0 || a->batch < 0 || a->mini_epochs < 0 || a->threads < 0 || a->seed < 0 || a->split_seed < 0 ||
+  if (a->epochs < 0 || a->batch < 0 || a->mini_epochs < 0 || a->threads < 0 || a->patience < 0 || a->seed < 0 ||
+      a->split_seed < 0 ||
       a->lr < 0 || a->lr_later < 0 || a->valid_fraction < 0 || a->valid_fraction >= 1)
     {
       g_printerr ("fathom-cli: epochs, batch, seeds, rates and counts must not be negative\n");
@@ -209,6 +211,7 @@ conv_args_apply (const ConvArgs *a, FathomExperimentConfig *c)
   c->keras1_lr = a->keras1_lr;
   c->n_threads = (guint) a->threads;
   c->mini_epochs = (guint) a->mini_epochs;
+  c->patience = (guint) a->patience;
   return TRUE;
 }
 

@@ -177,6 +177,8 @@ describe_run (FathomRun *run, const Plan *p, FathomDataset *ds)
   fathom_run_set_config_double (run, "lr_later", p->lr_later);
   fathom_run_set_config_string (run, "optimizer", "adam");
   fathom_run_set_config_int (run, "batch_size", p->batch_size);
+  if (c->patience > 0)
+    fathom_run_set_config_int (run, "patience", c->patience);
   fathom_run_set_config_string (run, "split", split_name (c->split));
   fathom_run_set_config_int (run, "split_seed", (gint64) c->split_seed);
   fathom_run_set_config_int (run, "train_images", fathom_dataset_count (ds, FATHOM_SPLIT_TRAIN, -1));
@@ -394,6 +396,7 @@ run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgres
   cfg.lr[0] = p->lr_first;
   cfg.lr_epoch[1] = p->first;
   cfg.lr[1] = p->lr_later;
+  cfg.patience = c->patience;
   opt = fathom_optimizer_new_adam (p->lr_first);
 
   t_fit = g_get_monotonic_time ();

@@ -88,6 +88,7 @@ typedef struct {
   gboolean        keras1_lr;    /* keep the first rate in the later phase */
   guint           n_threads;    /* photo decoding; 0: one per processor */
   guint           mini_epochs;  /* 0: the mini trunk's default */
+  guint           patience;     /* stop after this many epochs without a better validation loss; 0: never */
 } FathomExperimentConfig;
 
 void fathom_experiment_config_init (FathomExperimentConfig *config);
