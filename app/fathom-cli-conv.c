@@ -142,7 +142,7 @@ conv_add_entries (GOptionContext *context, ConvArgs *a, gboolean features)
     { "device", 0, 0, G_OPTION_ARG_STRING, &a->device, "cpu (default) or cuda", "DEVICE" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &a->seed, "Random seed: weights, shuffling, mini pretraining (default 0)", "S" },
     { "weights", 0, 0, G_OPTION_ARG_FILENAME, &a->weights, "Pretrained VGG16/ResNet50 weights (Keras HDF5 or torchvision safetensors)", "FILE" },
-    { "backbone", 0, 0, G_OPTION_ARG_STRING, &a->backbone, "mini (default without --weights), vgg16 or resnet50", "NAME" },
+    { "backbone", 0, 0, G_OPTION_ARG_STRING, &a->backbone, "mini (default without --weights), vgg16, vgg16bn (vgg-finetune) or resnet50", "NAME" },
     { "split", 0, 0, G_OPTION_ARG_STRING, &a->split, "Validation split: random (default), stratified, by-size", "MODE" },
     { "split-seed", 0, 0, G_OPTION_ARG_INT64, &a->split_seed, "Seed of the split (default 0)", "S" },
     { "valid-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &a->valid_fraction, "Validation fraction (default 500/3777, the course's)", "F" },
@@ -238,7 +238,7 @@ fathom_cli_features (int argc, char **argv)
     return 2;
   if (argc != 1 || a.data == NULL || out == NULL || a.size == NULL)
     {
-      g_printerr ("Usage: fathom-cli features --backbone mini|vgg16|resnet50 [--weights FILE] --data DIR --size HxW --out FILE\n"
+      g_printerr ("Usage: fathom-cli features --backbone mini|vgg16|vgg16bn|resnet50 [--weights FILE] --data DIR --size HxW --out FILE\n"
                   "       [--device cpu|cuda] [--seed S] [--split random|stratified|by-size] [--cache DIR]\n");
       return 2;
     }
@@ -308,15 +308,16 @@ fathom_cli_train (int argc, char **argv)
   if (!conv_args_apply (&a, &job.config))
     return 2;
   job.config.experiment = argv[1];
-  if (fathom_experiment_find (argv[1]) == NULL || fathom_experiment_find (argv[1])->unavailable != NULL)
-    {
-      /* say why before any work */
-      g_autoptr(GError) why = NULL;
-      fathom_experiment_run (&job.config, NULL, NULL, NULL, NULL, &why);
-      g_printerr ("fathom-cli: %s\n", why != NULL ? why->message : "cannot run");
-      return 2;
-    }
+  {
+    /* say why before any work */
+    g_autoptr(GError) why = NULL;
 
+    if (!fathom_experiment_check (&job.config, &why))
+      {
+        g_printerr ("fathom-cli: %s\n", why->message);
+        return 2;
+      }
+  }
   if (!fathom_cli_run_in_worker (conv_work, &job, &error))
     return fathom_cli_work_failed (error, a.run);
   info = fathom_run_info_load (a.run, &error);

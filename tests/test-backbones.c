@@ -1,9 +1,14 @@
 /* test-backbones.c: VGG16 and ResNet50 trunks (shapes, parameter counts,
  * the V1 / V1.5 stride placement) and pretrained weight import from
  * torchvision safetensors and Keras HDF5 files, which the test writes
- * itself with its own exporters. */
+ * itself with its own exporters; the course's VGG16BN with its dense top,
+ * and experiment A (vgg-finetune) on it end to end. */
 #include "fathom-test-util.h"
+#include "fathom-experiment.h"
+#include "fathom-fishsim.h"
 #include "fathom-graph.h"
+#include "fathom-predictor.h"
+#include "fathom-run.h"
 #include "fathom-resnet50.h"
 #include "fathom-safetensors.h"
 #include "fathom-vgg16.h"
@@ -794,10 +799,10 @@ kernel_for_file (const FathomTensor *k, gboolean theano)
  * (generic names, ZeroPadding before each conv, flipped kernels). bad
  * names a conv whose kernel is written with in and out swapped. */
 static void
-write_keras_vgg16 (FathomGraph *g, const char *path, gboolean theano, const char *bad)
+write_vgg16_trunk (H5Writer *hw, FathomGraph *g, gboolean theano, const char *bad)
 {
   GPtrArray *layers = fathom_graph_get_layers (g);
-  H5Writer w = h5w_open (path, !theano);
+  H5Writer w = *hw;
   int convs = 0, pools = 0;
 
   h5w_layer (&w, theano ? "lambda_1" : "input_1", 0, NULL, NULL);
@@ -844,6 +849,15 @@ write_keras_vgg16 (FathomGraph *g, const char *path, gboolean theano, const char
           fathom_tensor_unref (values[0]);
       }
     }
+  *hw = w;
+}
+
+static void
+write_keras_vgg16 (FathomGraph *g, const char *path, gboolean theano, const char *bad)
+{
+  H5Writer w = h5w_open (path, !theano);
+
+  write_vgg16_trunk (&w, g, theano, bad);
   h5w_close (&w, theano ? NULL : "tensorflow");
 }
 
@@ -1082,6 +1096,437 @@ test_keras_resnet50 (void)
   g_unlink (path);
 }
 
+/* ---- VGG16BN: the course's whole model ------------------------------------ */
+
+/* VGG16BN's dense top as the course's file holds it: Dense kernels
+ * [in, out], Keras 1 BN weights gamma, beta, running_mean and running_std
+ * (which holds the variance), and the ImageNet classifier after them. */
+typedef struct {
+  gint64        in, units, n_top;
+  FathomTensor *w[3], *b[3];    /* dense_1, dense_2, dense_3 */
+  FathomTensor *bn[2][4];       /* gamma, beta, mean, variance */
+} DenseTop;
+
+static void
+dense_top_init (DenseTop *t, gint64 in, gint64 units, gint64 n_top, guint64 seed)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (seed);
+  const gint64 ins[3] = { in, units, units }, outs[3] = { units, units, n_top };
+
+  t->in = in;
+  t->units = units;
+  t->n_top = n_top;
+  for (int k = 0; k < 3; k++)
+    {
+      t->w[k] = FATHOM_TEST_UNIFORM (rng, -0.15f, 0.15f, ins[k], outs[k]);
+      t->b[k] = FATHOM_TEST_UNIFORM (rng, -0.2f, 0.2f, outs[k]);
+    }
+  for (int k = 0; k < 2; k++)
+    {
+      t->bn[k][0] = FATHOM_TEST_UNIFORM (rng, 0.5f, 1.5f, units);
+      t->bn[k][1] = FATHOM_TEST_UNIFORM (rng, -0.2f, 0.2f, units);
+      t->bn[k][2] = FATHOM_TEST_UNIFORM (rng, -0.2f, 0.2f, units);
+      t->bn[k][3] = FATHOM_TEST_UNIFORM (rng, 0.5f, 1.5f, units);
+    }
+}
+
+static void
+dense_top_clear (DenseTop *t)
+{
+  for (int k = 0; k < 3; k++)
+    {
+      g_clear_pointer (&t->w[k], fathom_tensor_unref);
+      g_clear_pointer (&t->b[k], fathom_tensor_unref);
+    }
+  for (int k = 0; k < 2; k++)
+    for (int j = 0; j < 4; j++)
+      g_clear_pointer (&t->bn[k][j], fathom_tensor_unref);
+}
+
+/* Dense layer n ("dense_n") as Keras 1 (Theano) or Keras 2 (TensorFlow)
+ * names its weights; bad writes its kernel [out, in]. */
+static void
+h5w_dense (H5Writer *w, int n, FathomTensor *kernel, FathomTensor *bias, gboolean theano, gboolean bad)
+{
+  g_autofree char *name = g_strdup_printf ("dense_%d", n);
+  g_autofree char *wk = g_strdup_printf (theano ? "%s_W" : "%s/kernel:0", name);
+  g_autofree char *wb = g_strdup_printf (theano ? "%s_b" : "%s/bias:0", name);
+  const gint64 *s = fathom_tensor_get_shape (kernel);
+  g_autoptr(FathomTensor) swapped = fathom_tensor_view (kernel, 2, (gint64[]) { s[1], s[0] });
+
+  h5w_layer (w, name, 2, (const char *[]) { wk, wb }, (FathomTensor *[]) { bad ? swapped : kernel, bias });
+}
+
+static void
+h5w_keras_bn (H5Writer *w, int n, FathomTensor *const *values, gboolean theano)
+{
+  static const char *const keras1[4] = { "gamma", "beta", "running_mean", "running_std" };
+  static const char *const keras2[4] = { "gamma:0", "beta:0", "moving_mean:0", "moving_variance:0" };
+  g_autofree char *name = g_strdup_printf ("batchnormalization_%d", n);
+  g_autoptr(GPtrArray) wnames = g_ptr_array_new_with_free_func (g_free);
+
+  for (int j = 0; j < 4; j++)
+    g_ptr_array_add (wnames, g_strdup_printf (theano ? "%s_%s" : "%s/%s", name, theano ? keras1[j] : keras2[j]));
+  h5w_layer (w, name, 4, (const char *const *) wnames->pdata, values);
+}
+
+/* The whole VGG16BN as vgg16bn.py saved it: the trunk of g (as
+ * write_keras_vgg16), Flatten, two FC blocks, the classifier. bad names
+ * a Dense layer ("dense_1") written with its kernel's axes swapped. */
+static void
+write_keras_vgg16_bn (FathomGraph *g, const DenseTop *t, const char *path, gboolean theano, const char *bad)
+{
+  H5Writer w = h5w_open (path, !theano);
+
+  write_vgg16_trunk (&w, g, theano, NULL);
+  h5w_layer (&w, "flatten_1", 0, NULL, NULL);
+  for (int k = 0; k < 3; k++)
+    {
+      g_autofree char *name = g_strdup_printf ("dense_%d", k + 1);
+
+      h5w_dense (&w, k + 1, t->w[k], t->b[k], theano, g_strcmp0 (bad, name) == 0);
+      if (k == 2)
+        break;
+      h5w_keras_bn (&w, k + 1, t->bn[k], theano);
+      g_free (name);
+      name = g_strdup_printf ("dropout_%d", k + 1);
+      h5w_layer (&w, name, 0, NULL, NULL);
+    }
+  h5w_close (&w, theano ? NULL : "tensorflow");
+}
+
+/* What the top computes on the trunk's vectors v [n, in], by hand from the
+ * file's numbers: twice relu (x W + b), then (x - mean) / sqrt (var + eps)
+ * * gamma + beta. positive counts the relu outputs above zero. */
+static FathomTensor *
+dense_top_reference (const DenseTop *t, const FathomTensor *v, float eps, guint *positive)
+{
+  gint64 n = fathom_tensor_get_dim (v, 0), U = t->units;
+  FathomTensor *out = fathom_tensor_new_2d (n, U);
+  g_autofree double *x = g_new (double, MAX (t->in, U));
+  g_autofree double *h = g_new (double, U);
+
+  *positive = 0;
+  for (gint64 r = 0; r < n; r++)
+    {
+      gint64 in = t->in;
+
+      for (gint64 i = 0; i < in; i++)
+        x[i] = fathom_tensor_get_const_data (v)[r * in + i];
+      for (int k = 0; k < 2; k++)
+        {
+          const float *W = fathom_tensor_get_const_data (t->w[k]);
+          const float *b = fathom_tensor_get_const_data (t->b[k]);
+          const float *gamma = fathom_tensor_get_const_data (t->bn[k][0]);
+          const float *beta = fathom_tensor_get_const_data (t->bn[k][1]);
+          const float *mean = fathom_tensor_get_const_data (t->bn[k][2]);
+          const float *var = fathom_tensor_get_const_data (t->bn[k][3]);
+
+          for (gint64 u = 0; u < U; u++)
+            {
+              double z = b[u];
+
+              for (gint64 i = 0; i < in; i++)
+                z += x[i] * W[i * U + u];
+              h[u] = MAX (z, 0.0);
+              *positive += z > 0;
+            }
+          for (gint64 u = 0; u < U; u++)
+            x[u] = (h[u] - mean[u]) / sqrt (var[u] + eps) * gamma[u] + beta[u];
+          in = U;
+        }
+      for (gint64 u = 0; u < U; u++)
+        fathom_tensor_get_data (out)[r * U + u] = (float) x[u];
+    }
+  return out;
+}
+
+/* A node's output after the last forward, on the host. */
+static FathomTensor *
+node_output (FathomGraph *g, const char *layer)
+{
+  FathomTensor *y = fathom_graph_get_node_output (g, layer);
+  FathomTensor *out = fathom_tensor_new_like (y);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (fathom_backend_download (fathom_graph_get_backend (g), y, fathom_tensor_get_data (out), &error));
+  return out;
+}
+
+static FathomGraph *
+vgg16_bn (gint64 size, gint64 units)
+{
+  g_autoptr(GError) error = NULL;
+  FathomGraph *g = fathom_vgg16_bn_new (size, size, units, &error);
+
+  g_assert_no_error (error);
+  return g;
+}
+
+/* The lesson's model at 224 (not built: 134 million parameters), and its
+ * parameters counted on a narrow top at 32x32 (512x1x1 into 10 units). */
+static void
+test_vgg16_bn_shapes (void)
+{
+  g_autoptr(FathomBackend) backend = fast_backend ();
+  g_autoptr(FathomGraph) g = vgg16_bn (224, FATHOM_VGG16_BN_DENSE_UNITS);
+  g_autoptr(FathomGraph) small = vgg16_bn (32, 10);
+  g_autofree char *s = shape_of (g);
+  static const char *const names[] = { "block5_pool", "flatten_1", "dense_1", "batchnormalization_1", "dropout_1",
+                                       "dense_2", "batchnormalization_2" };
+
+  g_assert_cmpstr (s, ==, "(None, 4096)");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_assert_nonnull (fathom_graph_find_layer (g, names[i]));
+  g_assert_cmpstr (fathom_layer_get_type_name (fathom_graph_find_layer (g, "batchnormalization_2")), ==,
+                   "BatchNormalization");
+  g_assert_null (fathom_graph_find_layer (g, "dropout_2"));
+  g_assert_null (fathom_graph_find_layer (g, "dense_3"));
+  build (small, backend, 1);
+  /* the trunk, 512*10 + 10 and 10*10 + 10, two BNs' gamma and beta; their
+   * running mean and variance are state */
+  g_assert_cmpuint (fathom_graph_count_params (small, FALSE), ==, FATHOM_VGG16_N_PARAMS + 5130 + 110 + 40);
+  g_assert_cmpuint (count_state (small), ==, 40);
+}
+
+/* The course's Keras 1 Theano file at 32x32 (512x1x1 into a dense top of
+ * 6 units, a classifier of 5): the trunk as VGG16 computes it, the top as
+ * the file's numbers do by hand; the file's classifier is skipped only
+ * when asked, and a misshapen kernel is named. */
+static void
+test_keras_vgg16_bn (void)
+{
+  g_autoptr(FathomBackend) backend = fast_backend ();
+  g_autoptr(FathomGraph) a = vgg16 (32, 32, TRUE);
+  g_autoptr(FathomGraph) g = NULL;
+  g_autoptr(FathomGraph) c = NULL;
+  g_autoptr(FathomRng) rng = fathom_rng_new (9);
+  g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1.f, 1.f, 2, 3, 32, 32);
+  g_autoptr(FathomTensor) ya = NULL, y = NULL, pool = NULL, want = NULL, var = NULL, kernel = NULL;
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = tmp_path ("vgg16_bn_th.h5");
+  g_autofree char *other = tmp_path ("vgg16_bn_other.h5");
+  g_autofree char *s = NULL;
+  FathomWeightsOrigin origin;
+  DenseTop t;
+  guint positive;
+
+  build (a, backend, 1);
+  randomise (a, 15);
+  dense_top_init (&t, 512, 6, 5, 16);
+  write_keras_vgg16_bn (a, &t, path, TRUE, NULL);
+
+  g_assert_true (fathom_weights_probe (path, &origin, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (origin.format, ==, FATHOM_WEIGHTS_KERAS_THEANO);
+  g_assert_cmpint (origin.dense_units, ==, 6);
+  g_assert_cmpfloat (origin.bn_eps, ==, 1e-3f);
+
+  g = fathom_weights_backbone_new (FATHOM_BACKBONE_VGG16_BN, path, 32, 32, TRUE, backend, &error);
+  g_assert_no_error (error);
+  s = shape_of (g);
+  g_assert_cmpstr (s, ==, "(None, 6)");
+  assert_no_open_h5 ();
+
+  /* Keras 1's running_std is our running_var; dense kernels transposed */
+  var = download (g, "batchnormalization_2", "running_var");
+  fathom_test_assert_close (var, t.bn[1][3], 0.f, 0.f, "batchnormalization_2.running_var");
+  kernel = download (g, "dense_1", "kernel");
+  g_assert_cmpint (fathom_tensor_get_dim (kernel, 0), ==, 6);
+  g_assert_cmpint (fathom_tensor_get_dim (kernel, 1), ==, 512);
+  g_assert_cmpfloat (fathom_tensor_get_const_data (kernel)[1 * 512 + 300], ==,
+                     fathom_tensor_get_const_data (t.w[0])[300 * 6 + 1]);
+
+  ya = run (a, x);
+  y = run (g, x);
+  pool = node_output (g, "block5_pool");
+  assert_identical (ya, pool, "VGG16BN's trunk");
+  want = dense_top_reference (&t, ya, 1e-3f, &positive);
+  g_test_message ("dense top: %u of %d relu outputs positive", positive, 2 * 2 * 6);
+  g_assert_cmpuint (positive, >, 0);
+  g_assert_cmpuint (positive, <, 2 * 2 * 6);
+  fathom_test_assert_close (y, want, 1e-5f, 1e-4f, "VGG16BN's dense top");
+
+  /* The normal load keeps refusing a layer without counterpart. */
+  c = vgg16_bn (32, 6);
+  build (c, backend, 2);
+  before = snapshot (c);
+  g_assert_false (fathom_weights_load (c, path, NULL, &error));
+  g_assert_error (error, FATHOM_WEIGHTS_ERROR, FATHOM_WEIGHTS_ERROR_UNEXPECTED);
+  assert_error_mentions (error, (const char *[]) { "“dense_3” has no counterpart",
+                                                   "weights for 18 layers, the model 17", NULL });
+  g_clear_error (&error);
+  assert_unchanged (before, c);
+
+  /* A misshapen dense kernel is named with both shapes, trailing or not. */
+  write_keras_vgg16_bn (a, &t, other, TRUE, "dense_1");
+  g_assert_false (fathom_weights_load_keras_full (c, other, FATHOM_WEIGHTS_KERAS_THEANO,
+                                                  FATHOM_WEIGHTS_LOAD_SKIP_TRAILING, &error));
+  g_assert_error (error, FATHOM_WEIGHTS_ERROR, FATHOM_WEIGHTS_ERROR_SHAPE);
+  assert_error_mentions (error, (const char *[]) { "dense_1_W has shape [6,512]", "the model expects [512,6]",
+                                                   "Keras order of dense_1.kernel [6,512]", NULL });
+  g_clear_error (&error);
+  assert_unchanged (before, c);
+  assert_no_open_h5 ();
+
+  /* Another input size does not fit the top: dense_1 takes 512x2x2. */
+  g_assert_null (fathom_weights_backbone_new (FATHOM_BACKBONE_VGG16_BN, path, 64, 64, TRUE, backend, &error));
+  g_assert_error (error, FATHOM_WEIGHTS_ERROR, FATHOM_WEIGHTS_ERROR_SHAPE);
+  assert_error_mentions (error, (const char *[]) { "VGG16BN at 64x64", "dense_1_W has shape [512,6]",
+                                                   "the model expects [2048,6]", NULL });
+  g_clear_error (&error);
+
+  /* The conv part alone (vgg16_bn_conv.h5) has no top. */
+  write_keras_vgg16 (a, other, TRUE, NULL);
+  g_assert_null (fathom_weights_backbone_new (FATHOM_BACKBONE_VGG16_BN, other, 32, 32, TRUE, backend, &error));
+  g_assert_error (error, FATHOM_WEIGHTS_ERROR, FATHOM_WEIGHTS_ERROR_MISSING);
+  assert_error_mentions (error, (const char *[]) { "no Dense layers", "vgg16_bn.h5", NULL });
+  g_clear_error (&error);
+
+  /* TensorFlow order, under our names: matched by name past the trailing
+   * dense_3, then refused at the Flatten's dense layer. */
+  write_keras_vgg16_bn (a, &t, other, FALSE, NULL);
+  g_assert_false (fathom_weights_load_keras_full (c, other, FATHOM_WEIGHTS_KERAS_TF,
+                                                  FATHOM_WEIGHTS_LOAD_SKIP_TRAILING, &error));
+  g_assert_error (error, FATHOM_WEIGHTS_ERROR, FATHOM_WEIGHTS_ERROR_UNSUPPORTED);
+  assert_error_mentions (error, (const char *[]) { "“dense_1”", "TensorFlow order", "Theano-ordered", NULL });
+  g_clear_error (&error);
+  assert_unchanged (before, c);
+  assert_no_open_h5 ();
+
+  dense_top_clear (&t);
+  g_unlink (path);
+  g_unlink (other);
+}
+
+/* ---- experiment A end to end ---------------------------------------------- */
+
+static char **
+read_csv_lines (const char *dir, const char *name, guint *n)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  char **lines;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_assert_no_error (error);
+  g_strchomp (text);
+  lines = g_strsplit (text, "\n", -1);
+  *n = g_strv_length (lines);
+  return lines;
+}
+
+/* The run's model, rebuilt from its folder (VGG16BN from the weights file,
+ * the head from its checkpoint), says on a photo what the run's own
+ * evaluation wrote in predictions.csv. */
+static void
+check_finetune_predictor (const char *run_dir, const char *data_dir, const char *csv_row)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomPredictor) predictor = fathom_predictor_new (run_dir, "cpu", &error);
+  g_auto(GStrv) f = g_strsplit (csv_row, ",", -1);
+  g_autofree char *photo_path = g_build_filename (data_dir, f[0], NULL);
+  g_autoptr(FathomImage) photo = NULL;
+  g_auto(FathomPrediction) pred = { 0 };
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (fathom_predictor_get_experiment (predictor), ==, "vgg-finetune");
+  photo = fathom_image_load (photo_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (fathom_predictor_predict (predictor, photo, &pred, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (pred.n_classes, ==, 8);
+  g_assert_cmpstr (fathom_predictor_get_classes (predictor)[pred.pred_class], ==, f[2]);
+  for (guint k = 0; k < 8; k++)
+    g_assert_cmpfloat_with_epsilon (pred.probs[k], g_ascii_strtod (f[3 + k], NULL), 1e-4);
+}
+
+/* vgg-finetune (A) on a small synthetic dataset with a VGG16BN file of the
+ * course's layout at 32x32 (a dense top of 6 units, a classifier of 5):
+ * features [N, 6, 1, 1], the lesson's 3 epochs, the run folder's final
+ * numbers, one prediction per validation photo. */
+static void
+test_vgg_finetune_run (void)
+{
+  g_autoptr(FathomBackend) backend = fast_backend ();
+  g_autoptr(FathomGraph) a = vgg16 (32, 32, TRUE);
+  g_autoptr(FathomRunInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *weights = tmp_path ("vgg16_bn_small.h5");
+  g_autofree char *work = tmp_path ("finetune");
+  g_autofree char *data = g_build_filename (work, "data", NULL);
+  g_autofree char *run_dir = g_build_filename (work, "run", NULL);
+  g_autofree char *cache = g_build_filename (work, "cache", NULL);
+  g_auto(GStrv) lines = NULL;
+  FathomFishsimOptions fo;
+  FathomExperimentConfig c;
+  FathomExperimentResult res;
+  JsonObject *root, *final, *config;
+  JsonNode *acc;
+  DenseTop t;
+  guint n_lines;
+
+  build (a, backend, 1);
+  randomise (a, 17);
+  dense_top_init (&t, 512, 6, 5, 18);
+  write_keras_vgg16_bn (a, &t, weights, TRUE, NULL);
+  dense_top_clear (&t);
+
+  fathom_fishsim_options_init (&fo);
+  fo.out_dir = data;
+  fo.n_images = 40;
+  fo.scale = 0.15;
+  fo.seed = 3;
+  g_assert_true (fathom_fishsim_generate (&fo, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  fathom_experiment_config_init (&c);
+  c.experiment = "vgg-finetune";
+  c.data_dir = data;
+  c.run_dir = run_dir;
+  c.cache_dir = cache;
+  c.weights = weights;
+  c.width = 32;
+  c.height = 32;
+  c.valid_fraction = 0.25;
+  c.seed = 4;
+  g_assert_true (fathom_experiment_check (&c, &error));
+  g_assert_no_error (error);
+  g_assert_true (fathom_experiment_run (&c, NULL, NULL, NULL, &res, &error));
+  g_assert_no_error (error);
+  g_test_message ("vgg-finetune: %u train, %u valid, val acc %.3f, val loss %.3f (majority %.3f)",
+                  res.n_train, res.n_valid, res.val_accuracy, res.val_loss, res.majority_rate);
+  g_assert_cmpuint (res.epochs_done, ==, 3);
+  g_assert_true (res.features_computed);
+  g_assert_cmpuint (res.n_valid, >, 0);
+
+  info = fathom_run_info_load (run_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fathom_run_info_get_status (info), ==, "finished");
+  root = fathom_run_info_get_json (info);
+  final = json_object_get_object_member (root, "final");
+  config = json_object_get_object_member (root, "config");
+  acc = json_object_get_member (final, "val_accuracy");
+  g_assert_nonnull (acc);
+  g_assert_true (JSON_NODE_HOLDS_VALUE (acc));
+  g_assert_true (isfinite (json_node_get_double (acc)));
+  g_assert_cmpfloat (json_node_get_double (acc), >=, 0.0);
+  g_assert_cmpfloat (json_node_get_double (acc), <=, 1.0);
+  g_assert_cmpfloat_with_epsilon (json_node_get_double (acc), res.val_accuracy, 1e-6);
+  g_assert_cmpstr (json_object_get_string_member (config, "backbone"), ==, "vgg16bn");
+  g_assert_cmpstr (json_object_get_string_member (config, "feature_shape"), ==, "6x1x1");
+
+  /* predictions.csv: a header and one row per validation image */
+  lines = read_csv_lines (run_dir, "predictions.csv", &n_lines);
+  g_assert_cmpuint (n_lines, ==, res.n_valid + 1);
+  check_finetune_predictor (run_dir, data, lines[1]);
+
+  fathom_test_remove_tree (work);
+  g_unlink (weights);
+}
+
 /* ---- fingerprint ----------------------------------------------------------- */
 
 static void
@@ -1138,6 +1583,9 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/backbones/keras/vgg16-theano", GINT_TO_POINTER (TRUE), test_keras_vgg16);
   g_test_add_func ("/backbones/keras/flip", test_keras_flip);
   g_test_add_func ("/backbones/keras/resnet50-legacy-names", test_keras_resnet50);
+  g_test_add_func ("/backbones/vgg16bn/shapes", test_vgg16_bn_shapes);
+  g_test_add_func ("/backbones/keras/vgg16bn-theano", test_keras_vgg16_bn);
+  g_test_add_func ("/backbones/vgg16bn/finetune-run", test_vgg_finetune_run);
   g_test_add_func ("/backbones/fingerprint", test_fingerprint);
   status = g_test_run ();
   g_rmdir (tmp_dir);

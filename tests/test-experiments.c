@@ -568,10 +568,33 @@ test_unavailable (void)
   FathomExperimentConfig c;
   g_autoptr(GError) error = NULL;
 
+  /* vgg-finetune needs the course's whole VGG16BN: refused before any
+   * work, and so before the run folder exists (test-backbones.c runs it) */
   small_config (&c, "vgg-finetune", "vgg-finetune");
-  g_assert_false (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_assert_false (fathom_experiment_check (&c, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
+  g_assert_false (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "vgg16_bn.h5"));
+  g_assert_false (g_file_test (c.run_dir, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  c.weights = "/nonexistent/vgg16_bn.h5";
+  c.backbone = "resnet50";
+  g_assert_false (fathom_experiment_check (&c, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "vgg16bn"));
+  g_clear_error (&error);
+  /* its 4096-vector suits no other head */
+  small_config (&c, "dense-head", "dense-head-vgg16bn");
+  c.weights = "/nonexistent/vgg16_bn.h5";
+  c.backbone = "vgg16bn";
+  g_assert_false (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  small_config (&c, "dense-head", "dense-head-check");
+  g_assert_true (fathom_experiment_check (&c, &error));
+  g_assert_no_error (error);
   small_config (&c, "no-such-thing", "none");
   g_assert_false (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);

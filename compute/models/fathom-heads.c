@@ -11,6 +11,8 @@ typedef struct {
 } HeadInfo;
 
 static const HeadInfo heads[] = {
+  { "vgg-finetune", "A: Dense(8) softmax on VGG16BN's 4096-vector (its classifier popped, the rest frozen)",
+    4096, 1, 1 },
   { "dense-head", "B: dense head on VGG16 features at 224 (512x14x14)", 512, 14, 14 },
   { "multi-input", "C: B's trunk plus the image size one-hot, concatenated (the leak)", 512, 14, 14 },
   { "bbox", "D: B's trunk with a box output (0.001 x MSE) and a class output", 512, 14, 14 },
@@ -22,7 +24,7 @@ static const HeadInfo heads[] = {
 };
 
 static const char *const head_names[] = {
-  "dense-head", "multi-input", "bbox", "fcn", "allconv", "inception", "resnet-dense", "resnet-gap", NULL,
+  "vgg-finetune", "dense-head", "multi-input", "bbox", "fcn", "allconv", "inception", "resnet-dense", "resnet-gap", NULL,
 };
 
 const char *const *
@@ -153,7 +155,16 @@ fathom_head_new (const char *experiment, const FathomHeadOptions *options, GErro
   features = FATHOM_SHAPE (options->channels, options->height, options->width);
   x = fathom_graph_add_input (g, "features", &features);
 
-  if (g_str_equal (experiment, "dense-head"))
+  if (g_str_equal (experiment, "vgg-finetune"))
+    {
+      /* The popped model keeps VGG16BN's last Dropout(0.5), which still
+       * acts while the new Dense trains: the features stop at the BN
+       * before it, so it lives here. */
+      x = FATHOM_GRAPH_ADD (g, fathom_flatten_layer_new (), x);
+      x = FATHOM_GRAPH_ADD (g, fathom_dropout_layer_new (0.5f), x);
+      out = class_output (g, x, options->n_classes);
+    }
+  else if (g_str_equal (experiment, "dense-head"))
     {
       out = class_output (g, dense_trunk (g, x, options->dropout), options->n_classes);
     }

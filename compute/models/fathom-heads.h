@@ -1,5 +1,6 @@
-/* fathom-heads.h: the lesson's small models on precomputed conv features
- * (LESSON7.md, experiments B, C, D, F, G and H). */
+/* fathom-heads.h: the lesson's small models on precomputed features
+ * (LESSON7.md, experiments A, B, C, D, F, G and H; A's features are
+ * VGG16BN's 4096-vector as [4096, 1, 1]). */
 #pragma once
 
 #include "fathom-graph.h"
@@ -14,8 +15,9 @@ typedef struct {
   float  bbox_weight;           /* D's MSE weight: 0.001 */
 } FathomHeadOptions;
 
-/* The lesson's settings for experiment name (dense-head, multi-input,
- * bbox, fcn, allconv, inception), with the lesson's input shape. */
+/* The lesson's settings for experiment name (vgg-finetune, dense-head,
+ * multi-input, bbox, fcn, allconv, inception, ...), with the lesson's
+ * input shape. */
 void          fathom_head_options_init   (FathomHeadOptions       *options,
                                           const char              *experiment);
 /* Builds (unbuilt) graph for experiment; NULL and an error for an unknown

@@ -3,7 +3,8 @@
  * A Keras weight file (or the "model_weights" group of a whole saved model)
  * has a root attribute layer_names; each layer is a group whose attribute
  * weight_names lists its datasets, in the order of the layer's weights
- * (kernel, bias; gamma, beta, moving mean, moving variance). h5py writes
+ * (kernel, bias; gamma, beta, moving mean, moving variance, which Keras 1
+ * named running_mean and running_std). h5py writes
  * these lists as fixed-length strings (bytes) or variable-length ones
  * (str), and an empty list as an empty float array; Keras splits lists
  * over 64 KiB into name0, name1, ...
@@ -330,6 +331,22 @@ keras_file_open (KerasFile *kf, const char *path, GError **error)
   return TRUE;
 }
 
+/* The outputs of the file's first Dense layer (its first 2-D weight, the
+ * kernel [in, out] on either backend), 0 without one. */
+static gint64
+first_dense_units (const KerasFile *kf)
+{
+  for (guint i = 0; i < kf->layers->len; i++)
+    {
+      const H5Layer *l = g_ptr_array_index (kf->layers, i);
+      const H5Weight *w = g_ptr_array_index (l->weights, 0);
+
+      if (w->ndim == 2)
+        return w->shape[1];
+    }
+  return 0;
+}
+
 static gboolean
 has_layer_name (const KerasFile *kf, const char *name)
 {
@@ -374,6 +391,7 @@ fathom_weights_probe_keras (const char *path, FathomWeightsOrigin *origin, GErro
       .bn_eps = has_layer_name (&kf, "conv1_bn") ? 1.001e-5f : 1e-3f,
       .resnet_variant = FATHOM_RESNET50_V1,
       .resnet_pool_pad = has_layer_name (&kf, "pool1_pad"),
+      .dense_units = first_dense_units (&kf),
     };
   keras_file_clear (&kf);
   h5_leave (&quiet);
@@ -427,21 +445,37 @@ find_model_layer (GPtrArray *model, const char *name)
   return -1;
 }
 
-/* match[i]: the file layer for model layer i. By name when every file
- * layer names a model layer, else by position as Keras's load_weights. */
-static gboolean
-match_layers (GPtrArray *model, GPtrArray *layers, const char *path, int *match, GError **error)
+/* How many file layers match by name: all of them when each names a model
+ * layer; with skip_trailing, those up to the last that names one, when
+ * each of these does; 0 when the file must match by position. */
+static guint
+count_named (GPtrArray *model, GPtrArray *layers, gboolean skip_trailing)
 {
-  gboolean by_name = layers->len > 0;
+  guint n = layers->len;
 
-  for (guint f = 0; f < layers->len && by_name; f++)
-    by_name = find_model_layer (model, ((H5Layer *) g_ptr_array_index (layers, f))->name) >= 0;
+  if (skip_trailing)
+    while (n > 0 && find_model_layer (model, ((H5Layer *) g_ptr_array_index (layers, n - 1))->name) < 0)
+      n--;
+  for (guint f = 0; f < n; f++)
+    if (find_model_layer (model, ((H5Layer *) g_ptr_array_index (layers, f))->name) < 0)
+      return 0;
+  return n;
+}
+
+/* match[i]: the file layer for model layer i. By name when every file
+ * layer names a model layer, else by position as Keras's load_weights;
+ * with skip_trailing, file layers past those matched are left unread. */
+static gboolean
+match_layers (GPtrArray *model, GPtrArray *layers, const char *path, gboolean skip_trailing, int *match,
+              GError **error)
+{
+  guint n_named = count_named (model, layers, skip_trailing);
 
   for (guint i = 0; i < model->len; i++)
     match[i] = -1;
-  if (by_name)
+  if (n_named > 0)
     {
-      for (guint f = 0; f < layers->len; f++)
+      for (guint f = 0; f < n_named; f++)
         {
           const char *fname = ((H5Layer *) g_ptr_array_index (layers, f))->name;
           int i = find_model_layer (model, fname);
@@ -476,7 +510,7 @@ match_layers (GPtrArray *model, GPtrArray *layers, const char *path, int *match,
                    path, fathom_layer_get_name (g_ptr_array_index (model, layers->len)), layers->len, model->len);
       return FALSE;
     }
-  if (layers->len > model->len)
+  if (layers->len > model->len && !skip_trailing)
     {
       g_set_error (error, FATHOM_WEIGHTS_ERROR, FATHOM_WEIGHTS_ERROR_UNEXPECTED,
                    "%s: the file's layer “%s” has no counterpart (the file has weights for %u layers, the model %u)",
@@ -486,29 +520,61 @@ match_layers (GPtrArray *model, GPtrArray *layers, const char *path, int *match,
   return TRUE;
 }
 
+typedef enum {
+  PAIR_PLAIN,                   /* same layout: biases, BN vectors */
+  PAIR_CONV_KERNEL,             /* reordered and maybe flipped */
+  PAIR_DENSE_KERNEL,            /* [in, out] in the file, [out, in] here */
+} PairKind;
+
 typedef struct {
   FathomLayer    *layer;
   FathomParam    *param;
   const H5Layer  *file_layer;
   const H5Weight *weight;
-  gboolean        kernel;       /* a conv kernel: reordered and maybe flipped */
+  PairKind        kind;
 } Pair;
 
-/* Checks one layer's weights against the file and queues them in pairs. */
+/* A TensorFlow-ordered Flatten wrote height, width, channels where ours
+ * writes channels, height, width: the Dense after it would read its
+ * inputs shuffled. */
 static gboolean
-check_layer (FathomLayer *layer, const H5Layer *fl, FathomWeightsFormat format, const char *path,
-             GArray *pairs, GError **error)
+refuse_tf_dense_top (FathomLayer *layer, const H5Layer *fl, const char *path, GError **error)
+{
+  g_set_error (error, FATHOM_WEIGHTS_ERROR, FATHOM_WEIGHTS_ERROR_UNSUPPORTED,
+               "%s: “%s” is in TensorFlow order and follows a Flatten, which there orders the features "
+               "height, width, channels where the model (and Theano) orders them channels, height, width; "
+               "TensorFlow-ordered dense tops are not supported (the course's vgg16_bn.h5 is Theano-ordered), "
+               "so the model's layer “%s” cannot take it", path, fl->name, fathom_layer_get_name (layer));
+  return FALSE;
+}
+
+static PairKind
+pair_kind (gboolean conv, gboolean dense, const FathomParam *p)
+{
+  if (!g_str_equal (p->name, "kernel"))
+    return PAIR_PLAIN;
+  return conv ? PAIR_CONV_KERNEL : dense ? PAIR_DENSE_KERNEL : PAIR_PLAIN;
+}
+
+/* Checks one layer's weights against the file and queues them in pairs.
+ * after_flatten: the layer reads a Flatten's output. */
+static gboolean
+check_layer (FathomLayer *layer, const H5Layer *fl, FathomWeightsFormat format, gboolean after_flatten,
+             const char *path, GArray *pairs, GError **error)
 {
   const char *type = fathom_layer_get_type_name (layer);
   gboolean conv = g_str_equal (type, "Conv2D");
+  gboolean dense = g_str_equal (type, "Dense");
 
-  if (!conv && !g_str_equal (type, "BatchNormalization"))
+  if (!conv && !dense && !g_str_equal (type, "BatchNormalization"))
     {
       g_set_error (error, FATHOM_WEIGHTS_ERROR, FATHOM_WEIGHTS_ERROR_UNSUPPORTED,
                    "%s: the model's layer “%s” (%s) cannot take Keras weights", path,
                    fathom_layer_get_name (layer), type);
       return FALSE;
     }
+  if (dense && after_flatten && format == FATHOM_WEIGHTS_KERAS_TF)
+    return refuse_tf_dense_top (layer, fl, path, error);
   if (fl->weights->len != layer->params->len)
     {
       g_autoptr(GString) names = g_string_new (NULL);
@@ -527,16 +593,22 @@ check_layer (FathomLayer *layer, const H5Layer *fl, FathomWeightsFormat format, 
       const H5Weight *w = g_ptr_array_index (fl->weights, j);
       const gint64 *s = fathom_tensor_get_shape (p->value);
       guint ndim = fathom_tensor_get_ndim (p->value);
-      gboolean kernel = conv && g_str_equal (p->name, "kernel");
-      gboolean tf = kernel && format == FATHOM_WEIGHTS_KERAS_TF;
+      Pair pair = { layer, p, fl, w, pair_kind (conv, dense, p) };
+      gboolean tf = pair.kind == PAIR_CONV_KERNEL && format == FATHOM_WEIGHTS_KERAS_TF;
+      /* how the file's order differs from the model's, for the message */
+      const char *order = tf ? "TensorFlow" : pair.kind == PAIR_DENSE_KERNEL ? "Keras" : NULL;
       gint64 want[FATHOM_MAX_DIMS];
-      Pair pair = { layer, p, fl, w, kernel };
 
       memcpy (want, s, ndim * sizeof (gint64));
       if (tf)
         {
           /* [out, in, kh, kw] is stored [kh, kw, in, out]. */
           want[0] = s[2], want[1] = s[3], want[2] = s[1], want[3] = s[0];
+        }
+      else if (pair.kind == PAIR_DENSE_KERNEL)
+        {
+          /* [out, in] is stored [in, out]. */
+          want[0] = s[1], want[1] = s[0];
         }
       if (w->ndim != ndim || memcmp (w->shape, want, ndim * sizeof (gint64)) != 0)
         {
@@ -546,9 +618,9 @@ check_layer (FathomLayer *layer, const H5Layer *fl, FathomWeightsFormat format, 
 
           /* Both shapes as the file stores them. */
           g_set_error (error, FATHOM_WEIGHTS_ERROR, FATHOM_WEIGHTS_ERROR_SHAPE,
-                       "%s: %s has shape %s, the model expects %s (%s%s.%s%s%s)", path, w->name, got, stored,
-                       tf ? "TensorFlow order of " : "", fathom_layer_get_name (layer), p->name,
-                       tf ? " " : "", tf ? model : "");
+                       "%s: %s has shape %s, the model expects %s (%s%s%s.%s%s%s)", path, w->name, got, stored,
+                       order ? order : "", order ? " order of " : "", fathom_layer_get_name (layer), p->name,
+                       order ? " " : "", order ? model : "");
           return FALSE;
         }
       g_array_append_val (pairs, pair);
@@ -558,7 +630,8 @@ check_layer (FathomLayer *layer, const H5Layer *fl, FathomWeightsFormat format, 
 
 /* Reads one dataset into dst (model order). TensorFlow kernels are
  * [kh, kw, in, out]; Theano's are [out, in, kh, kw] rotated 180 degrees,
- * because Theano's conv2d flips the kernel and we cross-correlate. */
+ * because Theano's conv2d flips the kernel and we cross-correlate. Dense
+ * kernels are [in, out] on both. */
 static gboolean
 read_pair (hid_t root, const char *path, const Pair *pair, FathomWeightsFormat format,
            FathomTensor *dst, GError **error)
@@ -589,8 +662,17 @@ read_pair (hid_t root, const char *path, const Pair *pair, FathomWeightsFormat f
   if (H5Dread (ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
     return h5_fail (error, path, "cannot read the dataset", pair->weight->name);
 
-  if (!pair->kernel)
+  if (pair->kind == PAIR_PLAIN)
     memcpy (d, buf, n * sizeof (float));
+  else if (pair->kind == PAIR_DENSE_KERNEL)
+    {
+      const gint64 *s = fathom_tensor_get_shape (dst);
+      gint64 O = s[0], I = s[1];
+
+      for (gint64 o = 0; o < O; o++)
+        for (gint64 i = 0; i < I; i++)
+          d[o * I + i] = buf[i * O + o];
+    }
   else
     {
       const gint64 *s = fathom_tensor_get_shape (dst);
@@ -609,11 +691,12 @@ read_pair (hid_t root, const char *path, const Pair *pair, FathomWeightsFormat f
 
 static gboolean
 load_keras_locked (FathomGraph *graph, KerasFile *kf, const char *path, FathomWeightsFormat format,
-                   GError **error)
+                   FathomWeightsLoadFlags flags, GError **error)
 {
   FathomBackend *backend = fathom_graph_get_backend (graph);
   GPtrArray *all = fathom_graph_get_layers (graph);
   g_autoptr(GPtrArray) model = g_ptr_array_new ();
+  g_autoptr(GArray) after_flatten = g_array_new (FALSE, FALSE, sizeof (gboolean));
   g_autoptr(GArray) pairs = g_array_new (FALSE, FALSE, sizeof (Pair));
   g_autoptr(GPtrArray) host = g_ptr_array_new_with_free_func ((GDestroyNotify) fathom_tensor_unref);
   g_autofree int *match = NULL;
@@ -622,16 +705,22 @@ load_keras_locked (FathomGraph *graph, KerasFile *kf, const char *path, FathomWe
     return FALSE;
   for (guint i = 0; i < all->len; i++)
     if (((FathomLayer *) g_ptr_array_index (all, i))->params->len > 0)
-      g_ptr_array_add (model, g_ptr_array_index (all, i));
+      {
+        /* the layers are in forward order: a Flatten just before feeds it */
+        gboolean flat = i > 0 && g_str_equal (fathom_layer_get_type_name (g_ptr_array_index (all, i - 1)), "Flatten");
+
+        g_ptr_array_add (model, g_ptr_array_index (all, i));
+        g_array_append_val (after_flatten, flat);
+      }
   match = g_new (int, model->len + 1);
-  if (!match_layers (model, kf->layers, path, match, error))
+  if (!match_layers (model, kf->layers, path, (flags & FATHOM_WEIGHTS_LOAD_SKIP_TRAILING) != 0, match, error))
     return FALSE;
 
   /* Every layer and shape first, in model order, then every value, then
    * the upload: a refused file leaves the model as it was. */
   for (guint i = 0; i < model->len; i++)
-    if (!check_layer (g_ptr_array_index (model, i), g_ptr_array_index (kf->layers, match[i]),
-                      format, path, pairs, error))
+    if (!check_layer (g_ptr_array_index (model, i), g_ptr_array_index (kf->layers, match[i]), format,
+                      g_array_index (after_flatten, gboolean, i), path, pairs, error))
       return FALSE;
   for (guint k = 0; k < pairs->len; k++)
     {
@@ -650,7 +739,8 @@ load_keras_locked (FathomGraph *graph, KerasFile *kf, const char *path, FathomWe
 }
 
 gboolean
-fathom_weights_load_keras (FathomGraph *graph, const char *path, FathomWeightsFormat format, GError **error)
+fathom_weights_load_keras_full (FathomGraph *graph, const char *path, FathomWeightsFormat format,
+                                FathomWeightsLoadFlags flags, GError **error)
 {
   KerasFile kf = KERAS_FILE_INIT;
   H5Quiet quiet;
@@ -659,8 +749,14 @@ fathom_weights_load_keras (FathomGraph *graph, const char *path, FathomWeightsFo
   g_return_val_if_fail (fathom_graph_get_backend (graph) != NULL, FALSE);
   g_return_val_if_fail (format == FATHOM_WEIGHTS_KERAS_TF || format == FATHOM_WEIGHTS_KERAS_THEANO, FALSE);
   h5_enter (&quiet);
-  ok = load_keras_locked (graph, &kf, path, format, error);
+  ok = load_keras_locked (graph, &kf, path, format, flags, error);
   keras_file_clear (&kf);
   h5_leave (&quiet);
   return ok;
+}
+
+gboolean
+fathom_weights_load_keras (FathomGraph *graph, const char *path, FathomWeightsFormat format, GError **error)
+{
+  return fathom_weights_load_keras_full (graph, path, format, FATHOM_WEIGHTS_LOAD_DEFAULT, error);
 }

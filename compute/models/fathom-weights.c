@@ -83,17 +83,44 @@ fathom_weights_load (FathomGraph *graph, const char *path, const FathomWeightsOr
   return fathom_weights_load_keras (graph, path, origin->format, error);
 }
 
+/* VGG16BN to its second BN, at the width of the file's dense top; only a
+ * Keras file has that top (torchvision's "vgg16_bn" is another model, with
+ * BN after every conv and no BN in its classifier). */
+static FathomGraph *
+vgg16_bn_graph (const FathomWeightsOrigin *origin, const char *path, gint64 height, gint64 width,
+                GError **error)
+{
+  if (origin->format == FATHOM_WEIGHTS_TORCHVISION)
+    {
+      g_set_error (error, FATHOM_WEIGHTS_ERROR, FATHOM_WEIGHTS_ERROR_UNSUPPORTED,
+                   "%s: VGG16BN's dense top comes from the course's Keras file (vgg16_bn.h5); a torchvision "
+                   "state dict cannot give it (torchvision's vgg16_bn is another model)", path);
+      return NULL;
+    }
+  if (origin->dense_units <= 0)
+    {
+      g_set_error (error, FATHOM_WEIGHTS_ERROR, FATHOM_WEIGHTS_ERROR_MISSING,
+                   "%s has no Dense layers: VGG16BN needs the whole model with its dense top "
+                   "(the course's vgg16_bn.h5), not the conv part (vgg16_bn_conv.h5)", path);
+      return NULL;
+    }
+  return fathom_vgg16_bn_new (height, width, origin->dense_units, error);
+}
+
 FathomGraph *
 fathom_weights_backbone_new (FathomBackbone backbone, const char *path, gint64 height, gint64 width,
                              gboolean last_pool, FathomBackend *backend, GError **error)
 {
   g_autoptr(FathomGraph) g = NULL;
+  g_autoptr(GError) local = NULL;
   FathomWeightsOrigin origin;
 
   if (!fathom_weights_probe (path, &origin, error))
     return NULL;
   if (backbone == FATHOM_BACKBONE_VGG16)
     g = fathom_vgg16_new (height, width, last_pool, error);
+  else if (backbone == FATHOM_BACKBONE_VGG16_BN)
+    g = vgg16_bn_graph (&origin, path, height, width, error);
   else
     {
       FathomResnet50Options options;
@@ -102,9 +129,22 @@ fathom_weights_backbone_new (FathomBackbone backbone, const char *path, gint64 h
       g = fathom_resnet50_new (height, width, &options, error);
     }
   /* The seed is irrelevant: every parameter is overwritten. */
-  if (g == NULL || !fathom_graph_build (g, backend, 0, error) ||
-      !fathom_weights_load (g, path, &origin, error))
+  if (g == NULL || !fathom_graph_build (g, backend, 0, error))
     return NULL;
+  if (backbone != FATHOM_BACKBONE_VGG16_BN)
+    return fathom_weights_load (g, path, &origin, error) ? g_steal_pointer (&g) : NULL;
+
+  /* The popped classifier follows the second BN in the file. */
+  if (!fathom_weights_load_keras_full (g, path, origin.format, FATHOM_WEIGHTS_LOAD_SKIP_TRAILING, &local))
+    {
+      /* most likely the input size: dense_1 takes 512 x H/32 x W/32 */
+      if (g_error_matches (local, FATHOM_WEIGHTS_ERROR, FATHOM_WEIGHTS_ERROR_SHAPE))
+        g_prefix_error (&local, "VGG16BN at %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " (its dense top takes "
+                        "the input size its weights were trained at, 224x224 for the course's file): ",
+                        height, width);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
   return g_steal_pointer (&g);
 }
 

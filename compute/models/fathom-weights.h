@@ -15,6 +15,17 @@
  *   keras-applications ResNet names, "res2a_branch2a", "bn_conv1"), and
  *   otherwise by position among the layers that have weights, as Keras's
  *   load_weights does (Keras 1 files name layers "convolution2d_1", ...).
+ *   Conv2D, BatchNormalization and Dense layers take Keras weights: Keras
+ *   stores a Dense kernel [in, out] on either backend (ours is [out, in]),
+ *   and Keras 1's BatchNormalization weights gamma, beta, running_mean,
+ *   running_std, where "running_std" holds the variance (Keras 1.2 keeps
+ *   the variance under that name).
+ *
+ * A Dense layer after a Flatten reads the features in the order Flatten
+ * wrote them: channels, height, width in a Theano-ordered file, as ours;
+ * height, width, channels in a TensorFlow-ordered one, which would need
+ * its kernel's rows permuted: such a dense top is refused (the course's
+ * vgg16_bn.h5 is Theano-ordered).
  *
  * Import is all or nothing: every name and shape is checked and every value
  * read before anything is uploaded, so a refused file leaves the graph as it
@@ -58,12 +69,25 @@ typedef struct {
   float                 bn_eps;         /* torchvision 1e-5, Keras 1e-3, tf.keras ResNet 1.001e-5 */
   FathomResnet50Variant resnet_variant; /* torchvision V1_5, Keras V1 */
   gboolean              resnet_pool_pad;/* whether the saving model padded the first pool */
+  gint64                dense_units;    /* outputs of the file's first Dense layer (VGG16BN's
+                                         * dense top: 4096), 0 without one */
 } FathomWeightsOrigin;
 
 typedef enum {
   FATHOM_BACKBONE_VGG16,
   FATHOM_BACKBONE_RESNET50,
+  FATHOM_BACKBONE_VGG16_BN,     /* the course's VGG16BN to its second BN (fathom-vgg16.h) */
 } FathomBackbone;
+
+typedef enum {
+  FATHOM_WEIGHTS_LOAD_DEFAULT        = 0,
+  /* The file may end with layers the model lacks: the classifier that a
+   * fine-tuned model popped (VGG16BN's Dense(1000)). They are skipped, by
+   * position past the model's last layer or, matching by name, after the
+   * file's last layer that names one. Without the flag such a layer is an
+   * error (FATHOM_WEIGHTS_ERROR_UNEXPECTED). */
+  FATHOM_WEIGHTS_LOAD_SKIP_TRAILING  = 1 << 0,
+} FathomWeightsLoadFlags;
 
 /* Reads just enough of path to fill origin: HDF5 means Keras (its "backend"
  * attribute, or the Keras 1 weight names, tell TensorFlow from Theano),
@@ -91,10 +115,16 @@ gboolean      fathom_weights_load_torchvision (FathomGraph               *graph,
                                                const char                *path,
                                                GError                   **error);
 /* format is FATHOM_WEIGHTS_KERAS_TF or FATHOM_WEIGHTS_KERAS_THEANO. Only
- * Conv2D and BatchNormalization layers take Keras weights. */
+ * Conv2D, BatchNormalization and Dense layers take Keras weights. */
 gboolean      fathom_weights_load_keras       (FathomGraph               *graph,
                                                const char                *path,
                                                FathomWeightsFormat        format,
+                                               GError                   **error);
+/* The same, with flags (FATHOM_WEIGHTS_LOAD_SKIP_TRAILING). */
+gboolean      fathom_weights_load_keras_full  (FathomGraph               *graph,
+                                               const char                *path,
+                                               FathomWeightsFormat        format,
+                                               FathomWeightsLoadFlags     flags,
                                                GError                   **error);
 /* Either of the above, by origin->format (probed when origin is NULL). */
 gboolean      fathom_weights_load             (FathomGraph               *graph,
@@ -104,7 +134,10 @@ gboolean      fathom_weights_load             (FathomGraph               *graph,
 
 /* Probes path, builds the backbone for an image of height x width the way
  * the weights were trained (ResNet50 variant, BN eps), builds it on backend
- * and loads the weights. last_pool applies to VGG16 only. */
+ * and loads the weights. last_pool applies to VGG16 only. VGG16_BN needs a
+ * Keras file with the dense top (its width is read from the file; the
+ * trailing classifier is skipped) and an image of the size the top was
+ * trained at; it always keeps the last pool. */
 FathomGraph  *fathom_weights_backbone_new     (FathomBackbone             backbone,
                                                const char                *path,
                                                gint64                     height,

@@ -10,9 +10,7 @@
 
 static const FathomExperimentPreset presets[] = {
   { "vgg-finetune", "A", "Dense(8) on the frozen VGG16BN (with its dense top) at 224",
-    "val acc .722/.826/.862, 87 s/epoch", 14, 14, 224, 224, 3, 0, 1e-3f, 1e-3f, 64, TRUE, FALSE, FALSE,
-    "it needs the course's whole VGG16BN with its dense layers (vgg16_bn.h5), which the weight "
-    "import does not cover yet; dense-head (B) trains the same kind of head on the conv features" },
+    "val acc .722/.826/.862, 87 s/epoch", 1, 1, 224, 224, 3, 0, 1e-3f, 1e-3f, 64, TRUE, FALSE, FALSE, NULL },
   { "dense-head", "B", "MaxPool, BN, dropout, Dense 512 x2 with BN, Dense 8 on the conv features",
     "val acc .872/.948/.974, later .988", 14, 14, 224, 224, 3, 7, 1e-3f, 1e-4f, 64, TRUE, FALSE, FALSE, NULL },
   { "multi-input", "C", "B's trunk plus the image-size one-hot through BN, concatenated (the leak)",
@@ -89,6 +87,38 @@ typedef struct {
   float                         bbox_weight;
 } Plan;
 
+/* vgg-finetune trains on VGG16BN's 4096-vector, which only the course's
+ * whole model gives; that vector suits no other head. */
+static gboolean
+check_vgg16bn (const FathomExperimentPreset *preset, const FathomExperimentConfig *c, GError **error)
+{
+  gboolean finetune = g_str_equal (preset->name, "vgg-finetune");
+
+  if (finetune && c->weights == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "%s (%s) needs the course's vgg16_bn.h5 (--weights FILE: the Keras HDF5 file of the whole "
+                   "VGG16BN, with its dense top): it fine-tunes that model's last layer, which the mini "
+                   "backbone does not have; dense-head (B) trains a head on conv features without it",
+                   preset->name, preset->letter);
+      return FALSE;
+    }
+  if (finetune && c->backbone != NULL && !g_str_equal (c->backbone, "vgg16bn") && !g_str_equal (c->backbone, "vgg16"))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "%s (%s) runs on VGG16BN (backbone vgg16bn), not %s", preset->name, preset->letter, c->backbone);
+      return FALSE;
+    }
+  if (!finetune && g_strcmp0 (c->backbone, "vgg16bn") == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "The vgg16bn backbone gives 4096-vectors, which only vgg-finetune takes; %s needs conv "
+                   "features (vgg16, resnet50 or mini)", preset->name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 make_plan (Plan *p, const FathomExperimentConfig *c, GError **error)
 {
@@ -107,10 +137,14 @@ make_plan (Plan *p, const FathomExperimentConfig *c, GError **error)
                    preset->name, preset->letter, preset->unavailable);
       return FALSE;
     }
+  if (!check_vgg16bn (preset, c, error))
+    return FALSE;
   p->config = c;
   p->preset = preset;
-  /* with weights: the lesson's backbone for the experiment */
-  p->backbone = c->backbone != NULL ? c->backbone
+  /* with weights: the lesson's backbone for the experiment (vgg-finetune
+   * takes "vgg16" as VGG16 with its BN top) */
+  p->backbone = g_str_equal (preset->name, "vgg-finetune") ? "vgg16bn"
+                : c->backbone != NULL ? c->backbone
                 : c->weights == NULL ? "mini"
                 : g_str_has_prefix (preset->name, "resnet") ? "resnet50" : "vgg16";
   if (c->width > 0 && c->height > 0)
@@ -143,6 +177,15 @@ make_plan (Plan *p, const FathomExperimentConfig *c, GError **error)
   p->batch_size = c->batch_size > 0 ? c->batch_size : preset->batch_size;
   p->bbox_weight = c->bbox_weight >= 0 ? (float) c->bbox_weight : 0.001f;
   return TRUE;
+}
+
+gboolean
+fathom_experiment_check (const FathomExperimentConfig *config, GError **error)
+{
+  Plan plan;
+
+  g_return_val_if_fail (config != NULL, FALSE);
+  return make_plan (&plan, config, error);
 }
 
 static void

@@ -1,5 +1,5 @@
 /* fathom-experiment.h: the lesson's convolutional experiments (LESSON7.md,
- * B-H) as presets, and the runner that fathom-cli and the app share.
+ * A-H) as presets, and the runner that fathom-cli and the app share.
  *
  * dataset -> backbone (pretrained weights, or the "mini" trunk trained on
  * the training split: fathom-mini-backbone.h) -> cached features
@@ -77,8 +77,9 @@ typedef struct {
   double          lr;           /* 0: the preset's first rate */
   double          lr_later;     /* 0: the preset's later rate (scaled with lr) */
   guint64         seed;         /* weights, shuffling, mini pretraining */
-  const char     *backbone;     /* NULL: mini, or vgg16 when weights are given */
-  const char     *weights;
+  const char     *backbone;     /* NULL: mini, or vgg16 when weights are given;
+                                 * vgg-finetune: always vgg16bn */
+  const char     *weights;      /* vgg-finetune: the course's vgg16_bn.h5 */
   FathomSplitMode split;
   double          valid_fraction; /* 0: the course's 500/3777 */
   guint64         split_seed;
@@ -105,6 +106,13 @@ typedef struct {
   double   seconds;                             /* the whole run */
   double   fit_seconds;                         /* the head's fit and evaluation */
 } FathomExperimentResult;
+
+/* What fathom_experiment_run() refuses before any work (an unknown or
+ * unavailable experiment, vgg-finetune without the course's vgg16_bn.h5
+ * or on another backbone, the vgg16bn backbone under another head), for
+ * a caller that wants to say so before starting it. */
+gboolean fathom_experiment_check (const FathomExperimentConfig *config,
+                                  GError                      **error);
 
 /* Runs config->experiment into config->run_dir. progress gets the phases
  * "pretrain", "features", "train" and "valid". A cancelled run returns

@@ -91,19 +91,45 @@ setup_mini (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
   return TRUE;
 }
 
+/* What each pretrained backbone is built as, and its cache key: the
+ * layer its features come from. */
+static const struct {
+  const char     *name;
+  FathomBackbone  backbone;
+  const char     *key;
+} pretrained[] = {
+  { "vgg16", FATHOM_BACKBONE_VGG16, "vgg16-block5_conv3" },
+  { "vgg16bn", FATHOM_BACKBONE_VGG16_BN, "vgg16bn-batchnormalization_2" },
+  { "resnet50", FATHOM_BACKBONE_RESNET50, "resnet50-conv5_block3_out" },
+};
+
+static int
+find_pretrained (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (pretrained); i++)
+    if (g_str_equal (pretrained[i].name, name))
+      return (int) i;
+  return -1;
+}
+
 static gboolean
 setup_pretrained (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
                   GCancellable *cancellable, GError **error)
 {
-  gboolean vgg = g_str_equal (o->backbone, "vgg16");
+  int k = find_pretrained (o->backbone);
   FathomWeightsOrigin origin;
   g_autofree char *sha = NULL;
 
   if (o->weights == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "The %s backbone needs its pretrained weights (--weights FILE: a Keras HDF5 file "
-                   "or a torchvision safetensors file); without them use the mini backbone", o->backbone);
+      if (pretrained[k].backbone == FATHOM_BACKBONE_VGG16_BN)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     "The vgg16bn backbone needs the course's vgg16_bn.h5 (--weights FILE: the Keras HDF5 "
+                     "file of the whole VGG16BN, with its dense top)");
+      else
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                     "The %s backbone needs its pretrained weights (--weights FILE: a Keras HDF5 file "
+                     "or a torchvision safetensors file); without them use the mini backbone", o->backbone);
       return FALSE;
     }
   if (!fathom_weights_probe (o->weights, &origin, error))
@@ -111,16 +137,16 @@ setup_pretrained (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
   sha = fathom_weights_fingerprint (o->weights, cancellable, error);
   if (sha == NULL)
     return FALSE;
-  /* VGG16 without its last pool, as the lesson: 512x14x14 at 224 */
-  self->graph = fathom_weights_backbone_new (vgg ? FATHOM_BACKBONE_VGG16 : FATHOM_BACKBONE_RESNET50,
-                                             o->weights, self->height, self->width, FALSE,
-                                             self->backend, error);
+  /* VGG16 without its last pool, as the lesson: 512x14x14 at 224;
+   * VGG16BN with it, to the 4096-vector */
+  self->graph = fathom_weights_backbone_new (pretrained[k].backbone, o->weights, self->height, self->width,
+                                             FALSE, self->backend, error);
   if (self->graph == NULL)
     return FALSE;
   self->norm = origin.format == FATHOM_WEIGHTS_TORCHVISION ? FATHOM_INPUT_NORM_TORCHVISION
                                                            : FATHOM_INPUT_NORM_VGG;
   self->weights_path = g_strdup (o->weights);
-  self->backbone_key = g_strdup (vgg ? "vgg16-block5_conv3" : "resnet50-conv5_block3_out");
+  self->backbone_key = g_strdup (pretrained[k].key);
   self->weights_fingerprint = g_strconcat ("sha256:", sha, NULL);
   self->description = g_strdup_printf ("%s with pretrained weights from %s (%s preprocessing)",
                                        o->backbone, o->weights, fathom_input_norm_to_string (self->norm));
@@ -136,10 +162,10 @@ fathom_feature_extractor_new (FathomDataset *ds, const FathomFeaturesOptions *op
   const char *backbone = options->backbone != NULL ? options->backbone : "mini";
   gboolean ok;
 
-  if (!g_str_equal (backbone, "mini") && !g_str_equal (backbone, "vgg16") && !g_str_equal (backbone, "resnet50"))
+  if (!g_str_equal (backbone, "mini") && find_pretrained (backbone) < 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "Unknown backbone “%s” (mini, vgg16 or resnet50)", backbone);
+                   "Unknown backbone “%s” (mini, vgg16, vgg16bn or resnet50)", backbone);
       return NULL;
     }
   if (options->width <= 0 || options->height <= 0)
@@ -162,7 +188,7 @@ fathom_feature_extractor_new (FathomDataset *ds, const FathomFeaturesOptions *op
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                "The mini backbone is trained here and takes no --weights; "
-                               "give --backbone vgg16 or resnet50 with them");
+                               "give --backbone vgg16, vgg16bn or resnet50 with them");
           return NULL;
         }
       ok = setup_mini (self, options, progress, user_data, cancellable, error);
@@ -192,9 +218,10 @@ fathom_feature_extractor_get_shape (FathomFeatureExtractor *self, gint64 *channe
 {
   const FathomShape *s = fathom_graph_get_output_shape (self->graph, 0);
 
+  /* a vector (VGG16BN's) is stored as [C, 1, 1] */
   *channels = s->d[0];
-  *height = s->d[1];
-  *width = s->d[2];
+  *height = s->ndim == 3 ? s->d[1] : 1;
+  *width = s->ndim == 3 ? s->d[2] : 1;
 }
 
 const char *

@@ -2,7 +2,8 @@
  * heads train on them.
  *
  * A backbone (the pretrained "mini" trunk, or VGG16 / ResNet50 from a
- * weights file) runs in inference mode over photos resized to the
+ * weights file, or the course's VGG16BN to its 4096-vector, stored as
+ * [4096, 1, 1]) runs in inference mode over photos resized to the
  * requested input and preprocessed the lesson's way (VGG: minus the RGB
  * mean, BGR; torchvision weights get torchvision's normalisation), and
  * its output rows are streamed into a feature file (fathom-feature-cache.h:
@@ -28,8 +29,9 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  const char        *backbone;    /* "mini" (default), "vgg16", "resnet50" */
-  const char        *weights;     /* required for vgg16 and resnet50; NULL for mini */
+  const char        *backbone;    /* "mini" (default), "vgg16", "vgg16bn", "resnet50" */
+  const char        *weights;     /* required but for mini; vgg16bn: the course's
+                                   * vgg16_bn.h5, with the dense top */
   int                width, height;
   const char        *device;      /* "cpu" or "cuda" */
   guint              batch_size;  /* images per forward pass */

@@ -88,9 +88,10 @@ load_backbone (FathomPredictor *self, const char *run_dir, const char *backbone,
 
       self->backbone = fathom_mini_backbone_load (path, self->height, self->width, self->backend, error);
     }
-  else if (g_str_equal (backbone, "vgg16") || g_str_equal (backbone, "resnet50"))
+  else if (g_str_equal (backbone, "vgg16") || g_str_equal (backbone, "resnet50") || g_str_equal (backbone, "vgg16bn"))
     self->backbone = fathom_weights_backbone_new (g_str_equal (backbone, "vgg16") ? FATHOM_BACKBONE_VGG16
-                                                                                 : FATHOM_BACKBONE_RESNET50,
+                                                  : g_str_equal (backbone, "vgg16bn") ? FATHOM_BACKBONE_VGG16_BN
+                                                  : FATHOM_BACKBONE_RESNET50,
                                                   weights, self->height, self->width, FALSE, self->backend, error);
   else
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Unknown backbone “%s” in the run's model", backbone);
@@ -149,9 +150,10 @@ fathom_predictor_new (const char *run_dir, const char *device, GError **error)
       if (!load_backbone (self, run_dir, backbone, weights, error))
         return NULL;
       s = fathom_graph_get_output_shape (self->backbone, 0);
+      /* a vector (VGG16BN's) was stored as [C, 1, 1] */
       c = s->d[0];
-      h = s->d[1];
-      w = s->d[2];
+      h = s->ndim == 3 ? s->d[1] : 1;
+      w = s->ndim == 3 ? s->d[2] : 1;
     }
   self->head = fathom_exp_graph_new (preset, g_strv_length (self->classes), g_strv_length (self->sizes), c, h, w,
                                      0.001f, error);
@@ -264,16 +266,21 @@ gboolean
 fathom_predictor_predict (FathomPredictor *self, const FathomImage *photo, FathomPrediction *out, GError **error)
 {
   FathomTensor *inputs[2] = { NULL, NULL };
+  g_autoptr(FathomTensor) features = NULL;
   guint n = fathom_predictor_get_n_classes (self);
 
   fathom_prediction_clear (out);
   if (self->backbone != NULL)
     {
       FathomTensor *image_in[1] = { self->image };
+      const FathomShape *s = fathom_graph_get_input_shape (self->head, (guint) self->in_features);
 
       if (!set_image (self, photo, error) || !fathom_graph_forward (self->backbone, image_in, FALSE, error))
         return FALSE;
-      inputs[self->in_features] = fathom_graph_get_output (self->backbone, 0);
+      /* the head's [C, H, W] (a vector as [C, 1, 1]) */
+      features = fathom_tensor_view (fathom_graph_get_output (self->backbone, 0), 4,
+                                     (gint64[]) { 1, s->d[0], s->d[1], s->d[2] });
+      inputs[self->in_features] = features;
     }
   if (self->in_sizes >= 0)
     {
