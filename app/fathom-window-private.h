@@ -18,6 +18,8 @@ struct _FathomWindow
   GtkStack             *dataset_stack;
   GtkStack             *training_stack;
   GtkStack             *runs_stack;
+  GtkStack             *review_stack;
+  GtkStack             *text_stack;
   GtkButton            *generate_button;
   AdwStatusPage        *generating_page;
   GtkProgressBar       *generate_progress;

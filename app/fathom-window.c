@@ -9,6 +9,8 @@
 #include "fathom-dataset-page.h"
 #include "fathom-fishsim-job.h"
 #include "fathom-folder.h"
+#include "fathom-run-view.h"
+#include "fathom-train-panel.h"
 
 /* One folder being opened; owned by the async callback. */
 typedef struct {
@@ -127,6 +129,10 @@ page_stack (FathomWindow *self,
     return self->training_stack;
   if (g_strcmp0 (page, "runs") == 0)
     return self->runs_stack;
+  if (g_strcmp0 (page, "review") == 0)
+    return self->review_stack;
+  if (g_strcmp0 (page, "text") == 0)
+    return self->text_stack;
   return NULL;
 }
 
@@ -510,6 +516,89 @@ _fathom_window_cancel_generation (FathomWindow *self)
     g_cancellable_cancel (self->generate_cancellable);
 }
 
+/* Training page ---------------------------------------------------------- */
+
+/* A finished run opens like any run folder; a failure becomes a toast
+ * (the panel shows it too); a stop needs no word. */
+static void
+training_run_finished (FathomTrainPanel *panel,
+                       const char       *run_dir,
+                       gboolean          ok,
+                       FathomWindow     *self)
+{
+  const GError *error = fathom_train_panel_get_error (panel);
+
+  if (ok)
+    {
+      g_autoptr(GFile) folder = g_file_new_for_path (run_dir);
+
+      fathom_window_open (self, folder);
+    }
+  else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    fathom_window_show_error (self, _("Training failed"), error);
+}
+
+static void
+training_dataset_loaded (FathomWindow  *self,
+                         FathomDataset *dataset,
+                         gpointer       unused)
+{
+  GtkWidget *panel = g_object_get_data (G_OBJECT (self), "fathom-train-panel");
+
+  fathom_train_panel_set_dataset_dir (FATHOM_TRAIN_PANEL (panel), fathom_dataset_get_root (dataset));
+  /* back in its page if it was taken out and nothing else is there */
+  if (fathom_window_get_page_child (self, "training") == NULL)
+    fathom_window_set_page_child (self, "training", panel);
+}
+
+/* The panel lives as long as the window (kept across
+ * fathom_window_set_page_child (self, "training", NULL)). */
+static void
+training_page_init (FathomWindow *self)
+{
+  GtkWidget *panel = fathom_train_panel_new ();
+
+  g_object_set_data_full (G_OBJECT (self), "fathom-train-panel", g_object_ref_sink (panel), g_object_unref);
+  g_signal_connect_object (panel, "run-finished", G_CALLBACK (training_run_finished), self, 0);
+  g_signal_connect (self, "dataset-loaded", G_CALLBACK (training_dataset_loaded), NULL);
+  fathom_window_set_page_child (self, "training", panel);
+}
+
+/* Runs page -------------------------------------------------------------- */
+
+/* Each opened run replaces the last in one FathomRunView; a folder that
+ * does not read leaves the page's description of it, and a toast. */
+static void
+runs_run_opened (FathomWindow *self,
+                 GFile        *folder,
+                 gpointer      unused)
+{
+  GtkWidget *view = g_object_get_data (G_OBJECT (self), "fathom-run-view");
+  g_autofree char *path = g_file_get_path (folder);
+  g_autofree char *name = g_file_get_basename (folder);
+  g_autofree char *title = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (path != NULL && fathom_run_view_load (FATHOM_RUN_VIEW (view), path, &error))
+    {
+      fathom_window_set_page_child (self, "runs", view);
+      fathom_window_set_visible_page (self, "runs");
+      return;
+    }
+  fathom_window_set_page_child (self, "runs", NULL);
+  title = g_strdup_printf (_("Could not read the run “%s”"), name);
+  fathom_window_show_error (self, title, error);
+}
+
+/* The view lives as long as the window and is shown once a run reads. */
+static void
+runs_page_init (FathomWindow *self)
+{
+  g_object_set_data_full (G_OBJECT (self), "fathom-run-view",
+                          g_object_ref_sink (fathom_run_view_new ()), g_object_unref);
+  g_signal_connect (self, "run-opened", G_CALLBACK (runs_run_opened), NULL);
+}
+
 /* Window ----------------------------------------------------------------- */
 
 static gboolean
@@ -621,6 +710,8 @@ fathom_window_class_init (FathomWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FathomWindow, dataset_stack);
   gtk_widget_class_bind_template_child (widget_class, FathomWindow, training_stack);
   gtk_widget_class_bind_template_child (widget_class, FathomWindow, runs_stack);
+  gtk_widget_class_bind_template_child (widget_class, FathomWindow, review_stack);
+  gtk_widget_class_bind_template_child (widget_class, FathomWindow, text_stack);
   gtk_widget_class_bind_template_child (widget_class, FathomWindow, generate_button);
   gtk_widget_class_bind_template_child (widget_class, FathomWindow, generating_page);
   gtk_widget_class_bind_template_child (widget_class, FathomWindow, generate_progress);
@@ -661,4 +752,7 @@ fathom_window_init (FathomWindow *self)
   target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (target, "drop", G_CALLBACK (on_drop), self);
   gtk_widget_add_controller (GTK_WIDGET (self->toast_overlay), GTK_EVENT_CONTROLLER (target));
+
+  training_page_init (self);
+  runs_page_init (self);
 }

@@ -1,5 +1,6 @@
 /* fathom-window.h: the main window: a header bar, a sidebar with the open
- * dataset at a glance (F9), and the pages "dataset", "training" and "runs".
+ * dataset at a glance (F9), and the pages "dataset", "training", "runs",
+ * "review" and "text".
  *
  * Each page shows an empty state until something fills it. Widgets built
  * elsewhere go in with fathom_window_set_page_child(): on "training" and
@@ -40,8 +41,8 @@ void           fathom_window_generate_fishsim  (FathomWindow   *self);
 /* $XDG_DATA_HOME/fathom/fishsim */
 char          *fathom_window_dup_fishsim_dir   (void);
 
-/* page: "dataset", "training" or "runs". child may be NULL (back to the
- * empty state). */
+/* page: "dataset", "training", "runs", "review" or "text". child may be
+ * NULL (back to the empty state). */
 void           fathom_window_set_page_child    (FathomWindow   *self,
                                                 const char     *page,
                                                 GtkWidget      *child);

@@ -320,8 +320,8 @@ test_window (void)
     "sidebar-visible", "page", "close", "show-error", "show-help-overlay",
   };
   const char *const app_actions[] = { "quit", "preferences", "about" };
-  const char *const names[] = { "dataset", "training", "runs" };
-  const char *const titles[] = { "_Dataset", "_Training", "_Runs" };
+  const char *const names[] = { "dataset", "training", "runs", "review", "text" };
+  const char *const titles[] = { "_Dataset", "_Training", "_Runs", "Re_view", "_Text Lab" };
   guint n_windows;
 
   drain ();
@@ -329,11 +329,11 @@ test_window (void)
   g_assert_true (ADW_IS_APPLICATION_WINDOW (window));
   g_assert_true (gtk_window_get_application (GTK_WINDOW (window)) == app);
 
-  /* three pages, in order, with the dataset page first */
+  /* five pages, in order, with the dataset page first */
   stack = find_one (window, ADW_TYPE_VIEW_STACK);
   pages = adw_view_stack_get_pages (stack);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pages)), ==, 3);
-  for (guint i = 0; i < 3; i++)
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (pages)), ==, G_N_ELEMENTS (names));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autoptr(AdwViewStackPage) page = g_list_model_get_item (G_LIST_MODEL (pages), i);
 

@@ -1,0 +1,1305 @@
+/* fathom-train-panel.c: the training page (see fathom-train-panel.h).
+ *
+ * A Job is one run, shared by the worker thread and the main thread. The
+ * worker only touches the fields under the mutex (the latest progress and
+ * the points not yet shown) and schedules an idle when none is pending;
+ * the idle takes everything in one swap and feeds the widgets. The main
+ * thread alone reads and clears job->panel, so a panel that goes away
+ * while its run goes on is never reached from the run.
+ */
+#include "fathom-train-panel-config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "fathom-backend-registry.h"
+#include "fathom-resources.h"
+
+#define MAX_OUTPUTS 8
+
+typedef enum {
+  POINT_TRAIN_LOSS,
+  POINT_VALID_LOSS,
+  POINT_VALID_ACCURACY,
+  POINT_TRAIN_OUTPUT,
+  POINT_VALID_OUTPUT,
+  POINT_EPOCH_MARK,
+  N_POINT_KINDS
+} PointKind;
+
+typedef struct {
+  guint  kind;                  /* PointKind */
+  guint  output;
+  double x, y;
+} Point;
+
+typedef struct {
+  gatomicrefcount         ref;
+
+  /* fixed before the worker starts; the config's strings point here */
+  FathomExperimentConfig  config;
+  char                   *experiment;
+  char                   *data_dir;
+  char                   *run_dir;
+  char                   *backbone;
+  char                   *weights;
+  char                   *cache_dir;
+  GCancellable           *cancellable;
+  GMainContext           *context;
+
+  /* shared, under mutex */
+  GMutex                  mutex;
+  FathomTrainProgress     latest;
+  gboolean                has_latest;
+  GArray                 *points;       /* Point, not yet shown */
+  gboolean                idle_pending;
+
+  /* main thread only; NULL once the panel no longer waits for this run */
+  FathomTrainPanel       *panel;
+} Job;
+
+struct _FathomTrainPanel
+{
+  AdwBin                  parent_instance;
+
+  /* template children, borrowed */
+  AdwComboRow            *experiment_row;
+  GtkSpinButton          *epochs_spin;
+  GtkSpinButton          *batch_spin;
+  GtkSpinButton          *lr_spin;
+  GtkSpinButton          *seed_spin;
+  AdwComboRow            *split_row;
+  AdwActionRow           *bbox_row;
+  GtkSpinButton          *bbox_spin;
+  GtkSwitch              *keras1_switch;
+  AdwComboRow            *device_row;
+  AdwComboRow            *backbone_row;
+  AdwActionRow           *weights_row;
+  GtkButton              *weights_button;
+  GtkButton              *weights_clear_button;
+  GtkLabel               *hint_label;
+  GtkButton              *start_button;
+  GtkButton              *stop_button;
+  GtkLabel               *status_label;
+  GtkProgressBar         *progress_bar;
+  GtkLabel               *detail_label;
+  GtkLabel               *error_label;
+  FathomChart            *chart;
+
+  /* owned */
+  char                   *dataset_dir;
+  char                   *runs_dir;       /* NULL: the default */
+  char                   *default_runs_dir;
+  char                   *weights;
+  char                   *cache_dir;
+  char                   *run_dir;        /* the running or last run */
+  GError                 *error;          /* why the last run did not finish */
+  char                   *cuda_reason;    /* NULL while CUDA is usable or unknown */
+  GtkFileChooserNative   *chooser;
+  Job                    *job;            /* the running run, or NULL */
+  /* the numbers without a row: input size, mini epochs and the like
+   * (its strings unused) */
+  FathomExperimentConfig  extra;
+
+  /* the run's chart series, by kind and output; -1 until the first point */
+  int                     series[N_POINT_KINDS][MAX_OUTPUTS];
+  gboolean                run_has_bbox;
+
+  FathomTrainProgress     progress;       /* the last delivered */
+  gboolean                has_progress;
+  guint                   n_deliveries;
+  gboolean                cuda_probed;
+  gboolean                want_cuda;      /* asked for before the probe ended */
+  gboolean                stopping;
+};
+
+enum {
+  PROP_0,
+  PROP_RUNNING,
+  N_PROPS
+};
+
+enum {
+  RUN_FINISHED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (FathomTrainPanel, fathom_train_panel, ADW_TYPE_BIN)
+
+static void update_state (FathomTrainPanel *self);
+
+/* Jobs -------------------------------------------------------------------- */
+
+static Job *
+job_ref (Job *job)
+{
+  g_atomic_ref_count_inc (&job->ref);
+  return job;
+}
+
+static void
+job_unref (Job *job)
+{
+  if (!g_atomic_ref_count_dec (&job->ref))
+    return;
+  g_free (job->experiment);
+  g_free (job->data_dir);
+  g_free (job->run_dir);
+  g_free (job->backbone);
+  g_free (job->weights);
+  g_free (job->cache_dir);
+  g_clear_object (&job->cancellable);
+  g_main_context_unref (job->context);
+  g_mutex_clear (&job->mutex);
+  g_array_unref (job->points);
+  g_free (job);
+}
+
+/* Copies config: the worker never reads the panel's strings. */
+static Job *
+job_new (const FathomExperimentConfig *config,
+         const char                   *run_dir)
+{
+  Job *job = g_new0 (Job, 1);
+
+  g_atomic_ref_count_init (&job->ref);
+  job->config = *config;
+  job->config.experiment = job->experiment = g_strdup (config->experiment);
+  job->config.data_dir = job->data_dir = g_strdup (config->data_dir);
+  job->config.run_dir = job->run_dir = g_strdup (run_dir);
+  job->config.backbone = job->backbone = g_strdup (config->backbone);
+  job->config.weights = job->weights = g_strdup (config->weights);
+  job->config.cache_dir = job->cache_dir = g_strdup (config->cache_dir);
+  /* a static string from the device list */
+  job->config.device = g_intern_string (config->device);
+  job->config.overwrite = FALSE;
+  job->cancellable = g_cancellable_new ();
+  job->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&job->mutex);
+  job->points = g_array_new (FALSE, FALSE, sizeof (Point));
+  return job;
+}
+
+static void
+job_add_point (Job    *job,
+               guint   kind,
+               guint   output,
+               double  x,
+               double  y)
+{
+  Point point = { kind, output, x, y };
+
+  if (isfinite (y))
+    g_array_append_val (job->points, point);
+}
+
+static void job_deliver (Job *job);
+
+static gboolean
+job_idle (gpointer data)
+{
+  job_deliver (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The worker's progress callback: record, and wake the main thread unless
+ * an idle is already on its way. */
+static void
+job_progress (const FathomTrainProgress *p,
+              gpointer                   user_data)
+{
+  Job *job = user_data;
+  guint n_out = p->output_losses != NULL ? MIN (p->n_outputs, MAX_OUTPUTS) : 0;
+  gboolean schedule;
+
+  g_mutex_lock (&job->mutex);
+  job->latest = *p;
+  job->latest.phase = g_intern_string (p->phase);
+  job->latest.output_losses = NULL;
+  job->has_latest = TRUE;
+  if (g_strcmp0 (p->phase, "train") == 0 && !p->epoch_end)
+    {
+      job_add_point (job, POINT_TRAIN_LOSS, 0, p->step, p->loss);
+      for (guint i = 0; p->n_outputs > 1 && i < n_out; i++)
+        job_add_point (job, POINT_TRAIN_OUTPUT, i, p->step, p->output_losses[i]);
+    }
+  else if (g_strcmp0 (p->phase, "valid") == 0 && p->epoch_end)
+    {
+      job_add_point (job, POINT_VALID_LOSS, 0, p->step, p->loss);
+      job_add_point (job, POINT_VALID_ACCURACY, 0, p->step, p->accuracy);
+      for (guint i = 0; p->n_outputs > 1 && i < n_out; i++)
+        job_add_point (job, POINT_VALID_OUTPUT, i, p->step, p->output_losses[i]);
+    }
+  if (p->epoch_end && (g_strcmp0 (p->phase, "valid") == 0 || g_strcmp0 (p->phase, "train") == 0))
+    job_add_point (job, POINT_EPOCH_MARK, 0, p->step, 0);
+  schedule = !job->idle_pending;
+  job->idle_pending = TRUE;
+  g_mutex_unlock (&job->mutex);
+
+  if (schedule)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_callback (source, job_idle, job_ref (job), (GDestroyNotify) job_unref);
+      g_source_set_static_name (source, "[fathom] training progress");
+      g_source_attach (source, job->context);
+      g_source_unref (source);
+    }
+}
+
+static void
+run_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *unused)
+{
+  Job *job = task_data;
+  g_autofree FathomExperimentResult *result = g_new0 (FathomExperimentResult, 1);
+  GError *error = NULL;
+
+  if (fathom_experiment_run (&job->config, job_progress, job, job->cancellable, result, &error))
+    g_task_return_pointer (task, g_steal_pointer (&result), g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+/* The chart ---------------------------------------------------------------- */
+
+static void
+reset_chart (FathomTrainPanel *self,
+             const char       *title)
+{
+  g_autoptr(FathomChartData) data = fathom_chart_data_new ();
+
+  fathom_chart_data_set_title (data, title);
+  fathom_chart_set_data (self->chart, data);
+  for (guint k = 0; k < N_POINT_KINDS; k++)
+    for (guint i = 0; i < MAX_OUTPUTS; i++)
+      self->series[k][i] = -1;
+}
+
+/* The bbox head's outputs are "bb" then "class" (fathom-heads.h). */
+static char *
+series_name (FathomTrainPanel *self,
+             guint             kind,
+             guint             output)
+{
+  const char *prefix = kind == POINT_TRAIN_OUTPUT ? _("training") : _("validation");
+
+  switch (kind)
+    {
+    case POINT_TRAIN_LOSS:
+      return g_strdup (_("training loss"));
+    case POINT_VALID_LOSS:
+      return g_strdup (_("validation loss"));
+    case POINT_VALID_ACCURACY:
+      return g_strdup (_("validation accuracy"));
+    default:
+      break;
+    }
+  if (self->run_has_bbox && output < 2)
+    return g_strdup_printf ("%s %s", prefix, output == 0 ? _("box loss") : _("class loss"));
+  return g_strdup_printf (_("%s loss of output %u"), prefix, output + 1);
+}
+
+static guint
+series_for (FathomTrainPanel *self,
+            guint             kind,
+            guint             output)
+{
+  int *id = &self->series[kind][output];
+
+  if (*id < 0)
+    {
+      g_autofree char *name = series_name (self, kind, output);
+
+      *id = (int) fathom_chart_data_add_series (fathom_chart_get_data (self->chart), "", name,
+                                                kind == POINT_VALID_ACCURACY ? FATHOM_CHART_KIND_ACCURACY
+                                                                             : FATHOM_CHART_KIND_LOSS,
+                                                "");
+    }
+  return (guint) *id;
+}
+
+static void
+append_points (FathomTrainPanel *self,
+               GArray           *points)
+{
+  FathomChartData *data = fathom_chart_get_data (self->chart);
+
+  if (points->len == 0)
+    return;
+  for (guint i = 0; i < points->len; i++)
+    {
+      const Point *p = &g_array_index (points, Point, i);
+
+      if (p->kind == POINT_EPOCH_MARK)
+        fathom_chart_data_add_epoch_mark (data, p->x);
+      else
+        fathom_chart_data_append (data, series_for (self, p->kind, p->output), p->x, p->y);
+    }
+  /* one redraw per delivery, at the next frame */
+  gtk_widget_queue_draw (GTK_WIDGET (self->chart));
+}
+
+/* Progress ----------------------------------------------------------------- */
+
+static char *
+format_duration (double seconds)
+{
+  guint s = (guint) MAX (0, round (seconds));
+
+  if (s < 60)
+    return g_strdup_printf (_("%u s"), s);
+  if (s < 3600)
+    return g_strdup_printf ("%u:%02u", s / 60, s % 60);
+  return g_strdup_printf ("%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
+}
+
+static const char *
+phase_title (const char *phase)
+{
+  if (g_strcmp0 (phase, "pretrain") == 0)
+    return _("Training the small backbone");
+  if (g_strcmp0 (phase, "features") == 0)
+    return _("Computing features");
+  if (g_strcmp0 (phase, "valid") == 0)
+    return _("Validating");
+  return _("Training");
+}
+
+static double
+progress_fraction (const FathomTrainProgress *p)
+{
+  double n_batches = MAX (p->n_batches, 1), n_epochs = MAX (p->n_epochs, 1);
+
+  if (g_strcmp0 (p->phase, "features") == 0)
+    return (p->batch + 1) / n_batches;
+  if (p->epoch_end)
+    return (p->epoch + 1) / n_epochs;
+  return (p->epoch * n_batches + p->batch + 1) / (n_epochs * n_batches);
+}
+
+static void
+show_progress (FathomTrainPanel *self)
+{
+  const FathomTrainProgress *p = &self->progress;
+  g_autoptr(GString) detail = g_string_new (NULL);
+  g_autofree char *text = NULL;
+
+  if (g_strcmp0 (p->phase, "features") == 0)
+    text = g_strdup_printf (_("%s · batch %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
+                            phase_title (p->phase), p->batch + 1, p->n_batches);
+  else
+    text = g_strdup_printf (_("%s · epoch %u of %u"), phase_title (p->phase), p->epoch + 1, p->n_epochs);
+  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (progress_fraction (p), 0.0, 1.0));
+  gtk_progress_bar_set_text (self->progress_bar, self->stopping ? _("Stopping after this batch…") : text);
+
+  if (g_strcmp0 (p->phase, "valid") == 0)
+    {
+      g_string_append_printf (detail, _("Validation loss %.4g"), p->loss);
+      if (isfinite (p->accuracy))
+        g_string_append_printf (detail, _(" · accuracy %.3f"), p->accuracy);
+    }
+  else
+    {
+      g_autofree char *left = format_duration (p->eta_seconds);
+
+      g_string_append_printf (detail, _("Batch %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
+                              p->batch + 1, p->n_batches);
+      if (p->items_per_second > 0)
+        g_string_append_printf (detail, _(" · %.0f items/s"), p->items_per_second);
+      if (!p->epoch_end)
+        g_string_append_printf (detail, _(" · %s left"), left);
+      if (isfinite (p->loss))
+        g_string_append_printf (detail, _(" · loss %.4g"), p->loss);
+    }
+  gtk_label_set_text (self->detail_label, detail->str);
+}
+
+/* On the main thread: everything the worker wrote since the last time. */
+static void
+job_deliver (Job *job)
+{
+  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (Point));
+  FathomTrainProgress latest;
+  gboolean has_latest;
+  FathomTrainPanel *self = job->panel;
+
+  g_mutex_lock (&job->mutex);
+  latest = job->latest;
+  has_latest = job->has_latest;
+  job->has_latest = FALSE;
+  g_array_append_vals (points, job->points->data, job->points->len);
+  g_array_set_size (job->points, 0);
+  job->idle_pending = FALSE;
+  g_mutex_unlock (&job->mutex);
+
+  if (self == NULL || self->job != job || !has_latest)
+    return;
+  self->n_deliveries++;
+  self->progress = latest;
+  self->has_progress = TRUE;
+  append_points (self, points);
+  show_progress (self);
+}
+
+/* Settings ------------------------------------------------------------------ */
+
+static const char *const device_names[] = { "cpu", "cuda" };
+static const char *const backbone_names[] = { "mini", "vgg16", "resnet50" };
+static const FathomSplitMode split_modes[] = {
+  FATHOM_SPLIT_MODE_RANDOM, FATHOM_SPLIT_MODE_STRATIFIED, FATHOM_SPLIT_MODE_BY_SIZE,
+};
+
+static const FathomExperimentPreset *
+selected_preset (FathomTrainPanel *self)
+{
+  const char *const *names = fathom_experiment_list ();
+  guint i = adw_combo_row_get_selected (self->experiment_row);
+
+  if (i >= g_strv_length ((char **) names))
+    return NULL;
+  return fathom_experiment_find (names[i]);
+}
+
+static gboolean
+uses_weights (FathomTrainPanel *self)
+{
+  return adw_combo_row_get_selected (self->backbone_row) > 0;
+}
+
+/* Why Start cannot run now (newly allocated), or NULL. */
+static char *
+cannot_start_reason (FathomTrainPanel *self)
+{
+  const FathomExperimentPreset *preset = selected_preset (self);
+
+  if (self->dataset_dir == NULL)
+    return g_strdup (_("Open a dataset to train on it."));
+  if (preset == NULL)
+    return g_strdup (_("Pick an experiment."));
+  if (preset->unavailable != NULL)
+    return g_strdup_printf (_("%s cannot run yet: %s."), preset->name, preset->unavailable);
+  if (preset->needs_features && uses_weights (self) && self->weights == NULL)
+    return g_strdup (_("Choose a weights file, or train a small backbone."));
+  {
+    /* what the runner itself would refuse (vgg-finetune needs vgg16_bn.h5) */
+    FathomExperimentConfig config;
+    g_autoptr(GError) error = NULL;
+
+    fathom_train_panel_get_config (self, &config);
+    if (!fathom_experiment_check (&config, &error))
+      return g_strdup (error->message);
+  }
+  return NULL;
+}
+
+/* The preset's epochs, batch size and rate; the box weight row for bbox. */
+static void
+apply_preset (FathomTrainPanel *self)
+{
+  const FathomExperimentPreset *preset = selected_preset (self);
+
+  if (preset == NULL)
+    return;
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->experiment_row),
+                               preset->unavailable != NULL ? preset->unavailable : preset->description);
+  gtk_spin_button_set_value (self->epochs_spin, preset->epochs_first + preset->epochs_later);
+  gtk_spin_button_set_value (self->batch_spin, preset->batch_size);
+  gtk_spin_button_set_value (self->lr_spin, preset->lr_first);
+  gtk_widget_set_visible (GTK_WIDGET (self->bbox_row), preset->has_bbox);
+}
+
+static void
+experiment_changed (FathomTrainPanel *self)
+{
+  apply_preset (self);
+  update_state (self);
+}
+
+static void
+backbone_changed (FathomTrainPanel *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->weights_row), uses_weights (self));
+  update_state (self);
+}
+
+static void
+set_weights (FathomTrainPanel *self,
+             const char       *path)
+{
+  g_autofree char *old = g_steal_pointer (&self->weights);
+
+  self->weights = g_strdup (path);
+  adw_action_row_set_subtitle (self->weights_row, path != NULL ? path : _("None chosen"));
+  gtk_widget_set_visible (GTK_WIDGET (self->weights_clear_button), path != NULL);
+  update_state (self);
+}
+
+static void
+chooser_response (GtkNativeDialog  *chooser,
+                  int               response,
+                  FathomTrainPanel *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        set_weights (self, path);
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+choose_weights (FathomTrainPanel *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autoptr(GtkFileFilter) weights = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) any = gtk_file_filter_new ();
+
+  if (self->chooser != NULL)
+    return;
+  self->chooser = gtk_file_chooser_native_new (_("Choose Backbone Weights"),
+                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (weights, _("Keras or safetensors weights"));
+  gtk_file_filter_add_pattern (weights, "*.h5");
+  gtk_file_filter_add_pattern (weights, "*.safetensors");
+  gtk_file_filter_set_name (any, _("All files"));
+  gtk_file_filter_add_pattern (any, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), weights);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), any);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static void
+clear_weights (FathomTrainPanel *self)
+{
+  set_weights (self, NULL);
+}
+
+/* CUDA: asked once, off the main thread (loading the driver takes a while). */
+static void
+probe_cuda_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  char *reason = NULL;
+
+  if (!fathom_backend_is_available ("cuda", &reason) && reason == NULL)
+    reason = g_strdup (_("no usable GPU"));
+  g_task_return_pointer (task, reason, g_free);
+}
+
+static void
+probe_cuda_done (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  FathomTrainPanel *self = FATHOM_TRAIN_PANEL (object);
+  g_autofree char *reason = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  /* disposed meanwhile */
+  if (self->device_row == NULL)
+    return;
+  self->cuda_probed = TRUE;
+  g_free (self->cuda_reason);
+  self->cuda_reason = g_steal_pointer (&reason);
+  if (self->cuda_reason != NULL)
+    {
+      g_autofree char *subtitle = g_strdup_printf (_("CUDA cannot be used: %s"), self->cuda_reason);
+
+      adw_combo_row_set_selected (self->device_row, 0);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (self->device_row), subtitle);
+    }
+  else
+    {
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (self->device_row), _("A GPU is available"));
+      if (self->want_cuda)
+        adw_combo_row_set_selected (self->device_row, 1);
+    }
+  update_state (self);
+}
+
+static void
+probe_cuda (FathomTrainPanel *self)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, probe_cuda_done, NULL);
+
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->device_row), _("Looking for a GPU…"));
+  g_task_set_source_tag (task, probe_cuda);
+  g_task_run_in_thread (task, probe_cuda_thread);
+}
+
+/* Sensitivity, the hint and the status line from the state. */
+static void
+update_state (FathomTrainPanel *self)
+{
+  g_autofree char *reason = cannot_start_reason (self);
+  gboolean running = self->job != NULL;
+  GtkWidget *rows[] = {
+    GTK_WIDGET (self->experiment_row), GTK_WIDGET (self->epochs_spin), GTK_WIDGET (self->batch_spin),
+    GTK_WIDGET (self->lr_spin), GTK_WIDGET (self->seed_spin), GTK_WIDGET (self->split_row),
+    GTK_WIDGET (self->bbox_spin), GTK_WIDGET (self->keras1_switch), GTK_WIDGET (self->weights_row),
+  };
+  const FathomExperimentPreset *preset = selected_preset (self);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    gtk_widget_set_sensitive (rows[i], !running);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->device_row),
+                            !running && self->cuda_probed && self->cuda_reason == NULL);
+  /* the size one-hot alone has no backbone */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->backbone_row),
+                            !running && preset != NULL && preset->needs_features);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.start", !running && reason == NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.stop", running && !self->stopping);
+
+  if (running)
+    gtk_label_set_text (self->hint_label, self->run_dir);
+  else if (reason != NULL)
+    gtk_label_set_text (self->hint_label, reason);
+  else
+    {
+      g_autofree char *hint = g_strdup_printf (_("Runs are saved in %s"), fathom_train_panel_get_runs_dir (self));
+
+      gtk_label_set_text (self->hint_label, hint);
+    }
+}
+
+/* Starting and finishing -------------------------------------------------------- */
+
+/* RUNS/EXPERIMENT-YYYYmmdd-HHMMSS, made here so that two runs started in
+ * the same second get different folders (-2, -3...). */
+static char *
+make_run_dir (const char  *runs_dir,
+              const char  *experiment,
+              GError     **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+
+  if (g_mkdir_with_parents (runs_dir, 0755) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not create the runs folder %s: %s"), runs_dir, g_strerror (saved));
+      return NULL;
+    }
+  for (guint i = 1; i < 1000; i++)
+    {
+      g_autofree char *name = i == 1 ? g_strdup_printf ("%s-%s", experiment, stamp)
+                                     : g_strdup_printf ("%s-%s-%u", experiment, stamp, i);
+      g_autofree char *dir = g_build_filename (runs_dir, name, NULL);
+
+      if (g_mkdir (dir, 0755) == 0)
+        return g_steal_pointer (&dir);
+      if (errno != EEXIST)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       _("Could not create the run folder %s: %s"), dir, g_strerror (saved));
+          return NULL;
+        }
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("Too many runs of %s this second"), experiment);
+  return NULL;
+}
+
+static void
+show_error (FathomTrainPanel *self,
+            const char       *message)
+{
+  gtk_label_set_text (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+static void
+run_finished (FathomTrainPanel             *self,
+              const FathomExperimentResult *result,
+              GError                       *error)
+{
+  g_autofree char *run_dir = g_strdup (self->run_dir);
+  g_autofree char *status = NULL;
+  gboolean ok = error == NULL;
+
+  self->job->panel = NULL;
+  g_clear_pointer (&self->job, job_unref);
+  /* A run that failed before writing anything leaves no empty folder. */
+  if (!ok)
+    g_rmdir (run_dir);
+  self->stopping = FALSE;
+  g_clear_error (&self->error);
+  self->error = error;
+
+  if (ok)
+    {
+      g_autofree char *took = format_duration (result->seconds);
+
+      status = isfinite (result->val_accuracy)
+               ? g_strdup_printf (_("Finished: validation accuracy %.3f, loss %.4g, in %s"),
+                                  result->val_accuracy, result->val_loss, took)
+               : g_strdup_printf (_("Finished: validation loss %.4g, in %s"), result->val_loss, took);
+      gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
+      gtk_progress_bar_set_text (self->progress_bar, _("Finished"));
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      status = g_strdup (_("Stopped: the run folder keeps what was done"));
+      gtk_progress_bar_set_text (self->progress_bar, _("Stopped"));
+    }
+  else
+    {
+      status = g_strdup (_("Training failed"));
+      gtk_progress_bar_set_text (self->progress_bar, _("Failed"));
+      show_error (self, error->message);
+    }
+  gtk_label_set_text (self->status_label, status);
+  update_state (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+
+  /* last: a handler may start the next run */
+  g_signal_emit (self, signals[RUN_FINISHED], 0, run_dir, ok);
+}
+
+static void
+run_done (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Job *job = user_data;
+  FathomTrainPanel *self = job->panel;
+  GError *error = NULL;
+  g_autofree FathomExperimentResult *res = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (self != NULL && self->job == job)
+    {
+      /* the last progress may still wait in its idle */
+      job_deliver (job);
+      run_finished (self, res, error);
+    }
+  else
+    g_clear_error (&error);
+  job_unref (job);
+}
+
+gboolean
+fathom_train_panel_start (FathomTrainPanel  *self,
+                          GError           **error)
+{
+  g_autofree char *reason = NULL;
+  g_autofree char *run_dir = NULL;
+  g_autofree char *title = NULL;
+  g_autoptr(GTask) task = NULL;
+  const FathomExperimentPreset *preset;
+  FathomExperimentConfig config;
+  Job *job;
+
+  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), FALSE);
+
+  if (self->job != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("A run is in progress"));
+      return FALSE;
+    }
+  reason = cannot_start_reason (self);
+  preset = selected_preset (self);
+  if (reason != NULL || preset == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", reason != NULL ? reason : "");
+      return FALSE;
+    }
+  fathom_train_panel_get_config (self, &config);
+  run_dir = make_run_dir (fathom_train_panel_get_runs_dir (self), config.experiment, error);
+  if (run_dir == NULL)
+    return FALSE;
+
+  job = job_new (&config, run_dir);
+  job->panel = self;
+  self->job = job;
+  g_free (self->run_dir);
+  self->run_dir = g_steal_pointer (&run_dir);
+  g_clear_error (&self->error);
+  self->has_progress = FALSE;
+  self->n_deliveries = 0;
+  self->run_has_bbox = preset->has_bbox;
+
+  title = g_path_get_basename (self->run_dir);
+  reset_chart (self, title);
+  show_error (self, NULL);
+  gtk_label_set_text (self->status_label, title);
+  gtk_label_set_text (self->detail_label, "");
+  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
+  gtk_progress_bar_set_text (self->progress_bar, _("Starting…"));
+
+  /* The result is the run's, even when Stop came too late to matter. */
+  task = g_task_new (NULL, NULL, run_done, job_ref (job));
+  g_task_set_source_tag (task, fathom_train_panel_start);
+  g_task_set_task_data (task, job_ref (job), (GDestroyNotify) job_unref);
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, run_thread);
+
+  update_state (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  return TRUE;
+}
+
+void
+fathom_train_panel_stop (FathomTrainPanel *self)
+{
+  g_return_if_fail (FATHOM_IS_TRAIN_PANEL (self));
+
+  if (self->job == NULL || self->stopping)
+    return;
+  self->stopping = TRUE;
+  g_cancellable_cancel (self->job->cancellable);
+  gtk_progress_bar_set_text (self->progress_bar, _("Stopping after this batch…"));
+  update_state (self);
+}
+
+static void
+start_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  FathomTrainPanel *self = FATHOM_TRAIN_PANEL (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!fathom_train_panel_start (self, &error))
+    show_error (self, error->message);
+}
+
+static void
+stop_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  fathom_train_panel_stop (FATHOM_TRAIN_PANEL (widget));
+}
+
+/* Public API ------------------------------------------------------------------ */
+
+GtkWidget *
+fathom_train_panel_new (void)
+{
+  return g_object_new (FATHOM_TYPE_TRAIN_PANEL, NULL);
+}
+
+void
+fathom_train_panel_set_dataset_dir (FathomTrainPanel *self,
+                                    const char       *dir)
+{
+  g_return_if_fail (FATHOM_IS_TRAIN_PANEL (self));
+
+  if (g_strcmp0 (dir, self->dataset_dir) == 0)
+    return;
+  g_free (self->dataset_dir);
+  self->dataset_dir = g_strdup (dir);
+  update_state (self);
+}
+
+const char *
+fathom_train_panel_get_dataset_dir (FathomTrainPanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), NULL);
+  return self->dataset_dir;
+}
+
+void
+fathom_train_panel_set_runs_dir (FathomTrainPanel *self,
+                                 const char       *dir)
+{
+  g_return_if_fail (FATHOM_IS_TRAIN_PANEL (self));
+
+  g_free (self->runs_dir);
+  self->runs_dir = g_strdup (dir);
+  update_state (self);
+}
+
+const char *
+fathom_train_panel_get_runs_dir (FathomTrainPanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), NULL);
+
+  if (self->runs_dir != NULL)
+    return self->runs_dir;
+  if (self->default_runs_dir == NULL)
+    self->default_runs_dir = g_build_filename (g_get_user_data_dir (), "fathom", "runs", NULL);
+  return self->default_runs_dir;
+}
+
+static guint
+index_of (const char *const *names,
+          guint              n,
+          const char        *name,
+          guint              fallback)
+{
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (names[i], name) == 0)
+      return i;
+  return fallback;
+}
+
+void
+fathom_train_panel_set_config (FathomTrainPanel             *self,
+                               const FathomExperimentConfig *config)
+{
+  const char *const *names = fathom_experiment_list ();
+  g_autofree char *cache_dir = NULL;
+
+  g_return_if_fail (FATHOM_IS_TRAIN_PANEL (self));
+  g_return_if_fail (config != NULL);
+
+  if (config->experiment != NULL)
+    {
+      adw_combo_row_set_selected (self->experiment_row,
+                                  index_of (names, g_strv_length ((char **) names), config->experiment,
+                                            adw_combo_row_get_selected (self->experiment_row)));
+      apply_preset (self);
+    }
+  if (config->epochs > 0)
+    gtk_spin_button_set_value (self->epochs_spin, config->epochs);
+  if (config->batch_size > 0)
+    gtk_spin_button_set_value (self->batch_spin, config->batch_size);
+  if (config->lr > 0)
+    gtk_spin_button_set_value (self->lr_spin, config->lr);
+  gtk_spin_button_set_value (self->seed_spin, (double) config->seed);
+  for (guint i = 0; i < G_N_ELEMENTS (split_modes); i++)
+    if (split_modes[i] == config->split)
+      adw_combo_row_set_selected (self->split_row, i);
+  gtk_spin_button_set_value (self->bbox_spin, config->bbox_weight >= 0 ? config->bbox_weight : 0.001);
+  gtk_switch_set_active (self->keras1_switch, config->keras1_lr);
+  /* CUDA only where usable; before the probe ends, once it does */
+  self->want_cuda = g_strcmp0 (config->device, "cuda") == 0;
+  if (!self->want_cuda || (self->cuda_probed && self->cuda_reason == NULL))
+    adw_combo_row_set_selected (self->device_row, self->want_cuda ? 1 : 0);
+  adw_combo_row_set_selected (self->backbone_row,
+                              index_of (backbone_names, G_N_ELEMENTS (backbone_names), config->backbone,
+                                        config->weights != NULL ? 1 : 0));
+  set_weights (self, config->weights);
+
+  /* no rows for these */
+  cache_dir = g_steal_pointer (&self->cache_dir);
+  self->cache_dir = g_strdup (config->cache_dir);
+  self->extra.valid_fraction = config->valid_fraction;
+  self->extra.split_seed = config->split_seed;
+  self->extra.width = config->width;
+  self->extra.height = config->height;
+  self->extra.n_threads = config->n_threads;
+  self->extra.mini_epochs = config->mini_epochs;
+  update_state (self);
+}
+
+void
+fathom_train_panel_get_config (FathomTrainPanel       *self,
+                               FathomExperimentConfig *config)
+{
+  const FathomExperimentPreset *preset;
+
+  g_return_if_fail (FATHOM_IS_TRAIN_PANEL (self));
+  g_return_if_fail (config != NULL);
+
+  preset = selected_preset (self);
+  fathom_experiment_config_init (config);
+  config->experiment = preset != NULL ? preset->name : NULL;
+  config->data_dir = self->dataset_dir;
+  config->run_dir = self->run_dir;
+  config->device = device_names[MIN (adw_combo_row_get_selected (self->device_row), 1)];
+  config->epochs = (guint) gtk_spin_button_get_value_as_int (self->epochs_spin);
+  config->batch_size = (guint) gtk_spin_button_get_value_as_int (self->batch_spin);
+  config->lr = gtk_spin_button_get_value (self->lr_spin);
+  config->seed = (guint64) gtk_spin_button_get_value (self->seed_spin);
+  config->split = split_modes[MIN (adw_combo_row_get_selected (self->split_row), G_N_ELEMENTS (split_modes) - 1)];
+  config->bbox_weight = gtk_spin_button_get_value (self->bbox_spin);
+  config->keras1_lr = gtk_switch_get_active (self->keras1_switch);
+  config->backbone = backbone_names[MIN (adw_combo_row_get_selected (self->backbone_row), 2)];
+  config->weights = uses_weights (self) ? self->weights : NULL;
+  config->valid_fraction = self->extra.valid_fraction;
+  config->split_seed = self->extra.split_seed;
+  config->width = self->extra.width;
+  config->height = self->extra.height;
+  config->cache_dir = self->cache_dir;
+  config->n_threads = self->extra.n_threads;
+  config->mini_epochs = self->extra.mini_epochs;
+}
+
+gboolean
+fathom_train_panel_get_running (FathomTrainPanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), FALSE);
+  return self->job != NULL;
+}
+
+const char *
+fathom_train_panel_get_run_dir (FathomTrainPanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), NULL);
+  return self->run_dir;
+}
+
+const GError *
+fathom_train_panel_get_error (FathomTrainPanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), NULL);
+  return self->error;
+}
+
+gboolean
+fathom_train_panel_get_progress (FathomTrainPanel    *self,
+                                 FathomTrainProgress *progress)
+{
+  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), FALSE);
+  g_return_val_if_fail (progress != NULL, FALSE);
+
+  if (!self->has_progress)
+    {
+      memset (progress, 0, sizeof *progress);
+      return FALSE;
+    }
+  *progress = self->progress;
+  return TRUE;
+}
+
+guint
+fathom_train_panel_get_n_deliveries (FathomTrainPanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), 0);
+  return self->n_deliveries;
+}
+
+FathomChart *
+fathom_train_panel_get_chart (FathomTrainPanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), NULL);
+  return self->chart;
+}
+
+/* The experiment list --------------------------------------------------------- */
+
+static void
+experiment_item_setup (GtkSignalListItemFactory *factory,
+                       GtkListItem              *item)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *title = gtk_label_new (NULL);
+  GtkWidget *subtitle = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (title), 0);
+  gtk_label_set_xalign (GTK_LABEL (subtitle), 0);
+  gtk_label_set_wrap (GTK_LABEL (subtitle), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (subtitle), 48);
+  gtk_widget_add_css_class (subtitle, "dim-label");
+  gtk_widget_add_css_class (subtitle, "caption");
+  gtk_box_append (GTK_BOX (box), title);
+  gtk_box_append (GTK_BOX (box), subtitle);
+  gtk_list_item_set_child (item, box);
+}
+
+/* Unavailable experiments stay listed, greyed out, with their reason. */
+static void
+experiment_item_bind (GtkSignalListItemFactory *factory,
+                      GtkListItem              *item)
+{
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *title = gtk_widget_get_first_child (box);
+  GtkWidget *subtitle = gtk_widget_get_next_sibling (title);
+  const char *name = gtk_string_object_get_string (gtk_list_item_get_item (item));
+  const FathomExperimentPreset *preset = fathom_experiment_find (name);
+  g_autofree char *heading = NULL;
+  g_autofree char *why = NULL;
+  gboolean available = preset != NULL && preset->unavailable == NULL;
+
+  heading = preset != NULL && g_strcmp0 (preset->letter, "-") != 0
+            ? g_strdup_printf ("%s · %s", preset->letter, name) : g_strdup (name);
+  if (!available)
+    why = g_strdup_printf (_("Unavailable: %s"), preset != NULL ? preset->unavailable : _("unknown"));
+  gtk_label_set_text (GTK_LABEL (title), heading);
+  gtk_label_set_text (GTK_LABEL (subtitle), available ? preset->description : why);
+  gtk_widget_set_sensitive (box, available);
+  gtk_list_item_set_activatable (item, available);
+  gtk_list_item_set_selectable (item, available);
+}
+
+static void
+setup_experiments (FathomTrainPanel *self)
+{
+  const char *const *names = fathom_experiment_list ();
+  g_autoptr(GtkStringList) model = gtk_string_list_new (names);
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  g_autoptr(GtkExpression) expression = NULL;
+
+  g_signal_connect (factory, "setup", G_CALLBACK (experiment_item_setup), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (experiment_item_bind), NULL);
+  expression = gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string");
+  adw_combo_row_set_expression (self->experiment_row, expression);
+  adw_combo_row_set_list_factory (self->experiment_row, factory);
+  adw_combo_row_set_model (self->experiment_row, G_LIST_MODEL (model));
+  /* B, the first that runs */
+  adw_combo_row_set_selected (self->experiment_row,
+                              index_of (names, g_strv_length ((char **) names), "dense-head", 0));
+}
+
+/* GObject ------------------------------------------------------------------------ */
+
+static void
+label_widget (gpointer    widget,
+              const char *label)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
+static void
+fathom_train_panel_dispose (GObject *object)
+{
+  FathomTrainPanel *self = FATHOM_TRAIN_PANEL (object);
+
+  /* The run goes on to its next batch and ends there, unseen. */
+  if (self->job != NULL)
+    {
+      self->job->panel = NULL;
+      g_cancellable_cancel (self->job->cancellable);
+      g_clear_pointer (&self->job, job_unref);
+    }
+  if (self->chooser != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->chooser, self);
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+      g_clear_object (&self->chooser);
+    }
+  gtk_widget_dispose_template (GTK_WIDGET (self), FATHOM_TYPE_TRAIN_PANEL);
+  G_OBJECT_CLASS (fathom_train_panel_parent_class)->dispose (object);
+}
+
+static void
+fathom_train_panel_finalize (GObject *object)
+{
+  FathomTrainPanel *self = FATHOM_TRAIN_PANEL (object);
+
+  g_free (self->dataset_dir);
+  g_free (self->runs_dir);
+  g_free (self->default_runs_dir);
+  g_free (self->weights);
+  g_free (self->cache_dir);
+  g_free (self->run_dir);
+  g_free (self->cuda_reason);
+  g_clear_error (&self->error);
+  G_OBJECT_CLASS (fathom_train_panel_parent_class)->finalize (object);
+}
+
+static void
+fathom_train_panel_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  FathomTrainPanel *self = FATHOM_TRAIN_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_RUNNING:
+      g_value_set_boolean (value, self->job != NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fathom_train_panel_class_init (FathomTrainPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = fathom_train_panel_dispose;
+  object_class->finalize = fathom_train_panel_finalize;
+  object_class->get_property = fathom_train_panel_get_property;
+
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[RUN_FINISHED] =
+    g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+
+  gtk_widget_class_install_action (widget_class, "train.start", NULL, start_action);
+  gtk_widget_class_install_action (widget_class, "train.stop", NULL, stop_action);
+
+  /* The bundle lives in this static library: naming it links its object
+   * file, whose constructor registers the resources. */
+  (void) fathom_get_resource ();
+  g_type_ensure (FATHOM_TYPE_CHART);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/fathom/Fathom/fathom-train-panel.ui");
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, experiment_row);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, epochs_spin);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, batch_spin);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, lr_spin);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, seed_spin);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, split_row);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, bbox_row);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, bbox_spin);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, keras1_switch);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, device_row);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, backbone_row);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, weights_row);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, weights_button);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, weights_clear_button);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, hint_label);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, start_button);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, stop_button);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, status_label);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, detail_label);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, error_label);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, chart);
+
+  gtk_widget_class_set_css_name (widget_class, "fathom-train-panel");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+fathom_train_panel_init (FathomTrainPanel *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  fathom_experiment_config_init (&self->extra);
+  reset_chart (self, NULL);
+  setup_experiments (self);
+  apply_preset (self);
+
+  g_signal_connect_swapped (self->experiment_row, "notify::selected", G_CALLBACK (experiment_changed), self);
+  g_signal_connect_swapped (self->backbone_row, "notify::selected", G_CALLBACK (backbone_changed), self);
+  g_signal_connect_swapped (self->weights_button, "clicked", G_CALLBACK (choose_weights), self);
+  g_signal_connect_swapped (self->weights_clear_button, "clicked", G_CALLBACK (clear_weights), self);
+  gtk_widget_set_visible (GTK_WIDGET (self->weights_clear_button), FALSE);
+
+  /* Controls without a visible label of their own, and icon-only buttons. */
+  label_widget (self, _("Training"));
+  label_widget (self->epochs_spin, _("Epochs"));
+  label_widget (self->batch_spin, _("Batch size"));
+  label_widget (self->lr_spin, _("Learning rate"));
+  label_widget (self->seed_spin, _("Seed"));
+  label_widget (self->bbox_spin, _("Box loss weight"));
+  label_widget (self->keras1_switch, _("Keep the first rate (Keras 1)"));
+  label_widget (self->weights_button, _("Choose a weights file"));
+  label_widget (self->weights_clear_button, _("Forget the weights file"));
+  label_widget (self->progress_bar, _("Training progress"));
+
+  probe_cuda (self);
+  update_state (self);
+}
