@@ -9,6 +9,7 @@
 #include "fathom-dataset-page.h"
 #include "fathom-fishsim-job.h"
 #include "fathom-folder.h"
+#include "fathom-review-queue.h"
 #include "fathom-run-view.h"
 #include "fathom-train-panel.h"
 
@@ -599,6 +600,42 @@ runs_page_init (FathomWindow *self)
   g_signal_connect (self, "run-opened", G_CALLBACK (runs_run_opened), NULL);
 }
 
+/* Review page ------------------------------------------------------------ */
+
+/* A run whose predictions.csv has predicted boxes (bbox) or whose class
+ * maps came with it goes into the review queue; any other run empties the
+ * page, which would otherwise go on showing an older run. */
+static void
+review_run_opened (FathomWindow *self,
+                   GFile        *folder,
+                   gpointer      unused)
+{
+  GtkWidget *queue = g_object_get_data (G_OBJECT (self), "fathom-review-queue");
+  g_autofree char *path = g_file_get_path (folder);
+  g_autofree char *csv = path != NULL ? g_build_filename (path, "predictions.csv", NULL) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (csv != NULL && g_file_test (csv, G_FILE_TEST_IS_REGULAR) &&
+      fathom_review_queue_load (FATHOM_REVIEW_QUEUE (queue), path, &error))
+    {
+      fathom_window_set_page_child (self, "review", queue);
+      return;
+    }
+  fathom_window_set_page_child (self, "review", NULL);
+  /* a run without boxes or maps has nothing to review: no error */
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+    fathom_window_show_error (self, _("Could not open the run for review"), error);
+}
+
+/* The queue lives as long as the window and is shown once a run reads. */
+static void
+review_page_init (FathomWindow *self)
+{
+  g_object_set_data_full (G_OBJECT (self), "fathom-review-queue",
+                          g_object_ref_sink (fathom_review_queue_new ()), g_object_unref);
+  g_signal_connect (self, "run-opened", G_CALLBACK (review_run_opened), NULL);
+}
+
 /* Window ----------------------------------------------------------------- */
 
 static gboolean
@@ -755,4 +792,5 @@ fathom_window_init (FathomWindow *self)
 
   training_page_init (self);
   runs_page_init (self);
+  review_page_init (self);
 }
