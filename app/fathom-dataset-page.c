@@ -17,6 +17,7 @@ struct _FathomDatasetPage
   FathomImageView      *image_view;
   GtkLabel             *caption;
   GtkPaned             *paned;
+  FathomLeakagePanel   *leakage;
 
   /* The photo shown: its index in the dataset, or -1. */
   gint64                shown_index;
@@ -214,6 +215,7 @@ fathom_dataset_page_set_dataset (FathomDatasetPage *self,
   fathom_image_view_set_model (self->image_view, photos (self));
   if (fathom_image_view_get_current (self->image_view) == GTK_INVALID_LIST_POSITION)
     show_position (self, GTK_INVALID_LIST_POSITION);
+  fathom_leakage_panel_set_dataset_dir (self->leakage, dataset != NULL ? fathom_dataset_get_root (dataset) : NULL);
 }
 
 void
@@ -259,6 +261,13 @@ fathom_dataset_page_get_caption (FathomDatasetPage *self)
   return self->caption;
 }
 
+FathomLeakagePanel *
+fathom_dataset_page_get_leakage_panel (FathomDatasetPage *self)
+{
+  g_return_val_if_fail (FATHOM_IS_DATASET_PAGE (self), NULL);
+  return self->leakage;
+}
+
 static void
 fathom_dataset_page_dispose (GObject *object)
 {
@@ -273,6 +282,7 @@ fathom_dataset_page_dispose (GObject *object)
   self->summary = NULL;
   self->caption = NULL;
   self->paned = NULL;
+  self->leakage = NULL;
   self->stack = NULL;
 
   G_OBJECT_CLASS (fathom_dataset_page_parent_class)->dispose (object);
@@ -386,6 +396,11 @@ fathom_dataset_page_init (FathomDatasetPage *self)
   page = adw_view_stack_add_titled (self->stack, build_photos (self), "photos", _("_Photos"));
   adw_view_stack_page_set_use_underline (page, TRUE);
   adw_view_stack_page_set_icon_name (page, "image-x-generic-symbolic");
+  /* What the image size gives away: the study, one click from the photos. */
+  self->leakage = FATHOM_LEAKAGE_PANEL (fathom_leakage_panel_new ());
+  page = adw_view_stack_add_titled (self->stack, GTK_WIDGET (self->leakage), "leakage", _("_Leakage"));
+  adw_view_stack_page_set_use_underline (page, TRUE);
+  adw_view_stack_page_set_icon_name (page, "edit-find-symbolic");
 
   adw_view_switcher_set_policy (ADW_VIEW_SWITCHER (switcher), ADW_VIEW_SWITCHER_POLICY_WIDE);
   adw_view_switcher_set_stack (ADW_VIEW_SWITCHER (switcher), self->stack);

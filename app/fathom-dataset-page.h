@@ -16,6 +16,7 @@
 #include "fathom-dataset-browser.h"
 #include "fathom-dataset-summary.h"
 #include "fathom-image-view.h"
+#include "fathom-leakage-panel.h"
 
 G_BEGIN_DECLS
 
@@ -40,5 +41,7 @@ FathomDatasetBrowser *fathom_dataset_page_get_browser    (FathomDatasetPage *sel
 FathomImageView      *fathom_dataset_page_get_image_view (FathomDatasetPage *self);
 /* The line above the photo: "a1.png · ALB · 32 × 24 · box …". */
 GtkLabel             *fathom_dataset_page_get_caption    (FathomDatasetPage *self);
+/* The "leakage" tab: the leakage study of the dataset shown. */
+FathomLeakagePanel   *fathom_dataset_page_get_leakage_panel (FathomDatasetPage *self);
 
 G_END_DECLS

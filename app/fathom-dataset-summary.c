@@ -505,7 +505,9 @@ fathom_dataset_summary_dispose (GObject *object)
 {
   FathomDatasetSummary *self = FATHOM_DATASET_SUMMARY (object);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), FATHOM_TYPE_DATASET_SUMMARY);
+  /* AdwBin unparents its child (the template's, or the compact clamp)
+   * itself: gtk_widget_dispose_template() would unparent it first and leave
+   * AdwBin a dead pointer. */
   g_clear_pointer (&self->problem_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (fathom_dataset_summary_parent_class)->dispose (object);

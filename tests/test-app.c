@@ -12,6 +12,7 @@
 
 #include "fathom-application.h"
 #include "fathom-dataset-page.h"
+#include "fathom-dataset-summary.h"
 #include "fathom-fishsim-job.h"
 #include "fathom-folder.h"
 #include "fathom-image.h"
@@ -1052,6 +1053,26 @@ no_bus_is_fine (const char     *log_domain,
   return strstr (message, "session bus") == NULL;
 }
 
+/* Pages and summaries are freed cleanly outside a window too (an
+ * unparented child would raise a critical, fatal here). */
+static void
+test_free_outside_window (void)
+{
+  for (int compact = 0; compact <= 1; compact++)
+    {
+      GtkWidget *summary = g_object_ref_sink (fathom_dataset_summary_new (compact));
+
+      g_assert_true (FATHOM_IS_DATASET_SUMMARY (summary));
+      g_object_unref (summary);
+    }
+  {
+    GtkWidget *page = g_object_ref_sink (fathom_dataset_page_new ());
+
+    g_object_unref (page);
+  }
+}
+
+
 int
 main (int   argc,
       char *argv[])
@@ -1096,6 +1117,7 @@ main (int   argc,
   g_test_add_func ("/app/register", test_register);
   g_test_add_func ("/app/settings-defaults", test_settings_defaults);
   g_test_add_func ("/app/window", test_window);
+  g_test_add_func ("/app/free-outside-window", test_free_outside_window);
   g_test_add_func ("/app/open-dataset", test_open_dataset);
   g_test_add_func ("/app/dataset-page", test_dataset_page);
   g_test_add_func ("/app/open-neither", test_open_neither);

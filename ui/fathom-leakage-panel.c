@@ -1,0 +1,1051 @@
+/* fathom-leakage-panel.c: the leakage study (see fathom-leakage-panel.h).
+ *
+ * A Job is one study, shared by the worker thread and the main thread.
+ * The worker only touches the fields under the mutex (the latest
+ * progress) and schedules an idle when none is pending; the idle takes
+ * the progress in one swap and shows it. The main thread alone reads and
+ * clears job->panel, so a panel that goes away while its study goes on is
+ * never reached from the study.
+ */
+#include "fathom-leakage-panel-config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+/* How far above the majority rate an accuracy must be to count as
+ * telling something (a couple of photos on a small validation set). */
+#define BEATS_GUESSING_BY 0.05
+
+/* The study's order of its rows (fathom-leakage.c). */
+static const char *const split_names[] = { "random", "by-size" };
+static const char *const model_names[] = { "leak-size-only", "dense-head", "multi-input" };
+
+typedef struct {
+  gatomicrefcount         ref;
+
+  /* fixed before the worker starts; the config's strings point here */
+  FathomExperimentConfig  config;
+  char                   *data_dir;
+  char                   *run_dir;
+  char                   *device;
+  char                   *backbone;
+  char                   *weights;
+  char                   *cache_dir;
+  GCancellable           *cancellable;
+  GMainContext           *context;
+
+  /* shared, under mutex */
+  GMutex                  mutex;
+  FathomTrainProgress     latest;
+  gboolean                has_latest;
+  gboolean                idle_pending;
+
+  /* main thread only; NULL once the panel no longer waits for this study */
+  FathomLeakagePanel     *panel;
+} Job;
+
+struct _FathomLeakagePanel
+{
+  GtkWidget               parent_instance;
+
+  /* borrowed: inside scrolled, our only child */
+  GtkWidget              *scrolled;
+  GtkButton              *run_button;
+  GtkButton              *stop_button;
+  GtkLabel               *hint_label;
+  GtkProgressBar         *progress_bar;
+  GtkLabel               *detail_label;
+  GtkLabel               *status_label;
+  GtkLabel               *error_label;
+  GtkGrid                *table;
+  GtkLabel               *summary_label;
+
+  /* owned */
+  char                   *dataset_dir;
+  char                   *runs_dir;         /* NULL: the default */
+  char                   *default_runs_dir;
+  char                   *run_dir;          /* the running or last study */
+  GError                 *error;            /* why the last study did not finish */
+  Job                    *job;              /* the running study, or NULL */
+  /* the shared settings; its strings are the four below */
+  FathomExperimentConfig  base;
+  char                   *device;
+  char                   *backbone;
+  char                   *weights;
+  char                   *cache_dir;
+
+  FathomLeakageRow        rows[FATHOM_LEAKAGE_N_ROWS];
+  gboolean                has_rows;
+  FathomTrainProgress     progress;         /* the last delivered */
+  gboolean                has_progress;
+  guint                   n_deliveries;
+  gboolean                stopping;
+};
+
+enum {
+  PROP_0,
+  PROP_RUNNING,
+  N_PROPS
+};
+
+enum {
+  STUDY_FINISHED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (FathomLeakagePanel, fathom_leakage_panel, GTK_TYPE_WIDGET)
+
+static void update_state (FathomLeakagePanel *self);
+
+/* Jobs ---------------------------------------------------------------------- */
+
+static Job *
+job_ref (Job *job)
+{
+  g_atomic_ref_count_inc (&job->ref);
+  return job;
+}
+
+static void
+job_unref (Job *job)
+{
+  if (!g_atomic_ref_count_dec (&job->ref))
+    return;
+  g_free (job->data_dir);
+  g_free (job->run_dir);
+  g_free (job->device);
+  g_free (job->backbone);
+  g_free (job->weights);
+  g_free (job->cache_dir);
+  g_clear_object (&job->cancellable);
+  g_main_context_unref (job->context);
+  g_mutex_clear (&job->mutex);
+  g_free (job);
+}
+
+/* Copies config: the worker never reads the panel's strings. */
+static Job *
+job_new (const FathomExperimentConfig *config,
+         const char                   *run_dir)
+{
+  Job *job = g_new0 (Job, 1);
+
+  g_atomic_ref_count_init (&job->ref);
+  job->config = *config;
+  job->config.experiment = NULL;        /* set per model by the study */
+  job->config.data_dir = job->data_dir = g_strdup (config->data_dir);
+  job->config.run_dir = job->run_dir = g_strdup (run_dir);
+  job->config.device = job->device = g_strdup (config->device);
+  job->config.backbone = job->backbone = g_strdup (config->backbone);
+  job->config.weights = job->weights = g_strdup (config->weights);
+  job->config.cache_dir = job->cache_dir = g_strdup (config->cache_dir);
+  /* the panel made the folder; a run.json in it is someone else's */
+  job->config.overwrite = FALSE;
+  job->cancellable = g_cancellable_new ();
+  job->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&job->mutex);
+  return job;
+}
+
+static void job_deliver (Job *job);
+
+static gboolean
+job_idle (gpointer data)
+{
+  job_deliver (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The worker's progress callback: record, and wake the main thread unless
+ * an idle is already on its way. */
+static void
+job_progress (const FathomTrainProgress *p,
+              gpointer                   user_data)
+{
+  Job *job = user_data;
+  gboolean schedule;
+
+  g_mutex_lock (&job->mutex);
+  job->latest = *p;
+  /* the study's label lives in its stack; a handful of distinct names */
+  job->latest.phase = g_intern_string (p->phase);
+  job->latest.output_losses = NULL;
+  job->has_latest = TRUE;
+  schedule = !job->idle_pending;
+  job->idle_pending = TRUE;
+  g_mutex_unlock (&job->mutex);
+
+  if (schedule)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_callback (source, job_idle, job_ref (job), (GDestroyNotify) job_unref);
+      g_source_set_static_name (source, "[fathom] leakage progress");
+      g_source_attach (source, job->context);
+      g_source_unref (source);
+    }
+}
+
+static void
+run_thread (GTask        *task,
+            gpointer      source_object,
+            gpointer      task_data,
+            GCancellable *unused)
+{
+  Job *job = task_data;
+  g_autofree FathomLeakageRow *rows = g_new0 (FathomLeakageRow, FATHOM_LEAKAGE_N_ROWS);
+  GError *error = NULL;
+
+  if (fathom_leakage_run (&job->config, job->run_dir, job_progress, job, job->cancellable, rows, &error))
+    g_task_return_pointer (task, g_steal_pointer (&rows), g_free);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Progress ------------------------------------------------------------------ */
+
+static char *
+format_duration (double seconds)
+{
+  guint s = (guint) MAX (0, round (seconds));
+
+  if (s < 60)
+    return g_strdup_printf (_("%u s"), s);
+  if (s < 3600)
+    return g_strdup_printf ("%u:%02u", s / 60, s % 60);
+  return g_strdup_printf ("%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
+}
+
+static const char *
+split_title (guint split)
+{
+  return split == 0 ? _("random split") : _("split by size");
+}
+
+static const char *
+model_title (guint model)
+{
+  const char *titles[] = { N_("the size alone"), N_("the photo alone"), N_("photo and size") };
+
+  return _(titles[MIN (model, G_N_ELEMENTS (titles) - 1)]);
+}
+
+static const char *
+phase_title (const char *phase)
+{
+  if (g_strcmp0 (phase, "pretrain") == 0)
+    return _("Training the small backbone");
+  if (g_strcmp0 (phase, "features") == 0)
+    return _("Computing features");
+  if (g_strcmp0 (phase, "valid") == 0)
+    return _("Validating");
+  return _("Training");
+}
+
+/* The study labels each report "SPLIT-MODEL PHASE": which of its rows
+ * (0..5), or -1, and the model's own phase in *inner. */
+static int
+parse_phase (const char  *phase,
+             const char **inner)
+{
+  const char *space = phase != NULL ? strchr (phase, ' ') : NULL;
+
+  *inner = space != NULL ? space + 1 : phase;
+  if (space == NULL)
+    return -1;
+  for (guint s = 0; s < G_N_ELEMENTS (split_names); s++)
+    for (guint m = 0; m < G_N_ELEMENTS (model_names); m++)
+      {
+        g_autofree char *name = g_strdup_printf ("%s-%s", split_names[s], model_names[m]);
+
+        if (strlen (name) == (gsize) (space - phase) && strncmp (phase, name, strlen (name)) == 0)
+          return (int) (s * G_N_ELEMENTS (model_names) + m);
+      }
+  return -1;
+}
+
+/* How far the model is through its current phase, 0..1. */
+static double
+phase_fraction (const FathomTrainProgress *p,
+                const char                *inner)
+{
+  double n_batches = MAX (p->n_batches, 1), n_epochs = MAX (p->n_epochs, 1);
+
+  if (g_strcmp0 (inner, "features") == 0)
+    return (p->batch + 1) / n_batches;
+  if (p->epoch_end)
+    return (p->epoch + 1) / n_epochs;
+  return CLAMP ((p->epoch * n_batches + p->batch + 1) / (n_epochs * n_batches), 0.0, 1.0);
+}
+
+/* Which model (of six), the phase, the epoch and the time left. */
+static void
+show_progress (FathomLeakagePanel *self)
+{
+  const FathomTrainProgress *p = &self->progress;
+  const char *inner = NULL;
+  int row = parse_phase (p->phase, &inner);
+  g_autoptr(GString) detail = g_string_new (phase_title (inner));
+  g_autofree char *text = NULL;
+  g_autofree char *left = format_duration (p->eta_seconds);
+
+  if (row >= 0)
+    text = g_strdup_printf (_("Model %d of %d: %s, %s"), row + 1, FATHOM_LEAKAGE_N_ROWS,
+                            model_title ((guint) row % G_N_ELEMENTS (model_names)),
+                            split_title ((guint) row / G_N_ELEMENTS (model_names)));
+  else
+    text = g_strdup (phase_title (inner));
+  gtk_progress_bar_set_fraction (self->progress_bar,
+                                 row >= 0 ? (row + phase_fraction (p, inner)) / FATHOM_LEAKAGE_N_ROWS : 0.0);
+  gtk_progress_bar_set_text (self->progress_bar, self->stopping ? _("Stopping after this batch…") : text);
+
+  if (g_strcmp0 (inner, "features") == 0)
+    g_string_append_printf (detail, _(" · batch %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
+                            p->batch + 1, p->n_batches);
+  else
+    g_string_append_printf (detail, _(" · epoch %u of %u"), p->epoch + 1, MAX (p->n_epochs, 1));
+  if (!p->epoch_end && g_strcmp0 (inner, "valid") != 0)
+    g_string_append_printf (detail, _(" · %s left for this step"), left);
+  if (g_strcmp0 (inner, "valid") == 0 && isfinite (p->accuracy))
+    g_string_append_printf (detail, _(" · accuracy %.3f"), p->accuracy);
+  gtk_label_set_text (self->detail_label, detail->str);
+}
+
+/* On the main thread: the latest progress since the last time. */
+static void
+job_deliver (Job *job)
+{
+  FathomTrainProgress latest;
+  gboolean has_latest;
+  FathomLeakagePanel *self = job->panel;
+
+  g_mutex_lock (&job->mutex);
+  latest = job->latest;
+  has_latest = job->has_latest;
+  job->has_latest = FALSE;
+  job->idle_pending = FALSE;
+  g_mutex_unlock (&job->mutex);
+
+  if (self == NULL || self->job != job || !has_latest)
+    return;
+  self->n_deliveries++;
+  self->progress = latest;
+  self->has_progress = TRUE;
+  show_progress (self);
+}
+
+/* The table and its reading ------------------------------------------------- */
+
+static const FathomLeakageRow *
+find_row (const FathomLeakageRow  rows[FATHOM_LEAKAGE_N_ROWS],
+          const char             *split,
+          const char             *model)
+{
+  for (guint i = 0; i < FATHOM_LEAKAGE_N_ROWS; i++)
+    if (g_strcmp0 (rows[i].split, split) == 0 && g_strcmp0 (rows[i].model, model) == 0)
+      return &rows[i];
+  return NULL;
+}
+
+static gboolean
+beats_guessing (const FathomLeakageRow *row)
+{
+  return row->accuracy >= row->majority_rate + BEATS_GUESSING_BY;
+}
+
+char *
+fathom_leakage_panel_describe (const FathomLeakageRow rows[FATHOM_LEAKAGE_N_ROWS])
+{
+  const FathomLeakageRow *random = find_row (rows, "random", "leak-size-only");
+  const FathomLeakageRow *grouped = find_row (rows, "by-size", "leak-size-only");
+  GString *s = g_string_new (NULL);
+
+  g_return_val_if_fail (rows != NULL, NULL);
+
+  if (random != NULL && isfinite (random->accuracy) && isfinite (random->majority_rate))
+    g_string_append_printf (s, _("On the random split the image size alone gets %.2f against a majority "
+                                 "rate of %.2f: %s."),
+                            random->accuracy, random->majority_rate,
+                            beats_guessing (random) ? _("the size gives the boat away")
+                                                    : _("the size tells little here"));
+  if (grouped != NULL && isfinite (grouped->accuracy) && isfinite (grouped->majority_rate))
+    g_string_append_printf (s, _("%sGrouped by size it gets %.2f (majority %.2f): %s."),
+                            s->len > 0 ? " " : "", grouped->accuracy, grouped->majority_rate,
+                            beats_guessing (grouped) ? _("the size still says something about boats it never saw")
+                                                     : _("no better than guessing"));
+  if (s->len == 0)
+    g_string_append (s, _("The study has no size-only results to read."));
+  return g_string_free (s, FALSE);
+}
+
+static char *
+format_number (double value)
+{
+  return isfinite (value) ? g_strdup_printf ("%.3f", value) : g_strdup ("–");
+}
+
+static void
+add_cell (FathomLeakagePanel *self,
+          const char         *text,
+          guint               column,
+          guint               row)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), column <= FATHOM_LEAKAGE_COLUMN_MODEL ? 0.f : 1.f);
+  gtk_widget_add_css_class (label, row == 0 ? "caption-heading" : "numeric");
+  gtk_grid_attach (self->table, label, (int) column, (int) row, 1, 1);
+}
+
+static void
+clear_table (FathomLeakagePanel *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->table))) != NULL)
+    gtk_grid_remove (self->table, child);
+  gtk_widget_set_visible (GTK_WIDGET (self->table), FALSE);
+  gtk_label_set_text (self->summary_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_label), FALSE);
+}
+
+/* One row per split × model, then the sentence. */
+static void
+show_rows (FathomLeakagePanel *self)
+{
+  const char *headings[] = { N_("Split"), N_("Model"), N_("Accuracy"), N_("Log-loss"), N_("Majority rate") };
+  g_autofree char *summary = fathom_leakage_panel_describe (self->rows);
+
+  clear_table (self);
+  for (guint c = 0; c < FATHOM_LEAKAGE_N_COLUMNS; c++)
+    add_cell (self, _(headings[c]), c, 0);
+  for (guint r = 0; r < FATHOM_LEAKAGE_N_ROWS; r++)
+    {
+      const FathomLeakageRow *row = &self->rows[r];
+      g_autofree char *accuracy = format_number (row->accuracy);
+      g_autofree char *log_loss = format_number (row->log_loss);
+      g_autofree char *majority = format_number (row->majority_rate);
+      const FathomExperimentPreset *preset = fathom_experiment_find (row->model);
+
+      add_cell (self, row->split, FATHOM_LEAKAGE_COLUMN_SPLIT, r + 1);
+      add_cell (self, row->model, FATHOM_LEAKAGE_COLUMN_MODEL, r + 1);
+      if (preset != NULL)
+        gtk_widget_set_tooltip_text (gtk_grid_get_child_at (self->table, FATHOM_LEAKAGE_COLUMN_MODEL, (int) r + 1),
+                                     preset->description);
+      add_cell (self, accuracy, FATHOM_LEAKAGE_COLUMN_ACCURACY, r + 1);
+      add_cell (self, log_loss, FATHOM_LEAKAGE_COLUMN_LOG_LOSS, r + 1);
+      add_cell (self, majority, FATHOM_LEAKAGE_COLUMN_MAJORITY, r + 1);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->table), TRUE);
+  gtk_label_set_text (self->summary_label, summary);
+  gtk_widget_set_visible (GTK_WIDGET (self->summary_label), TRUE);
+}
+
+/* State --------------------------------------------------------------------- */
+
+static void
+show_error (FathomLeakagePanel *self,
+            const char         *message)
+{
+  gtk_label_set_text (self->error_label, message != NULL ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+}
+
+/* Sensitivity and the hint from the state. */
+static void
+update_state (FathomLeakagePanel *self)
+{
+  gboolean running = self->job != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "leakage.start", !running && self->dataset_dir != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "leakage.stop", running && !self->stopping);
+
+  if (running)
+    gtk_label_set_text (self->hint_label, self->run_dir);
+  else if (self->dataset_dir == NULL)
+    gtk_label_set_text (self->hint_label, _("Open a dataset to study it."));
+  else
+    {
+      g_autofree char *hint = g_strdup_printf (_("Six models are trained on %s; the study is saved in %s"),
+                                               self->dataset_dir, fathom_leakage_panel_get_runs_dir (self));
+
+      gtk_label_set_text (self->hint_label, hint);
+    }
+}
+
+/* Starting and finishing ---------------------------------------------------- */
+
+/* RUNS/leakage-YYYYmmdd-HHMMSS, made here so that two studies started in
+ * the same second get different folders (-2, -3...). */
+static char *
+make_run_dir (const char  *runs_dir,
+              GError     **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+
+  if (g_mkdir_with_parents (runs_dir, 0755) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not create the runs folder %s: %s"), runs_dir, g_strerror (saved));
+      return NULL;
+    }
+  for (guint i = 1; i < 1000; i++)
+    {
+      g_autofree char *name = i == 1 ? g_strdup_printf ("leakage-%s", stamp)
+                                     : g_strdup_printf ("leakage-%s-%u", stamp, i);
+      g_autofree char *dir = g_build_filename (runs_dir, name, NULL);
+
+      if (g_mkdir (dir, 0755) == 0)
+        return g_steal_pointer (&dir);
+      if (errno != EEXIST)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       _("Could not create the study folder %s: %s"), dir, g_strerror (saved));
+          return NULL;
+        }
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("Too many leakage studies this second"));
+  return NULL;
+}
+
+static void
+study_finished (FathomLeakagePanel     *self,
+                const FathomLeakageRow *rows,
+                GError                 *error)
+{
+  g_autofree char *run_dir = g_strdup (self->run_dir);
+  gboolean ok = error == NULL;
+
+  self->job->panel = NULL;
+  g_clear_pointer (&self->job, job_unref);
+  /* A study that failed before writing anything leaves no empty folder. */
+  if (!ok)
+    g_rmdir (run_dir);
+  self->stopping = FALSE;
+  g_clear_error (&self->error);
+  self->error = error;
+
+  if (ok)
+    {
+      g_autofree char *status = g_strdup_printf (_("Finished: the six models are in %s"), run_dir);
+
+      memcpy (self->rows, rows, sizeof self->rows);
+      self->has_rows = TRUE;
+      show_rows (self);
+      gtk_label_set_text (self->status_label, status);
+      /* the last model's epoch says nothing of the whole */
+      gtk_label_set_text (self->detail_label, "");
+      gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
+      gtk_progress_bar_set_text (self->progress_bar, _("Finished"));
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      gtk_label_set_text (self->status_label, _("Stopped: the study folder keeps the models that finished"));
+      gtk_progress_bar_set_text (self->progress_bar, _("Stopped"));
+    }
+  else
+    {
+      gtk_label_set_text (self->status_label, _("The leakage study failed"));
+      gtk_progress_bar_set_text (self->progress_bar, _("Failed"));
+      show_error (self, error->message);
+    }
+  update_state (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+
+  /* last: a handler may start the next study */
+  g_signal_emit (self, signals[STUDY_FINISHED], 0, run_dir, ok);
+}
+
+static void
+study_done (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Job *job = user_data;
+  FathomLeakagePanel *self = job->panel;
+  GError *error = NULL;
+  g_autofree FathomLeakageRow *rows = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (self != NULL && self->job == job)
+    {
+      /* the last progress may still wait in its idle */
+      job_deliver (job);
+      study_finished (self, rows, error);
+    }
+  else
+    g_clear_error (&error);
+  job_unref (job);
+}
+
+/* A fresh start: nothing of the last study is shown. */
+static void
+reset_view (FathomLeakagePanel *self)
+{
+  g_clear_error (&self->error);
+  self->has_rows = FALSE;
+  self->has_progress = FALSE;
+  self->n_deliveries = 0;
+  clear_table (self);
+  show_error (self, NULL);
+  gtk_label_set_text (self->status_label, "");
+  gtk_label_set_text (self->detail_label, "");
+  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
+  gtk_progress_bar_set_text (self->progress_bar, _("Starting…"));
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), TRUE);
+}
+
+gboolean
+fathom_leakage_panel_start (FathomLeakagePanel  *self,
+                            GError             **error)
+{
+  g_autofree char *run_dir = NULL;
+  g_autoptr(GTask) task = NULL;
+  FathomExperimentConfig config;
+  Job *job;
+
+  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), FALSE);
+
+  if (self->job != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("A leakage study is in progress"));
+      return FALSE;
+    }
+  if (self->dataset_dir == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Open a dataset to study it."));
+      return FALSE;
+    }
+  run_dir = make_run_dir (fathom_leakage_panel_get_runs_dir (self), error);
+  if (run_dir == NULL)
+    return FALSE;
+
+  fathom_leakage_panel_get_config (self, &config);
+  job = job_new (&config, run_dir);
+  job->panel = self;
+  self->job = job;
+  g_free (self->run_dir);
+  self->run_dir = g_steal_pointer (&run_dir);
+  reset_view (self);
+
+  /* The result is the study's, even when Stop came too late to matter. */
+  task = g_task_new (NULL, NULL, study_done, job_ref (job));
+  g_task_set_source_tag (task, fathom_leakage_panel_start);
+  g_task_set_task_data (task, job_ref (job), (GDestroyNotify) job_unref);
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, run_thread);
+
+  update_state (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
+  return TRUE;
+}
+
+void
+fathom_leakage_panel_stop (FathomLeakagePanel *self)
+{
+  g_return_if_fail (FATHOM_IS_LEAKAGE_PANEL (self));
+
+  if (self->job == NULL || self->stopping)
+    return;
+  self->stopping = TRUE;
+  g_cancellable_cancel (self->job->cancellable);
+  gtk_progress_bar_set_text (self->progress_bar, _("Stopping after this batch…"));
+  update_state (self);
+}
+
+static void
+start_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  FathomLeakagePanel *self = FATHOM_LEAKAGE_PANEL (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!fathom_leakage_panel_start (self, &error))
+    show_error (self, error->message);
+}
+
+static void
+stop_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  fathom_leakage_panel_stop (FATHOM_LEAKAGE_PANEL (widget));
+}
+
+/* Public API ---------------------------------------------------------------- */
+
+GtkWidget *
+fathom_leakage_panel_new (void)
+{
+  return g_object_new (FATHOM_TYPE_LEAKAGE_PANEL, NULL);
+}
+
+void
+fathom_leakage_panel_set_dataset_dir (FathomLeakagePanel *self,
+                                      const char         *dir)
+{
+  g_return_if_fail (FATHOM_IS_LEAKAGE_PANEL (self));
+
+  if (g_strcmp0 (dir, self->dataset_dir) == 0)
+    return;
+  g_free (self->dataset_dir);
+  self->dataset_dir = g_strdup (dir);
+  update_state (self);
+}
+
+const char *
+fathom_leakage_panel_get_dataset_dir (FathomLeakagePanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), NULL);
+  return self->dataset_dir;
+}
+
+void
+fathom_leakage_panel_set_runs_dir (FathomLeakagePanel *self,
+                                   const char         *dir)
+{
+  g_return_if_fail (FATHOM_IS_LEAKAGE_PANEL (self));
+
+  g_free (self->runs_dir);
+  self->runs_dir = g_strdup (dir);
+  update_state (self);
+}
+
+const char *
+fathom_leakage_panel_get_runs_dir (FathomLeakagePanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), NULL);
+
+  if (self->runs_dir != NULL)
+    return self->runs_dir;
+  if (self->default_runs_dir == NULL)
+    self->default_runs_dir = g_build_filename (g_get_user_data_dir (), "fathom", "runs", NULL);
+  return self->default_runs_dir;
+}
+
+static void
+replace_string (char       **field,
+                const char  *value)
+{
+  char *old = *field;
+
+  *field = g_strdup (value);
+  g_free (old);
+}
+
+void
+fathom_leakage_panel_set_config (FathomLeakagePanel           *self,
+                                 const FathomExperimentConfig *base)
+{
+  g_return_if_fail (FATHOM_IS_LEAKAGE_PANEL (self));
+  g_return_if_fail (base != NULL);
+
+  self->base = *base;
+  replace_string (&self->device, base->device != NULL ? base->device : "cpu");
+  replace_string (&self->backbone, base->backbone);
+  replace_string (&self->weights, base->weights);
+  replace_string (&self->cache_dir, base->cache_dir);
+  self->base.device = self->device;
+  self->base.backbone = self->backbone;
+  self->base.weights = self->weights;
+  self->base.cache_dir = self->cache_dir;
+  /* the study's own */
+  self->base.experiment = NULL;
+  self->base.data_dir = NULL;
+  self->base.run_dir = NULL;
+  self->base.split = FATHOM_SPLIT_MODE_RANDOM;
+  self->base.overwrite = FALSE;
+}
+
+void
+fathom_leakage_panel_get_config (FathomLeakagePanel     *self,
+                                 FathomExperimentConfig *config)
+{
+  g_return_if_fail (FATHOM_IS_LEAKAGE_PANEL (self));
+  g_return_if_fail (config != NULL);
+
+  *config = self->base;
+  config->data_dir = self->dataset_dir;
+  config->run_dir = self->run_dir;
+}
+
+gboolean
+fathom_leakage_panel_get_rows (FathomLeakagePanel *self,
+                               FathomLeakageRow    rows[FATHOM_LEAKAGE_N_ROWS])
+{
+  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), FALSE);
+  g_return_val_if_fail (rows != NULL, FALSE);
+
+  if (!self->has_rows)
+    return FALSE;
+  memcpy (rows, self->rows, sizeof self->rows);
+  return TRUE;
+}
+
+gboolean
+fathom_leakage_panel_get_progress (FathomLeakagePanel  *self,
+                                   FathomTrainProgress *progress)
+{
+  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), FALSE);
+  g_return_val_if_fail (progress != NULL, FALSE);
+
+  if (!self->has_progress)
+    {
+      memset (progress, 0, sizeof *progress);
+      return FALSE;
+    }
+  *progress = self->progress;
+  return TRUE;
+}
+
+gboolean
+fathom_leakage_panel_get_running (FathomLeakagePanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), FALSE);
+  return self->job != NULL;
+}
+
+const char *
+fathom_leakage_panel_get_run_dir (FathomLeakagePanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), NULL);
+  return self->run_dir;
+}
+
+const GError *
+fathom_leakage_panel_get_error (FathomLeakagePanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), NULL);
+  return self->error;
+}
+
+guint
+fathom_leakage_panel_get_n_deliveries (FathomLeakagePanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), 0);
+  return self->n_deliveries;
+}
+
+GtkGrid *
+fathom_leakage_panel_get_table (FathomLeakagePanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), NULL);
+  return self->table;
+}
+
+GtkLabel *
+fathom_leakage_panel_get_summary (FathomLeakagePanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), NULL);
+  return self->summary_label;
+}
+
+GtkLabel *
+fathom_leakage_panel_get_status (FathomLeakagePanel *self)
+{
+  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), NULL);
+  return self->status_label;
+}
+
+/* Building ------------------------------------------------------------------ */
+
+static void
+label_widget (gpointer    widget,
+              const char *label)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
+static GtkLabel *
+add_label (GtkWidget  *box,
+           const char *text,
+           const char *css_class)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.f);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (label, css_class);
+  gtk_box_append (GTK_BOX (box), label);
+  return GTK_LABEL (label);
+}
+
+static GtkButton *
+add_button (GtkWidget  *box,
+            const char *label,
+            const char *action_name,
+            const char *accessible_label)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action_name);
+  gtk_widget_add_css_class (button, "pill");
+  label_widget (button, accessible_label);
+  gtk_box_append (GTK_BOX (box), button);
+  return GTK_BUTTON (button);
+}
+
+/* Title and explanation, the buttons, the progress, then the results. */
+static GtkWidget *
+build_content (FathomLeakagePanel *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+
+  gtk_widget_set_margin_top (box, 24);
+  gtk_widget_set_margin_bottom (box, 24);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+  add_label (box, _("Leakage Study"), "title-2");
+  gtk_label_set_selectable (add_label (box, _("The size of a fisheries photo mostly names the boat, and each boat "
+                                              "lands its own mix of fish. The study trains three models — the "
+                                              "size alone, the photo alone, and both — on a random split, where "
+                                              "the same boats are on both sides, and on a split grouped by size, "
+                                              "where no boat is. The gap between the two is the leak."),
+                                     "dim-label"), FALSE);
+
+  self->run_button = add_button (buttons, _("_Run Leakage Study"), "leakage.start", _("Run Leakage Study"));
+  gtk_widget_add_css_class (GTK_WIDGET (self->run_button), "suggested-action");
+  self->stop_button = add_button (buttons, _("_Stop"), "leakage.stop", _("Stop the leakage study"));
+  gtk_box_append (GTK_BOX (box), buttons);
+  self->hint_label = add_label (box, NULL, "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (self->hint_label), "dim-label");
+  gtk_label_set_wrap_mode (self->hint_label, PANGO_WRAP_WORD_CHAR);
+
+  self->progress_bar = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  gtk_progress_bar_set_show_text (self->progress_bar, TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), FALSE);
+  label_widget (self->progress_bar, _("Leakage study progress"));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->progress_bar));
+  self->detail_label = add_label (box, NULL, "numeric");
+  self->status_label = add_label (box, NULL, NULL);
+  gtk_label_set_wrap_mode (self->status_label, PANGO_WRAP_WORD_CHAR);
+  self->error_label = add_label (box, NULL, "error");
+  gtk_label_set_selectable (self->error_label, TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+
+  self->table = GTK_GRID (gtk_grid_new ());
+  gtk_grid_set_row_spacing (self->table, 4);
+  gtk_grid_set_column_spacing (self->table, 18);
+  gtk_widget_set_halign (GTK_WIDGET (self->table), GTK_ALIGN_START);
+  label_widget (self->table, _("Validation accuracy, log-loss and majority rate per split and model"));
+  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->table));
+  self->summary_label = add_label (box, NULL, NULL);
+  gtk_label_set_selectable (self->summary_label, TRUE);
+  label_widget (self->summary_label, _("What the study says"));
+  return box;
+}
+
+/* GObject ------------------------------------------------------------------- */
+
+static void
+fathom_leakage_panel_dispose (GObject *object)
+{
+  FathomLeakagePanel *self = FATHOM_LEAKAGE_PANEL (object);
+
+  /* The study goes on to its next batch and ends there, unseen. */
+  if (self->job != NULL)
+    {
+      self->job->panel = NULL;
+      g_cancellable_cancel (self->job->cancellable);
+      g_clear_pointer (&self->job, job_unref);
+    }
+  g_clear_pointer (&self->scrolled, gtk_widget_unparent);
+  G_OBJECT_CLASS (fathom_leakage_panel_parent_class)->dispose (object);
+}
+
+static void
+fathom_leakage_panel_finalize (GObject *object)
+{
+  FathomLeakagePanel *self = FATHOM_LEAKAGE_PANEL (object);
+
+  g_free (self->dataset_dir);
+  g_free (self->runs_dir);
+  g_free (self->default_runs_dir);
+  g_free (self->run_dir);
+  g_free (self->device);
+  g_free (self->backbone);
+  g_free (self->weights);
+  g_free (self->cache_dir);
+  g_clear_error (&self->error);
+  G_OBJECT_CLASS (fathom_leakage_panel_parent_class)->finalize (object);
+}
+
+static void
+fathom_leakage_panel_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  FathomLeakagePanel *self = FATHOM_LEAKAGE_PANEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_RUNNING:
+      g_value_set_boolean (value, self->job != NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+fathom_leakage_panel_class_init (FathomLeakagePanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = fathom_leakage_panel_dispose;
+  object_class->finalize = fathom_leakage_panel_finalize;
+  object_class->get_property = fathom_leakage_panel_get_property;
+
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[STUDY_FINISHED] =
+    g_signal_new ("study-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+
+  gtk_widget_class_install_action (widget_class, "leakage.start", NULL, start_action);
+  gtk_widget_class_install_action (widget_class, "leakage.stop", NULL, stop_action);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "fathom-leakage-panel");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+fathom_leakage_panel_init (FathomLeakagePanel *self)
+{
+  GtkWidget *clamp = adw_clamp_new ();
+
+  fathom_experiment_config_init (&self->base);
+  fathom_leakage_panel_set_config (self, &self->base);
+
+  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 760);
+  adw_clamp_set_child (ADW_CLAMP (clamp), build_content (self));
+  self->scrolled = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scrolled), clamp);
+  gtk_widget_set_parent (self->scrolled, GTK_WIDGET (self));
+
+  label_widget (self, _("Leakage study"));
+  clear_table (self);
+  update_state (self);
+}
