@@ -11,6 +11,7 @@
 #include "fathom-folder.h"
 #include "fathom-review-queue.h"
 #include "fathom-run-view.h"
+#include "fathom-text-lab.h"
 #include "fathom-train-panel.h"
 
 /* One folder being opened; owned by the async callback. */
@@ -636,6 +637,18 @@ review_page_init (FathomWindow *self)
   g_signal_connect (self, "run-opened", G_CALLBACK (review_run_opened), NULL);
 }
 
+/* Text lab page ---------------------------------------------------------- */
+
+/* The lab trains on a text of its own (no dataset needed) and shows its
+ * samples itself: it goes on its page at once. */
+static void
+text_page_init (FathomWindow *self)
+{
+  GtkWidget *lab = fathom_text_lab_new ();
+
+  fathom_window_set_page_child (self, "text", lab);
+}
+
 /* Window ----------------------------------------------------------------- */
 
 static gboolean
@@ -793,4 +806,5 @@ fathom_window_init (FathomWindow *self)
   training_page_init (self);
   runs_page_init (self);
   review_page_init (self);
+  text_page_init (self);
 }
