@@ -13,10 +13,12 @@
  * photo with its map differ, the map's colour (recovered from the blend)
  * follows the "cool" colormap (blue full, red + green full).
  *
- * The screenshots are kept in the work folder's screenshots/ (printed);
- * the dataset, cache and runs are removed after a pass. The tests share
- * one application and run in order. */
+ * The screenshots go to the work folder's screenshots/ (printed); the
+ * folder is removed after a pass unless FATHOM_E2E_KEEP is set, and kept
+ * whole after a failure. The tests share one application and run in
+ * order. */
 #include "fathom-e2e-driver.h"
+#include "fathom-test-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -394,7 +396,16 @@ main (int   argc,
   g_test_add_func ("/e2e/heatmap", test_heatmap);
   status = g_test_run ();
 
-  fathom_e2e_free (e2e, status == 0);
+  /* a passing run leaves nothing behind unless asked to keep its
+   * screenshots; a failing one keeps everything for a look */
+  {
+    g_autofree char *work_dir = g_strdup (e2e->work_dir);
+    gboolean keep = g_getenv ("FATHOM_E2E_KEEP") != NULL;
+
+    fathom_e2e_free (e2e, status == 0);
+    if (status == 0 && !keep)
+      fathom_test_remove_tree (work_dir);
+  }
   g_free (shots_dir);
   return status;
 }
