@@ -434,7 +434,9 @@ test_metrics (void)
   g_assert_cmpfloat (fabs (fathom_metric_iou_hwxy (a, b) - 1.0 / 3.0), <, 1e-12);
   g_assert_cmpfloat (fathom_metric_iou_hwxy (a, a), ==, 1.0);
   g_assert_cmpfloat (fathom_metric_iou_hwxy (empty, empty), ==, 0.0);
-  g_assert_cmpfloat (fathom_metric_majority_rate (labels, 5, 3), ==, 0.6);
+  g_assert_cmpfloat (fathom_metric_class_share (labels, 5, 1), ==, 0.6);
+  g_assert_cmpfloat (fathom_metric_class_share (labels, 5, 2), ==, 0.2);
+  g_assert_true (isnan (fathom_metric_class_share (labels, 0, 1)));
 }
 
 static void

@@ -89,6 +89,32 @@ fathom_exp_item_box (FathomDataset *ds, guint item, int input_width, int input_h
     fathom_box_scale (&it->box, it->width, it->height, input_width, input_height, out);
 }
 
+/* What guessing gets: the share of the validation photos in the training
+ * set's most common class (a model that learned nothing from its inputs
+ * answers that class for every photo). */
+static double
+prior_rate (FathomDataset *ds, const int *labels, gint64 n, int k)
+{
+  int prior = 0;
+
+  for (int c = 1; c < k; c++)
+    if (fathom_dataset_count (ds, FATHOM_SPLIT_TRAIN, c) > fathom_dataset_count (ds, FATHOM_SPLIT_TRAIN, prior))
+      prior = c;
+  return fathom_metric_class_share (labels, (gsize) n, prior);
+}
+
+/* Whether a training photo hides its size (size_dropout): one in ten, by
+ * splitmix64's finaliser on its item, the same every epoch and run. */
+static gboolean
+hides_size (guint item)
+{
+  guint64 z = (guint64) item + G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+
+  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return (z ^ (z >> 31)) % 10 == 0;
+}
+
 static gboolean
 exp_fill (gpointer data, const gint64 *rows, gint64 count,
           FathomTensor *const *inputs, FathomTensor *const *targets, GError **error)
@@ -110,7 +136,10 @@ exp_fill (gpointer data, const gint64 *rows, gint64 count,
       float *s = fathom_tensor_get_data (inputs[src->in_sizes]);
 
       for (gint64 i = 0; i < count; i++)
-        fathom_dataset_size_one_hot (src->ds, items[rows[i]], s + i * src->n_sizes);
+        if (src->size_dropout && hides_size (items[rows[i]]))
+          memset (s + i * src->n_sizes, 0, sizeof (float) * src->n_sizes);
+        else
+          fathom_dataset_size_one_hot (src->ds, items[rows[i]], s + i * src->n_sizes);
     }
   if (src->out_class >= 0 && targets[src->out_class] != NULL)
     {
@@ -321,7 +350,7 @@ fathom_exp_evaluate (FathomGraph *graph, FathomExpSource *valid, FathomRun *run,
       onehot[i * k + it->class_index] = 1.f;
     }
   res->val_log_loss = fathom_metric_log_loss (probs, onehot, n, k, 1e-15);
-  res->majority_rate = fathom_metric_majority_rate (labels, n, (int) k);
+  res->majority_rate = prior_rate (valid->ds, labels, n, (int) k);
   res->val_accuracy = fathom_metric_accuracy (probs, onehot, n, k);
 
   for (gint64 c = 0; c < k; c++)

@@ -31,6 +31,10 @@ typedef struct {
   int                  in_features, in_sizes;       /* graph inputs, -1 when absent */
   int                  out_class, out_bb;           /* graph outputs, -1 when absent */
   guint                n_classes, n_sizes;
+  /* leak-size-only's training rows: every tenth photo (by a hash of its
+   * item) hides its size, so that the model learns what to say of a boat
+   * it has never seen: the training classes' prior */
+  gboolean             size_dropout;
 } FathomExpSource;
 
 void              fathom_exp_source_init  (FathomExpSource *src,

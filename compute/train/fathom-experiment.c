@@ -408,6 +408,12 @@ run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgres
   /* the cache's rows are the labelled images in path order */
   fathom_exp_source_init (&train_src, ds, reader, graph, p->width, p->height);
   fathom_exp_source_init (&valid_src, ds, reader, graph, p->width, p->height);
+  if (!p->preset->needs_features)
+    {
+      train_src.size_dropout = TRUE;
+      fathom_run_set_info (run, "size_dropout", "one training photo in ten hides its size, so that the model "
+                                                "learns what to say of a boat it has not seen: the training prior");
+    }
   for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
     {
       FathomSplit split = fathom_dataset_get_item (ds, i)->split;

@@ -9,7 +9,9 @@
  *                    backbone (and what it was trained on), the lesson's
  *                    published figure, final: val_accuracy, val_loss (the
  *                    weighted training loss), val_log_loss (Kaggle's),
- *                    majority_rate; bbox adds val_iou_mean (over validation
+ *                    majority_rate (the validation accuracy of always
+ *                    answering the training set's most common class);
+ *                    bbox adds val_iou_mean (over validation
  *                    images with a box); fcn, allconv and inception add
  *                    heatmap_pointing and heatmap_in_box
  *   metrics.csv      per batch and per epoch

@@ -61,17 +61,13 @@ fathom_metric_iou_hwxy (const float *a, const float *b)
 }
 
 double
-fathom_metric_majority_rate (const int *labels, gsize n, int n_classes)
+fathom_metric_class_share (const int *labels, gsize n, int cls)
 {
-  g_autofree gsize *counts = g_new0 (gsize, MAX (n_classes, 1));
-  gsize best = 0;
+  gsize hits = 0;
 
   if (n == 0)
     return NAN;
   for (gsize i = 0; i < n; i++)
-    if (labels[i] >= 0 && labels[i] < n_classes)
-      counts[labels[i]]++;
-  for (int k = 0; k < n_classes; k++)
-    best = MAX (best, counts[k]);
-  return (double) best / n;
+    hits += labels[i] == cls;
+  return (double) hits / n;
 }

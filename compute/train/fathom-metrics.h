@@ -24,10 +24,11 @@ double fathom_metric_log_loss    (const float *probs,
  * (the lesson's order); 0 when both are empty. */
 double fathom_metric_iou_hwxy    (const float *a,
                                   const float *b);
-/* The share of the most frequent class among labels (what always
- * guessing it would score). */
-double fathom_metric_majority_rate (const int *labels,
-                                    gsize      n,
-                                    int        n_classes);
+/* The share of labels equal to cls: what always answering cls scores
+ * (the experiments' majority rate, with cls the training set's most
+ * common class). NaN for no labels. */
+double fathom_metric_class_share (const int *labels,
+                                  gsize      n,
+                                  int        cls);
 
 G_END_DECLS
