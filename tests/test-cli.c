@@ -4,6 +4,10 @@
 #include "fathom-test-util.h"
 #include "fathom-image.h"
 #include "fathom-safetensors.h"
+#include "fathom-run.h"
+
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -246,6 +250,49 @@ test_submit (void)
   g_assert_nonnull (strstr (err, "model.safetensors"));
 }
 
+/* Ctrl-C during training stops after the current batch: exit status 130
+ * and a valid run folder marked "stopped". */
+static void
+test_interrupt (void)
+{
+  g_autofree char *run = path_in ("interrupted");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomRunInfo) info = NULL;
+  g_autoptr(GIOChannel) err_channel = NULL;
+  const char *argv[] = { cli, "train", "fcn", "--data", data_dir, "--run", run, "--cache", cache_dir,
+                         "--size", "64x128", "--mini-epochs", "1", "--epochs", "500", "--batch", "8",
+                         "--overwrite", NULL };
+  GPid pid;
+  int err_fd, status;
+  gboolean training = FALSE;
+
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                                           NULL, NULL, &err_fd, &error));
+  g_assert_no_error (error);
+  /* progress lines come every 10 s without a terminal; the epoch lines
+   * sooner: the first "train epoch" line means the head is training */
+  err_channel = g_io_channel_unix_new (err_fd);
+  g_io_channel_set_close_on_unref (err_channel, TRUE);
+  while (!training)
+    {
+      g_autofree char *line = NULL;
+
+      if (g_io_channel_read_line (err_channel, &line, NULL, NULL, NULL) != G_IO_STATUS_NORMAL)
+        break;
+      training = g_str_has_prefix (line, "train epoch") || g_str_has_prefix (line, "valid epoch");
+    }
+  g_assert_true (training);
+  kill (pid, SIGINT);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 130);
+  info = fathom_run_info_load (run, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fathom_run_info_get_status (info), ==, "stopped");
+  g_assert_cmpuint (fathom_run_info_get_n_rows (info), >, 0);
+}
+
 static void
 test_bad_train (void)
 {
@@ -285,6 +332,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/render", test_render);
   g_test_add_func ("/cli/submit", test_submit);
   g_test_add_func ("/cli/bad-train", test_bad_train);
+  g_test_add_func ("/cli/interrupt", test_interrupt);
   status = g_test_run ();
 
   fathom_test_remove_tree (work_dir);
