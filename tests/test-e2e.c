@@ -117,6 +117,59 @@ points_or_end (FathomE2e *self,
   return training_points () >= 4 || fathom_e2e_training_finished (self, NULL);
 }
 
+/* How the window keeps up while training runs in its worker: the longest
+ * gap between 10 ms ticks of a main-loop timeout (the main thread's
+ * longest stall) and the longest frame (from the frame clock's update to
+ * the end of its paint). Printed, not asserted: timings on a shared
+ * machine are figures, not test outcomes. Measured from the first points
+ * to the end of the run. */
+typedef struct {
+  gint64 start;
+  gint64 last_tick, max_gap;
+  guint  n_ticks;
+  gint64 frame_start, max_frame;
+  guint  n_frames;
+} Responsiveness;
+
+static gboolean
+on_tick (gpointer data)
+{
+  Responsiveness *r = data;
+  gint64 now = g_get_monotonic_time ();
+
+  /* only while the worker trains: from its first points to its end */
+  if (r->start == 0 || e2e->n_finished > 0)
+    {
+      r->last_tick = 0;
+      return G_SOURCE_CONTINUE;
+    }
+
+  if (r->last_tick > 0)
+    r->max_gap = MAX (r->max_gap, now - r->last_tick);
+  r->last_tick = now;
+  r->n_ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_frame_update (GdkFrameClock *clock, gpointer data)
+{
+  ((Responsiveness *) data)->frame_start = g_get_monotonic_time ();
+}
+
+static void
+on_frame_painted (GdkFrameClock *clock, gpointer data)
+{
+  Responsiveness *r = data;
+
+  if (r->frame_start > 0 && r->start > 0 && e2e->n_finished == 0)
+    {
+      r->max_frame = MAX (r->max_frame, g_get_monotonic_time () - r->frame_start);
+      r->n_frames++;
+    }
+  r->frame_start = 0;
+}
+
 static void
 test_train (void)
 {
@@ -126,12 +179,21 @@ test_train (void)
   g_autofree char *base = NULL;
   g_autoptr(GFile) run = NULL;
 
+  Responsiveness r = { 0 };
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (e2e->window));
+  guint tick;
+  gulong update_id, paint_id;
+
+  tick = g_timeout_add (10, on_tick, &r);
+  update_id = g_signal_connect (clock, "update", G_CALLBACK (on_frame_update), &r);
+  paint_id = g_signal_connect_after (clock, "after-paint", G_CALLBACK (on_frame_painted), &r);
   fathom_e2e_start_training (e2e, &opts);
   g_assert_cmpstr (fathom_window_get_visible_page (e2e->window), ==, "training");
 
   /* A frame while it learns, when the run lets us catch one: the open
    * that follows its end takes the window to the Runs page. */
   fathom_e2e_wait (e2e, points_or_end, NULL, 180, "the first training points");
+  r.start = g_get_monotonic_time ();
   if (!fathom_e2e_training_finished (e2e, NULL))
     {
       g_autoptr(FathomE2eShot) shot = NULL;
@@ -150,6 +212,12 @@ test_train (void)
     g_test_message ("the run ended before its points were drawn");
 
   fathom_e2e_wait (e2e, fathom_e2e_training_finished, NULL, 180, "the run to finish");
+  g_source_remove (tick);
+  g_signal_handler_disconnect (clock, update_id);
+  g_signal_handler_disconnect (clock, paint_id);
+  g_test_message ("while the worker trained (%s renderer): longest main-loop stall %.1f ms over %u ticks of "
+                  "10 ms; longest frame %.1f ms over %u frames", g_getenv ("GSK_RENDERER"), r.max_gap / 1000.0,
+                  r.n_ticks, r.max_frame / 1000.0, r.n_frames);
   if (!e2e->run_ok)
     g_error ("the run failed: %s", fathom_train_panel_get_error (panel) != NULL
                                    ? fathom_train_panel_get_error (panel)->message : "?");
@@ -380,6 +448,10 @@ main (int   argc,
   int status;
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  /* Under Xvfb GTK's GL renderer is Mesa's llvmpipe, which compiles each
+   * new shader on the main thread for a second or more: the frame times
+   * printed would be the compiler's. Cairo draws the same pixels. */
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
   fathom_e2e_init_environment ((const char * const *) system_data_dirs);
 
   /* Small and quick: 80 photos at 0.15, fcn for two epochs at 128x64,

@@ -7,6 +7,7 @@
  * ready again; and a folder that is no dataset, a readable error. The
  * tests share one window and run in order. */
 #include "fathom-test-util.h"
+#include "fathom-test-ui.h"
 #include "fathom-fishsim.h"
 #include "fathom-run.h"
 #include "fathom-leakage-panel-config.h"
@@ -33,30 +34,10 @@ static guint expected_finished;
 static char *finished_dir;
 static gboolean finished_ok;
 
+#define wait_until(pred, what) fathom_test_ui_wait_until (pred, WAIT_TIMEOUT_MS, what)
+#define find_action_button fathom_test_ui_find_action_button
+
 /* ---- helpers ----------------------------------------------------------------- */
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Predicate) (void);
-
-static void
-wait_until (Predicate   pred,
-            const char *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (WAIT_TIMEOUT_MS, timeout_cb, &timed_out);
-
-  while (!pred () && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("timed out waiting for %s", what);
-  g_source_remove (id);
-}
 
 static void
 on_study_finished (FathomLeakagePanel *self,
@@ -80,24 +61,6 @@ static gboolean
 progress_arrived (void)
 {
   return fathom_leakage_panel_get_n_deliveries (panel) > 0 || n_finished >= expected_finished;
-}
-
-/* The button that activates action_name inside the panel. */
-static GtkWidget *
-find_action_button (GtkWidget  *widget,
-                    const char *action_name)
-{
-  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_action_button (child, action_name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 static void
@@ -397,29 +360,16 @@ test_error (void)
 int
 main (int argc, char **argv)
 {
-  FathomFishsimOptions opts;
-  g_autoptr(GError) error = NULL;
   int status;
 
-  /* Without a session bus GTK's AT-SPI bridge warns, and warnings are
-   * fatal in tests. */
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    g_setenv ("GTK_A11Y", "test", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  fathom_test_ui_init (&argc, &argv);
 
-  work_dir = g_dir_make_tmp ("fathom-leakage-panel-XXXXXX", &error);
-  g_assert_no_error (error);
+  work_dir = fathom_test_ui_make_work_dir ("fathom-leakage-panel-XXXXXX");
   data_dir = g_build_filename (work_dir, "data", NULL);
   cache_dir = g_build_filename (work_dir, "cache", NULL);
   runs_dir = g_build_filename (work_dir, "runs", NULL);
-  fathom_fishsim_options_init (&opts);
-  opts.out_dir = data_dir;
-  opts.n_images = 120;
-  opts.scale = 0.15;            /* small photos; sizes stay distinct */
-  opts.seed = 11;
-  if (!fathom_fishsim_generate (&opts, NULL, NULL, NULL, &error))
-    g_error ("fishsim: %s", error->message);
+  /* small photos; sizes stay distinct */
+  fathom_test_ui_make_fishsim (data_dir, 120, 0.15, 11);
 
   window = gtk_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);

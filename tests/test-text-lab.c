@@ -10,6 +10,7 @@
  * files that cannot be trained on. The tests share one window and run in
  * order. */
 #include "fathom-test-util.h"
+#include "fathom-test-ui.h"
 #include "fathom-corpus.h"
 #include "fathom-run.h"
 #include "fathom-text-lab.h"
@@ -37,30 +38,10 @@ static guint expected_finished;
 static char *finished_dir;
 static gboolean finished_ok;
 
+#define wait_until(pred, what) fathom_test_ui_wait_until (pred, WAIT_TIMEOUT_MS, what)
+#define find_action_button fathom_test_ui_find_action_button
+
 /* ---- helpers ------------------------------------------------------------------ */
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Predicate) (void);
-
-static void
-wait_until (Predicate   pred,
-            const char *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (WAIT_TIMEOUT_MS, timeout_cb, &timed_out);
-
-  while (!pred () && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("timed out waiting for %s", what);
-  g_source_remove (id);
-}
 
 static void
 on_run_finished (FathomTextLab *self,
@@ -98,24 +79,6 @@ static gboolean
 sample_arrived (void)
 {
   return fathom_text_lab_get_n_samples (lab) >= expected_samples && !fathom_text_lab_get_sampling (lab);
-}
-
-/* The button that activates action_name inside the lab. */
-static GtkWidget *
-find_action_button (GtkWidget  *widget,
-                    const char *action_name)
-{
-  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_action_button (child, action_name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 static void
@@ -592,15 +555,9 @@ int
 main (int argc, char **argv)
 {
   const char *shared = g_getenv ("FATHOM_SHARED_DATA");
-  g_autoptr(GError) error = NULL;
   int status;
 
-  /* Without a session bus GTK's AT-SPI bridge warns, and warnings are
-   * fatal in tests. */
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    g_setenv ("GTK_A11Y", "test", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  fathom_test_ui_init (&argc, &argv);
 
   if (shared != NULL)
     {
@@ -608,8 +565,7 @@ main (int argc, char **argv)
       if (!g_file_test (corpus_path, G_FILE_TEST_IS_REGULAR))
         g_clear_pointer (&corpus_path, g_free);
     }
-  work_dir = g_dir_make_tmp ("fathom-text-lab-XXXXXX", &error);
-  g_assert_no_error (error);
+  work_dir = fathom_test_ui_make_work_dir ("fathom-text-lab-XXXXXX");
   runs_dir = g_build_filename (work_dir, "runs", NULL);
 
   window = gtk_window_new ();

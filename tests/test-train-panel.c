@@ -7,6 +7,7 @@
  * again; a failed run's readable error; and bbox's two outputs, each with
  * its own loss curve. The tests share one window and run in order. */
 #include "fathom-test-util.h"
+#include "fathom-test-ui.h"
 #include "fathom-fishsim.h"
 #include "fathom-run.h"
 #include "fathom-train-panel-config.h"
@@ -32,30 +33,10 @@ static guint n_finished;
 static char *finished_dir;
 static gboolean finished_ok;
 
+#define wait_until(pred, what) fathom_test_ui_wait_until (pred, WAIT_TIMEOUT_MS, what)
+#define find_action_button fathom_test_ui_find_action_button
+
 /* ---- helpers ----------------------------------------------------------------- */
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*Predicate) (void);
-
-static void
-wait_until (Predicate   pred,
-            const char *what)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (WAIT_TIMEOUT_MS, timeout_cb, &timed_out);
-
-  while (!pred () && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (timed_out)
-    g_error ("timed out waiting for %s", what);
-  g_source_remove (id);
-}
 
 static void
 on_run_finished (FathomTrainPanel *self,
@@ -100,24 +81,6 @@ panel_is_laid_out (void)
 {
   return gtk_widget_get_mapped (GTK_WIDGET (panel)) && n_ticks >= 2 &&
          gtk_widget_get_width (GTK_WIDGET (fathom_train_panel_get_chart (panel))) > 100;
-}
-
-/* The button that activates action_name inside the panel. */
-static GtkWidget *
-find_action_button (GtkWidget  *widget,
-                    const char *action_name)
-{
-  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_action_button (child, action_name);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 static void
@@ -429,29 +392,15 @@ test_stop (void)
 int
 main (int argc, char **argv)
 {
-  FathomFishsimOptions opts;
-  g_autoptr(GError) error = NULL;
   int status;
 
-  /* Without a session bus GTK's AT-SPI bridge warns, and warnings are
-   * fatal in tests. */
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    g_setenv ("GTK_A11Y", "test", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  fathom_test_ui_init (&argc, &argv);
 
-  work_dir = g_dir_make_tmp ("fathom-train-panel-XXXXXX", &error);
-  g_assert_no_error (error);
+  work_dir = fathom_test_ui_make_work_dir ("fathom-train-panel-XXXXXX");
   data_dir = g_build_filename (work_dir, "data", NULL);
   cache_dir = g_build_filename (work_dir, "cache", NULL);
   runs_dir = g_build_filename (work_dir, "runs", NULL);
-  fathom_fishsim_options_init (&opts);
-  opts.out_dir = data_dir;
-  opts.n_images = 80;
-  opts.scale = 0.15;
-  opts.seed = 11;
-  if (!fathom_fishsim_generate (&opts, NULL, NULL, NULL, &error))
-    g_error ("fishsim: %s", error->message);
+  fathom_test_ui_make_fishsim (data_dir, 80, 0.15, 11);
 
   window = gtk_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);

@@ -1,21 +1,24 @@
 /* fathom-leakage-panel.c: the leakage study (see fathom-leakage-panel.h).
  *
  * A Job is one study, shared by the worker thread and the main thread.
- * The worker only touches the fields under the mutex (the latest
- * progress) and schedules an idle when none is pending; the idle takes
- * the progress in one swap and shows it. The main thread alone reads and
+ * The worker reaches the main thread only through the job's progress
+ * relay (fathom-progress-relay.h: the latest progress, one idle at a
+ * time), which shows it. The main thread alone reads and
  * clears job->panel, so a panel that goes away while its study goes on is
  * never reached from the study.
  */
 #include "fathom-leakage-panel-config.h"
 
-#include <errno.h>
 #include <math.h>
 #include <string.h>
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+
+#include "fathom-duration.h"
+#include "fathom-progress-relay.h"
+#include "fathom-run-folder.h"
 
 /* How far above the majority rate an accuracy must be to count as
  * telling something (a couple of photos on a small validation set). */
@@ -37,13 +40,7 @@ typedef struct {
   char                   *weights;
   char                   *cache_dir;
   GCancellable           *cancellable;
-  GMainContext           *context;
-
-  /* shared, under mutex */
-  GMutex                  mutex;
-  FathomTrainProgress     latest;
-  gboolean                has_latest;
-  gboolean                idle_pending;
+  FathomProgressRelay    *relay;        /* progress only, no points */
 
   /* main thread only; NULL once the panel no longer waits for this study */
   FathomLeakagePanel     *panel;
@@ -126,10 +123,13 @@ job_unref (Job *job)
   g_free (job->weights);
   g_free (job->cache_dir);
   g_clear_object (&job->cancellable);
-  g_main_context_unref (job->context);
-  g_mutex_clear (&job->mutex);
+  fathom_progress_relay_free (job->relay);
   g_free (job);
 }
+
+static void job_deliver (gpointer                   owner,
+                         const FathomTrainProgress *latest,
+                         GArray                    *points);
 
 /* Copies config: the worker never reads the panel's strings. */
 static Job *
@@ -150,48 +150,20 @@ job_new (const FathomExperimentConfig *config,
   /* the panel made the folder; a run.json in it is someone else's */
   job->config.overwrite = FALSE;
   job->cancellable = g_cancellable_new ();
-  job->context = g_main_context_ref_thread_default ();
-  g_mutex_init (&job->mutex);
+  job->relay = fathom_progress_relay_new (0, "[fathom] leakage progress", job_deliver,
+                                          job, (GBoxedCopyFunc) job_ref, (GDestroyNotify) job_unref);
   return job;
 }
 
-static void job_deliver (Job *job);
-
-static gboolean
-job_idle (gpointer data)
-{
-  job_deliver (data);
-  return G_SOURCE_REMOVE;
-}
-
-/* The worker's progress callback: record, and wake the main thread unless
- * an idle is already on its way. */
+/* The worker's progress callback: to the relay, which wakes the main
+ * thread (the study's label lives in its stack: the relay interns it). */
 static void
 job_progress (const FathomTrainProgress *p,
               gpointer                   user_data)
 {
   Job *job = user_data;
-  gboolean schedule;
 
-  g_mutex_lock (&job->mutex);
-  job->latest = *p;
-  /* the study's label lives in its stack; a handful of distinct names */
-  job->latest.phase = g_intern_string (p->phase);
-  job->latest.output_losses = NULL;
-  job->has_latest = TRUE;
-  schedule = !job->idle_pending;
-  job->idle_pending = TRUE;
-  g_mutex_unlock (&job->mutex);
-
-  if (schedule)
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_callback (source, job_idle, job_ref (job), (GDestroyNotify) job_unref);
-      g_source_set_static_name (source, "[fathom] leakage progress");
-      g_source_attach (source, job->context);
-      g_source_unref (source);
-    }
+  fathom_progress_relay_push (job->relay, p, NULL, 0);
 }
 
 static void
@@ -211,18 +183,6 @@ run_thread (GTask        *task,
 }
 
 /* Progress ------------------------------------------------------------------ */
-
-static char *
-format_duration (double seconds)
-{
-  guint s = (guint) MAX (0, round (seconds));
-
-  if (s < 60)
-    return g_strdup_printf (_("%u s"), s);
-  if (s < 3600)
-    return g_strdup_printf ("%u:%02u", s / 60, s % 60);
-  return g_strdup_printf ("%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
-}
 
 static const char *
 split_title (guint split)
@@ -295,7 +255,7 @@ show_progress (FathomLeakagePanel *self)
   int row = parse_phase (p->phase, &inner);
   g_autoptr(GString) detail = g_string_new (phase_title (inner));
   g_autofree char *text = NULL;
-  g_autofree char *left = format_duration (p->eta_seconds);
+  g_autofree char *left = fathom_duration_format (p->eta_seconds);
 
   if (row >= 0)
     text = g_strdup_printf (_("Model %d of %d: %s, %s"), row + 1, FATHOM_LEAKAGE_N_ROWS,
@@ -319,25 +279,20 @@ show_progress (FathomLeakagePanel *self)
   gtk_label_set_text (self->detail_label, detail->str);
 }
 
-/* On the main thread: the latest progress since the last time. */
+/* On the main thread, from the relay: the latest progress since the last
+ * time. */
 static void
-job_deliver (Job *job)
+job_deliver (gpointer                   owner,
+             const FathomTrainProgress *latest,
+             GArray                    *points)
 {
-  FathomTrainProgress latest;
-  gboolean has_latest;
+  Job *job = owner;
   FathomLeakagePanel *self = job->panel;
 
-  g_mutex_lock (&job->mutex);
-  latest = job->latest;
-  has_latest = job->has_latest;
-  job->has_latest = FALSE;
-  job->idle_pending = FALSE;
-  g_mutex_unlock (&job->mutex);
-
-  if (self == NULL || self->job != job || !has_latest)
+  if (self == NULL || self->job != job)
     return;
   self->n_deliveries++;
-  self->progress = latest;
+  self->progress = *latest;
   self->has_progress = TRUE;
   show_progress (self);
 }
@@ -483,44 +438,6 @@ update_state (FathomLeakagePanel *self)
 
 /* Starting and finishing ---------------------------------------------------- */
 
-/* RUNS/leakage-YYYYmmdd-HHMMSS, made here so that two studies started in
- * the same second get different folders (-2, -3...). */
-static char *
-make_run_dir (const char  *runs_dir,
-              GError     **error)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
-
-  if (g_mkdir_with_parents (runs_dir, 0755) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Could not create the runs folder %s: %s"), runs_dir, g_strerror (saved));
-      return NULL;
-    }
-  for (guint i = 1; i < 1000; i++)
-    {
-      g_autofree char *name = i == 1 ? g_strdup_printf ("leakage-%s", stamp)
-                                     : g_strdup_printf ("leakage-%s-%u", stamp, i);
-      g_autofree char *dir = g_build_filename (runs_dir, name, NULL);
-
-      if (g_mkdir (dir, 0755) == 0)
-        return g_steal_pointer (&dir);
-      if (errno != EEXIST)
-        {
-          int saved = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       _("Could not create the study folder %s: %s"), dir, g_strerror (saved));
-          return NULL;
-        }
-    }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("Too many leakage studies this second"));
-  return NULL;
-}
-
 static void
 study_finished (FathomLeakagePanel     *self,
                 const FathomLeakageRow *rows,
@@ -582,7 +499,7 @@ study_done (GObject      *object,
   if (self != NULL && self->job == job)
     {
       /* the last progress may still wait in its idle */
-      job_deliver (job);
+      fathom_progress_relay_flush (job->relay);
       study_finished (self, rows, error);
     }
   else
@@ -628,7 +545,8 @@ fathom_leakage_panel_start (FathomLeakagePanel  *self,
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Open a dataset to study it."));
       return FALSE;
     }
-  run_dir = make_run_dir (fathom_leakage_panel_get_runs_dir (self), error);
+  /* RUNS/leakage-YYYYmmdd-HHMMSS */
+  run_dir = fathom_run_folder_create (fathom_leakage_panel_get_runs_dir (self), "leakage", error);
   if (run_dir == NULL)
     return FALSE;
 
@@ -732,7 +650,7 @@ fathom_leakage_panel_get_runs_dir (FathomLeakagePanel *self)
   if (self->runs_dir != NULL)
     return self->runs_dir;
   if (self->default_runs_dir == NULL)
-    self->default_runs_dir = g_build_filename (g_get_user_data_dir (), "fathom", "runs", NULL);
+    self->default_runs_dir = fathom_run_folder_default_runs_dir ();
   return self->default_runs_dir;
 }
 

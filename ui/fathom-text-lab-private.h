@@ -5,6 +5,7 @@
 
 #include <adwaita.h>
 
+#include "fathom-progress-relay.h"
 #include "fathom-text-lab.h"
 #include "fathom-text-sample-call.h"
 
@@ -20,14 +21,7 @@ typedef struct {
   char                *corpus_path;
   char                *run_dir;
   GCancellable        *cancellable;
-  GMainContext        *context;
-
-  /* shared, under mutex */
-  GMutex               mutex;
-  FathomTrainProgress  latest;
-  gboolean             has_latest;
-  GArray              *points;        /* fathom-text-lab.c's Point, not yet shown */
-  gboolean             idle_pending;
+  FathomProgressRelay *relay;         /* its points are fathom-text-lab.c's Point */
 
   /* main thread only */
   FathomTextLab       *lab;           /* NULL once the lab no longer waits for this run */

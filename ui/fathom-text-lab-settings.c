@@ -6,7 +6,9 @@
 
 #include <glib/gi18n.h>
 
-#include "fathom-backend-registry.h"
+#include "fathom-cuda-probe.h"
+#include "fathom-file-choice.h"
+#include "fathom-run-folder.h"
 
 static const char *const model_names[] = { "rnn-scratch", "rnn", "gru" };
 static const char *const device_names[] = { "cpu", "cuda" };
@@ -73,66 +75,29 @@ set_corpus_path (FathomTextLab *self,
 }
 
 static void
-chooser_response (GtkNativeDialog *chooser,
-                  int              response,
-                  FathomTextLab   *self)
+corpus_chosen (gpointer    owner,
+               const char *path)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-
-      if (path != NULL)
-        set_corpus_path (self, path);
-    }
-  g_clear_object (&self->chooser);
+  set_corpus_path (FATHOM_TEXT_LAB (owner), path);
 }
 
 static void
 choose_corpus (FathomTextLab *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  g_autoptr(GtkFileFilter) text = gtk_file_filter_new ();
-  g_autoptr(GtkFileFilter) any = gtk_file_filter_new ();
+  static const char *const patterns[] = { "*.txt", NULL };
 
-  if (self->chooser != NULL)
-    return;
-  self->chooser = gtk_file_chooser_native_new (_("Choose a Text File"),
-                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (text, _("Text files"));
-  gtk_file_filter_add_mime_type (text, "text/plain");
-  gtk_file_filter_add_pattern (text, "*.txt");
-  gtk_file_filter_set_name (any, _("All files"));
-  gtk_file_filter_add_pattern (any, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), text);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), any);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  fathom_file_choice_open (&self->chooser, GTK_WIDGET (self), _("Choose a Text File"),
+                           _("Text files"), "text/plain", patterns, corpus_chosen);
 }
 
-/* CUDA: asked once, off the main thread (loading the driver takes a while). */
-static void
-probe_cuda_thread (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
-{
-  char *reason = NULL;
-
-  if (!fathom_backend_is_available ("cuda", &reason) && reason == NULL)
-    reason = g_strdup (_("no usable GPU"));
-  g_task_return_pointer (task, reason, g_free);
-}
-
+/* CUDA: asked once, off the main thread (fathom-cuda-probe.h). */
 static void
 probe_cuda_done (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   g_autoptr(FathomTextLab) self = user_data;
-  g_autofree char *reason = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autofree char *reason = fathom_cuda_probe_finish (result);
 
   if (self->disposed)
     return;
@@ -147,10 +112,7 @@ probe_cuda_done (GObject      *object,
 static void
 probe_cuda (FathomTextLab *self)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, NULL, probe_cuda_done, g_object_ref (self));
-
-  g_task_set_source_tag (task, probe_cuda);
-  g_task_run_in_thread (task, probe_cuda_thread);
+  fathom_cuda_probe (NULL, probe_cuda_done, g_object_ref (self));
 }
 
 /* Why Start cannot run now (newly allocated), or NULL. */
@@ -301,7 +263,7 @@ fathom_text_lab_get_runs_dir (FathomTextLab *self)
   if (self->runs_dir != NULL)
     return self->runs_dir;
   if (self->default_runs_dir == NULL)
-    self->default_runs_dir = g_build_filename (g_get_user_data_dir (), "fathom", "runs", NULL);
+    self->default_runs_dir = fathom_run_folder_default_runs_dir ();
   return self->default_runs_dir;
 }
 

@@ -2,21 +2,25 @@
  * the widget; the settings column is in fathom-text-lab-settings.c, the
  * generated text in fathom-text-lab-samples.c.
  *
- * A FathomTextLabJob is one run, shared by the worker thread and the main thread. The
- * worker only touches the fields under the mutex (the latest progress and
- * the points not yet shown) and schedules an idle when none is pending;
- * the idle takes everything in one swap and feeds the widgets. The main
+ * A FathomTextLabJob is one run, shared by the worker thread and the main
+ * thread. The worker reaches the main thread only through the job's
+ * progress relay (fathom-progress-relay.h: the latest progress and the
+ * chart points not yet shown, one idle at a time), which feeds the
+ * widgets. The main
  * thread alone reads and clears job->lab, so a lab that goes away while
  * its run goes on is never reached from the run.
  */
 #include "fathom-text-lab-private.h"
 
-#include <errno.h>
 #include <math.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+
+#include "fathom-duration.h"
+#include "fathom-file-choice.h"
+#include "fathom-run-folder.h"
 
 typedef enum {
   POINT_TRAIN_LOSS,
@@ -65,11 +69,13 @@ _fathom_text_lab_job_unref (FathomTextLabJob *job)
   g_free (job->corpus_path);
   g_free (job->run_dir);
   g_clear_object (&job->cancellable);
-  g_main_context_unref (job->context);
-  g_mutex_clear (&job->mutex);
-  g_array_unref (job->points);
+  fathom_progress_relay_free (job->relay);
   g_free (job);
 }
+
+static void job_deliver (gpointer                   owner,
+                         const FathomTrainProgress *latest,
+                         GArray                    *points);
 
 /* Copies config: the worker never reads the lab's strings. */
 static FathomTextLabJob *
@@ -85,68 +91,45 @@ job_new (const FathomTextConfig *config,
   job->config.device = g_intern_string (config->device);
   job->config.overwrite = FALSE;
   job->cancellable = g_cancellable_new ();
-  job->context = g_main_context_ref_thread_default ();
-  g_mutex_init (&job->mutex);
-  job->points = g_array_new (FALSE, FALSE, sizeof (Point));
+  job->relay = fathom_progress_relay_new (sizeof (Point), "[fathom] text lab progress", job_deliver, job,
+                                          (GBoxedCopyFunc) _fathom_text_lab_job_ref,
+                                          (GDestroyNotify) _fathom_text_lab_job_unref);
   return job;
 }
 
+/* Into the worker's batch of points; a loss that went NaN is no point. */
 static void
-job_add_point (FathomTextLabJob *job,
-               guint             kind,
-               guint             epoch,
-               double            x,
-               double            y)
+add_point (Point  *points,
+           guint  *n_points,
+           guint   kind,
+           guint   epoch,
+           double  x,
+           double  y)
 {
   Point point = { kind, epoch, x, y };
 
   if (isfinite (y))
-    g_array_append_val (job->points, point);
+    points[(*n_points)++] = point;
 }
 
-static void job_deliver (FathomTextLabJob *job);
-
-static gboolean
-job_idle (gpointer data)
-{
-  job_deliver (data);
-  return G_SOURCE_REMOVE;
-}
-
-/* The worker's progress callback: record, and wake the main thread unless
- * an idle is already on its way. The epoch's checkpoint exists when its
- * end is reported. */
+/* The worker's progress callback: the progress and its chart points to
+ * the relay, which wakes the main thread. The epoch's checkpoint exists
+ * when its end is reported. */
 static void
 job_progress (const FathomTrainProgress *p,
               gpointer                   user_data)
 {
   FathomTextLabJob *job = user_data;
-  gboolean schedule;
+  Point points[2];
+  guint n = 0;
 
-  g_mutex_lock (&job->mutex);
-  job->latest = *p;
-  job->latest.phase = g_intern_string (p->phase);
-  job->latest.output_losses = NULL;
-  job->has_latest = TRUE;
   if (!p->epoch_end && g_strcmp0 (p->phase, "train") == 0)
-    job_add_point (job, POINT_TRAIN_LOSS, 0, p->step, p->loss);
+    add_point (points, &n, POINT_TRAIN_LOSS, 0, p->step, p->loss);
   else if (p->epoch_end && g_strcmp0 (p->phase, "valid") == 0)
-    job_add_point (job, POINT_VALID_LOSS, 0, p->step, p->loss);
+    add_point (points, &n, POINT_VALID_LOSS, 0, p->step, p->loss);
   if (p->epoch_end)
-    job_add_point (job, POINT_EPOCH_END, p->epoch + 1, p->step, 0);
-  schedule = !job->idle_pending;
-  job->idle_pending = TRUE;
-  g_mutex_unlock (&job->mutex);
-
-  if (schedule)
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_callback (source, job_idle, _fathom_text_lab_job_ref (job), (GDestroyNotify) _fathom_text_lab_job_unref);
-      g_source_set_static_name (source, "[fathom] text lab progress");
-      g_source_attach (source, job->context);
-      g_source_unref (source);
-    }
+    add_point (points, &n, POINT_EPOCH_END, p->epoch + 1, p->step, 0);
+  fathom_progress_relay_push (job->relay, p, points, n);
 }
 
 static void
@@ -216,18 +199,6 @@ append_points (FathomTextLab *self,
     }
 }
 
-static char *
-format_duration (double seconds)
-{
-  guint s = (guint) MAX (0, round (seconds));
-
-  if (s < 60)
-    return g_strdup_printf (_("%u s"), s);
-  if (s < 3600)
-    return g_strdup_printf ("%u:%02u", s / 60, s % 60);
-  return g_strdup_printf ("%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
-}
-
 static double
 progress_fraction (const FathomTrainProgress *p)
 {
@@ -258,7 +229,7 @@ show_progress (FathomTextLab *self)
                             p->epoch + 1, p->loss);
   else
     {
-      g_autofree char *left = format_duration (p->eta_seconds);
+      g_autofree char *left = fathom_duration_format (p->eta_seconds);
 
       g_string_append_printf (detail, scratch ? _("Sequence %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT)
                                               : _("Batch %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
@@ -272,32 +243,23 @@ show_progress (FathomTextLab *self)
   gtk_label_set_text (self->detail_label, detail->str);
 }
 
-/* On the main thread: everything the worker wrote since the last time.
- * An epoch end asks for a sample of the epoch's checkpoint. */
+/* On the main thread, from the relay: everything the worker wrote since
+ * the last time. An epoch end asks for a sample of the epoch's checkpoint. */
 static void
-job_deliver (FathomTextLabJob *job)
+job_deliver (gpointer                   owner,
+             const FathomTrainProgress *latest,
+             GArray                    *points)
 {
-  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (Point));
-  FathomTrainProgress latest;
-  gboolean has_latest;
+  FathomTextLabJob *job = owner;
   FathomTextLab *self = job->lab;
   guint epochs_done = 0;
 
-  g_mutex_lock (&job->mutex);
-  latest = job->latest;
-  has_latest = job->has_latest;
-  job->has_latest = FALSE;
-  g_array_append_vals (points, job->points->data, job->points->len);
-  g_array_set_size (job->points, 0);
-  job->idle_pending = FALSE;
-  g_mutex_unlock (&job->mutex);
-
-  if (self == NULL || self->job != job || !has_latest)
+  if (self == NULL || self->job != job)
     return;
   self->n_deliveries++;
-  self->progress = latest;
+  self->progress = *latest;
   self->has_progress = TRUE;
-  job->last_epoch = latest.epoch + 1;
+  job->last_epoch = latest->epoch + 1;
   append_points (self, points);
   for (guint i = 0; i < points->len; i++)
     if (g_array_index (points, Point, i).kind == POINT_EPOCH_END)
@@ -311,45 +273,6 @@ job_deliver (FathomTextLabJob *job)
 }
 
 /* Starting and finishing ----------------------------------------------------------- */
-
-/* RUNS/text-MODEL-YYYYmmdd-HHMMSS, made here so that two runs started in
- * the same second get different folders (-2, -3...). */
-static char *
-make_run_dir (const char  *runs_dir,
-              const char  *model,
-              GError     **error)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
-
-  if (g_mkdir_with_parents (runs_dir, 0755) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Could not create the runs folder %s: %s"), runs_dir, g_strerror (saved));
-      return NULL;
-    }
-  for (guint i = 1; i < 1000; i++)
-    {
-      g_autofree char *name = i == 1 ? g_strdup_printf ("text-%s-%s", model, stamp)
-                                     : g_strdup_printf ("text-%s-%s-%u", model, stamp, i);
-      g_autofree char *dir = g_build_filename (runs_dir, name, NULL);
-
-      if (g_mkdir (dir, 0755) == 0)
-        return g_steal_pointer (&dir);
-      if (errno != EEXIST)
-        {
-          int saved = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       _("Could not create the run folder %s: %s"), dir, g_strerror (saved));
-          return NULL;
-        }
-    }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("Too many runs of %s this second"), model);
-  return NULL;
-}
 
 static void
 show_error (FathomTextLab *self,
@@ -381,7 +304,7 @@ run_finished (FathomTextLab          *self,
 
   if (ok)
     {
-      g_autofree char *took = format_duration (result->seconds);
+      g_autofree char *took = fathom_duration_format (result->seconds);
 
       status = isfinite (result->val_loss)
                ? g_strdup_printf (_("Finished: training loss %.4f, validation loss %.4f nats/char, in %s"),
@@ -424,7 +347,7 @@ run_done (GObject      *object,
   if (self != NULL && self->job == job)
     {
       /* the last progress may still wait in its idle */
-      job_deliver (job);
+      fathom_progress_relay_flush (job->relay);
       run_finished (self, res, error);
     }
   else
@@ -438,6 +361,7 @@ fathom_text_lab_start (FathomTextLab  *self,
 {
   g_autofree char *reason = NULL;
   g_autofree char *run_dir = NULL;
+  g_autofree char *name = NULL;
   g_autofree char *title = NULL;
   g_autoptr(GTask) task = NULL;
   FathomTextConfig config;
@@ -464,7 +388,9 @@ fathom_text_lab_start (FathomTextLab  *self,
       return FALSE;
     }
   fathom_text_lab_get_config (self, &config);
-  run_dir = make_run_dir (fathom_text_lab_get_runs_dir (self), fathom_text_model_to_string (config.model), error);
+  /* RUNS/text-MODEL-YYYYmmdd-HHMMSS */
+  name = g_strdup_printf ("text-%s", fathom_text_model_to_string (config.model));
+  run_dir = fathom_run_folder_create (fathom_text_lab_get_runs_dir (self), name, error);
   if (run_dir == NULL)
     return FALSE;
 
@@ -676,12 +602,7 @@ fathom_text_lab_dispose (GObject *object)
       g_clear_pointer (&self->job, _fathom_text_lab_job_unref);
     }
   _fathom_text_lab_samples_dispose (self);
-  if (self->chooser != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->chooser, self);
-      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-      g_clear_object (&self->chooser);
-    }
+  fathom_file_choice_close (&self->chooser, GTK_WIDGET (self));
   g_clear_pointer (&self->paned, gtk_widget_unparent);
   G_OBJECT_CLASS (fathom_text_lab_parent_class)->dispose (object);
 }

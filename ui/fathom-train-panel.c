@@ -1,23 +1,26 @@
 /* fathom-train-panel.c: the training page (see fathom-train-panel.h).
  *
  * A Job is one run, shared by the worker thread and the main thread. The
- * worker only touches the fields under the mutex (the latest progress and
- * the points not yet shown) and schedules an idle when none is pending;
- * the idle takes everything in one swap and feeds the widgets. The main
+ * worker reaches the main thread only through the job's progress relay
+ * (fathom-progress-relay.h: the latest progress and the chart points not
+ * yet shown, one idle at a time), which feeds the widgets. The main
  * thread alone reads and clears job->panel, so a panel that goes away
  * while its run goes on is never reached from the run.
  */
 #include "fathom-train-panel-config.h"
 
-#include <errno.h>
 #include <math.h>
 #include <string.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "fathom-backend-registry.h"
+#include "fathom-cuda-probe.h"
+#include "fathom-duration.h"
+#include "fathom-file-choice.h"
+#include "fathom-progress-relay.h"
 #include "fathom-resources.h"
+#include "fathom-run-folder.h"
 
 #define MAX_OUTPUTS 8
 
@@ -49,14 +52,7 @@ typedef struct {
   char                   *weights;
   char                   *cache_dir;
   GCancellable           *cancellable;
-  GMainContext           *context;
-
-  /* shared, under mutex */
-  GMutex                  mutex;
-  FathomTrainProgress     latest;
-  gboolean                has_latest;
-  GArray                 *points;       /* Point, not yet shown */
-  gboolean                idle_pending;
+  FathomProgressRelay    *relay;        /* its points are Point */
 
   /* main thread only; NULL once the panel no longer waits for this run */
   FathomTrainPanel       *panel;
@@ -156,11 +152,13 @@ job_unref (Job *job)
   g_free (job->weights);
   g_free (job->cache_dir);
   g_clear_object (&job->cancellable);
-  g_main_context_unref (job->context);
-  g_mutex_clear (&job->mutex);
-  g_array_unref (job->points);
+  fathom_progress_relay_free (job->relay);
   g_free (job);
 }
+
+static void job_deliver (gpointer                   owner,
+                         const FathomTrainProgress *latest,
+                         GArray                    *points);
 
 /* Copies config: the worker never reads the panel's strings. */
 static Job *
@@ -181,77 +179,54 @@ job_new (const FathomExperimentConfig *config,
   job->config.device = g_intern_string (config->device);
   job->config.overwrite = FALSE;
   job->cancellable = g_cancellable_new ();
-  job->context = g_main_context_ref_thread_default ();
-  g_mutex_init (&job->mutex);
-  job->points = g_array_new (FALSE, FALSE, sizeof (Point));
+  job->relay = fathom_progress_relay_new (sizeof (Point), "[fathom] training progress", job_deliver,
+                                          job, (GBoxedCopyFunc) job_ref, (GDestroyNotify) job_unref);
   return job;
 }
 
+/* Into the worker's batch of points; a loss that went NaN is no point. */
 static void
-job_add_point (Job    *job,
-               guint   kind,
-               guint   output,
-               double  x,
-               double  y)
+add_point (Point  *points,
+           guint  *n_points,
+           guint   kind,
+           guint   output,
+           double  x,
+           double  y)
 {
   Point point = { kind, output, x, y };
 
   if (isfinite (y))
-    g_array_append_val (job->points, point);
+    points[(*n_points)++] = point;
 }
 
-static void job_deliver (Job *job);
-
-static gboolean
-job_idle (gpointer data)
-{
-  job_deliver (data);
-  return G_SOURCE_REMOVE;
-}
-
-/* The worker's progress callback: record, and wake the main thread unless
- * an idle is already on its way. */
+/* The worker's progress callback: the progress and its chart points to
+ * the relay, which wakes the main thread. */
 static void
 job_progress (const FathomTrainProgress *p,
               gpointer                   user_data)
 {
   Job *job = user_data;
   guint n_out = p->output_losses != NULL ? MIN (p->n_outputs, MAX_OUTPUTS) : 0;
-  gboolean schedule;
+  /* at most: two losses, the accuracy, the outputs and the epoch mark */
+  Point points[3 + MAX_OUTPUTS + 1];
+  guint n = 0;
 
-  g_mutex_lock (&job->mutex);
-  job->latest = *p;
-  job->latest.phase = g_intern_string (p->phase);
-  job->latest.output_losses = NULL;
-  job->has_latest = TRUE;
   if (g_strcmp0 (p->phase, "train") == 0 && !p->epoch_end)
     {
-      job_add_point (job, POINT_TRAIN_LOSS, 0, p->step, p->loss);
+      add_point (points, &n, POINT_TRAIN_LOSS, 0, p->step, p->loss);
       for (guint i = 0; p->n_outputs > 1 && i < n_out; i++)
-        job_add_point (job, POINT_TRAIN_OUTPUT, i, p->step, p->output_losses[i]);
+        add_point (points, &n, POINT_TRAIN_OUTPUT, i, p->step, p->output_losses[i]);
     }
   else if (g_strcmp0 (p->phase, "valid") == 0 && p->epoch_end)
     {
-      job_add_point (job, POINT_VALID_LOSS, 0, p->step, p->loss);
-      job_add_point (job, POINT_VALID_ACCURACY, 0, p->step, p->accuracy);
+      add_point (points, &n, POINT_VALID_LOSS, 0, p->step, p->loss);
+      add_point (points, &n, POINT_VALID_ACCURACY, 0, p->step, p->accuracy);
       for (guint i = 0; p->n_outputs > 1 && i < n_out; i++)
-        job_add_point (job, POINT_VALID_OUTPUT, i, p->step, p->output_losses[i]);
+        add_point (points, &n, POINT_VALID_OUTPUT, i, p->step, p->output_losses[i]);
     }
   if (p->epoch_end && (g_strcmp0 (p->phase, "valid") == 0 || g_strcmp0 (p->phase, "train") == 0))
-    job_add_point (job, POINT_EPOCH_MARK, 0, p->step, 0);
-  schedule = !job->idle_pending;
-  job->idle_pending = TRUE;
-  g_mutex_unlock (&job->mutex);
-
-  if (schedule)
-    {
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_callback (source, job_idle, job_ref (job), (GDestroyNotify) job_unref);
-      g_source_set_static_name (source, "[fathom] training progress");
-      g_source_attach (source, job->context);
-      g_source_unref (source);
-    }
+    add_point (points, &n, POINT_EPOCH_MARK, 0, p->step, 0);
+  fathom_progress_relay_push (job->relay, p, points, n);
 }
 
 static void
@@ -351,18 +326,6 @@ append_points (FathomTrainPanel *self,
 
 /* Progress ----------------------------------------------------------------- */
 
-static char *
-format_duration (double seconds)
-{
-  guint s = (guint) MAX (0, round (seconds));
-
-  if (s < 60)
-    return g_strdup_printf (_("%u s"), s);
-  if (s < 3600)
-    return g_strdup_printf ("%u:%02u", s / 60, s % 60);
-  return g_strdup_printf ("%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
-}
-
 static const char *
 phase_title (const char *phase)
 {
@@ -410,7 +373,7 @@ show_progress (FathomTrainPanel *self)
     }
   else
     {
-      g_autofree char *left = format_duration (p->eta_seconds);
+      g_autofree char *left = fathom_duration_format (p->eta_seconds);
 
       g_string_append_printf (detail, _("Batch %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
                               p->batch + 1, p->n_batches);
@@ -424,28 +387,20 @@ show_progress (FathomTrainPanel *self)
   gtk_label_set_text (self->detail_label, detail->str);
 }
 
-/* On the main thread: everything the worker wrote since the last time. */
+/* On the main thread, from the relay: everything the worker wrote since
+ * the last time. */
 static void
-job_deliver (Job *job)
+job_deliver (gpointer                   owner,
+             const FathomTrainProgress *latest,
+             GArray                    *points)
 {
-  g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (Point));
-  FathomTrainProgress latest;
-  gboolean has_latest;
+  Job *job = owner;
   FathomTrainPanel *self = job->panel;
 
-  g_mutex_lock (&job->mutex);
-  latest = job->latest;
-  has_latest = job->has_latest;
-  job->has_latest = FALSE;
-  g_array_append_vals (points, job->points->data, job->points->len);
-  g_array_set_size (job->points, 0);
-  job->idle_pending = FALSE;
-  g_mutex_unlock (&job->mutex);
-
-  if (self == NULL || self->job != job || !has_latest)
+  if (self == NULL || self->job != job)
     return;
   self->n_deliveries++;
-  self->progress = latest;
+  self->progress = *latest;
   self->has_progress = TRUE;
   append_points (self, points);
   show_progress (self);
@@ -545,43 +500,19 @@ set_weights (FathomTrainPanel *self,
 }
 
 static void
-chooser_response (GtkNativeDialog  *chooser,
-                  int               response,
-                  FathomTrainPanel *self)
+weights_chosen (gpointer    owner,
+                const char *path)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
-
-      if (path != NULL)
-        set_weights (self, path);
-    }
-  g_clear_object (&self->chooser);
+  set_weights (FATHOM_TRAIN_PANEL (owner), path);
 }
 
 static void
 choose_weights (FathomTrainPanel *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  g_autoptr(GtkFileFilter) weights = gtk_file_filter_new ();
-  g_autoptr(GtkFileFilter) any = gtk_file_filter_new ();
+  static const char *const patterns[] = { "*.h5", "*.safetensors", NULL };
 
-  if (self->chooser != NULL)
-    return;
-  self->chooser = gtk_file_chooser_native_new (_("Choose Backbone Weights"),
-                                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (weights, _("Keras or safetensors weights"));
-  gtk_file_filter_add_pattern (weights, "*.h5");
-  gtk_file_filter_add_pattern (weights, "*.safetensors");
-  gtk_file_filter_set_name (any, _("All files"));
-  gtk_file_filter_add_pattern (any, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), weights);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), any);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  g_signal_connect (self->chooser, "response", G_CALLBACK (chooser_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  fathom_file_choice_open (&self->chooser, GTK_WIDGET (self), _("Choose Backbone Weights"),
+                           _("Keras or safetensors weights"), NULL, patterns, weights_chosen);
 }
 
 static void
@@ -590,27 +521,14 @@ clear_weights (FathomTrainPanel *self)
   set_weights (self, NULL);
 }
 
-/* CUDA: asked once, off the main thread (loading the driver takes a while). */
-static void
-probe_cuda_thread (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
-{
-  char *reason = NULL;
-
-  if (!fathom_backend_is_available ("cuda", &reason) && reason == NULL)
-    reason = g_strdup (_("no usable GPU"));
-  g_task_return_pointer (task, reason, g_free);
-}
-
+/* CUDA: asked once, off the main thread (fathom-cuda-probe.h). */
 static void
 probe_cuda_done (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   FathomTrainPanel *self = FATHOM_TRAIN_PANEL (object);
-  g_autofree char *reason = g_task_propagate_pointer (G_TASK (result), NULL);
+  g_autofree char *reason = fathom_cuda_probe_finish (result);
 
   /* disposed meanwhile */
   if (self->device_row == NULL)
@@ -637,11 +555,8 @@ probe_cuda_done (GObject      *object,
 static void
 probe_cuda (FathomTrainPanel *self)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, probe_cuda_done, NULL);
-
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->device_row), _("Looking for a GPU…"));
-  g_task_set_source_tag (task, probe_cuda);
-  g_task_run_in_thread (task, probe_cuda_thread);
+  fathom_cuda_probe (self, probe_cuda_done, NULL);
 }
 
 /* Sensitivity, the hint and the status line from the state. */
@@ -681,45 +596,6 @@ update_state (FathomTrainPanel *self)
 
 /* Starting and finishing -------------------------------------------------------- */
 
-/* RUNS/EXPERIMENT-YYYYmmdd-HHMMSS, made here so that two runs started in
- * the same second get different folders (-2, -3...). */
-static char *
-make_run_dir (const char  *runs_dir,
-              const char  *experiment,
-              GError     **error)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
-
-  if (g_mkdir_with_parents (runs_dir, 0755) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Could not create the runs folder %s: %s"), runs_dir, g_strerror (saved));
-      return NULL;
-    }
-  for (guint i = 1; i < 1000; i++)
-    {
-      g_autofree char *name = i == 1 ? g_strdup_printf ("%s-%s", experiment, stamp)
-                                     : g_strdup_printf ("%s-%s-%u", experiment, stamp, i);
-      g_autofree char *dir = g_build_filename (runs_dir, name, NULL);
-
-      if (g_mkdir (dir, 0755) == 0)
-        return g_steal_pointer (&dir);
-      if (errno != EEXIST)
-        {
-          int saved = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       _("Could not create the run folder %s: %s"), dir, g_strerror (saved));
-          return NULL;
-        }
-    }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("Too many runs of %s this second"), experiment);
-  return NULL;
-}
-
 static void
 show_error (FathomTrainPanel *self,
             const char       *message)
@@ -748,7 +624,7 @@ run_finished (FathomTrainPanel             *self,
 
   if (ok)
     {
-      g_autofree char *took = format_duration (result->seconds);
+      g_autofree char *took = fathom_duration_format (result->seconds);
 
       status = isfinite (result->val_accuracy)
                ? g_strdup_printf (_("Finished: validation accuracy %.3f, loss %.4g, in %s"),
@@ -789,7 +665,7 @@ run_done (GObject      *object,
   if (self != NULL && self->job == job)
     {
       /* the last progress may still wait in its idle */
-      job_deliver (job);
+      fathom_progress_relay_flush (job->relay);
       run_finished (self, res, error);
     }
   else
@@ -824,7 +700,8 @@ fathom_train_panel_start (FathomTrainPanel  *self,
       return FALSE;
     }
   fathom_train_panel_get_config (self, &config);
-  run_dir = make_run_dir (fathom_train_panel_get_runs_dir (self), config.experiment, error);
+  /* RUNS/EXPERIMENT-YYYYmmdd-HHMMSS */
+  run_dir = fathom_run_folder_create (fathom_train_panel_get_runs_dir (self), config.experiment, error);
   if (run_dir == NULL)
     return FALSE;
 
@@ -938,7 +815,7 @@ fathom_train_panel_get_runs_dir (FathomTrainPanel *self)
   if (self->runs_dir != NULL)
     return self->runs_dir;
   if (self->default_runs_dir == NULL)
-    self->default_runs_dir = g_build_filename (g_get_user_data_dir (), "fathom", "runs", NULL);
+    self->default_runs_dir = fathom_run_folder_default_runs_dir ();
   return self->default_runs_dir;
 }
 
@@ -1174,12 +1051,7 @@ fathom_train_panel_dispose (GObject *object)
       g_cancellable_cancel (self->job->cancellable);
       g_clear_pointer (&self->job, job_unref);
     }
-  if (self->chooser != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->chooser, self);
-      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-      g_clear_object (&self->chooser);
-    }
+  fathom_file_choice_close (&self->chooser, GTK_WIDGET (self));
   gtk_widget_dispose_template (GTK_WIDGET (self), FATHOM_TYPE_TRAIN_PANEL);
   G_OBJECT_CLASS (fathom_train_panel_parent_class)->dispose (object);
 }

@@ -1,0 +1,83 @@
+/* fathom-test-ui.c: widget test scaffolding (see fathom-test-ui.h). */
+#include "fathom-test-ui.h"
+
+#include <adwaita.h>
+
+#include "fathom-fishsim.h"
+
+void
+fathom_test_ui_init (int    *argc,
+                     char ***argv)
+{
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    g_setenv ("GTK_A11Y", "test", TRUE);
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+}
+
+char *
+fathom_test_ui_make_work_dir (const char *tmpl)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp (tmpl, &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+fathom_test_ui_make_fishsim (const char *dir,
+                             guint       n_images,
+                             double      scale,
+                             guint64     seed)
+{
+  FathomFishsimOptions opts;
+  g_autoptr(GError) error = NULL;
+
+  fathom_fishsim_options_init (&opts);
+  opts.out_dir = dir;
+  opts.n_images = n_images;
+  opts.scale = scale;
+  opts.seed = seed;
+  if (!fathom_fishsim_generate (&opts, NULL, NULL, NULL, &error))
+    g_error ("fishsim: %s", error->message);
+}
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+void
+fathom_test_ui_wait_until (FathomTestUiPredicate  pred,
+                           guint                  timeout_ms,
+                           const char            *what)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
+
+  while (!pred () && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (timed_out)
+    g_error ("timed out waiting for %s", what);
+  g_source_remove (id);
+}
+
+GtkWidget *
+fathom_test_ui_find_action_button (GtkWidget  *widget,
+                                   const char *action_name)
+{
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action_name) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = fathom_test_ui_find_action_button (child, action_name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}

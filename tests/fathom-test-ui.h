@@ -1,0 +1,37 @@
+/* fathom-test-ui.h: scaffolding shared by the widget tests of the worker
+ * panels (train, leakage, text lab): GTK set up for a virtual display, a
+ * temporary work folder, a synthetic dataset, waiting on the main loop and
+ * finding a panel's buttons. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+/* gtk_test_init() and adw_init(); without a session bus GTK's AT-SPI
+ * bridge warns, and warnings are fatal in tests, so it is told not to. */
+void       fathom_test_ui_init               (int         *argc,
+                                              char      ***argv);
+
+/* A new folder from a g_dir_make_tmp() template; asserts on failure. */
+char      *fathom_test_ui_make_work_dir      (const char  *tmpl);
+
+/* A fishsim dataset of n_images small photos (scale, seed) in dir. */
+void       fathom_test_ui_make_fishsim       (const char  *dir,
+                                              guint        n_images,
+                                              double       scale,
+                                              guint64      seed);
+
+typedef gboolean (*FathomTestUiPredicate) (void);
+
+/* Spins the default main context until pred() holds; fails the test,
+ * naming what, after timeout_ms. */
+void       fathom_test_ui_wait_until         (FathomTestUiPredicate  pred,
+                                              guint                  timeout_ms,
+                                              const char            *what);
+
+/* The button below widget that activates action_name, or NULL. */
+GtkWidget *fathom_test_ui_find_action_button (GtkWidget   *widget,
+                                              const char  *action_name);
+
+G_END_DECLS
