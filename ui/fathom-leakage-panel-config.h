@@ -1,7 +1,7 @@
 /* fathom-leakage-panel-config.h: the leakage panel's study settings, rows
  * and last progress in compute's types, for tests and callers that use
- * compute. Apart from fathom-leakage-panel.h because compute's headers
- * declare a FathomWindow (fathom-ops.h) that clashes with the app's.
+ * compute. Apart from fathom-leakage-panel.h, which needs only GTK's
+ * types, so that the app's wiring does not pull in compute's headers.
  */
 #pragma once
 

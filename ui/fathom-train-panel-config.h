@@ -1,8 +1,8 @@
 /* fathom-train-panel-config.h: the training panel's settings and last
  * progress in compute's types (FathomExperimentConfig, FathomTrainProgress),
- * for tests and callers that use compute. Apart from fathom-train-panel.h
- * because compute's headers declare a FathomWindow (the conv and pooling
- * window geometry, fathom-ops.h) that clashes with the app's window type.
+ * for tests and callers that use compute. Apart from fathom-train-panel.h,
+ * which needs only GTK's types, so that the app's wiring does not pull in
+ * compute's headers.
  */
 #pragma once
 
