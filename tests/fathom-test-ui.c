@@ -81,3 +81,43 @@ fathom_test_ui_find_action_button (GtkWidget  *widget,
     }
   return NULL;
 }
+
+FathomTestUiFinished fathom_test_ui_finished;
+
+static void
+on_finished (gpointer    panel,
+             const char *run_dir,
+             gboolean    ok,
+             gpointer    unused)
+{
+  fathom_test_ui_finished.n++;
+  g_free (fathom_test_ui_finished.dir);
+  fathom_test_ui_finished.dir = g_strdup (run_dir);
+  fathom_test_ui_finished.ok = ok;
+}
+
+void
+fathom_test_ui_record_finished (gpointer    panel,
+                                const char *signal)
+{
+  g_signal_connect (panel, signal, G_CALLBACK (on_finished), NULL);
+}
+
+gboolean
+fathom_test_ui_has_finished (void)
+{
+  return fathom_test_ui_finished.n >= fathom_test_ui_finished.expected;
+}
+
+void
+fathom_test_ui_assert_ready (GtkWidget  *panel,
+                             gboolean    running,
+                             const char *prefix)
+{
+  g_autofree char *start = g_strconcat (prefix, ".start", NULL);
+  g_autofree char *stop = g_strconcat (prefix, ".stop", NULL);
+
+  g_assert_false (running);
+  g_assert_true (gtk_widget_get_sensitive (fathom_test_ui_find_action_button (panel, start)));
+  g_assert_false (gtk_widget_get_sensitive (fathom_test_ui_find_action_button (panel, stop)));
+}

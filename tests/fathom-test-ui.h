@@ -1,7 +1,7 @@
 /* fathom-test-ui.h: scaffolding shared by the widget tests of the worker
  * panels (train, leakage, text lab): GTK set up for a virtual display, a
  * temporary work folder, a synthetic dataset, waiting on the main loop and
- * finding a panel's buttons. */
+ * finding a panel's buttons, what its finished signal said. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -33,5 +33,27 @@ void       fathom_test_ui_wait_until         (FathomTestUiPredicate  pred,
 /* The button below widget that activates action_name, or NULL. */
 GtkWidget *fathom_test_ui_find_action_button (GtkWidget   *widget,
                                               const char  *action_name);
+
+/* What a panel's "run-finished" or "study-finished" said, and how often. */
+typedef struct {
+  guint     n;          /* signals so far */
+  guint     expected;   /* what fathom_test_ui_has_finished() waits for */
+  char     *dir;        /* the last one's run folder */
+  gboolean  ok;
+} FathomTestUiFinished;
+
+extern FathomTestUiFinished fathom_test_ui_finished;
+
+/* Records panel's signal (run_dir, ok) into fathom_test_ui_finished. */
+void       fathom_test_ui_record_finished    (gpointer     panel,
+                                              const char  *signal);
+
+/* n >= expected */
+gboolean   fathom_test_ui_has_finished       (void);
+
+/* Nothing runs: Start (PREFIX.start) can be pressed, Stop cannot. */
+void       fathom_test_ui_assert_ready       (GtkWidget   *panel,
+                                              gboolean     running,
+                                              const char  *prefix);
 
 G_END_DECLS

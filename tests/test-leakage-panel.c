@@ -29,46 +29,22 @@ static GtkWidget *window;
 static FathomLeakagePanel *panel;
 
 /* What "study-finished" said, and how often. */
-static guint n_finished;
-static guint expected_finished;
-static char *finished_dir;
-static gboolean finished_ok;
+#define n_finished fathom_test_ui_finished.n
+#define expected_finished fathom_test_ui_finished.expected
+#define finished_dir fathom_test_ui_finished.dir
+#define finished_ok fathom_test_ui_finished.ok
+#define study_has_finished fathom_test_ui_has_finished
 
 #define wait_until(pred, what) fathom_test_ui_wait_until (pred, WAIT_TIMEOUT_MS, what)
 #define find_action_button fathom_test_ui_find_action_button
+#define assert_ready() fathom_test_ui_assert_ready (GTK_WIDGET (panel), fathom_leakage_panel_get_running (panel), "leakage")
 
 /* ---- helpers ----------------------------------------------------------------- */
-
-static void
-on_study_finished (FathomLeakagePanel *self,
-                   const char         *run_dir,
-                   gboolean            ok,
-                   gpointer            unused)
-{
-  n_finished++;
-  g_free (finished_dir);
-  finished_dir = g_strdup (run_dir);
-  finished_ok = ok;
-}
-
-static gboolean
-study_has_finished (void)
-{
-  return n_finished >= expected_finished;
-}
 
 static gboolean
 progress_arrived (void)
 {
   return fathom_leakage_panel_get_n_deliveries (panel) > 0 || n_finished >= expected_finished;
-}
-
-static void
-assert_ready (void)
-{
-  g_assert_false (fathom_leakage_panel_get_running (panel));
-  g_assert_true (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (panel), "leakage.start")));
-  g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (panel), "leakage.stop")));
 }
 
 /* The text of the table's cell, or NULL. */
@@ -374,7 +350,7 @@ main (int argc, char **argv)
   window = gtk_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
   panel = FATHOM_LEAKAGE_PANEL (fathom_leakage_panel_new ());
-  g_signal_connect (panel, "study-finished", G_CALLBACK (on_study_finished), NULL);
+  fathom_test_ui_record_finished (panel, "study-finished");
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
   gtk_window_present (GTK_WINDOW (window));
 

@@ -33,33 +33,17 @@ static GtkWidget *window;
 static FathomTextLab *lab;
 
 /* What "run-finished" said, and how often. */
-static guint n_finished;
-static guint expected_finished;
-static char *finished_dir;
-static gboolean finished_ok;
+#define n_finished fathom_test_ui_finished.n
+#define expected_finished fathom_test_ui_finished.expected
+#define finished_dir fathom_test_ui_finished.dir
+#define finished_ok fathom_test_ui_finished.ok
+#define run_has_finished fathom_test_ui_has_finished
 
 #define wait_until(pred, what) fathom_test_ui_wait_until (pred, WAIT_TIMEOUT_MS, what)
 #define find_action_button fathom_test_ui_find_action_button
+#define assert_ready() fathom_test_ui_assert_ready (GTK_WIDGET (lab), fathom_text_lab_get_running (lab), "text")
 
 /* ---- helpers ------------------------------------------------------------------ */
-
-static void
-on_run_finished (FathomTextLab *self,
-                 const char    *run_dir,
-                 gboolean       ok,
-                 gpointer       unused)
-{
-  n_finished++;
-  g_free (finished_dir);
-  finished_dir = g_strdup (run_dir);
-  finished_ok = ok;
-}
-
-static gboolean
-run_has_finished (void)
-{
-  return n_finished >= expected_finished;
-}
 
 static gboolean
 progress_arrived (void)
@@ -79,14 +63,6 @@ static gboolean
 sample_arrived (void)
 {
   return fathom_text_lab_get_n_samples (lab) >= expected_samples && !fathom_text_lab_get_sampling (lab);
-}
-
-static void
-assert_ready (void)
-{
-  g_assert_false (fathom_text_lab_get_running (lab));
-  g_assert_true (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (lab), "text.start")));
-  g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (lab), "text.stop")));
 }
 
 static FathomChartSeries *
@@ -571,7 +547,7 @@ main (int argc, char **argv)
   window = gtk_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
   lab = FATHOM_TEXT_LAB (fathom_text_lab_new ());
-  g_signal_connect (lab, "run-finished", G_CALLBACK (on_run_finished), NULL);
+  fathom_test_ui_record_finished (lab, "run-finished");
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (lab));
   gtk_window_present (GTK_WINDOW (window));
 

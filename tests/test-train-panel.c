@@ -29,34 +29,17 @@ static GtkWidget *window;
 static FathomTrainPanel *panel;
 
 /* What "run-finished" said, and how often. */
-static guint n_finished;
-static char *finished_dir;
-static gboolean finished_ok;
+#define n_finished fathom_test_ui_finished.n
+#define expected_finished fathom_test_ui_finished.expected
+#define finished_dir fathom_test_ui_finished.dir
+#define finished_ok fathom_test_ui_finished.ok
+#define run_has_finished fathom_test_ui_has_finished
 
 #define wait_until(pred, what) fathom_test_ui_wait_until (pred, WAIT_TIMEOUT_MS, what)
 #define find_action_button fathom_test_ui_find_action_button
+#define assert_ready() fathom_test_ui_assert_ready (GTK_WIDGET (panel), fathom_train_panel_get_running (panel), "train")
 
 /* ---- helpers ----------------------------------------------------------------- */
-
-static void
-on_run_finished (FathomTrainPanel *self,
-                 const char       *run_dir,
-                 gboolean          ok,
-                 gpointer          unused)
-{
-  n_finished++;
-  g_free (finished_dir);
-  finished_dir = g_strdup (run_dir);
-  finished_ok = ok;
-}
-
-static guint expected_finished;
-
-static gboolean
-run_has_finished (void)
-{
-  return n_finished >= expected_finished;
-}
 
 static gboolean
 progress_arrived (void)
@@ -81,14 +64,6 @@ panel_is_laid_out (void)
 {
   return gtk_widget_get_mapped (GTK_WIDGET (panel)) && n_ticks >= 2 &&
          gtk_widget_get_width (GTK_WIDGET (fathom_train_panel_get_chart (panel))) > 100;
-}
-
-static void
-assert_ready (void)
-{
-  g_assert_false (fathom_train_panel_get_running (panel));
-  g_assert_true (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (panel), "train.start")));
-  g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (panel), "train.stop")));
 }
 
 static FathomChartSeries *
@@ -405,7 +380,7 @@ main (int argc, char **argv)
   window = gtk_window_new ();
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
   panel = FATHOM_TRAIN_PANEL (fathom_train_panel_new ());
-  g_signal_connect (panel, "run-finished", G_CALLBACK (on_run_finished), NULL);
+  fathom_test_ui_record_finished (panel, "run-finished");
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
   gtk_window_present (GTK_WINDOW (window));
 

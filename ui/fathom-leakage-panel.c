@@ -14,9 +14,9 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 
 #include "fathom-duration.h"
+#include "fathom-job-runner.h"
 #include "fathom-progress-relay.h"
 #include "fathom-run-folder.h"
 
@@ -64,11 +64,9 @@ struct _FathomLeakagePanel
 
   /* owned */
   char                   *dataset_dir;
-  char                   *runs_dir;         /* NULL: the default */
-  char                   *default_runs_dir;
   char                   *run_dir;          /* the running or last study */
-  GError                 *error;            /* why the last study did not finish */
   Job                    *job;              /* the running study, or NULL */
+  FathomJobRunner         runner;
   /* the shared settings; its strings are the four below */
   FathomExperimentConfig  base;
   char                   *device;
@@ -81,7 +79,6 @@ struct _FathomLeakagePanel
   FathomTrainProgress     progress;         /* the last delivered */
   gboolean                has_progress;
   guint                   n_deliveries;
-  gboolean                stopping;
 };
 
 enum {
@@ -265,7 +262,7 @@ show_progress (FathomLeakagePanel *self)
     text = g_strdup (phase_title (inner));
   gtk_progress_bar_set_fraction (self->progress_bar,
                                  row >= 0 ? (row + phase_fraction (p, inner)) / FATHOM_LEAKAGE_N_ROWS : 0.0);
-  gtk_progress_bar_set_text (self->progress_bar, self->stopping ? _("Stopping after this batch…") : text);
+  gtk_progress_bar_set_text (self->progress_bar, self->runner.stopping ? _("Stopping after this batch…") : text);
 
   if (g_strcmp0 (inner, "features") == 0)
     g_string_append_printf (detail, _(" · batch %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
@@ -410,8 +407,7 @@ static void
 show_error (FathomLeakagePanel *self,
             const char         *message)
 {
-  gtk_label_set_text (self->error_label, message != NULL ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+  fathom_job_runner_show_error (self->error_label, message);
 }
 
 /* Sensitivity and the hint from the state. */
@@ -421,7 +417,7 @@ update_state (FathomLeakagePanel *self)
   gboolean running = self->job != NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "leakage.start", !running && self->dataset_dir != NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "leakage.stop", running && !self->stopping);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "leakage.stop", running && !self->runner.stopping);
 
   if (running)
     gtk_label_set_text (self->hint_label, self->run_dir);
@@ -445,17 +441,12 @@ study_finished (FathomLeakagePanel     *self,
 {
   g_autofree char *run_dir = g_strdup (self->run_dir);
   gboolean ok = error == NULL;
+  FathomJobOutcome outcome;
 
   self->job->panel = NULL;
   g_clear_pointer (&self->job, job_unref);
-  /* A study that failed before writing anything leaves no empty folder. */
-  if (!ok)
-    g_rmdir (run_dir);
-  self->stopping = FALSE;
-  g_clear_error (&self->error);
-  self->error = error;
-
-  if (ok)
+  outcome = fathom_job_runner_finish (&self->runner, run_dir, error, self->progress_bar, self->error_label);
+  if (outcome == FATHOM_JOB_FINISHED)
     {
       g_autofree char *status = g_strdup_printf (_("Finished: the six models are in %s"), run_dir);
 
@@ -465,20 +456,11 @@ study_finished (FathomLeakagePanel     *self,
       gtk_label_set_text (self->status_label, status);
       /* the last model's epoch says nothing of the whole */
       gtk_label_set_text (self->detail_label, "");
-      gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
-      gtk_progress_bar_set_text (self->progress_bar, _("Finished"));
     }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      gtk_label_set_text (self->status_label, _("Stopped: the study folder keeps the models that finished"));
-      gtk_progress_bar_set_text (self->progress_bar, _("Stopped"));
-    }
+  else if (outcome == FATHOM_JOB_STOPPED)
+    gtk_label_set_text (self->status_label, _("Stopped: the study folder keeps the models that finished"));
   else
-    {
-      gtk_label_set_text (self->status_label, _("The leakage study failed"));
-      gtk_progress_bar_set_text (self->progress_bar, _("Failed"));
-      show_error (self, error->message);
-    }
+    gtk_label_set_text (self->status_label, _("The leakage study failed"));
   update_state (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
 
@@ -511,7 +493,7 @@ study_done (GObject      *object,
 static void
 reset_view (FathomLeakagePanel *self)
 {
-  g_clear_error (&self->error);
+  g_clear_error (&self->runner.error);
   self->has_rows = FALSE;
   self->has_progress = FALSE;
   self->n_deliveries = 0;
@@ -529,7 +511,6 @@ fathom_leakage_panel_start (FathomLeakagePanel  *self,
                             GError             **error)
 {
   g_autofree char *run_dir = NULL;
-  g_autoptr(GTask) task = NULL;
   FathomExperimentConfig config;
   Job *job;
 
@@ -558,12 +539,8 @@ fathom_leakage_panel_start (FathomLeakagePanel  *self,
   self->run_dir = g_steal_pointer (&run_dir);
   reset_view (self);
 
-  /* The result is the study's, even when Stop came too late to matter. */
-  task = g_task_new (NULL, NULL, study_done, job_ref (job));
-  g_task_set_source_tag (task, fathom_leakage_panel_start);
-  g_task_set_task_data (task, job_ref (job), (GDestroyNotify) job_unref);
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, run_thread);
+  fathom_job_runner_start (&self->runner, job->cancellable, fathom_leakage_panel_start, run_thread, study_done,
+                           job, (GBoxedCopyFunc) job_ref, (GDestroyNotify) job_unref);
 
   update_state (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
@@ -575,12 +552,8 @@ fathom_leakage_panel_stop (FathomLeakagePanel *self)
 {
   g_return_if_fail (FATHOM_IS_LEAKAGE_PANEL (self));
 
-  if (self->job == NULL || self->stopping)
-    return;
-  self->stopping = TRUE;
-  g_cancellable_cancel (self->job->cancellable);
-  gtk_progress_bar_set_text (self->progress_bar, _("Stopping after this batch…"));
-  update_state (self);
+  if (fathom_job_runner_stop (&self->runner, self->progress_bar))
+    update_state (self);
 }
 
 static void
@@ -637,8 +610,7 @@ fathom_leakage_panel_set_runs_dir (FathomLeakagePanel *self,
 {
   g_return_if_fail (FATHOM_IS_LEAKAGE_PANEL (self));
 
-  g_free (self->runs_dir);
-  self->runs_dir = g_strdup (dir);
+  fathom_job_runner_set_runs_dir (&self->runner, dir);
   update_state (self);
 }
 
@@ -646,12 +618,7 @@ const char *
 fathom_leakage_panel_get_runs_dir (FathomLeakagePanel *self)
 {
   g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), NULL);
-
-  if (self->runs_dir != NULL)
-    return self->runs_dir;
-  if (self->default_runs_dir == NULL)
-    self->default_runs_dir = fathom_run_folder_default_runs_dir ();
-  return self->default_runs_dir;
+  return fathom_job_runner_get_runs_dir (&self->runner);
 }
 
 static void
@@ -733,7 +700,7 @@ gboolean
 fathom_leakage_panel_get_running (FathomLeakagePanel *self)
 {
   g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), FALSE);
-  return self->job != NULL;
+  return fathom_job_runner_is_running (&self->runner);
 }
 
 const char *
@@ -747,7 +714,7 @@ const GError *
 fathom_leakage_panel_get_error (FathomLeakagePanel *self)
 {
   g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), NULL);
-  return self->error;
+  return self->runner.error;
 }
 
 guint
@@ -879,7 +846,7 @@ fathom_leakage_panel_dispose (GObject *object)
   if (self->job != NULL)
     {
       self->job->panel = NULL;
-      g_cancellable_cancel (self->job->cancellable);
+      fathom_job_runner_abandon (&self->runner);
       g_clear_pointer (&self->job, job_unref);
     }
   g_clear_pointer (&self->scrolled, gtk_widget_unparent);
@@ -892,14 +859,12 @@ fathom_leakage_panel_finalize (GObject *object)
   FathomLeakagePanel *self = FATHOM_LEAKAGE_PANEL (object);
 
   g_free (self->dataset_dir);
-  g_free (self->runs_dir);
-  g_free (self->default_runs_dir);
   g_free (self->run_dir);
   g_free (self->device);
   g_free (self->backbone);
   g_free (self->weights);
   g_free (self->cache_dir);
-  g_clear_error (&self->error);
+  fathom_job_runner_clear (&self->runner);
   G_OBJECT_CLASS (fathom_leakage_panel_parent_class)->finalize (object);
 }
 
@@ -914,7 +879,7 @@ fathom_leakage_panel_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_RUNNING:
-      g_value_set_boolean (value, self->job != NULL);
+      g_value_set_boolean (value, fathom_job_runner_is_running (&self->runner));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -5,6 +5,7 @@
 
 #include <adwaita.h>
 
+#include "fathom-job-runner.h"
 #include "fathom-progress-relay.h"
 #include "fathom-text-lab.h"
 #include "fathom-text-sample-call.h"
@@ -63,13 +64,11 @@ struct _FathomTextLab
 
   /* owned */
   char                 *corpus_path;
-  char                 *runs_dir;         /* NULL: the default */
-  char                 *default_runs_dir;
   char                 *run_dir;          /* the running or last run */
-  GError               *error;            /* why the last run did not finish */
   char                 *cuda_reason;      /* NULL while CUDA is usable or unknown */
   GtkFileChooserNative *chooser;
   FathomTextLabJob     *job;              /* the running run, or NULL */
+  FathomJobRunner       runner;
   FathomTextLabJob     *sample_job;       /* the run samples come from: running or last */
   FathomTextConfig      extra;            /* the settings without a row */
 
@@ -80,7 +79,6 @@ struct _FathomTextLab
   guint                 n_deliveries;
   gboolean              cuda_probed;
   gboolean              want_cuda;        /* asked for before the probe ended */
-  gboolean              stopping;
   gboolean              updating;         /* rows moved by code, not the user */
   gboolean              disposed;
 

@@ -158,7 +158,7 @@ _fathom_text_lab_update_state (FathomTextLab *self)
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->device_row), device_note);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "text.start", !running && reason == NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "text.stop", running && !self->stopping);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "text.stop", running && !self->runner.stopping);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "text.sample", self->sample_job != NULL);
 
   if (running)
@@ -250,8 +250,7 @@ fathom_text_lab_set_runs_dir (FathomTextLab *self,
 {
   g_return_if_fail (FATHOM_IS_TEXT_LAB (self));
 
-  g_free (self->runs_dir);
-  self->runs_dir = g_strdup (dir);
+  fathom_job_runner_set_runs_dir (&self->runner, dir);
   _fathom_text_lab_update_state (self);
 }
 
@@ -259,12 +258,7 @@ const char *
 fathom_text_lab_get_runs_dir (FathomTextLab *self)
 {
   g_return_val_if_fail (FATHOM_IS_TEXT_LAB (self), NULL);
-
-  if (self->runs_dir != NULL)
-    return self->runs_dir;
-  if (self->default_runs_dir == NULL)
-    self->default_runs_dir = fathom_run_folder_default_runs_dir ();
-  return self->default_runs_dir;
+  return fathom_job_runner_get_runs_dir (&self->runner);
 }
 
 /* Building ------------------------------------------------------------------------- */

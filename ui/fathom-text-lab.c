@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 
 #include "fathom-duration.h"
 #include "fathom-file-choice.h"
@@ -220,7 +219,7 @@ show_progress (FathomTextLab *self)
   g_autofree char *text = g_strdup_printf (_("Epoch %u of %u"), p->epoch + 1, p->n_epochs);
 
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (progress_fraction (p), 0.0, 1.0));
-  gtk_progress_bar_set_text (self->progress_bar, self->stopping ? _("Stopping after this batch…") : text);
+  gtk_progress_bar_set_text (self->progress_bar, self->runner.stopping ? _("Stopping after this batch…") : text);
 
   if (p->epoch_end)
     g_string_append_printf (detail, g_strcmp0 (p->phase, "valid") == 0
@@ -278,8 +277,7 @@ static void
 show_error (FathomTextLab *self,
             const char    *message)
 {
-  gtk_label_set_text (self->error_label, message != NULL ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+  fathom_job_runner_show_error (self->error_label, message);
 }
 
 static void
@@ -291,18 +289,13 @@ run_finished (FathomTextLab          *self,
   g_autofree char *run_dir = g_strdup (self->run_dir);
   g_autofree char *status = NULL;
   gboolean ok = error == NULL;
+  FathomJobOutcome outcome;
 
   job->lab = NULL;
   job->stopped = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   self->job = NULL;
-  /* A run that failed before writing anything leaves no empty folder. */
-  if (!ok)
-    g_rmdir (run_dir);
-  self->stopping = FALSE;
-  g_clear_error (&self->error);
-  self->error = error;
-
-  if (ok)
+  outcome = fathom_job_runner_finish (&self->runner, run_dir, error, self->progress_bar, self->error_label);
+  if (outcome == FATHOM_JOB_FINISHED)
     {
       g_autofree char *took = fathom_duration_format (result->seconds);
 
@@ -310,20 +303,11 @@ run_finished (FathomTextLab          *self,
                ? g_strdup_printf (_("Finished: training loss %.4f, validation loss %.4f nats/char, in %s"),
                                   result->train_loss, result->val_loss, took)
                : g_strdup_printf (_("Finished: training loss %.4f nats/char, in %s"), result->train_loss, took);
-      gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
-      gtk_progress_bar_set_text (self->progress_bar, _("Finished"));
     }
-  else if (job->stopped)
-    {
-      status = g_strdup (_("Stopped: the run folder keeps what was done"));
-      gtk_progress_bar_set_text (self->progress_bar, _("Stopped"));
-    }
+  else if (outcome == FATHOM_JOB_STOPPED)
+    status = g_strdup (_("Stopped: the run folder keeps what was done"));
   else
-    {
-      status = g_strdup (_("Training failed"));
-      gtk_progress_bar_set_text (self->progress_bar, _("Failed"));
-      show_error (self, error->message);
-    }
+    status = g_strdup (_("Training failed"));
   gtk_label_set_text (self->status_label, status);
   _fathom_text_lab_sample_run_end (self, job, ok);
   _fathom_text_lab_job_unref (job);
@@ -363,7 +347,6 @@ fathom_text_lab_start (FathomTextLab  *self,
   g_autofree char *run_dir = NULL;
   g_autofree char *name = NULL;
   g_autofree char *title = NULL;
-  g_autoptr(GTask) task = NULL;
   FathomTextConfig config;
   FathomTextLabJob *job;
 
@@ -399,7 +382,6 @@ fathom_text_lab_start (FathomTextLab  *self,
   self->job = job;
   g_free (self->run_dir);
   self->run_dir = g_steal_pointer (&run_dir);
-  g_clear_error (&self->error);
   self->has_progress = FALSE;
   self->n_deliveries = 0;
 
@@ -412,12 +394,8 @@ fathom_text_lab_start (FathomTextLab  *self,
   gtk_progress_bar_set_text (self->progress_bar, _("Reading the text…"));
   _fathom_text_lab_samples_start (self, job);
 
-  /* The result is the run's, even when Stop came too late to matter. */
-  task = g_task_new (NULL, NULL, run_done, _fathom_text_lab_job_ref (job));
-  g_task_set_source_tag (task, fathom_text_lab_start);
-  g_task_set_task_data (task, _fathom_text_lab_job_ref (job), (GDestroyNotify) _fathom_text_lab_job_unref);
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, run_thread);
+  fathom_job_runner_start (&self->runner, job->cancellable, fathom_text_lab_start, run_thread, run_done,
+                           job, (GBoxedCopyFunc) _fathom_text_lab_job_ref, (GDestroyNotify) _fathom_text_lab_job_unref);
 
   _fathom_text_lab_update_state (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
@@ -429,12 +407,8 @@ fathom_text_lab_stop (FathomTextLab *self)
 {
   g_return_if_fail (FATHOM_IS_TEXT_LAB (self));
 
-  if (self->job == NULL || self->stopping)
-    return;
-  self->stopping = TRUE;
-  g_cancellable_cancel (self->job->cancellable);
-  gtk_progress_bar_set_text (self->progress_bar, _("Stopping after this batch…"));
-  _fathom_text_lab_update_state (self);
+  if (fathom_job_runner_stop (&self->runner, self->progress_bar))
+    _fathom_text_lab_update_state (self);
 }
 
 static void
@@ -481,7 +455,7 @@ gboolean
 fathom_text_lab_get_running (FathomTextLab *self)
 {
   g_return_val_if_fail (FATHOM_IS_TEXT_LAB (self), FALSE);
-  return self->job != NULL;
+  return fathom_job_runner_is_running (&self->runner);
 }
 
 const char *
@@ -495,7 +469,7 @@ const GError *
 fathom_text_lab_get_error (FathomTextLab *self)
 {
   g_return_val_if_fail (FATHOM_IS_TEXT_LAB (self), NULL);
-  return self->error;
+  return self->runner.error;
 }
 
 const char *
@@ -598,7 +572,7 @@ fathom_text_lab_dispose (GObject *object)
   if (self->job != NULL)
     {
       self->job->lab = NULL;
-      g_cancellable_cancel (self->job->cancellable);
+      fathom_job_runner_abandon (&self->runner);
       g_clear_pointer (&self->job, _fathom_text_lab_job_unref);
     }
   _fathom_text_lab_samples_dispose (self);
@@ -613,11 +587,9 @@ fathom_text_lab_finalize (GObject *object)
   FathomTextLab *self = FATHOM_TEXT_LAB (object);
 
   g_free (self->corpus_path);
-  g_free (self->runs_dir);
-  g_free (self->default_runs_dir);
   g_free (self->run_dir);
   g_free (self->cuda_reason);
-  g_clear_error (&self->error);
+  fathom_job_runner_clear (&self->runner);
   _fathom_text_lab_samples_finalize (self);
   G_OBJECT_CLASS (fathom_text_lab_parent_class)->finalize (object);
 }
@@ -633,7 +605,7 @@ fathom_text_lab_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_RUNNING:
-      g_value_set_boolean (value, self->job != NULL);
+      g_value_set_boolean (value, fathom_job_runner_is_running (&self->runner));
       break;
     case PROP_SAMPLING:
       g_value_set_boolean (value, fathom_text_lab_get_sampling (self));

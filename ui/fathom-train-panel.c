@@ -13,11 +13,11 @@
 #include <string.h>
 
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 
 #include "fathom-cuda-probe.h"
 #include "fathom-duration.h"
 #include "fathom-file-choice.h"
+#include "fathom-job-runner.h"
 #include "fathom-progress-relay.h"
 #include "fathom-resources.h"
 #include "fathom-run-folder.h"
@@ -88,15 +88,13 @@ struct _FathomTrainPanel
 
   /* owned */
   char                   *dataset_dir;
-  char                   *runs_dir;       /* NULL: the default */
-  char                   *default_runs_dir;
   char                   *weights;
   char                   *cache_dir;
   char                   *run_dir;        /* the running or last run */
-  GError                 *error;          /* why the last run did not finish */
   char                   *cuda_reason;    /* NULL while CUDA is usable or unknown */
   GtkFileChooserNative   *chooser;
   Job                    *job;            /* the running run, or NULL */
+  FathomJobRunner         runner;
   /* the numbers without a row: input size, mini epochs and the like
    * (its strings unused) */
   FathomExperimentConfig  extra;
@@ -110,7 +108,6 @@ struct _FathomTrainPanel
   guint                   n_deliveries;
   gboolean                cuda_probed;
   gboolean                want_cuda;      /* asked for before the probe ended */
-  gboolean                stopping;
 };
 
 enum {
@@ -363,7 +360,7 @@ show_progress (FathomTrainPanel *self)
   else
     text = g_strdup_printf (_("%s · epoch %u of %u"), phase_title (p->phase), p->epoch + 1, p->n_epochs);
   gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (progress_fraction (p), 0.0, 1.0));
-  gtk_progress_bar_set_text (self->progress_bar, self->stopping ? _("Stopping after this batch…") : text);
+  gtk_progress_bar_set_text (self->progress_bar, self->runner.stopping ? _("Stopping after this batch…") : text);
 
   if (g_strcmp0 (p->phase, "valid") == 0)
     {
@@ -580,7 +577,7 @@ update_state (FathomTrainPanel *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->backbone_row),
                             !running && preset != NULL && preset->needs_features);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.start", !running && reason == NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.stop", running && !self->stopping);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.stop", running && !self->runner.stopping);
 
   if (running)
     gtk_label_set_text (self->hint_label, self->run_dir);
@@ -600,8 +597,7 @@ static void
 show_error (FathomTrainPanel *self,
             const char       *message)
 {
-  gtk_label_set_text (self->error_label, message != NULL ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
+  fathom_job_runner_show_error (self->error_label, message);
 }
 
 static void
@@ -612,17 +608,12 @@ run_finished (FathomTrainPanel             *self,
   g_autofree char *run_dir = g_strdup (self->run_dir);
   g_autofree char *status = NULL;
   gboolean ok = error == NULL;
+  FathomJobOutcome outcome;
 
   self->job->panel = NULL;
   g_clear_pointer (&self->job, job_unref);
-  /* A run that failed before writing anything leaves no empty folder. */
-  if (!ok)
-    g_rmdir (run_dir);
-  self->stopping = FALSE;
-  g_clear_error (&self->error);
-  self->error = error;
-
-  if (ok)
+  outcome = fathom_job_runner_finish (&self->runner, run_dir, error, self->progress_bar, self->error_label);
+  if (outcome == FATHOM_JOB_FINISHED)
     {
       g_autofree char *took = fathom_duration_format (result->seconds);
 
@@ -630,20 +621,11 @@ run_finished (FathomTrainPanel             *self,
                ? g_strdup_printf (_("Finished: validation accuracy %.3f, loss %.4g, in %s"),
                                   result->val_accuracy, result->val_loss, took)
                : g_strdup_printf (_("Finished: validation loss %.4g, in %s"), result->val_loss, took);
-      gtk_progress_bar_set_fraction (self->progress_bar, 1.0);
-      gtk_progress_bar_set_text (self->progress_bar, _("Finished"));
     }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      status = g_strdup (_("Stopped: the run folder keeps what was done"));
-      gtk_progress_bar_set_text (self->progress_bar, _("Stopped"));
-    }
+  else if (outcome == FATHOM_JOB_STOPPED)
+    status = g_strdup (_("Stopped: the run folder keeps what was done"));
   else
-    {
-      status = g_strdup (_("Training failed"));
-      gtk_progress_bar_set_text (self->progress_bar, _("Failed"));
-      show_error (self, error->message);
-    }
+    status = g_strdup (_("Training failed"));
   gtk_label_set_text (self->status_label, status);
   update_state (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
@@ -680,7 +662,6 @@ fathom_train_panel_start (FathomTrainPanel  *self,
   g_autofree char *reason = NULL;
   g_autofree char *run_dir = NULL;
   g_autofree char *title = NULL;
-  g_autoptr(GTask) task = NULL;
   const FathomExperimentPreset *preset;
   FathomExperimentConfig config;
   Job *job;
@@ -710,7 +691,6 @@ fathom_train_panel_start (FathomTrainPanel  *self,
   self->job = job;
   g_free (self->run_dir);
   self->run_dir = g_steal_pointer (&run_dir);
-  g_clear_error (&self->error);
   self->has_progress = FALSE;
   self->n_deliveries = 0;
   self->run_has_bbox = preset->has_bbox;
@@ -723,12 +703,8 @@ fathom_train_panel_start (FathomTrainPanel  *self,
   gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
   gtk_progress_bar_set_text (self->progress_bar, _("Starting…"));
 
-  /* The result is the run's, even when Stop came too late to matter. */
-  task = g_task_new (NULL, NULL, run_done, job_ref (job));
-  g_task_set_source_tag (task, fathom_train_panel_start);
-  g_task_set_task_data (task, job_ref (job), (GDestroyNotify) job_unref);
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, run_thread);
+  fathom_job_runner_start (&self->runner, job->cancellable, fathom_train_panel_start, run_thread, run_done,
+                           job, (GBoxedCopyFunc) job_ref, (GDestroyNotify) job_unref);
 
   update_state (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
@@ -740,12 +716,8 @@ fathom_train_panel_stop (FathomTrainPanel *self)
 {
   g_return_if_fail (FATHOM_IS_TRAIN_PANEL (self));
 
-  if (self->job == NULL || self->stopping)
-    return;
-  self->stopping = TRUE;
-  g_cancellable_cancel (self->job->cancellable);
-  gtk_progress_bar_set_text (self->progress_bar, _("Stopping after this batch…"));
-  update_state (self);
+  if (fathom_job_runner_stop (&self->runner, self->progress_bar))
+    update_state (self);
 }
 
 static void
@@ -802,8 +774,7 @@ fathom_train_panel_set_runs_dir (FathomTrainPanel *self,
 {
   g_return_if_fail (FATHOM_IS_TRAIN_PANEL (self));
 
-  g_free (self->runs_dir);
-  self->runs_dir = g_strdup (dir);
+  fathom_job_runner_set_runs_dir (&self->runner, dir);
   update_state (self);
 }
 
@@ -811,12 +782,7 @@ const char *
 fathom_train_panel_get_runs_dir (FathomTrainPanel *self)
 {
   g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), NULL);
-
-  if (self->runs_dir != NULL)
-    return self->runs_dir;
-  if (self->default_runs_dir == NULL)
-    self->default_runs_dir = fathom_run_folder_default_runs_dir ();
-  return self->default_runs_dir;
+  return fathom_job_runner_get_runs_dir (&self->runner);
 }
 
 static guint
@@ -918,7 +884,7 @@ gboolean
 fathom_train_panel_get_running (FathomTrainPanel *self)
 {
   g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), FALSE);
-  return self->job != NULL;
+  return fathom_job_runner_is_running (&self->runner);
 }
 
 const char *
@@ -932,7 +898,7 @@ const GError *
 fathom_train_panel_get_error (FathomTrainPanel *self)
 {
   g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), NULL);
-  return self->error;
+  return self->runner.error;
 }
 
 gboolean
@@ -1048,7 +1014,7 @@ fathom_train_panel_dispose (GObject *object)
   if (self->job != NULL)
     {
       self->job->panel = NULL;
-      g_cancellable_cancel (self->job->cancellable);
+      fathom_job_runner_abandon (&self->runner);
       g_clear_pointer (&self->job, job_unref);
     }
   fathom_file_choice_close (&self->chooser, GTK_WIDGET (self));
@@ -1062,13 +1028,11 @@ fathom_train_panel_finalize (GObject *object)
   FathomTrainPanel *self = FATHOM_TRAIN_PANEL (object);
 
   g_free (self->dataset_dir);
-  g_free (self->runs_dir);
-  g_free (self->default_runs_dir);
   g_free (self->weights);
   g_free (self->cache_dir);
   g_free (self->run_dir);
   g_free (self->cuda_reason);
-  g_clear_error (&self->error);
+  fathom_job_runner_clear (&self->runner);
   G_OBJECT_CLASS (fathom_train_panel_parent_class)->finalize (object);
 }
 
@@ -1083,7 +1047,7 @@ fathom_train_panel_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_RUNNING:
-      g_value_set_boolean (value, self->job != NULL);
+      g_value_set_boolean (value, fathom_job_runner_is_running (&self->runner));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
