@@ -10,6 +10,7 @@
 #include "fathom-overlay-render.h"
 #include "fathom-predictor.h"
 #include "fathom-run.h"
+#include "fathom-run-predictions.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -135,89 +136,11 @@ fathom_cli_heatmap (int argc, char **argv)
 
 /* ---- render ----------------------------------------------------------------- */
 
-typedef struct {
-  char  *file;
-  char  *true_class, *pred_class;
-  double prob;
-  float  true_box[4], pred_box[4];
-  double iou;
-} PredictionRow;
-
-/* predictions.csv of fathom-experiment.h: file, true_class, pred_class,
- * the class probabilities, true_h..true_y, pred_h..pred_y, iou. */
-static gboolean
-read_predictions (const char *run, GArray *rows, GError **error)
-{
-  g_autofree char *path = g_build_filename (run, "predictions.csv", NULL);
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL, header = NULL;
-  guint n_cols;
-
-  if (!g_file_get_contents (path, &text, NULL, error))
-    return FALSE;
-  lines = g_strsplit (text, "\n", -1);
-  header = g_strsplit (lines[0], ",", -1);
-  n_cols = g_strv_length (header);
-  if (n_cols < 12 || g_strcmp0 (header[0], "file") != 0 || g_strcmp0 (header[n_cols - 1], "iou") != 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "%s: expected the header file,true_class,pred_class,<classes>,true_h,...,iou", path);
-      return FALSE;
-    }
-  for (guint i = 1; lines[i] != NULL; i++)
-    {
-      g_auto(GStrv) f = NULL;
-      PredictionRow r = { 0 };
-      guint n_classes = n_cols - 12, pred = 0;
-
-      if (lines[i][0] == '\0')
-        continue;
-      f = g_strsplit (lines[i], ",", -1);
-      if (g_strv_length (f) != n_cols)
-        {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s:%u: %u fields, not %u", path, i + 1,
-                       g_strv_length (f), n_cols);
-          return FALSE;
-        }
-      for (guint k = 0; k < n_classes; k++)
-        if (g_str_equal (header[3 + k], f[2]))
-          pred = k;
-      r.file = g_strdup (f[0]);
-      r.true_class = g_strdup (f[1]);
-      r.pred_class = g_strdup (f[2]);
-      r.prob = g_ascii_strtod (f[3 + pred], NULL);
-      for (int j = 0; j < 4; j++)
-        {
-          r.true_box[j] = (float) g_ascii_strtod (f[3 + n_classes + j], NULL);
-          r.pred_box[j] = (float) g_ascii_strtod (f[7 + n_classes + j], NULL);
-        }
-      r.iou = f[n_cols - 1][0] != '\0' ? g_ascii_strtod (f[n_cols - 1], NULL) : NAN;
-      g_array_append_val (rows, r);
-    }
-  return TRUE;
-}
-
-static void
-prediction_row_clear (gpointer data)
-{
-  PredictionRow *r = data;
-
-  g_free (r->file);
-  g_free (r->true_class);
-  g_free (r->pred_class);
-}
-
-static gboolean
-has_box (const float hwxy[4])
-{
-  return hwxy[0] > 0 && hwxy[1] > 0;
-}
-
 /* One validation photo with its true box (red), the predicted box
  * (yellow) with the IoU, and the class tags. */
 static gboolean
-render_photo (const char *root, const PredictionRow *r, int model_w, int model_h, int width, const char *out_dir,
-              GError **error)
+render_photo (const char *root, const FathomRunPrediction *r, const char *const *classes, int model_w,
+              int model_h, int width, const char *out_dir, GError **error)
 {
   g_autofree char *path = g_build_filename (root, r->file, NULL);
   g_autofree char *base = g_path_get_basename (r->file);
@@ -232,16 +155,16 @@ render_photo (const char *root, const PredictionRow *r, int model_w, int model_h
   scene.image = photo;
   scene.layers = FATHOM_OVERLAY_PHOTO | FATHOM_OVERLAY_TRUE_BOX | FATHOM_OVERLAY_PRED_BOX | FATHOM_OVERLAY_LABELS |
                  FATHOM_OVERLAY_METRICS;
-  scene.true_label = r->true_class;
-  scene.pred_label = r->pred_class;
-  scene.pred_prob = r->prob;
+  scene.true_label = classes[r->true_class];
+  scene.pred_label = classes[r->pred_class];
+  scene.pred_prob = r->probs[r->pred_class];
   scene.iou = r->iou;
-  if (model_w > 0 && model_h > 0 && has_box (r->true_box))
+  if (model_w > 0 && model_h > 0 && r->has_true_box)
     {
       scene.has_true_box = TRUE;
       fathom_overlay_box_from_model (r->true_box, model_w, model_h, photo->width, photo->height, &scene.true_box);
     }
-  if (model_w > 0 && model_h > 0 && has_box (r->pred_box))
+  if (model_w > 0 && model_h > 0 && r->has_pred_box)
     {
       scene.has_pred_box = TRUE;
       fathom_overlay_box_from_model (r->pred_box, model_w, model_h, photo->width, photo->height, &scene.pred_box);
@@ -271,14 +194,14 @@ fathom_cli_render (int argc, char **argv)
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— validation photos with true (red) and predicted (yellow) boxes, and the loss curves");
-  g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (PredictionRow));
+  g_autoptr(FathomRunPredictions) rows = NULL;
   g_autoptr(FathomRunInfo) info = NULL;
   g_autoptr(FathomChartData) chart = NULL;
   g_autofree char *label = NULL, *predictions = NULL;
   FathomChartStyle style;
   JsonObject *root, *config;
   const char *data_dir;
-  guint n, written = 0;
+  guint n, n_rows, written = 0;
   GError *error = NULL;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -292,7 +215,6 @@ fathom_cli_render (int argc, char **argv)
   if (out == NULL)
     out = g_build_filename (run, "renders", NULL);
   predictions = g_build_filename (run, "predictions.csv", NULL);
-  g_array_set_clear_func (rows, prediction_row_clear);
   info = fathom_run_info_load (run, &error);
   if (info == NULL)
     return fathom_cli_fail (error);
@@ -321,15 +243,17 @@ fathom_cli_render (int argc, char **argv)
       g_print ("No predictions.csv in %s: only the curves\n", run);
       return 0;
     }
-  if (!read_predictions (run, rows, &error))
+  rows = fathom_run_predictions_load (predictions, &error);
+  if (rows == NULL)
     return fathom_cli_fail (error);
-  n = limit > 0 ? MIN ((guint) limit, rows->len) : rows->len;
+  n_rows = fathom_run_predictions_get_n_rows (rows);
+  n = limit > 0 ? MIN ((guint) limit, n_rows) : n_rows;
   for (guint i = 0; i < n; i++)
     {
-      const PredictionRow *r = &g_array_index (rows, PredictionRow, i);
+      const FathomRunPrediction *r = fathom_run_predictions_get_row (rows, i);
 
-      if (!render_photo (data_dir, r, json_int (config, "input_width"), json_int (config, "input_height"), width,
-                         out, &error))
+      if (!render_photo (data_dir, r, fathom_run_predictions_get_class_names (rows), json_int (config, "input_width"),
+                         json_int (config, "input_height"), width, out, &error))
         {
           /* one unreadable photo does not stop the others */
           g_printerr ("fathom-cli: %s\n", error->message);
@@ -338,7 +262,7 @@ fathom_cli_render (int argc, char **argv)
         }
       written++;
     }
-  g_print ("Drew %u of %u validation photos (true box red, predicted yellow) into %s\n", written, rows->len, out);
+  g_print ("Drew %u of %u validation photos (true box red, predicted yellow) into %s\n", written, n_rows, out);
   return written == n ? 0 : 1;
 }
 

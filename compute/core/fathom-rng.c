@@ -9,14 +9,23 @@ struct _FathomRng
   guint64 s[4];
 };
 
-static guint64
-splitmix64 (guint64 *x)
+guint64
+fathom_rng_mix64 (guint64 x)
 {
-  guint64 z = (*x += G_GUINT64_CONSTANT (0x9E3779B97F4A7C15));
+  guint64 z = x + G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
 
   z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xBF58476D1CE4E5B9);
   z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94D049BB133111EB);
   return z ^ (z >> 31);
+}
+
+static guint64
+splitmix64 (guint64 *x)
+{
+  guint64 z = fathom_rng_mix64 (*x);
+
+  *x += G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+  return z;
 }
 
 static inline guint64

@@ -11,6 +11,9 @@ G_BEGIN_DECLS
 typedef struct _FathomRng FathomRng;
 
 FathomRng *fathom_rng_new          (guint64     seed);
+/* SplitMix64's step and finaliser on x: a cheap, well-spread hash of a
+ * counter (the same x gives the same value everywhere). */
+guint64    fathom_rng_mix64        (guint64     x);
 FathomRng *fathom_rng_copy         (const FathomRng *self);
 void       fathom_rng_free         (FathomRng  *self);
 guint64    fathom_rng_next_u64     (FathomRng  *self);

@@ -1,8 +1,8 @@
 /* fathom-image-jpeg.c: JPEG decoding and encoding with libjpeg(-turbo).
  *
  * libjpeg reports fatal errors through error_exit, which must not return;
- * its default calls exit(). Ours formats the message and longjmps back to
- * the call that set the jump. The setjmp sits in a small function whose
+ * its default ends the whole process. Ours formats the message and
+ * longjmps back to the call that set the jump. The setjmp sits in a small function whose
  * state all lives in a struct owned by its caller, so no local is modified
  * between setjmp and longjmp and none has to be volatile.
  */

@@ -4,6 +4,7 @@
 #include "fathom-box.h"
 #include "fathom-heads.h"
 #include "fathom-metrics.h"
+#include "fathom-rng.h"
 #include "fathom-safetensors.h"
 
 #include <json-glib/json-glib.h>
@@ -104,15 +105,11 @@ prior_rate (FathomDataset *ds, const int *labels, gint64 n, int k)
 }
 
 /* Whether a training photo hides its size (size_dropout): one in ten, by
- * splitmix64's finaliser on its item, the same every epoch and run. */
+ * a hash of its item, the same every epoch and run. */
 static gboolean
 hides_size (guint item)
 {
-  guint64 z = (guint64) item + G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
-
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
-  return (z ^ (z >> 31)) % 10 == 0;
+  return fathom_rng_mix64 (item) % 10 == 0;
 }
 
 static gboolean

@@ -1,6 +1,7 @@
 /* fathom-image-source.c: decode, resize and preprocess photos in worker
  * threads, with a cache of resized photos. */
 #include "fathom-image-source.h"
+#include "fathom-rng.h"
 
 #include <math.h>
 #include <string.h>
@@ -66,16 +67,6 @@ typedef struct {
   Batch  *batch;
   gint64  index;                        /* within the batch */
 } Job;
-
-static guint64
-mix64 (guint64 z)
-{
-  /* splitmix64's finaliser: a cheap, well-spread hash */
-  z += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
 
 /* The resized photo of a row: from the cache, or decoded (and kept when
  * the budget allows). *owned is set when the caller must free it. */
@@ -176,7 +167,7 @@ crop (FathomImageSource *self, const FathomImage *img, gint64 row, guint64 salt)
 {
   const FathomDatasetItem *item = fathom_dataset_get_item (self->ds, self->items[row]);
   int w = self->options.width, h = self->options.height;
-  guint64 r = mix64 (salt ^ mix64 ((guint64) row + 0x51ed27));
+  guint64 r = fathom_rng_mix64 (salt ^ fathom_rng_mix64 ((guint64) row + 0x51ed27));
   double sx, sy;
   FathomImage *out;
   int x_lo, x_hi, y_lo, y_hi, x0, y0;
@@ -223,7 +214,7 @@ run_job (gpointer data, gpointer user_data)
           owned = TRUE;
         }
       fathom_input_normalize (img, self->options.norm, dst);
-      if (self->options.flip && (mix64 (batch->flip_salt ^ mix64 ((guint64) row)) & 1))
+      if (self->options.flip && (fathom_rng_mix64 (batch->flip_salt ^ fathom_rng_mix64 ((guint64) row)) & 1))
         flip_planes (dst, self->options.width, self->options.height);
       if (owned)
         fathom_image_free (img);
@@ -317,7 +308,7 @@ fathom_image_source_load (FathomImageSource *self, const gint64 *rows, gint64 co
     return TRUE;
 
   g_mutex_lock (&self->lock);
-  batch.flip_salt = mix64 (self->options.seed ^ mix64 (++self->n_loads));
+  batch.flip_salt = fathom_rng_mix64 (self->options.seed ^ fathom_rng_mix64 (++self->n_loads));
   g_mutex_unlock (&self->lock);
   g_mutex_init (&batch.lock);
   g_cond_init (&batch.done);
