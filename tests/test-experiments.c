@@ -100,7 +100,8 @@ test_features_file (void)
   ex = fathom_feature_extractor_new (ds, &fo, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (strstr (fathom_feature_extractor_describe (ex), "stands in for ImageNet"));
-  fathom_feature_extractor_get_shape (ex, &c, &h, &w);
+  g_assert_true (fathom_feature_extractor_get_shape (ex, &c, &h, &w, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (c, ==, FATHOM_MINI_CHANNELS);
   g_assert_cmpint (h, ==, 6);
   g_assert_cmpint (w, ==, 10);

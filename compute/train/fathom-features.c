@@ -40,6 +40,7 @@ struct _FathomFeatureExtractor
   char           *description;
   char           *weights_path;         /* the trunk's checkpoint or weights file */
   gboolean        pretrained_now;
+  int             pretrained_index;     /* into pretrained[]; -1 for mini */
 };
 
 void
@@ -137,12 +138,9 @@ setup_pretrained (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
   sha = fathom_weights_fingerprint (o->weights, cancellable, error);
   if (sha == NULL)
     return FALSE;
-  /* VGG16 without its last pool, as the lesson: 512x14x14 at 224;
-   * VGG16BN with it, to the 4096-vector */
-  self->graph = fathom_weights_backbone_new (pretrained[k].backbone, o->weights, self->height, self->width,
-                                             FALSE, self->backend, error);
-  if (self->graph == NULL)
-    return FALSE;
+  /* the network itself is built when features are computed: cached ones
+   * need only the key */
+  self->pretrained_index = k;
   self->norm = origin.format == FATHOM_WEIGHTS_TORCHVISION ? FATHOM_INPUT_NORM_TORCHVISION
                                                            : FATHOM_INPUT_NORM_VGG;
   self->weights_path = g_strdup (o->weights);
@@ -175,6 +173,7 @@ fathom_feature_extractor_new (FathomDataset *ds, const FathomFeaturesOptions *op
       return NULL;
     }
   self->ds = ds;
+  self->pretrained_index = -1;
   self->width = options->width;
   self->height = options->height;
   self->batch_size = MAX (options->batch_size, 1);
@@ -213,15 +212,34 @@ fathom_feature_extractor_get_key (FathomFeatureExtractor *self, FathomFeatureKey
   };
 }
 
-void
-fathom_feature_extractor_get_shape (FathomFeatureExtractor *self, gint64 *channels, gint64 *height, gint64 *width)
+/* The pretrained network, built and loaded on first use. */
+static gboolean
+ensure_graph (FathomFeatureExtractor *self, GError **error)
 {
-  const FathomShape *s = fathom_graph_get_output_shape (self->graph, 0);
+  if (self->graph != NULL)
+    return TRUE;
+  g_return_val_if_fail (self->pretrained_index >= 0, FALSE);
+  /* VGG16 without its last pool, as the lesson: 512x14x14 at 224;
+   * VGG16BN with it, to the 4096-vector */
+  self->graph = fathom_weights_backbone_new (pretrained[self->pretrained_index].backbone, self->weights_path,
+                                             self->height, self->width, FALSE, self->backend, error);
+  return self->graph != NULL;
+}
 
+gboolean
+fathom_feature_extractor_get_shape (FathomFeatureExtractor *self, gint64 *channels, gint64 *height, gint64 *width,
+                                    GError **error)
+{
+  const FathomShape *s;
+
+  if (!ensure_graph (self, error))
+    return FALSE;
+  s = fathom_graph_get_output_shape (self->graph, 0);
   /* a vector (VGG16BN's) is stored as [C, 1, 1] */
   *channels = s->d[0];
   *height = s->ndim == 3 ? s->d[1] : 1;
   *width = s->ndim == 3 ? s->d[2] : 1;
+  return TRUE;
 }
 
 const char *
@@ -287,7 +305,8 @@ fathom_feature_extractor_write (FathomFeatureExtractor *self, const guint *items
   gint64 c, h, w, batch = MIN ((gint64) self->batch_size, MAX ((gint64) n_items, 1));
   gint64 n_batches = (n_items + batch - 1) / batch, t0 = g_get_monotonic_time ();
 
-  fathom_feature_extractor_get_shape (self, &c, &h, &w);
+  if (!fathom_feature_extractor_get_shape (self, &c, &h, &w, error))
+    return FALSE;
   for (guint i = 0; i < n_items; i++)
     files[i] = fathom_dataset_get_item (self->ds, items[i])->path;
   fathom_feature_extractor_get_key (self, &key);

@@ -60,11 +60,14 @@ void         fathom_feature_extractor_free  (FathomFeatureExtractor *self);
 /* The feature cache key (strings owned by the extractor). */
 void         fathom_feature_extractor_get_key (FathomFeatureExtractor *self,
                                                FathomFeatureKey       *key);
-/* Output shape per image. */
-void         fathom_feature_extractor_get_shape (FathomFeatureExtractor *self,
+/* Output shape per image. A pretrained network is built and loaded on
+ * first use (here or when writing), not by _new(): cached features need
+ * only the key. */
+gboolean     fathom_feature_extractor_get_shape (FathomFeatureExtractor *self,
                                                  gint64                 *channels,
                                                  gint64                 *height,
-                                                 gint64                 *width);
+                                                 gint64                 *width,
+                                                 GError                **error);
 /* A sentence for run.json: what the backbone is and was trained on. */
 const char  *fathom_feature_extractor_describe (FathomFeatureExtractor *self);
 /* TRUE when this call had to pretrain mini. */
