@@ -254,17 +254,7 @@ fathom_feature_extractor_pretrained_now (FathomFeatureExtractor *self)
   return self->pretrained_now;
 }
 
-const char *
-fathom_feature_extractor_get_weights_path (FathomFeatureExtractor *self)
-{
-  return self->weights_path;
-}
 
-FathomInputNorm
-fathom_feature_extractor_get_norm (FathomFeatureExtractor *self)
-{
-  return self->norm;
-}
 
 static void
 report (FathomTrainProgressFunc progress, gpointer user_data, gint64 done, gint64 n, gint64 batch,

@@ -72,11 +72,6 @@ gboolean     fathom_feature_extractor_get_shape (FathomFeatureExtractor *self,
 const char  *fathom_feature_extractor_describe (FathomFeatureExtractor *self);
 /* TRUE when this call had to pretrain mini. */
 gboolean     fathom_feature_extractor_pretrained_now (FathomFeatureExtractor *self);
-/* The trunk's weights: mini's checkpoint in the cache, or the VGG16 or
- * ResNet50 weights file. */
-const char  *fathom_feature_extractor_get_weights_path (FathomFeatureExtractor *self);
-/* The photos' preprocessing, which follows the weights' origin. */
-FathomInputNorm fathom_feature_extractor_get_norm (FathomFeatureExtractor *self);
 
 /* Streams the features of items (dataset indices, in that order) into a
  * feature file at path (atomic); progress gets phase "features". */
@@ -94,7 +89,7 @@ typedef struct {
   gboolean  computed;           /* the features were not in the cache */
   gboolean  pretrained;         /* mini was trained by this call */
   char     *description;        /* the backbone, for run.json (owned) */
-  char     *weights_path;       /* as fathom_feature_extractor_get_weights_path() (owned) */
+  char     *weights_path;       /* mini's checkpoint or the weights file (owned) */
   FathomInputNorm norm;
 } FathomFeaturesReport;
 

@@ -47,7 +47,6 @@ struct _FathomImageSource
   GMutex                    lock;       /* guards what follows */
   FathomImage             **cache;      /* per row, NULL when not kept */
   gsize                     cache_used;
-  guint64                   n_decoded;
   guint64                   n_loads;    /* batches loaded: the flip stream */
 };
 
@@ -99,7 +98,6 @@ get_resized (FathomImageSource *self, gint64 row, gboolean *owned, GError **erro
 
   bytes = (gsize) resized->width * resized->height * 3;
   g_mutex_lock (&self->lock);
-  self->n_decoded++;
   if (self->cache[row] == NULL && self->cache_used + bytes <= self->options.cache_bytes)
     {
       self->cache[row] = resized;
@@ -282,17 +280,6 @@ fathom_image_source_get_item (FathomImageSource *self, gint64 row)
 {
   g_return_val_if_fail (row >= 0 && row < self->n_items, 0);
   return self->items[row];
-}
-
-guint64
-fathom_image_source_get_n_decoded (FathomImageSource *self)
-{
-  guint64 n;
-
-  g_mutex_lock (&self->lock);
-  n = self->n_decoded;
-  g_mutex_unlock (&self->lock);
-  return n;
 }
 
 gboolean

@@ -77,8 +77,6 @@ gboolean           fathom_image_source_load  (FathomImageSource              *se
                                               GError                        **error);
 /* Input 0: the images; target 0 (when wanted): the class one-hot. */
 FathomBatchSource  fathom_image_source_get_batch_source (FathomImageSource *self);
-/* Photos decoded so far (cache misses), for tests. */
-guint64            fathom_image_source_get_n_decoded (FathomImageSource  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomImageSource, fathom_image_source_free)
 
