@@ -60,5 +60,6 @@ int      fathom_cli_leakage         (int argc, char **argv);
 int      fathom_cli_heatmap         (int argc, char **argv);   /* fathom-cli-view.c */
 int      fathom_cli_render          (int argc, char **argv);
 int      fathom_cli_submit          (int argc, char **argv);
+int      fathom_cli_bench           (int argc, char **argv);   /* fathom-cli-bench.c */
 
 G_END_DECLS

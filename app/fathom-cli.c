@@ -11,7 +11,6 @@
 
 #include "fathom-backend-registry.h"
 #include "fathom-cpu-backend.h"
-#include "fathom-cpu-bench.h"
 #include "fathom-parity.h"
 #include "fathom-heads.h"
 #include "fathom-dataset.h"
@@ -411,42 +410,6 @@ cmd_inspect (int argc, char **argv)
   return 0;
 }
 
-static int
-cmd_bench (int argc, char **argv)
-{
-  g_autofree char *device = NULL;
-  gboolean json = FALSE;
-  GOptionEntry entries[] = {
-    { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Device to time (cpu)", "DEVICE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
-    { NULL }
-  };
-  g_autoptr(GOptionContext) context = g_option_context_new ("— time the compute backend on the lesson's workloads");
-  g_autoptr(FathomBackend) backend = NULL;
-  g_autoptr(GString) out = g_string_new (NULL);
-  GError *error = NULL;
-
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!fathom_cli_parse (context, &argc, &argv))
-    return 2;
-  if (device == NULL)
-    device = g_strdup ("cpu");
-  if (!g_str_equal (device, "cpu"))
-    {
-      g_autofree char *reason = NULL;
-      if (!fathom_backend_is_available (device, &reason))
-        g_printerr ("fathom-cli: %s\n", reason);
-      else
-        g_printerr ("fathom-cli: the benchmark for “%s” is not written yet; use --device cpu\n", device);
-      return 1;
-    }
-  backend = fathom_backend_new_by_name (device, &error);
-  if (backend == NULL || !fathom_cpu_bench_run (backend, json, out, &error))
-    return fathom_cli_fail (error);
-  g_print ("%s", out->str);
-  return 0;
-}
-
 /* One line, redrawn at each whole percent. */
 static void
 fishsim_progress (guint done, guint total, gpointer user_data)
@@ -680,7 +643,7 @@ cmd_check (int argc, char **argv)
 }
 
 static const Command commands[] = {
-  { "bench", "Time the compute backend (conv2d, matmul) against OpenBLAS", cmd_bench },
+  { "bench", "Time the lesson's workloads (VGG16, FCN step, GRU step, ResNet50) or the CPU kernels", fathom_cli_bench },
   { "summary", "Print a lesson model's layers and parameter count", cmd_summary },
   { "devices", "List the compute devices and whether they can be used", cmd_devices },
   { "check", "Compare every op of a device (cuda) with the CPU reference", cmd_check },

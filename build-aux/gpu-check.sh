@@ -7,9 +7,13 @@
 #                                         and bundles the programs into _gpu/
 #   build-aux/gpu-check.sh run [LOGDIR]  on the GPU machine, with _gpu/ carried:
 #                                         the cuda tests, `fathom-cli check --device
-#                                         cuda`, then the benchmark sections; the
-#                                         full log goes to LOGDIR (default $OUT,
-#                                         else /tmp) and a short table is printed last
+#                                         cuda`, then the benchmark: `fathom-cli bench
+#                                         --device cuda --json` and the same workloads
+#                                         in PyTorch (build-aux/bench-torch.py), in
+#                                         strict FP32 and with --tf32; the full log
+#                                         and the bench-*.json files go to LOGDIR
+#                                         (default $OUT, else /tmp) and a short table
+#                                         with the ours/PyTorch ratios is printed last
 #
 # Without a mode it runs when _gpu/ is there and nvidia-smi sees a GPU, and
 # builds otherwise. Exit status: 0 when every check passed.
@@ -58,6 +62,9 @@ do_run() {
     echo "gpu-check: no bundle in $bundle (run 'build-aux/gpu-check.sh build' on a dev machine and carry _gpu)" >&2
     return 2
   fi
+  # PyTorch brings its own CUDA libraries: it runs with the environment as
+  # it was, not with the bundle's.
+  local orig_ld_path=${LD_LIBRARY_PATH:-}
   # The bundle's GLib and friends, then CUDA's own libraries of this machine.
   export LD_LIBRARY_PATH="$bundle/lib:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   : > "$log"
@@ -96,6 +103,41 @@ do_run() {
   echo >> "$log"
   [ "$check_rc" -eq 0 ] || status=1
 
+  # 3. The benchmark: ours and PyTorch's on the same card in the same run,
+  #    strict FP32 then TF32. A part that fails is logged and the others
+  #    still run; only our own bench failing fails the check.
+  local py=python3 have_torch=1 bench_note="" bench_status="" prec flag bench_rc torch_rc
+  local -a compare_args=()
+  [ -x /opt/torch/.venv/bin/python3 ] && py=/opt/torch/.venv/bin/python3
+  if ! LD_LIBRARY_PATH=$orig_ld_path "$py" -c 'import torch, torchvision' >/dev/null 2>&1; then
+    have_torch=0
+    bench_note="PyTorch (torch, torchvision) is not importable with $py: no PyTorch column"
+    echo "gpu-check: $bench_note" >&2
+  fi
+  for prec in fp32 tf32; do
+    flag=""
+    [ "$prec" = tf32 ] && flag=--tf32
+    echo "== fathom-cli bench --device cuda --json $flag" >> "$log"
+    timeout 600 "$bundle/bin/fathom-cli" bench --device cuda --json $flag \
+      > "$logdir/bench-fathom-$prec.json" 2>> "$log"
+    bench_rc=$?
+    cat "$logdir/bench-fathom-$prec.json" >> "$log"
+    echo "== fathom-cli bench ($prec) exit status $bench_rc" >> "$log"
+    echo >> "$log"
+    [ "$bench_rc" -eq 0 ] || status=1
+    bench_status="${bench_status:+$bench_status, }$prec exit $bench_rc"
+    if [ "$have_torch" -eq 1 ]; then
+      echo "== bench-torch.py $flag ($py)" >> "$log"
+      LD_LIBRARY_PATH=$orig_ld_path timeout 600 "$py" "$here/build-aux/bench-torch.py" $flag \
+        > "$logdir/bench-torch-$prec.json" 2>> "$log"
+      torch_rc=$?
+      cat "$logdir/bench-torch-$prec.json" >> "$log"
+      echo "== bench-torch.py ($prec) exit status $torch_rc" >> "$log"
+      echo >> "$log"
+      [ "$torch_rc" -eq 0 ] || bench_note="${bench_note:+$bench_note; }bench-torch.py ($prec) exit status $torch_rc"
+    fi
+    compare_args+=(--compare "$logdir/bench-fathom-$prec.json" "$logdir/bench-torch-$prec.json")
+  done
 
   # The short table, last.
   local passed failed skipped device ops
@@ -112,8 +154,18 @@ do_run() {
     printf '%-18s %s\n' "test-cuda" "$passed passed, $failed failed, $skipped skipped (exit $tests_rc)"
     printf '%-18s %s\n' "fathom-cli check" "$ops (exit $check_rc)"
     grep -E 'FAIL|error:|worst:' "$check" | sed 's/^/                   /' || true
+    printf '%-18s %s\n' "fathom-cli bench" "$bench_status"
+    printf '%-18s %s\n' "bench json" "$logdir/bench-{fathom,torch}-{fp32,tf32}.json"
+    [ -z "$bench_note" ] || printf '%-18s %s\n' "bench note" "$bench_note"
     printf '%-18s %s\n' "log" "$log"
     printf '%-18s %s\n' "result" "$([ $status -eq 0 ] && echo PASS || echo FAIL)"
+    echo
+    echo "== benchmark: throughput, median of timed runs after warm-up; ratio = ours / PyTorch"
+    # The comparison needs Python but not torch; any Python will do.
+    local cmp_py=$py
+    LD_LIBRARY_PATH=$orig_ld_path "$cmp_py" -c '' >/dev/null 2>&1 || cmp_py=python3
+    LD_LIBRARY_PATH=$orig_ld_path "$cmp_py" "$here/build-aux/bench-torch.py" "${compare_args[@]}" 2>&1 \
+      || echo "(no Python to print the ratio table; see the bench-*.json files)"
   } | tee -a "$log"
   return $status
 }

@@ -309,6 +309,49 @@ test_bad_train (void)
   g_assert_nonnull (strstr (err, "HEIGHTxWIDTH"));
 }
 
+/* bench: the JSON a script reads, and the options it refuses. */
+static void
+test_bench (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  JsonObject *root, *row;
+  JsonArray *results;
+  double median_ms;
+
+  g_assert_cmpint (run_cli (&out, NULL, "bench", "--device", "cpu", "--workload", "fcn-step", "--batch", "2",
+                            "--runs", "1", "--warmup", "0", "--json", NULL), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (root, "framework"), ==, "fathom");
+  g_assert_cmpstr (json_object_get_string_member (root, "device"), ==, "cpu");
+  g_assert_false (json_object_get_boolean_member (root, "tf32"));
+  results = json_object_get_array_member (root, "results");
+  g_assert_cmpuint (json_array_get_length (results), ==, 1);
+  row = json_array_get_object_element (results, 0);
+  g_assert_cmpstr (json_object_get_string_member (row, "workload"), ==, "fcn-step");
+  g_assert_cmpint (json_object_get_int_member (row, "batch"), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (row, "input"), ==, "512x22x40");
+  g_assert_cmpstr (json_object_get_string_member (row, "mode"), ==, "train-step");
+  g_assert_cmpint (json_object_get_int_member (row, "runs"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (row, "unit"), ==, "samples/s");
+  median_ms = json_object_get_double_member (row, "median_ms");
+  g_assert_cmpfloat (median_ms, >, 0.0);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (row, "throughput") * median_ms / 2e3, 1.0, 1e-9);
+  g_assert_cmpfloat (json_object_get_double_member (row, "loss"), >, 0.0);
+
+  g_assert_cmpint (run_cli (NULL, &err, "bench", "--device", "cpu", "--workload", "fcn-step", "--tf32", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "TF32"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &err, "bench", "--workload", "tuna-step", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "tuna-step"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &err, "bench", "--workload", "kernels", "--runs", "2", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "kernels"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -333,6 +376,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/submit", test_submit);
   g_test_add_func ("/cli/bad-train", test_bad_train);
   g_test_add_func ("/cli/interrupt", test_interrupt);
+  g_test_add_func ("/cli/bench", test_bench);
   status = g_test_run ();
 
   fathom_test_remove_tree (work_dir);

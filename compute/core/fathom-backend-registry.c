@@ -57,3 +57,48 @@ fathom_backend_new_by_name (const char *name, GError **error)
                "%s", reason);
   return NULL;
 }
+
+gboolean
+fathom_backend_set_tf32 (FathomBackend *backend, gboolean enabled, GError **error)
+{
+  g_return_val_if_fail (backend != NULL, FALSE);
+#ifdef FATHOM_HAVE_CUDA
+  if (fathom_backend_is_cuda (backend))
+    {
+      fathom_cuda_backend_set_tf32 (backend, enabled);
+      return TRUE;
+    }
+#endif
+  if (!enabled)
+    return TRUE;
+  g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_UNSUPPORTED,
+               "TF32 is a setting of the CUDA backend; %s computes in FP32 only",
+               fathom_backend_get_name (backend));
+  return FALSE;
+}
+
+gboolean
+fathom_backend_get_tf32 (FathomBackend *backend)
+{
+  g_return_val_if_fail (backend != NULL, FALSE);
+#ifdef FATHOM_HAVE_CUDA
+  if (fathom_backend_is_cuda (backend))
+    return fathom_cuda_backend_get_tf32 (backend);
+#endif
+  return FALSE;
+}
+
+char *
+fathom_backend_describe_device (FathomBackend *backend)
+{
+  g_return_val_if_fail (backend != NULL, NULL);
+#ifdef FATHOM_HAVE_CUDA
+  if (fathom_backend_is_cuda (backend))
+    return g_strdup (fathom_cuda_backend_get_device_name (backend));
+#endif
+  if (fathom_backend_is_cpu (backend))
+    return fathom_cpu_backend_get_path (backend) == FATHOM_CPU_PATH_FAST
+           ? g_strdup_printf ("im2col + OpenBLAS, %u cores", g_get_num_processors ())
+           : g_strdup ("reference loops");
+  return g_strdup (fathom_backend_get_name (backend));
+}
