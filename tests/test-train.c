@@ -662,6 +662,74 @@ test_checkpoint_round_trip (void)
   g_rmdir (dir);
 }
 
+/* A layer's rate scale: with Adam, the scaled layer moves exactly that
+ * many times as far on the same gradients, and the others as before. */
+static void
+test_lr_scale (void)
+{
+  g_autoptr(FathomBackend) backend = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
+  g_autoptr(FathomGraph) plain = two_output_model (backend, 1.f);
+  g_autoptr(FathomGraph) scaled = two_output_model (backend, 1.f);
+  g_autoptr(FathomTensor) xs = NULL, ts = NULL, bs = NULL;
+  g_autofree int *ls = NULL;
+  g_autoptr(GError) error = NULL;
+  FathomGraph *graphs[2] = { plain, scaled };
+  GPtrArray *before[2];
+  guint n_scaled = 0;
+
+  make_shapes (16, 3, &xs, &ts, &bs, &ls);
+  fathom_layer_set_lr_scale (fathom_graph_find_layer (scaled, "bb"), 10.f);
+  g_assert_cmpfloat (fathom_layer_get_lr_scale (fathom_graph_find_layer (plain, "bb")), ==, 1.f);
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr(FathomOptimizer) opt = fathom_optimizer_new_adam (1e-3f);
+      GPtrArray *params = fathom_graph_get_params (graphs[k]);
+      FathomTensor *targets[2] = { bs, ts };
+      float losses[2], total;
+
+      before[k] = g_ptr_array_new_with_free_func ((GDestroyNotify) fathom_tensor_unref);
+      for (guint i = 0; i < params->len; i++)
+        {
+          FathomTensor *value = ((FathomGraphParam *) g_ptr_array_index (params, i))->param->value;
+          FathomTensor *copy = fathom_tensor_new_like (value);
+
+          fathom_tensor_copy_from (copy, value);
+          g_ptr_array_add (before[k], copy);
+        }
+      g_assert_true (fathom_graph_forward (graphs[k], &xs, TRUE, &error));
+      g_assert_true (fathom_graph_compute_loss (graphs[k], targets, losses, &total, &error));
+      g_assert_true (fathom_graph_backward (graphs[k], &error));
+      g_assert_true (fathom_optimizer_step (opt, graphs[k], &error));
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < before[0]->len; i++)
+    {
+      FathomGraphParam *p0 = g_ptr_array_index (fathom_graph_get_params (plain), i);
+      FathomGraphParam *p1 = g_ptr_array_index (fathom_graph_get_params (scaled), i);
+      const float *b0 = fathom_tensor_get_data (g_ptr_array_index (before[0], i));
+      const float *b1 = fathom_tensor_get_data (g_ptr_array_index (before[1], i));
+      const float *a0 = fathom_tensor_get_data (p0->param->value), *a1 = fathom_tensor_get_data (p1->param->value);
+      gboolean in_bb = g_str_equal (fathom_layer_get_name (p0->layer), "bb");
+      float ratio = in_bb ? 10.f : 1.f;
+
+      if (p0->param->is_state)
+        continue;
+      for (gsize j = 0; j < fathom_tensor_get_numel (p0->param->value); j++)
+        {
+          float d0 = a0[j] - b0[j], d1 = a1[j] - b1[j];
+
+          g_assert_cmpfloat (b0[j], ==, b1[j]);
+          g_assert_cmpfloat (fabsf (d1 - ratio * d0), <=, 1e-6f + 1e-3f * fabsf (ratio * d0));
+          if (in_bb && fabsf (d0) > 1e-5f)
+            n_scaled++;
+        }
+    }
+  /* the box layer did move, by about ten steps of 1e-3 */
+  g_assert_cmpuint (n_scaled, >, 100);
+  g_ptr_array_unref (before[0]);
+  g_ptr_array_unref (before[1]);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -669,6 +737,7 @@ main (int argc, char *argv[])
   g_test_add_data_func ("/train/separable/sgd", GINT_TO_POINTER (FALSE), test_separable);
   g_test_add_data_func ("/train/separable/adam", GINT_TO_POINTER (TRUE), test_separable);
   g_test_add_func ("/train/two-outputs", test_two_outputs);
+  g_test_add_func ("/train/lr-scale", test_lr_scale);
   g_test_add_func ("/train/graph-gradients", test_graph_gradients);
   g_test_add_func ("/train/learning-rate-change", test_learning_rate_change);
   g_test_add_func ("/train/frozen-and-modes", test_frozen_and_modes);

@@ -44,6 +44,7 @@ fathom_layer_alloc (const FathomLayerClass *klass, gsize instance_size)
   g_return_val_if_fail (instance_size >= sizeof (FathomLayer), NULL);
   self = g_malloc0 (instance_size);
   self->klass = klass;
+  self->lr_scale = 1.f;
   self->params = g_ptr_array_new_with_free_func (param_free);
   return self;
 }
@@ -89,6 +90,19 @@ gboolean
 fathom_layer_get_frozen (FathomLayer *self)
 {
   return self->frozen;
+}
+
+void
+fathom_layer_set_lr_scale (FathomLayer *self, float scale)
+{
+  g_return_if_fail (scale > 0.f && isfinite (scale));
+  self->lr_scale = scale;
+}
+
+float
+fathom_layer_get_lr_scale (FathomLayer *self)
+{
+  return self->lr_scale;
 }
 
 gsize

@@ -74,6 +74,7 @@ struct _FathomLayer
   const FathomLayerClass *klass;
   char                   *name;
   gboolean                frozen;
+  float                   lr_scale; /* the optimiser's rate times this; 1 by default */
   GPtrArray              *params;   /* FathomParam*, owned, parameters and state */
 };
 
@@ -87,6 +88,14 @@ const char        *fathom_layer_get_type_name  (FathomLayer            *self);
 void               fathom_layer_set_frozen     (FathomLayer            *self,
                                                 gboolean                frozen);
 gboolean           fathom_layer_get_frozen     (FathomLayer            *self);
+/* A factor on the optimiser's rate for this layer's parameters. With Adam,
+ * whose steps do not depend on the gradient's scale, scaling a layer's
+ * rate by s is the same as training s times its output from weights of
+ * 1/s the size: how an output in large units (pixels) learns at the pace
+ * of the unit-scale layers before it. */
+void               fathom_layer_set_lr_scale   (FathomLayer            *self,
+                                                float                   scale);
+float              fathom_layer_get_lr_scale   (FathomLayer            *self);
 /* Parameters (not state) counted, trainable or frozen. */
 gsize              fathom_layer_count_params   (FathomLayer            *self);
 FathomParam       *fathom_layer_find_param     (FathomLayer            *self,

@@ -117,25 +117,31 @@ fathom_optimizer_step (FathomOptimizer *self, FathomGraph *graph, GError **error
     {
       FathomGraphParam *gp = g_ptr_array_index (params, i);
       FathomParam *p = gp->param;
+      float scale;
 
       if (p->is_state || fathom_layer_get_frozen (gp->layer))
         continue;
+      scale = fathom_layer_get_lr_scale (gp->layer);
       if (self->kind == FATHOM_OPTIMIZER_SGD)
         {
+          FathomSgdDesc sgd = self->sgd;
           FathomTensor *velocity = NULL;
 
+          sgd.lr *= scale;
           if (self->sgd.momentum != 0.f &&
               (velocity = slot (self, backend, gp->name, "velocity", p->value, error)) == NULL)
             return FALSE;
-          if (!fathom_backend_sgd_update (backend, &self->sgd, p->value, p->grad, velocity, error))
+          if (!fathom_backend_sgd_update (backend, &sgd, p->value, p->grad, velocity, error))
             return FALSE;
         }
       else
         {
+          FathomAdamDesc adam = self->adam;
           FathomTensor *m = slot (self, backend, gp->name, "m", p->value, error);
           FathomTensor *v = m ? slot (self, backend, gp->name, "v", p->value, error) : NULL;
 
-          if (v == NULL || !fathom_backend_adam_update (backend, &self->adam, p->value, p->grad, m, v, error))
+          adam.lr *= scale;
+          if (v == NULL || !fathom_backend_adam_update (backend, &adam, p->value, p->grad, m, v, error))
             return FALSE;
         }
     }

@@ -301,14 +301,18 @@ save_model (FathomGraph *graph, FathomRun *run, const Plan *p, FathomDataset *ds
 /* The lesson's box output starts at zero, 100 or more pixels from every
  * box, and Adam's steps of 1e-3 take many epochs to cross that; starting
  * its bias at the training boxes' mean [h, w, x, y] leaves only each
- * photo's difference from the mean to learn. */
+ * photo's difference from the mean to learn. That difference is tens of
+ * pixels, made from unit-scale features by steps of about the rate: the
+ * box layer's rate is scaled by the boxes' spread (in pixels), so that it
+ * learns in pixels at the pace the class output learns in logits. The
+ * loss stays the lesson's weighted MSE in pixels. */
 static gboolean
-init_box_bias (FathomGraph *graph, FathomDataset *ds, const Plan *p, FathomRun *run, GError **error)
+init_box_output (FathomGraph *graph, FathomDataset *ds, const Plan *p, FathomRun *run, GError **error)
 {
   FathomLayer *bb = fathom_graph_find_layer (graph, "bb");
   FathomParam *bias = bb != NULL ? fathom_layer_find_param (bb, "bias") : NULL;
-  double sum[4] = { 0 };
-  float mean[4], box[4];
+  double sum[4] = { 0 }, sq[4] = { 0 }, var = 0;
+  float mean[4], box[4], spread;
   guint n = 0;
   g_autofree char *note = NULL;
 
@@ -322,16 +326,25 @@ init_box_bias (FathomGraph *graph, FathomDataset *ds, const Plan *p, FathomRun *
         continue;
       fathom_exp_item_box (ds, i, p->width, p->height, box);
       for (int j = 0; j < 4; j++)
-        sum[j] += box[j];
+        {
+          sum[j] += box[j];
+          sq[j] += (double) box[j] * box[j];
+        }
       n++;
     }
   if (n == 0)
     return TRUE;
   for (int j = 0; j < 4; j++)
-    mean[j] = (float) (sum[j] / n);
+    {
+      mean[j] = (float) (sum[j] / n);
+      var += MAX (sq[j] / n - (double) mean[j] * mean[j], 0.0) / 4;
+    }
+  spread = (float) MAX (sqrt (var), 1.0);
+  fathom_layer_set_lr_scale (bb, spread);
   note = g_strdup_printf ("the box output's bias starts at the mean of the %u training boxes, [h, w, x, y] = "
-                          "[%.1f, %.1f, %.1f, %.1f] (the lesson started it at zero)", n, (double) mean[0],
-                          (double) mean[1], (double) mean[2], (double) mean[3]);
+                          "[%.1f, %.1f, %.1f, %.1f] (the lesson started it at zero), and its rate is %.1f times "
+                          "the others' (the boxes' spread in pixels)", n, (double) mean[0], (double) mean[1],
+                          (double) mean[2], (double) mean[3], (double) spread);
   fathom_run_set_info (run, "bbox_init", note);
   return fathom_backend_upload (fathom_graph_get_backend (graph), bias->value, mean, error);
 }
@@ -402,7 +415,7 @@ run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgres
   /* Keras clips the probabilities in its cross-entropy */
   fathom_graph_set_cross_entropy_clip (graph, 1e-7f);
   if (!fathom_graph_build (graph, backend, c->seed, error) ||
-      (p->preset->has_bbox && !init_box_bias (graph, ds, p, run, error)))
+      (p->preset->has_bbox && !init_box_output (graph, ds, p, run, error)))
     return FALSE;
 
   /* the cache's rows are the labelled images in path order */
