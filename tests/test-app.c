@@ -16,6 +16,7 @@
 #include "fathom-fishsim-job.h"
 #include "fathom-folder.h"
 #include "fathom-image.h"
+#include "fathom-test-util.h"
 #include "fathom-window.h"
 
 #define WAIT_TIMEOUT_MS 30000
@@ -23,6 +24,19 @@
 static FathomApplication *the_app;
 static char *test_binary;
 static gboolean have_bus;
+static GPtrArray *temp_dirs;   /* removed when the tests are done */
+
+/* A new folder under the temporary directory, removed at the end (the
+ * window may still show what was opened from it until then). */
+static char *
+make_temp_dir (const char *tmpl, GError **error)
+{
+  char *dir = g_dir_make_tmp (tmpl, error);
+
+  if (dir != NULL)
+    g_ptr_array_add (temp_dirs, g_strdup (dir));
+  return dir;
+}
 
 static FathomApplication *
 get_app (void)
@@ -484,7 +498,7 @@ test_open_dataset (void)
 {
   FathomWindow *window = get_window ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *root = g_dir_make_tmp ("fathom-app-XXXXXX", &error);
+  g_autofree char *root = make_temp_dir ("fathom-app-XXXXXX", &error);
   g_autoptr(GFile) folder = NULL;
   g_autofree char *last = NULL;
   g_autofree char *name = NULL;
@@ -611,7 +625,7 @@ test_dataset_page (void)
 {
   FathomWindow *window = get_window ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *root = g_dir_make_tmp ("fathom-page-XXXXXX", &error);
+  g_autofree char *root = make_temp_dir ("fathom-page-XXXXXX", &error);
   g_autoptr(GFile) folder = NULL;
   Opened opened = { 0 };
   FathomDatasetPage *page;
@@ -707,7 +721,7 @@ test_open_neither (void)
   FathomWindow *window = get_window ();
   FathomDataset *before = fathom_window_get_dataset (window);
   g_autoptr(GError) error = NULL;
-  g_autofree char *root = g_dir_make_tmp ("fathom-neither-XXXXXX", &error);
+  g_autofree char *root = make_temp_dir ("fathom-neither-XXXXXX", &error);
   g_autoptr(GFile) folder = NULL;
 
   g_assert_no_error (error);
@@ -744,7 +758,7 @@ test_open_run (void)
 {
   FathomWindow *window = get_window ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *root = g_dir_make_tmp ("fathom-run-XXXXXX", &error);
+  g_autofree char *root = make_temp_dir ("fathom-run-XXXXXX", &error);
   g_autoptr(GFile) folder = NULL;
   Opened opened = { 0 };
   gulong id;
@@ -832,7 +846,7 @@ test_forward_open (void)
   g_autofree char *tests_dir = g_path_get_dirname (test_binary);
   g_autofree char *fathom = g_build_filename (tests_dir, "..", "app", "fathom", NULL);
   g_autoptr(GError) error = NULL;
-  g_autofree char *root = g_dir_make_tmp ("fathom-forward-XXXXXX", &error);
+  g_autofree char *root = make_temp_dir ("fathom-forward-XXXXXX", &error);
   g_autoptr(GSubprocess) process = NULL;
   guint n_windows = g_list_length (gtk_application_get_windows (GTK_APPLICATION (the_app)));
   Opened opened = { 0 };
@@ -876,7 +890,7 @@ static void
 test_folder (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *root = g_dir_make_tmp ("fathom-folder-XXXXXX", &error);
+  g_autofree char *root = make_temp_dir ("fathom-folder-XXXXXX", &error);
   g_autofree char *run = g_build_filename (root, "run", NULL);
   g_autofree char *data = g_build_filename (root, "data", NULL);
   g_autofree char *empty = g_build_filename (root, "empty", NULL);
@@ -972,7 +986,7 @@ static void
 test_fishsim_job (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *root = g_dir_make_tmp ("fathom-fishsim-XXXXXX", &error);
+  g_autofree char *root = make_temp_dir ("fathom-fishsim-XXXXXX", &error);
   g_autofree char *out_dir = g_build_filename (root, "fishsim", NULL);
   g_autoptr(FathomFolder) folder = NULL;
   FathomFishsimOptions opts;
@@ -1130,6 +1144,7 @@ main (int   argc,
   g_test_add_func ("/app/version/subprocess", test_version_subprocess);
   g_test_add_func ("/app/help/subprocess", test_help_subprocess);
 
+  temp_dirs = g_ptr_array_new_with_free_func (g_free);
   status = g_test_run ();
 
   if (the_app != NULL)
@@ -1146,6 +1161,9 @@ main (int   argc,
    * the bus connection to go, and GTK keeps some to the end. */
   if (bus != NULL)
     g_test_dbus_stop (bus);
+  for (guint i = 0; i < temp_dirs->len; i++)
+    fathom_test_remove_tree (g_ptr_array_index (temp_dirs, i));
+  g_ptr_array_unref (temp_dirs);
   g_free (test_binary);
   return status;
 }
