@@ -116,7 +116,7 @@ int
 fathom_cli_sample (int argc, char **argv)
 {
   g_autofree char *run = NULL, *prime = NULL, *text = NULL;
-  int length = 400;
+  int length = 400, epoch = 0;
   double temperature = 1.0;
   gint64 seed = 0;
   GOptionEntry entries[] = {
@@ -125,6 +125,7 @@ fathom_cli_sample (int argc, char **argv)
     { "temperature", 't', 0, G_OPTION_ARG_DOUBLE, &temperature, "Sharpen (< 1) or flatten (> 1); 0 picks the most likely (default 1)", "T" },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Random seed (default 0)", "S" },
     { "prime", 'p', 0, G_OPTION_ARG_STRING, &prime, "Text to start from (default: the lesson's)", "TEXT" },
+    { "epoch", 'e', 0, G_OPTION_ARG_INT, &epoch, "Sample from the checkpoint of this epoch (default: the final weights)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— generate text from a trained rnn-scratch, rnn or gru");
@@ -134,12 +135,20 @@ fathom_cli_sample (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!fathom_cli_parse (context, &argc, &argv))
     return 2;
-  if (argc != 1 || run == NULL || length < 0 || seed < 0 || !isfinite (temperature))
+  if (argc != 1 || run == NULL || length < 0 || seed < 0 || epoch < 0 || !isfinite (temperature))
     {
-      g_printerr ("Usage: fathom-cli sample --run RUNDIR --length N --temperature T --seed S [--prime TEXT]\n");
+      g_printerr ("Usage: fathom-cli sample --run RUNDIR --length N --temperature T --seed S [--prime TEXT] [--epoch N]\n");
       return 2;
     }
-  sampler = fathom_text_sampler_new (run, &error);
+  if (epoch > 0)
+    {
+      g_autofree char *name = g_strdup_printf ("epoch-%03d.safetensors", epoch);
+      g_autofree char *path = g_build_filename (run, "checkpoints", name, NULL);
+
+      sampler = fathom_text_sampler_new_from_file (path, &error);
+    }
+  else
+    sampler = fathom_text_sampler_new (run, &error);
   if (sampler == NULL)
     return fathom_cli_fail (error);
   text = fathom_text_sampler_generate (sampler, prime, (guint) length, temperature, (guint64) seed, &error);

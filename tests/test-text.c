@@ -402,6 +402,40 @@ test_scratch_learns (void)
   remove_run (dir);
 }
 
+/* Every epoch's checkpoint describes its model and can be sampled from;
+ * the last one holds the final weights: its greedy text is the model's. */
+static void
+check_epoch_sampling (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomTextSampler) final = fathom_text_sampler_new (dir, &error);
+  g_autofree char *want = NULL;
+  g_autofree char *first_text = NULL;
+
+  g_assert_no_error (error);
+  want = fathom_text_sampler_generate (final, "the ", 60, 0.0, 1, &error);
+  g_assert_no_error (error);
+  for (guint epoch = 1; epoch <= 3; epoch++)
+    {
+      g_autofree char *name = g_strdup_printf ("epoch-%03u.safetensors", epoch);
+      g_autofree char *path = g_build_filename (dir, "checkpoints", name, NULL);
+      g_autoptr(FathomTextSampler) s = fathom_text_sampler_new_from_file (path, &error);
+      g_autofree char *text = NULL;
+
+      g_assert_no_error (error);
+      g_assert_cmpint (fathom_text_sampler_get_model (s), ==, FATHOM_TEXT_MODEL_GRU);
+      text = fathom_text_sampler_generate (s, "the ", 60, 0.0, 1, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (g_utf8_strlen (text, -1), ==, 60);
+      if (epoch == 1)
+        first_text = g_strdup (text);
+      if (epoch == 3)
+        g_assert_cmpstr (text, ==, want);
+    }
+  /* training went on after the first epoch */
+  g_assert_cmpstr (first_text, !=, want);
+}
+
 static void
 test_gru_learns (void)
 {
@@ -437,6 +471,7 @@ test_gru_learns (void)
   g_assert_cmpfloat (res.train_loss, <, 2.6);
   g_assert_cmpfloat (res.val_loss, <, 2.7);
   check_sampling (dir, corpus);
+  check_epoch_sampling (dir);
   remove_run (dir);
 }
 

@@ -165,10 +165,6 @@ request_sample (FathomTextLab *self,
   call = fathom_text_sample_call_new ();
   call->run_dir = g_strdup (job->run_dir);
   call->epoch = epoch;
-  call->model = job->config.model;
-  call->hidden = job->config.hidden;
-  call->embedding = job->config.embedding;
-  call->corpus_path = g_strdup (job->corpus_path);
   call->prime = g_strdup (fathom_text_lab_get_prime (self));
   call->length = fathom_text_lab_get_sample_length (self);
   call->temperature = temperature;

@@ -1,15 +1,10 @@
 /* fathom-text-sample-call.h: one sample of the Text lab, GTK-free.
  *
- * fathom_text_sampler_new() reads RUN/checkpoints/model.safetensors,
- * which fathom_text_train() writes only when a run ends (finished or
- * stopped). While a run goes on, the newest weights are its epoch
- * checkpoints (checkpoints/epoch-NNN.safetensors, written before the
- * epoch's end is reported): rnn-scratch's carry the metadata sampling
- * needs, the trainer's (rnn, gru) carry the optimiser's state instead.
- * A sample of an epoch therefore goes through a private copy: the
- * epoch's weights without the optimiser slots, with the model's metadata
- * (its vocabulary read from the corpus), as model.safetensors in a
- * temporary folder that the sampler reads and that is then removed.
+ * RUN/checkpoints/model.safetensors is written only when a run ends
+ * (finished or stopped). While a run goes on, the newest weights are its
+ * epoch checkpoints (checkpoints/epoch-NNN.safetensors, written before the
+ * epoch's end is reported), which carry the model's description too:
+ * fathom_text_sampler_new_from_file() reads either.
  */
 #pragma once
 
@@ -23,10 +18,6 @@ typedef struct {
   /* what to sample from */
   char              *run_dir;
   guint              epoch;         /* checkpoints/epoch-NNN (1-based); 0: model.safetensors */
-  FathomTextModel    model;         /* for an epoch checkpoint without metadata */
-  guint              hidden;
-  guint              embedding;
-  char              *corpus_path;   /* its vocabulary, likewise */
 
   /* how */
   char              *prime;         /* NULL: FATHOM_TEXT_DEFAULT_PRIME */

@@ -284,6 +284,10 @@ train_engine (const FathomTextConfig *config, TextData *d, FathomRun *run,
   cfg.epochs = config->epochs;
   cfg.batch_size = config->batch_size;
   cfg.seed = config->seed;
+  /* every epoch's checkpoint can be sampled from, as model.safetensors */
+  meta = model_metadata (config, d, 0);
+  g_hash_table_remove (meta, "epochs");
+  cfg.checkpoint_metadata = meta;
 
   ok = fathom_trainer_fit (graph, opt, &cfg, &tsrc, d->n_valid > 0 ? &vsrc : NULL, run,
                            engine_progress, &rep, cancellable, &tr, &fit_error);
@@ -295,8 +299,9 @@ train_engine (const FathomTextConfig *config, TextData *d, FathomRun *run,
    * them for sampling. A failed run keeps only its epoch checkpoints. */
   if (ok || is_cancel (fit_error))
     {
-      meta = model_metadata (config, d, tr.epochs_done);
-      if (!fathom_checkpoint_save (graph, path, meta, ok ? &fit_error : NULL))
+      g_autoptr(GHashTable) model_meta = model_metadata (config, d, tr.epochs_done);
+
+      if (!fathom_checkpoint_save (graph, path, model_meta, ok ? &fit_error : NULL))
         ok = FALSE;
     }
   if (fit_error != NULL)

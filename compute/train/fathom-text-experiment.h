@@ -109,6 +109,11 @@ typedef struct _FathomTextSampler FathomTextSampler;
 /* Loads run_dir/checkpoints/model.safetensors; runs on the CPU. */
 FathomTextSampler *fathom_text_sampler_new      (const char         *run_dir,
                                                  GError            **error);
+/* The same from any checkpoint of a text run: model.safetensors or an
+ * epoch's (checkpoints/epoch-NNN.safetensors; its optimiser state is
+ * ignored). */
+FathomTextSampler *fathom_text_sampler_new_from_file (const char    *path,
+                                                      GError       **error);
 void               fathom_text_sampler_free     (FathomTextSampler  *self);
 FathomTextModel    fathom_text_sampler_get_model (FathomTextSampler *self);
 /* Generates length characters after prime (NULL: FATHOM_TEXT_DEFAULT_PRIME). Each step feeds the model the last 8

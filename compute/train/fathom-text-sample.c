@@ -85,6 +85,13 @@ FathomTextSampler *
 fathom_text_sampler_new (const char *run_dir, GError **error)
 {
   g_autofree char *path = g_build_filename (run_dir, MODEL_FILE, NULL);
+
+  return fathom_text_sampler_new_from_file (path, error);
+}
+
+FathomTextSampler *
+fathom_text_sampler_new_from_file (const char *path, GError **error)
+{
   g_autoptr(FathomSafetensors) file = fathom_safetensors_load (path, error);
   g_autoptr(FathomTextSampler) self = g_new0 (FathomTextSampler, 1);
   g_autoptr(GBytes) vocab = NULL;

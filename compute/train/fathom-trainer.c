@@ -215,8 +215,8 @@ fathom_trainer_evaluate (FathomGraph *graph, FathomBatchSource *source, guint ba
 /* Everything a resumed fit needs: the optimiser's state goes with the
  * weights, the epoch, step and shuffling generator in the metadata. */
 static gboolean
-save_checkpoint (FathomGraph *graph, FathomOptimizer *optimizer, FathomRun *run, guint epoch,
-                 gint64 step, FathomRng *rng, GError **error)
+save_checkpoint (FathomGraph *graph, FathomOptimizer *optimizer, FathomRun *run, GHashTable *extra,
+                 guint epoch, gint64 step, FathomRng *rng, GError **error)
 {
   g_autofree char *name = g_strdup_printf ("checkpoints/epoch-%03u.safetensors", epoch + 1);
   g_autofree char *path = fathom_run_get_path (run, name);
@@ -225,6 +225,16 @@ save_checkpoint (FathomGraph *graph, FathomOptimizer *optimizer, FathomRun *run,
   g_autofree char *rng_s = NULL;
   g_autoptr(GHashTable) meta = g_hash_table_new (g_str_hash, g_str_equal);
   guint64 state[4];
+
+  if (extra != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+
+      g_hash_table_iter_init (&iter, extra);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_hash_table_insert (meta, key, value);
+    }
 
   fathom_rng_get_state (rng, state);
   rng_s = g_strdup_printf ("%016" G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER "x %016"
@@ -494,7 +504,7 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
         if (run != NULL)
           {
             if (config->checkpoint_every > 0 && (e + 1) % config->checkpoint_every == 0 &&
-                !save_checkpoint (graph, optimizer, run, epoch, step, rng, error))
+                !save_checkpoint (graph, optimizer, run, config->checkpoint_metadata, epoch, step, rng, error))
               {
                 ok = FALSE;
                 break;

@@ -62,6 +62,9 @@ typedef struct {
    * and dropout state come back, and the fit goes on with the next epoch,
    * reaching the numbers an uninterrupted run reaches. */
   const char *resume_from;
+  /* string -> string, borrowed: written into every epoch checkpoint too,
+   * so that each one describes its model (NULL: nothing more) */
+  GHashTable *checkpoint_metadata;
   /* Stop when the validation loss has not improved by min_delta for this
    * many epochs (0: never); the result says so. */
   guint    patience;
