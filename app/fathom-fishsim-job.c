@@ -2,6 +2,9 @@
  * progress. */
 #include "fathom-fishsim-job.h"
 
+#include "fathom-background-task.h"
+#include "fathom-tsan.h"
+
 typedef struct {
   gatomicrefcount           ref_count;
   FathomFishsimOptions      opts;
@@ -44,11 +47,11 @@ progress_idle (gpointer data)
   Job *job = data;
   guint done, total;
 
-  g_mutex_lock (&job->mutex);
+  fathom_tsan_mutex_lock (&job->mutex);
   done = job->done;
   total = job->total;
   job->idle_pending = FALSE;
-  g_mutex_unlock (&job->mutex);
+  fathom_tsan_mutex_unlock (&job->mutex);
 
   if (job->progress != NULL &&
       (job->cancellable == NULL || !g_cancellable_is_cancelled (job->cancellable)))
@@ -65,12 +68,12 @@ progress_cb (guint    done,
   Job *job = user_data;
   gboolean queue;
 
-  g_mutex_lock (&job->mutex);
+  fathom_tsan_mutex_lock (&job->mutex);
   job->done = done;
   job->total = total;
   queue = !job->idle_pending;
   job->idle_pending = TRUE;
-  g_mutex_unlock (&job->mutex);
+  fathom_tsan_mutex_unlock (&job->mutex);
 
   if (queue)
     {
@@ -125,7 +128,8 @@ fathom_fishsim_job_run_async (const FathomFishsimOptions *opts,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, fathom_fishsim_job_run_async);
   g_task_set_task_data (task, job, job_unref);
-  g_task_run_in_thread (task, run_thread);
+  /* its own thread at a lower priority, the photo workers too */
+  fathom_background_task_run (task, run_thread);
 }
 
 gboolean

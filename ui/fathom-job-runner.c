@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "fathom-background-task.h"
 #include "fathom-run-folder.h"
 
 void
@@ -61,7 +62,8 @@ fathom_job_runner_start (FathomJobRunner     *runner,
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, job_ref (job), job_unref);
   g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, thread);
+  /* its own thread at a lower priority: the window keeps drawing */
+  fathom_background_task_run (task, thread);
 }
 
 gboolean

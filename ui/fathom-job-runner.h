@@ -30,8 +30,10 @@ const char       *fathom_job_runner_get_runs_dir (FathomJobRunner     *runner);
 
 gboolean          fathom_job_runner_is_running   (FathomJobRunner     *runner);
 
-/* Runs @thread in a thread with @job as its task data; @done gets another
- * reference of @job as its user data, even when Stop came too late. */
+/* Runs @thread in a thread of its own at a lower priority
+ * (fathom_background_task_run()) with @job as its task data; @done gets
+ * another reference of @job as its user data, even when Stop came too
+ * late. */
 void              fathom_job_runner_start        (FathomJobRunner     *runner,
                                                   GCancellable        *cancellable,
                                                   gpointer             source_tag,

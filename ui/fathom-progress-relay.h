@@ -2,8 +2,10 @@
  * main thread, the DESIGN.md way (see "Threads").
  *
  * The worker pushes the latest FathomTrainProgress and copies of new chart
- * points; they wait under a mutex, and at most one idle is pending at a
- * time. The idle, on the context that made the relay, takes everything in
+ * points; they wait under a mutex, and at most one wake-up is pending at a
+ * time, no sooner than FATHOM_PROGRESS_RELAY_INTERVAL_MS after the last
+ * delivery (throttled: the points of several batches arrive together).
+ * The wake-up, on the context that made the relay, takes everything in
  * one swap and hands it to the callback. GLib only: no widget is touched.
  */
 #pragma once
@@ -13,6 +15,9 @@
 #include "fathom-trainer.h"
 
 G_BEGIN_DECLS
+
+/* The shortest time between two deliveries: ten a second. */
+#define FATHOM_PROGRESS_RELAY_INTERVAL_MS 100
 
 typedef struct _FathomProgressRelay FathomProgressRelay;
 

@@ -1,9 +1,10 @@
 /* fathom-backend.c: shape checks and dispatch through the backend vtable. */
 #include "fathom-backend-private.h"
+#include "fathom-quark.h"
 
 #include <string.h>
 
-G_DEFINE_QUARK (fathom-backend-error-quark, fathom_backend_error)
+FATHOM_DEFINE_QUARK (fathom-backend-error-quark, fathom_backend_error)
 
 void
 fathom_backend_init (FathomBackend *self, const FathomBackendOps *ops, const char *name)

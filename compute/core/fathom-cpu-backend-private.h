@@ -8,6 +8,7 @@
 
 #include "fathom-backend-private.h"
 #include "fathom-cpu-backend.h"
+#include "fathom-worker-pool.h"
 
 G_BEGIN_DECLS
 
@@ -18,15 +19,15 @@ struct _FathomCpuBackend
   FathomBackend  parent;
   FathomCpuPath  path;
   guint          n_threads;
-  GThreadPool   *pool;          /* NULL when n_threads is 1 */
+  FathomWorkerPool *pool;       /* n_threads - 1 workers; NULL when n_threads is 1 */
 };
 
 #define FATHOM_CPU(b) ((FathomCpuBackend *) (b))
 
 /* Runs func(begin, end, data) over [0, n) split into at most n_threads
- * contiguous chunks, the caller's thread taking one; returns when all are
- * done. chunk_index is in [0, n_threads) and distinct per chunk, for
- * per-thread scratch. */
+ * contiguous chunks on the backend's FathomWorkerPool, the caller's thread
+ * taking chunks too; returns when all are done. chunk_index is in
+ * [0, n_threads) and distinct per chunk, for per-chunk scratch. */
 typedef void (*FathomCpuRangeFunc) (gint64   begin,
                                     gint64   end,
                                     guint    chunk_index,

@@ -1,30 +1,24 @@
-/* fathom-cpu-backend.c: the CPU backend object, its thread pool and sgemm. */
+/* fathom-cpu-backend.c: the CPU backend object, its parallel_for on a
+ * FathomWorkerPool, and sgemm. */
 #include "fathom-cpu-backend-private.h"
 
 #include <cblas.h>
 #include <string.h>
 
+/* One fathom_cpu_parallel_for() call: [0, n) in n_chunks contiguous ranges. */
 typedef struct {
   FathomCpuRangeFunc func;
   gpointer           data;
-  GMutex             lock;
-  GCond              done;
-  guint              remaining;
+  gint64             n;
+  guint              n_chunks;
 } ParallelJob;
-
-typedef struct {
-  ParallelJob *job;
-  gint64       begin, end;
-  guint        index;
-} ParallelChunk;
 
 static void
 cpu_finalize (FathomBackend *backend)
 {
   FathomCpuBackend *self = FATHOM_CPU (backend);
 
-  if (self->pool != NULL)
-    g_thread_pool_free (self->pool, FALSE, TRUE);
+  g_clear_pointer (&self->pool, fathom_worker_pool_free);
   g_free (self);
 }
 
@@ -89,16 +83,12 @@ cpu_ops (void)
 }
 
 static void
-run_chunk (gpointer item, gpointer user_data)
+run_chunk (guint chunk, gpointer data)
 {
-  ParallelChunk *chunk = item;
-  ParallelJob *job = chunk->job;
+  ParallelJob *job = data;
 
-  job->func (chunk->begin, chunk->end, chunk->index, job->data);
-  g_mutex_lock (&job->lock);
-  if (--job->remaining == 0)
-    g_cond_signal (&job->done);
-  g_mutex_unlock (&job->lock);
+  job->func (job->n * chunk / job->n_chunks, job->n * (chunk + 1) / job->n_chunks,
+             chunk, job->data);
 }
 
 FathomBackend *
@@ -112,8 +102,9 @@ fathom_cpu_backend_new (FathomCpuPath path, guint n_threads)
                        path == FATHOM_CPU_PATH_FAST ? "cpu" : "cpu-reference");
   self->path = path;
   self->n_threads = MAX (n_threads, 1);
+  /* The caller of each op runs one chunk: n_threads - 1 workers. */
   if (self->n_threads > 1)
-    self->pool = g_thread_pool_new (run_chunk, NULL, (int) self->n_threads - 1, FALSE, NULL);
+    self->pool = fathom_worker_pool_new (self->n_threads - 1);
   /* We parallelise ourselves (over the batch, or over rows of C), so
    * OpenBLAS must not start threads of its own inside ours. */
   openblas_set_num_threads (1);
@@ -147,39 +138,16 @@ fathom_cpu_parallel_for (FathomCpuBackend   *self,
                          FathomCpuRangeFunc  func,
                          gpointer            data)
 {
-  guint chunks = fathom_cpu_n_chunks (self, n);
-  ParallelJob job = { func, data };
-  g_autofree ParallelChunk *items = NULL;
+  ParallelJob job = { func, data, n, fathom_cpu_n_chunks (self, n) };
 
-  if (chunks == 0)
+  if (job.n_chunks == 0)
     return;
-  if (chunks == 1 || self->pool == NULL)
+  if (job.n_chunks == 1 || self->pool == NULL)
     {
       func (0, n, 0, data);
       return;
     }
-
-  items = g_new (ParallelChunk, chunks);
-  for (guint i = 0; i < chunks; i++)
-    {
-      items[i].job = &job;
-      items[i].begin = n * i / chunks;
-      items[i].end = n * (i + 1) / chunks;
-      items[i].index = i;
-    }
-  g_mutex_init (&job.lock);
-  g_cond_init (&job.done);
-  job.remaining = chunks - 1;
-  for (guint i = 1; i < chunks; i++)
-    g_thread_pool_push (self->pool, &items[i], NULL);
-  func (items[0].begin, items[0].end, 0, data);
-
-  g_mutex_lock (&job.lock);
-  while (job.remaining > 0)
-    g_cond_wait (&job.done, &job.lock);
-  g_mutex_unlock (&job.lock);
-  g_mutex_clear (&job.lock);
-  g_cond_clear (&job.done);
+  fathom_worker_pool_run (self->pool, job.n_chunks, run_chunk, &job);
 }
 
 /* ---- sgemm ---------------------------------------------------------------- */

@@ -8,6 +8,7 @@
  * straight to cudaFree.
  */
 #include "fathom-cuda-backend-private.h"
+#include "fathom-tsan.h"
 
 struct _FathomCudaPool
 {
@@ -76,9 +77,9 @@ pool_flush_locked (FathomCudaPool *pool)
 void
 fathom_cuda_pool_flush (FathomCudaPool *pool)
 {
-  g_mutex_lock (&pool->lock);
+  fathom_tsan_mutex_lock (&pool->lock);
   pool_flush_locked (pool);
-  g_mutex_unlock (&pool->lock);
+  fathom_tsan_mutex_unlock (&pool->lock);
 }
 
 static void
@@ -99,7 +100,7 @@ pool_take_cached (FathomCudaPool *pool, gsize size)
   GSList *list;
   gpointer data = NULL;
 
-  g_mutex_lock (&pool->lock);
+  fathom_tsan_mutex_lock (&pool->lock);
   list = g_hash_table_lookup (pool->free_lists, key);
   if (list != NULL)
     {
@@ -111,7 +112,7 @@ pool_take_cached (FathomCudaPool *pool, gsize size)
         g_hash_table_remove (pool->free_lists, key);
       pool->cached_bytes -= size;
     }
-  g_mutex_unlock (&pool->lock);
+  fathom_tsan_mutex_unlock (&pool->lock);
   return data;
 }
 
@@ -189,7 +190,7 @@ fathom_cuda_block_free (FathomCudaBlock *block)
   if (block == NULL)
     return;
   pool = block->pool;
-  g_mutex_lock (&pool->lock);
+  fathom_tsan_mutex_lock (&pool->lock);
   if (pool->closed)
     {
       cudaSetDevice (pool->device);
@@ -204,7 +205,7 @@ fathom_cuda_block_free (FathomCudaBlock *block)
       g_hash_table_insert (pool->free_lists, key, g_slist_prepend (list, block->data));
       pool->cached_bytes += block->size;
     }
-  g_mutex_unlock (&pool->lock);
+  fathom_tsan_mutex_unlock (&pool->lock);
   g_free (block);
   pool_unref (pool);
 }
@@ -218,10 +219,10 @@ fathom_cuda_block_release (gpointer data, gpointer block)
 void
 fathom_cuda_pool_close (FathomCudaPool *pool)
 {
-  g_mutex_lock (&pool->lock);
+  fathom_tsan_mutex_lock (&pool->lock);
   pool->closed = TRUE;
   pool_flush_locked (pool);
-  g_mutex_unlock (&pool->lock);
+  fathom_tsan_mutex_unlock (&pool->lock);
   pool_unref (pool);
 }
 
@@ -230,8 +231,8 @@ fathom_cuda_pool_get_cached_bytes (FathomCudaPool *pool)
 {
   gsize bytes;
 
-  g_mutex_lock (&pool->lock);
+  fathom_tsan_mutex_lock (&pool->lock);
   bytes = pool->cached_bytes;
-  g_mutex_unlock (&pool->lock);
+  fathom_tsan_mutex_unlock (&pool->lock);
   return bytes;
 }

@@ -1,5 +1,6 @@
 /* fathom-safetensors.c: safetensors checkpoints, loaded and saved. */
 #include "fathom-safetensors.h"
+#include "fathom-quark.h"
 #include "fathom-atomic-file.h"
 
 #include <string.h>
@@ -12,7 +13,7 @@
 
 #define METADATA_KEY "__metadata__"
 
-G_DEFINE_QUARK (fathom-safetensors-error-quark, fathom_safetensors_error)
+FATHOM_DEFINE_QUARK (fathom-safetensors-error-quark, fathom_safetensors_error)
 
 typedef enum {
   CONVERT_NONE,                 /* listed, but not readable as float32 */

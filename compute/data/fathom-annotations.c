@@ -1,6 +1,7 @@
 /* fathom-annotations.c: Sloth JSON annotations, read leniently (the writer
  * and corrections are in fathom-annotations-save.c). */
 #include "fathom-annotations-private.h"
+#include "fathom-quark.h"
 
 #include <math.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-G_DEFINE_QUARK (fathom-annotations-error-quark, fathom_annotations_error)
+FATHOM_DEFINE_QUARK (fathom-annotations-error-quark, fathom_annotations_error)
 
 static const char *const kind_names[FATHOM_ANNOTATION_N_PROBLEM_KINDS] = {
   [FATHOM_ANNOTATION_PROBLEM_NO_SHAPES] = "no-shapes",

@@ -1,9 +1,10 @@
 /* fathom-corpus.c: character corpus, vocabulary and training windows. */
 #include "fathom-corpus.h"
+#include "fathom-quark.h"
 
 #include <string.h>
 
-G_DEFINE_QUARK (fathom-corpus-error-quark, fathom_corpus_error)
+FATHOM_DEFINE_QUARK (fathom-corpus-error-quark, fathom_corpus_error)
 
 struct _FathomCorpus
 {

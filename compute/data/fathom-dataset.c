@@ -1,14 +1,16 @@
 /* fathom-dataset.c: finding images on disk, their sizes and boxes (splits,
  * sizes and the fingerprint are in fathom-dataset-split.c). */
 #include "fathom-dataset-private.h"
+#include "fathom-quark.h"
 
 #include <string.h>
 
 #include <glib/gstdio.h>
 
 #include "fathom-image.h"
+#include "fathom-worker-pool.h"
 
-G_DEFINE_QUARK (fathom-dataset-error-quark, fathom_dataset_error)
+FATHOM_DEFINE_QUARK (fathom-dataset-error-quark, fathom_dataset_error)
 
 static const char *const fisheries_classes[] = {
   "ALB", "BET", "DOL", "LAG", "NoF", "OTHER", "SHARK", "YFT",
@@ -26,10 +28,12 @@ typedef struct {
   char       *error;            /* set by the reader when it failed */
 } Candidate;
 
+/* The candidates' headers, read in chunks of `per` on a worker pool. */
 typedef struct {
   Candidate *c;
   guint      n;
-} Chunk;
+  guint      per;
+} SizeJob;
 
 void
 fathom_dataset_options_init (FathomDatasetOptions *options)
@@ -317,13 +321,14 @@ detect_and_collect (FathomDataset *self, GArray *out, GError **error)
 }
 
 static void
-read_chunk (gpointer data, gpointer user_data)
+read_chunk (guint chunk, gpointer data)
 {
-  Chunk *chunk = data;
+  SizeJob *job = data;
+  guint start = chunk * job->per, end = MIN (start + job->per, job->n);
 
-  for (guint i = 0; i < chunk->n; i++)
+  for (guint i = start; i < end; i++)
     {
-      Candidate *c = &chunk->c[i];
+      Candidate *c = &job->c[i];
       g_autoptr(GError) error = NULL;
       GStatBuf st;
 
@@ -332,32 +337,21 @@ read_chunk (gpointer data, gpointer user_data)
       if (!fathom_image_read_size (c->abs, &c->width, &c->height, &error))
         c->error = g_strdup (error->message);
     }
-  g_free (chunk);
 }
 
-/* Headers only, but thousands of files on a cold disk: spread the opens. */
-static gboolean
-read_sizes (GArray *cands, guint n_threads, GError **error)
+/* Headers only, but thousands of files on a cold disk: spread the opens
+ * over n_threads threads, this one included. */
+static void
+read_sizes (GArray *cands, guint n_threads)
 {
-  GThreadPool *pool;
-  guint per;
+  g_autoptr(FathomWorkerPool) pool = NULL;
+  SizeJob job = { (Candidate *) (gpointer) cands->data, cands->len };
 
   if (n_threads == 0)
     n_threads = g_get_num_processors ();
-  per = MAX (16, cands->len / (n_threads * 4) + 1);
-  pool = g_thread_pool_new (read_chunk, NULL, (int) n_threads, FALSE, error);
-  if (pool == NULL)
-    return FALSE;
-  for (guint start = 0; start < cands->len; start += per)
-    {
-      Chunk *chunk = g_new (Chunk, 1);
-
-      chunk->c = &g_array_index (cands, Candidate, start);
-      chunk->n = MIN (per, cands->len - start);
-      g_thread_pool_push (pool, chunk, NULL);
-    }
-  g_thread_pool_free (pool, FALSE, TRUE);
-  return TRUE;
+  job.per = MAX (16, cands->len / (n_threads * 4) + 1);
+  pool = fathom_worker_pool_new (MIN (n_threads - 1, cands->len / job.per));
+  fathom_worker_pool_run (pool, (cands->len + job.per - 1) / job.per, read_chunk, &job);
 }
 
 static int
@@ -410,8 +404,7 @@ fathom_dataset_load (const char                 *dir,
   if (!detect_and_collect (self, cands, error))
     return NULL;
   g_array_sort (cands, compare_candidates);
-  if (!read_sizes (cands, options->n_threads, error))
-    return NULL;
+  read_sizes (cands, options->n_threads);
 
   for (guint i = 0; i < cands->len; i++)
     {

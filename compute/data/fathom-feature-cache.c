@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 
 #include "fathom-feature-cache.h"
+#include "fathom-quark.h"
 #include "fathom-safetensors.h"
 #include "fathom-atomic-file.h"
 
@@ -16,7 +17,7 @@
 
 #include <json-glib/json-glib.h>
 
-G_DEFINE_QUARK (fathom-feature-cache-error-quark, fathom_feature_cache_error)
+FATHOM_DEFINE_QUARK (fathom-feature-cache-error-quark, fathom_feature_cache_error)
 
 /* ---- shared helpers ---------------------------------------------------- */
 

@@ -5,6 +5,7 @@
  */
 #include "fathom-fishsim.h"
 #include "fathom-fishsim-private.h"
+#include "fathom-tsan.h"
 
 #include <errno.h>
 #include <math.h>
@@ -206,7 +207,7 @@ worker (gpointer data)
       if (i >= job->n_photos)
         break;
       ok = take_photo (job, i, &local);
-      g_mutex_lock (&job->lock);
+      fathom_tsan_mutex_lock (&job->lock);
       if (ok)
         job->done++;
       else if (job->error == NULL)
@@ -216,12 +217,12 @@ worker (gpointer data)
       if (!ok)
         g_atomic_int_set (&job->stop, TRUE);
       g_cond_signal (&job->cond);
-      g_mutex_unlock (&job->lock);
+      fathom_tsan_mutex_unlock (&job->lock);
     }
-  g_mutex_lock (&job->lock);
+  fathom_tsan_mutex_lock (&job->lock);
   job->running--;
   g_cond_signal (&job->cond);
-  g_mutex_unlock (&job->lock);
+  fathom_tsan_mutex_unlock (&job->lock);
   return NULL;
 }
 
@@ -238,23 +239,23 @@ run_workers (Job *job, FathomFishsimProgress progress_cb, gpointer user_data, GE
   for (guint t = 0; t < n_threads; t++)
     g_ptr_array_add (threads, g_thread_new ("fishsim", worker, job));
 
-  g_mutex_lock (&job->lock);
+  fathom_tsan_mutex_lock (&job->lock);
   while (job->running > 0 || reported != job->done)
     {
       guint done;
 
       if (reported == job->done)
         {
-          g_cond_wait (&job->cond, &job->lock);
+          fathom_tsan_cond_wait (&job->cond, &job->lock);
           continue;
         }
       done = reported = job->done;
-      g_mutex_unlock (&job->lock);
+      fathom_tsan_mutex_unlock (&job->lock);
       if (progress_cb != NULL)
         progress_cb (done, job->n_photos, user_data);
-      g_mutex_lock (&job->lock);
+      fathom_tsan_mutex_lock (&job->lock);
     }
-  g_mutex_unlock (&job->lock);
+  fathom_tsan_mutex_unlock (&job->lock);
   for (guint t = 0; t < threads->len; t++)
     g_thread_join (g_ptr_array_index (threads, t));
 

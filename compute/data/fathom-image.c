@@ -2,11 +2,12 @@
  * tensors and the atomic writers. The codecs are in fathom-image-jpeg.c and
  * fathom-image-png.c, resizing in fathom-image-resize.c. */
 #include "fathom-image.h"
+#include "fathom-quark.h"
 #include "fathom-atomic-file.h"
 
 #include <string.h>
 
-G_DEFINE_QUARK (fathom-image-error-quark, fathom_image_error)
+FATHOM_DEFINE_QUARK (fathom-image-error-quark, fathom_image_error)
 
 static const guint8 jpeg_magic[] = { 0xff, 0xd8 };
 static const guint8 png_magic[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };

@@ -1,13 +1,14 @@
 /* fathom-weights.c: probing weight files, torchvision import, fingerprints.
  * The Keras HDF5 half is in fathom-weights-keras.c. */
 #include "fathom-weights.h"
+#include "fathom-quark.h"
 #include "fathom-safetensors.h"
 #include "fathom-vgg16.h"
 
 #include <stdio.h>
 #include <string.h>
 
-G_DEFINE_QUARK (fathom-weights-error-quark, fathom_weights_error)
+FATHOM_DEFINE_QUARK (fathom-weights-error-quark, fathom_weights_error)
 
 static char *
 shape_string (guint ndim, const gint64 *d)

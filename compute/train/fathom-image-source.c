@@ -1,7 +1,10 @@
 /* fathom-image-source.c: decode, resize and preprocess photos in worker
- * threads, with a cache of resized photos. */
+ * threads (a FathomWorkerPool, the caller helping), with a cache of
+ * resized photos. */
 #include "fathom-image-source.h"
 #include "fathom-rng.h"
+#include "fathom-tsan.h"
+#include "fathom-worker-pool.h"
 
 #include <math.h>
 #include <string.h>
@@ -42,7 +45,7 @@ struct _FathomImageSource
   guint                     n_items;
   FathomImageSourceOptions  options;
   int                       load_width, load_height;  /* resized to this, then cropped */
-  GThreadPool              *pool;
+  FathomWorkerPool         *pool;
 
   GMutex                    lock;       /* guards what follows */
   FathomImage             **cache;      /* per row, NULL when not kept */
@@ -50,22 +53,14 @@ struct _FathomImageSource
   guint64                   n_loads;    /* batches loaded: the flip stream */
 };
 
-/* One batch in flight: the workers count down and the caller waits. */
+/* One batch in flight: one pool chunk per photo. */
 typedef struct {
   FathomImageSource *self;
   const gint64      *rows;
   float             *out;
   guint64            flip_salt;
-  GMutex             lock;
-  GCond              done;
-  gint64             remaining;
-  GError            *error;             /* the first one */
+  GError           **errors;            /* per photo, NULL when it loaded */
 } Batch;
-
-typedef struct {
-  Batch  *batch;
-  gint64  index;                        /* within the batch */
-} Job;
 
 /* The resized photo of a row: from the cache, or decoded (and kept when
  * the budget allows). *owned is set when the caller must free it. */
@@ -78,9 +73,9 @@ get_resized (FathomImageSource *self, gint64 row, gboolean *owned, GError **erro
   gsize bytes;
 
   *owned = FALSE;
-  g_mutex_lock (&self->lock);
+  fathom_tsan_mutex_lock (&self->lock);
   img = self->cache[row];
-  g_mutex_unlock (&self->lock);
+  fathom_tsan_mutex_unlock (&self->lock);
   if (img != NULL)
     return img;
 
@@ -97,7 +92,7 @@ get_resized (FathomImageSource *self, gint64 row, gboolean *owned, GError **erro
     }
 
   bytes = (gsize) resized->width * resized->height * 3;
-  g_mutex_lock (&self->lock);
+  fathom_tsan_mutex_lock (&self->lock);
   if (self->cache[row] == NULL && self->cache_used + bytes <= self->options.cache_bytes)
     {
       self->cache[row] = resized;
@@ -105,7 +100,7 @@ get_resized (FathomImageSource *self, gint64 row, gboolean *owned, GError **erro
     }
   else
     *owned = TRUE;
-  g_mutex_unlock (&self->lock);
+  fathom_tsan_mutex_unlock (&self->lock);
   return resized;
 }
 
@@ -187,12 +182,11 @@ crop (FathomImageSource *self, const FathomImage *img, gint64 row, guint64 salt)
 }
 
 static void
-run_job (gpointer data, gpointer user_data)
+run_job (guint index, gpointer data)
 {
-  Job *job = data;
-  Batch *batch = job->batch;
+  Batch *batch = data;
   FathomImageSource *self = batch->self;
-  gint64 row = batch->rows[job->index];
+  gint64 row = batch->rows[index];
   gsize size = (gsize) 3 * self->options.width * self->options.height;
   GError *error = NULL;
   gboolean owned;
@@ -200,7 +194,7 @@ run_job (gpointer data, gpointer user_data)
 
   if (img != NULL)
     {
-      float *dst = batch->out + (gsize) job->index * size;
+      float *dst = batch->out + (gsize) index * size;
 
       if (img->width != self->options.width || img->height != self->options.height)
         {
@@ -217,15 +211,7 @@ run_job (gpointer data, gpointer user_data)
       if (owned)
         fathom_image_free (img);
     }
-
-  g_mutex_lock (&batch->lock);
-  if (error != NULL && batch->error == NULL)
-    batch->error = error;
-  else
-    g_clear_error (&error);
-  if (--batch->remaining == 0)
-    g_cond_signal (&batch->done);
-  g_mutex_unlock (&batch->lock);
+  batch->errors[index] = error;
 }
 
 FathomImageSource *
@@ -249,8 +235,9 @@ fathom_image_source_new (FathomDataset *ds, const guint *items, guint n_items,
     }
   self->cache = g_new0 (FathomImage *, MAX (n_items, 1));
   g_mutex_init (&self->lock);
-  /* A private pool: its workers exist as long as the source does. */
-  self->pool = g_thread_pool_new (run_job, NULL, (int) MAX (threads, 1), TRUE, NULL);
+  /* A private pool: its workers exist as long as the source does; the
+   * loading thread is one of the `threads`. */
+  self->pool = fathom_worker_pool_new (MAX (threads, 1) - 1);
   return self;
 }
 
@@ -259,8 +246,7 @@ fathom_image_source_free (FathomImageSource *self)
 {
   if (self == NULL)
     return;
-  if (self->pool != NULL)
-    g_thread_pool_free (self->pool, FALSE, TRUE);
+  g_clear_pointer (&self->pool, fathom_worker_pool_free);
   for (guint i = 0; i < self->n_items; i++)
     g_clear_pointer (&self->cache[i], fathom_image_free);
   g_free (self->cache);
@@ -286,38 +272,32 @@ gboolean
 fathom_image_source_load (FathomImageSource *self, const gint64 *rows, gint64 count,
                           float *out, GError **error)
 {
-  g_autofree Job *jobs = g_new (Job, MAX (count, 1));
-  Batch batch = { self, rows, out, 0 };
+  g_autofree GError **errors = g_new0 (GError *, MAX (count, 1));
+  Batch batch = { self, rows, out, 0, errors };
+  gboolean ok = TRUE;
 
   for (gint64 i = 0; i < count; i++)
     g_return_val_if_fail (rows[i] >= 0 && rows[i] < self->n_items, FALSE);
+  g_return_val_if_fail (count <= G_MAXUINT, FALSE);
   if (count == 0)
     return TRUE;
 
-  g_mutex_lock (&self->lock);
+  fathom_tsan_mutex_lock (&self->lock);
   batch.flip_salt = fathom_rng_mix64 (self->options.seed ^ fathom_rng_mix64 (++self->n_loads));
-  g_mutex_unlock (&self->lock);
-  g_mutex_init (&batch.lock);
-  g_cond_init (&batch.done);
-  batch.remaining = count;
-  for (gint64 i = 0; i < count; i++)
-    {
-      jobs[i] = (Job) { &batch, i };
-      g_thread_pool_push (self->pool, &jobs[i], NULL);
-    }
-  g_mutex_lock (&batch.lock);
-  while (batch.remaining > 0)
-    g_cond_wait (&batch.done, &batch.lock);
-  g_mutex_unlock (&batch.lock);
-  g_mutex_clear (&batch.lock);
-  g_cond_clear (&batch.done);
+  fathom_tsan_mutex_unlock (&self->lock);
+  fathom_worker_pool_run (self->pool, (guint) count, run_job, &batch);
 
-  if (batch.error != NULL)
-    {
-      g_propagate_error (error, batch.error);
-      return FALSE;
-    }
-  return TRUE;
+  /* the first photo's error in batch order; the others are dropped */
+  for (gint64 i = 0; i < count; i++)
+    if (errors[i] != NULL)
+      {
+        if (ok)
+          g_propagate_error (error, errors[i]);
+        else
+          g_error_free (errors[i]);
+        ok = FALSE;
+      }
+  return ok;
 }
 
 static gboolean
