@@ -151,7 +151,14 @@ exp_fill (gpointer data, const gint64 *rows, gint64 count,
       float *t = fathom_tensor_get_data (targets[src->out_bb]);
 
       for (gint64 i = 0; i < count; i++)
-        fathom_exp_item_box (src->ds, items[rows[i]], src->input_width, src->input_height, t + 4 * i);
+        {
+          const FathomDatasetItem *item = fathom_dataset_get_item (src->ds, items[rows[i]]);
+
+          if (item->has_box)
+            fathom_exp_item_box (src->ds, items[rows[i]], src->input_width, src->input_height, t + 4 * i);
+          else
+            memcpy (t + 4 * i, src->no_box, sizeof src->no_box);
+        }
     }
   return TRUE;
 }

@@ -35,6 +35,11 @@ typedef struct {
    * item) hides its size, so that the model learns what to say of a boat
    * it has never seen: the training classes' prior */
   gboolean             size_dropout;
+  /* bbox's target for a photo without a box (no fish, or none marked):
+   * the lesson gave it [0, 0, 0, 0], a corner box that pulls every
+   * prediction towards the corner; the training boxes' mean [h, w, x, y]
+   * says nothing of where a box is. All zero until set. */
+  float                no_box[4];
 } FathomExpSource;
 
 void              fathom_exp_source_init  (FathomExpSource *src,

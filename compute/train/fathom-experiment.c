@@ -7,6 +7,7 @@
 #include "fathom-optimizer.h"
 
 #include <math.h>
+#include <string.h>
 
 static const FathomExperimentPreset presets[] = {
   { "vgg-finetune", "A", "Dense(8) on the frozen VGG16BN (with its dense top) at 224",
@@ -307,15 +308,17 @@ save_model (FathomGraph *graph, FathomRun *run, const Plan *p, FathomDataset *ds
  * learns in pixels at the pace the class output learns in logits. The
  * loss stays the lesson's weighted MSE in pixels. */
 static gboolean
-init_box_output (FathomGraph *graph, FathomDataset *ds, const Plan *p, FathomRun *run, GError **error)
+init_box_output (FathomGraph *graph, FathomDataset *ds, const Plan *p, FathomRun *run, float mean[4],
+                 GError **error)
 {
   FathomLayer *bb = fathom_graph_find_layer (graph, "bb");
   FathomParam *bias = bb != NULL ? fathom_layer_find_param (bb, "bias") : NULL;
   double sum[4] = { 0 }, sq[4] = { 0 }, var = 0;
-  float mean[4], box[4], spread;
+  float box[4], spread;
   guint n = 0;
   g_autofree char *note = NULL;
 
+  memset (mean, 0, 4 * sizeof (float));
   if (bias == NULL)
     return TRUE;
   for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
@@ -342,8 +345,9 @@ init_box_output (FathomGraph *graph, FathomDataset *ds, const Plan *p, FathomRun
   spread = (float) MAX (sqrt (var), 1.0);
   fathom_layer_set_lr_scale (bb, spread);
   note = g_strdup_printf ("the box output's bias starts at the mean of the %u training boxes, [h, w, x, y] = "
-                          "[%.1f, %.1f, %.1f, %.1f] (the lesson started it at zero), and its rate is %.1f times "
-                          "the others' (the boxes' spread in pixels)", n, (double) mean[0], (double) mean[1],
+                          "[%.1f, %.1f, %.1f, %.1f] (the lesson started it at zero), its rate is %.1f times "
+                          "the others' (the boxes' spread in pixels), and that mean is the target of photos "
+                          "without a box (the lesson's was [0, 0, 0, 0])", n, (double) mean[0], (double) mean[1],
                           (double) mean[2], (double) mean[3], (double) spread);
   fathom_run_set_info (run, "bbox_init", note);
   return fathom_backend_upload (fathom_graph_get_backend (graph), bias->value, mean, error);
@@ -365,6 +369,7 @@ run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgres
   FathomTrainResult tr;
   g_auto(FathomFeaturesReport) report = { 0 };
   gint64 row = 0, t_fit;
+  float no_box[4] = { 0 };
   gboolean ok;
 
   if (p->preset->needs_features)
@@ -415,12 +420,14 @@ run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgres
   /* Keras clips the probabilities in its cross-entropy */
   fathom_graph_set_cross_entropy_clip (graph, 1e-7f);
   if (!fathom_graph_build (graph, backend, c->seed, error) ||
-      (p->preset->has_bbox && !init_box_output (graph, ds, p, run, error)))
+      (p->preset->has_bbox && !init_box_output (graph, ds, p, run, no_box, error)))
     return FALSE;
 
   /* the cache's rows are the labelled images in path order */
   fathom_exp_source_init (&train_src, ds, reader, graph, p->width, p->height);
   fathom_exp_source_init (&valid_src, ds, reader, graph, p->width, p->height);
+  memcpy (train_src.no_box, no_box, sizeof no_box);
+  memcpy (valid_src.no_box, no_box, sizeof no_box);
   if (!p->preset->needs_features)
     {
       train_src.size_dropout = TRUE;
