@@ -116,7 +116,7 @@ typedef struct {
   int      epochs, batch, mini_epochs, threads, patience;
   gint64   seed, split_seed;
   double   lr, lr_later, bbox_weight, valid_fraction;
-  gboolean overwrite, keras1_lr;
+  gboolean overwrite, keras1_lr, resume;
 } ConvArgs;
 
 static void
@@ -160,6 +160,7 @@ conv_add_entries (GOptionContext *context, ConvArgs *a, gboolean features)
     { "lr-later", 0, 0, G_OPTION_ARG_DOUBLE, &a->lr_later, "Rate of the later phase (default: the lesson's, e.g. 1e-5 for fcn)", "X" },
     { "bbox-weight", 0, 0, G_OPTION_ARG_DOUBLE, &a->bbox_weight, "bbox: weight of the box MSE (default 0.001)", "W" },
     { "patience", 0, 0, G_OPTION_ARG_INT, &a->patience, "Stop after N epochs without a better validation loss (default 0: never)", "N" },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &a->resume, "Continue the stopped or interrupted run in RUNDIR from its last epoch (same options)", NULL },
     { "keras1-lr", 0, 0, G_OPTION_ARG_NONE, &a->keras1_lr, "Keep the first rate in the later phase, as Keras 1 most likely did", NULL },
     { "overwrite", 0, 0, G_OPTION_ARG_NONE, &a->overwrite, "Replace a run already in RUNDIR", NULL },
     { NULL }
@@ -212,6 +213,7 @@ conv_args_apply (const ConvArgs *a, FathomExperimentConfig *c)
   c->n_threads = (guint) a->threads;
   c->mini_epochs = (guint) a->mini_epochs;
   c->patience = (guint) a->patience;
+  c->resume = a->resume;
   return TRUE;
 }
 
@@ -298,11 +300,11 @@ fathom_cli_train (int argc, char **argv)
   conv_add_entries (context, &a, FALSE);
   if (!fathom_cli_parse (context, &argc, &argv))
     return 2;
-  if (argc != 2 || a.data == NULL || a.run == NULL)
+  if (argc != 2 || a.data == NULL || a.run == NULL || (a.resume && a.overwrite))
     {
       g_printerr ("Usage: fathom-cli train EXPERIMENT --data DIR --run RUNDIR [--device cpu|cuda] [--epochs N] [--batch B]\n"
                   "       [--lr X] [--seed S] [--weights FILE] [--split random|stratified|by-size] [--bbox-weight W]\n"
-                  "       [--size HxW] [--cache DIR] [--keras1-lr] [--overwrite]\n");
+                  "       [--size HxW] [--cache DIR] [--keras1-lr] [--overwrite | --resume]\n");
       return 2;
     }
   if (!conv_args_apply (&a, &job.config))
@@ -360,7 +362,7 @@ fathom_cli_leakage (int argc, char **argv)
   conv_add_entries (context, &a, FALSE);
   if (!fathom_cli_parse (context, &argc, &argv))
     return 2;
-  if (argc != 1 || a.data == NULL || a.run == NULL)
+  if (argc != 1 || a.data == NULL || a.run == NULL || a.resume)
     {
       g_printerr ("Usage: fathom-cli leakage --data DIR --run RUNDIR [--device cpu|cuda] [--seed S] [--epochs N] [--overwrite]\n");
       return 2;

@@ -564,6 +564,60 @@ test_cancel (void)
   g_assert_cmpuint (fathom_run_info_get_n_rows (info), ==, 1);
 }
 
+/* A run stopped in its second epoch and resumed with --resume ends where
+ * the uninterrupted run ends, row for row. */
+static void
+cancel_in_second_epoch (const FathomTrainProgress *p, gpointer user_data)
+{
+  if (g_str_equal (p->phase, "train") && p->epoch == 1)
+    g_cancellable_cancel (user_data);
+}
+
+static void
+test_resume (void)
+{
+  FathomExperimentConfig c;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomRunInfo) whole = NULL, stopped = NULL, resumed = NULL;
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) n1 = json_node_new (JSON_NODE_OBJECT), n2 = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *s1 = NULL, *s2 = NULL;
+
+  small_config (&c, "fcn", "resume-whole");
+  g_assert_true (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  json_node_set_object (n1, load_final (c.run_dir, &whole));
+
+  small_config (&c, "fcn", "resume-cut");
+  g_assert_false (fathom_experiment_run (&c, cancel_in_second_epoch, cancellable, cancellable, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  stopped = fathom_run_info_load (c.run_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fathom_run_info_get_status (stopped), ==, "stopped");
+  g_assert_cmpuint (fathom_run_info_get_n_rows (stopped), <, fathom_run_info_get_n_rows (whole));
+
+  /* other options than it was started with are refused */
+  c.resume = TRUE;
+  c.seed++;
+  g_assert_false (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA);
+  g_assert_nonnull (strstr (error->message, "seed"));
+  g_clear_error (&error);
+  c.seed--;
+  g_assert_true (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  json_node_set_object (n2, load_final (c.run_dir, &resumed));
+  g_assert_cmpstr (fathom_run_info_get_status (resumed), ==, "finished");
+  g_assert_cmpuint (fathom_run_info_get_n_rows (resumed), ==, fathom_run_info_get_n_rows (whole));
+  json_generator_set_root (gen, n1);
+  s1 = json_generator_to_data (gen, NULL);
+  json_generator_set_root (gen, n2);
+  s2 = json_generator_to_data (gen, NULL);
+  g_assert_cmpstr (s1, ==, s2);
+}
+
 static void
 test_unavailable (void)
 {
@@ -640,6 +694,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/experiments/predictor-bad-run", test_predictor_bad_run);
   g_test_add_func ("/experiments/same-seed", test_same_seed);
   g_test_add_func ("/experiments/cancel", test_cancel);
+  g_test_add_func ("/experiments/resume", test_resume);
   g_test_add_func ("/experiments/unavailable", test_unavailable);
   status = g_test_run ();
 

@@ -7,6 +7,7 @@
 #include "fathom-optimizer.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static const FathomExperimentPreset presets[] = {
@@ -86,6 +87,7 @@ typedef struct {
   float                         lr_first, lr_later;
   guint                         batch_size;
   float                         bbox_weight;
+  const char                   *resume_from;       /* an epoch checkpoint, or NULL */
 } Plan;
 
 /* vgg-finetune trains on VGG16BN's 4096-vector, which only the course's
@@ -142,6 +144,7 @@ make_plan (Plan *p, const FathomExperimentConfig *c, GError **error)
     return FALSE;
   p->config = c;
   p->preset = preset;
+  p->resume_from = NULL;
   /* with weights: the lesson's backbone for the experiment (vgg-finetune
    * takes "vgg16" as VGG16 with its BN top) */
   p->backbone = g_str_equal (preset->name, "vgg-finetune") ? "vgg16bn"
@@ -353,6 +356,71 @@ init_box_output (FathomGraph *graph, FathomDataset *ds, const Plan *p, FathomRun
   return fathom_backend_upload (fathom_graph_get_backend (graph), bias->value, mean, error);
 }
 
+/* The latest checkpoints/epoch-NNN.safetensors of a run folder, or NULL
+ * (and *epoch 0) when none was written. */
+static char *
+last_epoch_checkpoint (const char *run_dir, guint *epoch)
+{
+  g_autofree char *dir = g_build_filename (run_dir, "checkpoints", NULL);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint best = 0;
+
+  *epoch = 0;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      guint n;
+      char tail[32];
+
+      if (sscanf (name, "epoch-%u.%31s", &n, tail) == 2 && g_str_equal (tail, "safetensors") && n > best)
+        best = n;
+    }
+  if (best == 0)
+    return NULL;
+  *epoch = best;
+  {
+    g_autofree char *file = g_strdup_printf ("epoch-%03u.safetensors", best);
+    return g_build_filename (dir, file, NULL);
+  }
+}
+
+/* A resumed run must be the one started: same experiment, and the options
+ * that decide its batches and its schedule. */
+static gboolean
+check_resumable (FathomRunInfo *info, const Plan *p, GError **error)
+{
+  JsonObject *root = fathom_run_info_get_json (info);
+  JsonObject *config = json_object_get_object_member (root, "config");
+  const struct { const char *key; gint64 value; } same[] = {
+    { "seed", (gint64) p->config->seed },
+    { "batch_size", p->batch_size },
+    { "epochs", p->first + p->later },
+  };
+
+  if (g_strcmp0 (fathom_run_info_get_experiment (info), p->preset->name) != 0)
+    {
+      g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
+                   "%s is a run of %s, not %s: resume it with that experiment", p->config->run_dir,
+                   fathom_run_info_get_experiment (info), p->preset->name);
+      return FALSE;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (same); i++)
+    {
+      gint64 was = config != NULL && json_object_has_member (config, same[i].key)
+                   ? json_object_get_int_member (config, same[i].key) : -1;
+
+      if (was != same[i].value)
+        {
+          g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
+                       "%s was started with %s %" G_GINT64_FORMAT ", not %" G_GINT64_FORMAT
+                       ": resume it with the options it was started with", p->config->run_dir, same[i].key,
+                       was, same[i].value);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* Features (backbone and cache), the head's fit, the final evaluation. */
 static gboolean
 run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgressFunc progress,
@@ -466,6 +534,7 @@ run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgres
   cfg.lr_epoch[1] = p->first;
   cfg.lr[1] = p->lr_later;
   cfg.patience = c->patience;
+  cfg.resume_from = p->resume_from;
   opt = fathom_optimizer_new_adam (p->lr_first);
 
   t_fit = g_get_monotonic_time ();
@@ -499,6 +568,7 @@ fathom_experiment_run (const FathomExperimentConfig *config, FathomTrainProgress
   g_autoptr(FathomRun) run = NULL;
   GError *stage_error = NULL;
   gint64 t0 = g_get_monotonic_time ();
+  g_autofree char *resume_from = NULL;
   Plan plan;
   gboolean ok;
 
@@ -523,7 +593,27 @@ fathom_experiment_run (const FathomExperimentConfig *config, FathomTrainProgress
                    config->data_dir);
       return FALSE;
     }
-  run = fathom_run_new (config->run_dir, plan.preset->name, config->overwrite, error);
+  if (config->resume)
+    {
+      g_autoptr(FathomRunInfo) info = fathom_run_info_load (config->run_dir, error);
+      g_autofree char *note = NULL;
+      guint epoch;
+
+      if (info == NULL || !check_resumable (info, &plan, error))
+        return FALSE;
+      run = fathom_run_resume (config->run_dir, error);
+      if (run == NULL)
+        return FALSE;
+      resume_from = last_epoch_checkpoint (config->run_dir, &epoch);
+      plan.resume_from = resume_from;
+      /* rows of an epoch cut short are redone */
+      fathom_run_truncate_rows (run, epoch);
+      note = epoch > 0 ? g_strdup_printf ("resumed after epoch %u from %s", epoch, resume_from)
+                       : g_strdup ("resumed from the start: no epoch had finished");
+      fathom_run_set_info (run, "resumed", note);
+    }
+  else
+    run = fathom_run_new (config->run_dir, plan.preset->name, config->overwrite, error);
   if (run == NULL)
     return FALSE;
   describe_run (run, &plan, ds);

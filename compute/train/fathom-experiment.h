@@ -92,6 +92,10 @@ typedef struct {
   guint           n_threads;    /* photo decoding; 0: one per processor */
   guint           mini_epochs;  /* 0: the mini trunk's default */
   guint           patience;     /* stop after this many epochs without a better validation loss; 0: never */
+  /* continue the stopped or interrupted run in run_dir from its last epoch
+   * checkpoint (weights, optimiser, rate schedule, shuffling), started
+   * with the same experiment, seed, batch size and epochs */
+  gboolean        resume;
 } FathomExperimentConfig;
 
 void fathom_experiment_config_init (FathomExperimentConfig *config);
