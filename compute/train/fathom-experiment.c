@@ -390,7 +390,8 @@ static gboolean
 check_resumable (FathomRunInfo *info, const Plan *p, GError **error)
 {
   JsonObject *root = fathom_run_info_get_json (info);
-  JsonObject *config = json_object_get_object_member (root, "config");
+  JsonNode *node = root != NULL ? json_object_get_member (root, "config") : NULL;
+  JsonObject *config = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
   const struct { const char *key; gint64 value; } same[] = {
     { "seed", (gint64) p->config->seed },
     { "batch_size", p->batch_size },
@@ -406,9 +407,17 @@ check_resumable (FathomRunInfo *info, const Plan *p, GError **error)
     }
   for (guint i = 0; i < G_N_ELEMENTS (same); i++)
     {
-      gint64 was = config != NULL && json_object_has_member (config, same[i].key)
-                   ? json_object_get_int_member (config, same[i].key) : -1;
+      JsonNode *value = config != NULL ? json_object_get_member (config, same[i].key) : NULL;
+      gint64 was;
 
+      if (value == NULL || json_node_get_value_type (value) != G_TYPE_INT64)
+        {
+          g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
+                       "%s/run.json does not say which %s the run was started with: it cannot be resumed",
+                       p->config->run_dir, same[i].key);
+          return FALSE;
+        }
+      was = json_node_get_int (value);
       if (was != same[i].value)
         {
           g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
