@@ -142,8 +142,8 @@ fathom_cli_sample (int argc, char **argv)
     }
   if (epoch > 0)
     {
-      g_autofree char *name = g_strdup_printf ("epoch-%03d.safetensors", epoch);
-      g_autofree char *path = g_build_filename (run, "checkpoints", name, NULL);
+      g_autofree char *name = fathom_run_epoch_checkpoint_name ((guint) epoch);
+      g_autofree char *path = g_build_filename (run, name, NULL);
 
       sampler = fathom_text_sampler_new_from_file (path, &error);
     }

@@ -29,8 +29,8 @@ checkpoint_path (const FathomTextSampleCall *call)
 
   if (call->epoch == 0)
     return g_build_filename (call->run_dir, FATHOM_TEXT_MODEL_FILE, NULL);
-  name = g_strdup_printf ("epoch-%03u.safetensors", call->epoch);
-  return g_build_filename (call->run_dir, "checkpoints", name, NULL);
+  name = fathom_run_epoch_checkpoint_name (call->epoch);
+  return g_build_filename (call->run_dir, name, NULL);
 }
 
 gboolean

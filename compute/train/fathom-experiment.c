@@ -7,7 +7,6 @@
 #include "fathom-optimizer.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 static const FathomExperimentPreset presets[] = {
@@ -356,34 +355,6 @@ init_box_output (FathomGraph *graph, FathomDataset *ds, const Plan *p, FathomRun
   return fathom_backend_upload (fathom_graph_get_backend (graph), bias->value, mean, error);
 }
 
-/* The latest checkpoints/epoch-NNN.safetensors of a run folder, or NULL
- * (and *epoch 0) when none was written. */
-static char *
-last_epoch_checkpoint (const char *run_dir, guint *epoch)
-{
-  g_autofree char *dir = g_build_filename (run_dir, "checkpoints", NULL);
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  guint best = 0;
-
-  *epoch = 0;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      guint n;
-      char tail[32];
-
-      if (sscanf (name, "epoch-%u.%31s", &n, tail) == 2 && g_str_equal (tail, "safetensors") && n > best)
-        best = n;
-    }
-  if (best == 0)
-    return NULL;
-  *epoch = best;
-  {
-    g_autofree char *file = g_strdup_printf ("epoch-%03u.safetensors", best);
-    return g_build_filename (dir, file, NULL);
-  }
-}
-
 /* A resumed run must be the one started: same experiment, and the options
  * that decide its batches and its schedule. */
 static gboolean
@@ -613,7 +584,7 @@ fathom_experiment_run (const FathomExperimentConfig *config, FathomTrainProgress
       run = fathom_run_resume (config->run_dir, error);
       if (run == NULL)
         return FALSE;
-      resume_from = last_epoch_checkpoint (config->run_dir, &epoch);
+      resume_from = fathom_run_find_last_checkpoint (config->run_dir, &epoch);
       plan.resume_from = resume_from;
       /* rows of an epoch cut short are redone */
       fathom_run_truncate_rows (run, epoch);

@@ -1,6 +1,8 @@
 /* fathom-run.c: writing and reading run folders. */
 #include "fathom-run.h"
 
+#include <stdio.h>
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -349,4 +351,35 @@ fathom_run_write_file (FathomRun *self, const char *relative, const char *conten
   g_autofree char *path = fathom_run_get_path (self, relative);
 
   return fathom_write_file_atomic (path, contents, length, error);
+}
+
+char *
+fathom_run_epoch_checkpoint_name (guint epoch)
+{
+  return g_strdup_printf ("checkpoints/epoch-%03u.safetensors", epoch);
+}
+
+char *
+fathom_run_find_last_checkpoint (const char *dir, guint *epoch)
+{
+  g_autofree char *folder = g_build_filename (dir, "checkpoints", NULL);
+  g_autoptr(GDir) d = g_dir_open (folder, 0, NULL);
+  g_autofree char *name = NULL;
+  const char *entry;
+  guint best = 0;
+
+  *epoch = 0;
+  while (d != NULL && (entry = g_dir_read_name (d)) != NULL)
+    {
+      guint n;
+      char tail[32];
+
+      if (sscanf (entry, "epoch-%u.%31s", &n, tail) == 2 && g_str_equal (tail, "safetensors") && n > best)
+        best = n;
+    }
+  if (best == 0)
+    return NULL;
+  *epoch = best;
+  name = fathom_run_epoch_checkpoint_name (best);
+  return g_build_filename (dir, name, NULL);
 }

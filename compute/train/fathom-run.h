@@ -49,6 +49,13 @@ void         fathom_run_truncate_rows (FathomRun           *self,
 void         fathom_run_free          (FathomRun           *self);
 const char  *fathom_run_get_dir       (FathomRun           *self);
 /* dir/relative, newly allocated. */
+/* "checkpoints/epoch-NNN.safetensors": the trainer's checkpoint after
+ * epoch (1-based), relative to the run folder. */
+char        *fathom_run_epoch_checkpoint_name (guint        epoch);
+/* The run folder's latest epoch checkpoint as a path, and its epoch; NULL
+ * (and *epoch 0) when none was written. */
+char        *fathom_run_find_last_checkpoint  (const char  *dir,
+                                               guint       *epoch);
 char        *fathom_run_get_path      (FathomRun           *self,
                                        const char          *relative);
 

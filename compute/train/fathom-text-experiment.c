@@ -452,7 +452,7 @@ train_scratch (const FathomTextConfig *config, TextData *d, FathomRun *run,
       res->epochs_done = e + 1;
       {
         double row[2] = { res->train_loss, res->train_loss * SEQ_LEN };
-        g_autofree char *name = g_strdup_printf ("checkpoints/epoch-%03u.safetensors", e + 1);
+        g_autofree char *name = fathom_run_epoch_checkpoint_name (e + 1);
 
         fathom_run_add_row (run, step, e + 1, "train_epoch", row, (g_get_monotonic_time () - rep.t0) / 1e6);
         if (d->n_valid > 0)

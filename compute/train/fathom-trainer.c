@@ -218,7 +218,7 @@ static gboolean
 save_checkpoint (FathomGraph *graph, FathomOptimizer *optimizer, FathomRun *run, GHashTable *extra,
                  guint epoch, gint64 step, FathomRng *rng, GError **error)
 {
-  g_autofree char *name = g_strdup_printf ("checkpoints/epoch-%03u.safetensors", epoch + 1);
+  g_autofree char *name = fathom_run_epoch_checkpoint_name (epoch + 1);
   g_autofree char *path = fathom_run_get_path (run, name);
   g_autofree char *epoch_s = g_strdup_printf ("%u", epoch + 1);
   g_autofree char *step_s = g_strdup_printf ("%" G_GINT64_FORMAT, step);
