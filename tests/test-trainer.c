@@ -59,11 +59,21 @@ make_model (FathomBackend *backend)
   return g;
 }
 
+/* DIR/run under a new temporary DIR: the run folder itself must not exist
+ * yet. remove_run_dir() takes both away. */
 static char *
 temp_run_dir (void)
 {
   g_autofree char *base = g_dir_make_tmp ("fathom-run-XXXXXX", NULL);
   return g_build_filename (base, "run", NULL);
+}
+
+static void
+remove_run_dir (const char *dir)
+{
+  g_autofree char *base = g_path_get_dirname (dir);
+
+  fathom_test_remove_tree (base);
 }
 
 typedef struct {
@@ -173,7 +183,7 @@ test_fit_writes_run (void)
 
   data_clear (&train);
   data_clear (&valid);
-  fathom_test_remove_tree (dir);
+  remove_run_dir (dir);
 }
 
 static void
@@ -210,7 +220,7 @@ test_stop_keeps_valid_run (void)
   g_assert_cmpstr (fathom_run_info_get_status (info), ==, "stopped");
   g_assert_cmpuint (fathom_run_info_get_n_rows (info), ==, 11 + 1);   /* 11 batches, 1 epoch row */
   data_clear (&train);
-  fathom_test_remove_tree (dir);
+  remove_run_dir (dir);
 }
 
 /* A source that poisons one batch with NaN. */
@@ -275,7 +285,7 @@ test_nan_stops_run (void)
   g_assert_no_error (error);
   fathom_tensor_source_free (poison.inner);
   data_clear (&train);
-  fathom_test_remove_tree (dir);
+  remove_run_dir (dir);
 }
 
 static void
@@ -408,8 +418,8 @@ test_resume_matches_uninterrupted (void)
   g_assert_cmpfloat (fathom_run_info_get_final (info_c, "val_loss"), ==, fathom_run_info_get_final (info_a, "val_loss"));
   data_clear (&train);
   data_clear (&valid);
-  fathom_test_remove_tree (dir_a);
-  fathom_test_remove_tree (dir_b);
+  remove_run_dir (dir_a);
+  remove_run_dir (dir_b);
 }
 
 static void
