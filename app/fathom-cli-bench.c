@@ -99,7 +99,11 @@ bench_lesson (FathomBackend *backend, const char *device, GArray *kinds, int bat
   g_autofree char *device_name = fathom_backend_describe_device (backend);
   g_autoptr(FathomBenchReport) report = fathom_bench_report_new (device, device_name,
                                                                  fathom_backend_get_tf32 (backend));
+  g_autofree char *conv = fathom_backend_describe_conv (backend);
   g_autofree char *text = NULL;
+
+  fathom_bench_report_set_convolutions (report, conv);
+  g_printerr ("bench: convolutions on %s: %s\n", device, conv);
 
   for (guint i = 0; i < kinds->len; i++)
     {
@@ -136,7 +140,7 @@ bench_lesson (FathomBackend *backend, const char *device, GArray *kinds, int bat
 int
 fathom_cli_bench (int argc, char **argv)
 {
-  g_autofree char *device = NULL, *workload = NULL;
+  g_autofree char *device = NULL, *workload = NULL, *conv_path = NULL;
   gboolean json = FALSE, tf32 = FALSE, kernels;
   int batch = -1, runs = -1, warmup = -1;
   GOptionEntry entries[] = {
@@ -147,6 +151,8 @@ fathom_cli_bench (int argc, char **argv)
     { "runs", 'n', 0, G_OPTION_ARG_INT, &runs, "Timed runs, the median reported (default 3 on cpu, 20 on cuda)", "N" },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Untimed runs first (default 1 on cpu, 5 on cuda)", "N" },
     { "tf32", 0, 0, G_OPTION_ARG_NONE, &tf32, "CUDA: TF32 tensor-core products (default strict FP32)", NULL },
+    { "conv-path", 0, 0, G_OPTION_ARG_STRING, &conv_path,
+      "CUDA: convolutions on auto (default: cuDNN where it can), cudnn or own (im2col + cuBLAS)", "PATH" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
     { NULL }
   };
@@ -154,6 +160,7 @@ fathom_cli_bench (int argc, char **argv)
   g_autoptr(FathomBackend) backend = NULL;
   g_autoptr(GArray) kinds = g_array_new (FALSE, FALSE, sizeof (FathomBenchKind));
   g_autofree char *reason = NULL;
+  FathomConvPath path = FATHOM_CONV_PATH_AUTO;
   gboolean cpu;
   GError *error = NULL;
 
@@ -161,10 +168,11 @@ fathom_cli_bench (int argc, char **argv)
   g_option_context_set_description (context, bench_description);
   if (!fathom_cli_parse (context, &argc, &argv))
     return 2;
-  if (argc != 1 || batch == 0 || batch < -1 || runs == 0 || runs < -1 || warmup < -1)
+  if (argc != 1 || batch == 0 || batch < -1 || runs == 0 || runs < -1 || warmup < -1 ||
+      (conv_path != NULL && !fathom_conv_path_from_string (conv_path, &path)))
     {
       g_printerr ("Usage: fathom-cli bench [--device cpu|cuda] [--workload NAME[,NAME]|all|kernels] [--batch B]\n"
-                  "                        [--runs N] [--warmup N] [--tf32] [--json]\n"
+                  "                        [--runs N] [--warmup N] [--tf32] [--conv-path auto|cudnn|own] [--json]\n"
                   "(B and N at least 1; see fathom-cli bench --help)\n");
       return 2;
     }
@@ -189,6 +197,13 @@ fathom_cli_bench (int argc, char **argv)
   if (backend == NULL)
     return fathom_cli_fail (error);
   if (tf32 && !fathom_backend_set_tf32 (backend, TRUE, &error))
+    {
+      fathom_cli_fail (error);
+      return 2;
+    }
+  /* only when asked: the default keeps what the backend chose (and
+   * FATHOM_CUDNN=0 in the environment) */
+  if (conv_path != NULL && !fathom_backend_set_conv_path (backend, path, &error))
     {
       fathom_cli_fail (error);
       return 2;

@@ -67,6 +67,23 @@ cmd_devices (int argc, char **argv)
       gboolean ok = fathom_backend_is_available (names[i], &reason);
 
       g_print ("%-14s %s%s\n", names[i], ok ? "available" : "unavailable: ", ok ? "" : reason);
+      /* what a backend of this device would convolve with; only the GPU
+       * is made for it (that is what loads cuDNN) */
+      if (ok && g_str_equal (names[i], "cuda"))
+        {
+          g_autoptr(FathomBackend) backend = NULL;
+          g_autoptr(GError) error = NULL;
+          g_autofree char *name = NULL, *conv = NULL;
+
+          if ((backend = fathom_backend_new_by_name (names[i], &error)) == NULL)
+            {
+              g_print ("%-14s   %s\n", "", error->message);
+              continue;
+            }
+          name = fathom_backend_describe_device (backend);
+          conv = fathom_backend_describe_conv (backend);
+          g_print ("%-14s   %s\n%-14s   convolutions: %s\n", "", name, "", conv);
+        }
     }
   return 0;
 }
@@ -623,6 +640,14 @@ cmd_check (int argc, char **argv)
     return fathom_cli_fail (error);
   reference = fathom_backend_new_by_name ("cpu-reference", NULL);
 
+  {
+    g_autofree char *conv = fathom_backend_describe_conv (backend);
+
+    /* the parity cases run conv2d on each path the backend has; the
+     * training smoke test runs on this one */
+    g_print ("%s convolutions: %s (conv path %s)\n", device, conv,
+             fathom_conv_path_to_string (fathom_backend_get_conv_path (backend)));
+  }
   results = fathom_parity_run (backend, reference, ops);
   if (results->len == 0)
     {

@@ -344,10 +344,19 @@ def cell(row):
     return "%.1f %s" % (row["throughput"], row.get("unit", ""))
 
 
+def conv_cell(row):
+    """Where our convolutions ran (fathom-cli bench's conv_path): cudnn, own, mixed, or -."""
+    if row is None or "error" in row:
+        return "-"
+    return row.get("conv_path", "-")
+
+
 def compare(pairs):
-    print("%-18s %-9s %-20s %-20s %s" % ("workload", "precision", "ours", "PyTorch", "ratio"))
+    print("%-18s %-9s %-20s %-20s %-6s %s" % ("workload", "precision", "ours", "PyTorch", "ratio", "our conv"))
     for ours_path, torch_path in pairs:
         ours, theirs = load_json(ours_path), load_json(torch_path)
+        if ours and ours.get("convolutions"):
+            print("(%s: our convolutions on %s)" % (ours_path, ours["convolutions"]))
         tf32 = (ours or theirs or {}).get("tf32")
         if tf32 is None:  # neither file could be read: go by the name
             tf32 = "tf32" in ours_path.lower()
@@ -359,7 +368,7 @@ def compare(pairs):
             ratio = "-"
             if ra and rb and "throughput" in ra and "throughput" in rb and rb["throughput"] > 0:
                 ratio = "%.2f" % (ra["throughput"] / rb["throughput"])
-            print("%-18s %-9s %-20s %-20s %s" % (n, precision, cell(ra), cell(rb), ratio))
+            print("%-18s %-9s %-20s %-20s %-6s %s" % (n, precision, cell(ra), cell(rb), ratio, conv_cell(ra)))
     return 0
 
 

@@ -9,13 +9,22 @@
 #                                         all, where 75 would not travel)
 #   build-aux/gpu-check.sh run [LOGDIR]  on the GPU machine, with _gpu/ carried:
 #                                         the cuda tests, `fathom-cli check --device
-#                                         cuda`, then the benchmark: `fathom-cli bench
-#                                         --device cuda --json` and the same workloads
-#                                         in PyTorch (build-aux/bench-torch.py), in
+#                                         cuda` (conv2d on our own path and on cuDNN;
+#                                         the training smoke test once on each), then
+#                                         the benchmark: `fathom-cli bench --device
+#                                         cuda --json` (convolutions on cuDNN where the
+#                                         build has it) and the same workloads in
+#                                         PyTorch (build-aux/bench-torch.py), in
 #                                         strict FP32 and with --tf32; the full log
 #                                         and the bench-*.json files go to LOGDIR
 #                                         (default $OUT, else /tmp) and a short table
 #                                         with the ours/PyTorch ratios is printed last
+#
+# The bundle leaves out libcudnn (gpu-bundle skips it, like CUDA's own
+# libraries): `run` finds this machine's libcudnn.so.9 (ldconfig, else
+# PyTorch's copy) and puts its folder on LD_LIBRARY_PATH. A build with
+# cuDNN needs it to start at all; where it is found, test-cuda runs with
+# FATHOM_REQUIRE_CUDNN=1, so cuDNN being unusable fails the check.
 #
 # Without a mode it runs when _gpu/ is there and nvidia-smi sees a GPU, and
 # builds otherwise. Exit status: 0 when every check passed.
@@ -93,8 +102,32 @@ do_run() {
   # PyTorch brings its own CUDA libraries: it runs with the environment as
   # it was, not with the bundle's.
   local orig_ld_path=${LD_LIBRARY_PATH:-}
-  # The bundle's GLib and friends, then CUDA's own libraries of this machine.
-  export LD_LIBRARY_PATH="$libdir:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  # cuDNN of this machine: the system's, else the one in PyTorch's
+  # environment (its sub-libraries lie beside it, where it loads them from).
+  local cudnn_lib="" cudnn_dir="" cudnn_note="" built_with_cudnn=0 require_cudnn=0
+  cudnn_lib=$(ldconfig -p 2>/dev/null | awk '/libcudnn\.so\.9 / {print $NF; exit}')
+  if [ -z "$cudnn_lib" ]; then
+    for candidate in /opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib/libcudnn.so.9 \
+                     /opt/torch/.venv/lib/python3*/site-packages/nvidia/cudnn/lib/libcudnn.so.9; do
+      if [ -f "$candidate" ]; then cudnn_lib=$candidate; break; fi
+    done
+  fi
+  [ -n "$cudnn_lib" ] && cudnn_dir=$(dirname "$(readlink -f "$cudnn_lib")")
+  # The bundle's GLib and friends, then CUDA's own libraries of this
+  # machine, then cuDNN's folder.
+  export LD_LIBRARY_PATH="$libdir:/usr/local/cuda/lib64${cudnn_dir:+:$cudnn_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  if ldd "$bundle/bin/fathom-cli" 2>/dev/null | grep -q 'libcudnn'; then
+    built_with_cudnn=1
+  fi
+  if [ "$built_with_cudnn" -eq 1 ] && [ -n "$cudnn_dir" ]; then
+    require_cudnn=1
+    cudnn_note="built with cuDNN; libcudnn.so.9 from $cudnn_dir"
+  elif [ "$built_with_cudnn" -eq 1 ]; then
+    cudnn_note="built with cuDNN, but no libcudnn.so.9 here (ldconfig, PyTorch's environment): the programs cannot start"
+    echo "gpu-check: $cudnn_note" >&2
+  else
+    cudnn_note="built without cuDNN (-Dcudnn=disabled or no cudnn.h at build time): convolutions on im2col + cuBLAS only"
+  fi
   : > "$log"
 
   {
@@ -105,7 +138,9 @@ do_run() {
     nvidia-smi 2>&1 || echo "(nvidia-smi failed)"
     echo
     echo "== libraries the programs resolve"
-    ldd "$bundle/bin/test-cuda" 2>&1 | grep -E "cuda|cublas|glib|not found" || true
+    ldd "$bundle/bin/test-cuda" 2>&1 | grep -E "cuda|cublas|cudnn|glib|not found" || true
+    echo
+    echo "== cuDNN: $cudnn_note"
     echo
     echo "== fathom-cli devices"
     "$bundle/bin/fathom-cli" devices 2>&1
@@ -114,22 +149,35 @@ do_run() {
 
   # 1. The cuda test suite; a missing GPU must fail here, not skip, and
   #    --keep-going reports every failing op rather than bailing out.
-  echo "== test-cuda (FATHOM_REQUIRE_CUDA=1)" >> "$log"
-  FATHOM_REQUIRE_CUDA=1 timeout 600 "$bundle/bin/test-cuda" --tap --keep-going --verbose > "$tap" 2>&1
+  echo "== test-cuda (FATHOM_REQUIRE_CUDA=1, FATHOM_REQUIRE_CUDNN=$require_cudnn)" >> "$log"
+  FATHOM_REQUIRE_CUDA=1 FATHOM_REQUIRE_CUDNN=$require_cudnn \
+    timeout 600 "$bundle/bin/test-cuda" --tap --keep-going --verbose > "$tap" 2>&1
   tests_rc=$?
   cat "$tap" >> "$log"
   echo "== test-cuda exit status $tests_rc" >> "$log"
   echo >> "$log"
   [ "$tests_rc" -eq 0 ] || status=1
 
-  # 2. Parity of every op and the training smoke test, as a table.
-  echo "== fathom-cli check --device cuda" >> "$log"
+  # 2. Parity of every op and the training smoke test, as a table. The
+  #    parity cases run conv2d on both paths (conv2d, conv2d/cudnn) each
+  #    time; the training smoke test runs on the backend's default path,
+  #    so once as it comes (cuDNN where usable) and once with
+  #    FATHOM_CUDNN=0 (our own path).
+  local check_own=$logdir/check-own.txt check_own_rc
+  echo "== fathom-cli check --device cuda (default conv path)" >> "$log"
   timeout 600 "$bundle/bin/fathom-cli" check --device cuda > "$check" 2>&1
   check_rc=$?
   cat "$check" >> "$log"
   echo "== fathom-cli check exit status $check_rc" >> "$log"
   echo >> "$log"
   [ "$check_rc" -eq 0 ] || status=1
+  echo "== FATHOM_CUDNN=0 fathom-cli check --device cuda (our own conv path)" >> "$log"
+  FATHOM_CUDNN=0 timeout 600 "$bundle/bin/fathom-cli" check --device cuda > "$check_own" 2>&1
+  check_own_rc=$?
+  cat "$check_own" >> "$log"
+  echo "== fathom-cli check (FATHOM_CUDNN=0) exit status $check_own_rc" >> "$log"
+  echo >> "$log"
+  [ "$check_own_rc" -eq 0 ] || status=1
 
   # 3. The benchmark: ours and PyTorch's on the same card in the same run,
   #    strict FP32 then TF32. A part that fails is logged and the others
@@ -142,11 +190,16 @@ do_run() {
     bench_note="PyTorch (torch, torchvision) is not importable with $py: no PyTorch column"
     echo "gpu-check: $bench_note" >&2
   fi
+  # Convolutions on cuDNN where this build and machine have it (an error,
+  # not a quiet fallback, if it then fails to load); the JSON's
+  # "convolutions" and each result's "conv_path" say what ran.
+  local -a conv_flag=()
+  [ "$require_cudnn" -eq 1 ] && conv_flag=(--conv-path cudnn)
   for prec in fp32 tf32; do
     flag=""
     [ "$prec" = tf32 ] && flag=--tf32
-    echo "== fathom-cli bench --device cuda --json $flag" >> "$log"
-    timeout 600 "$bundle/bin/fathom-cli" bench --device cuda --json $flag \
+    echo "== fathom-cli bench --device cuda --json $flag ${conv_flag[*]+${conv_flag[*]}}" >> "$log"
+    timeout 600 "$bundle/bin/fathom-cli" bench --device cuda --json $flag ${conv_flag[@]+"${conv_flag[@]}"} \
       > "$logdir/bench-fathom-$prec.json" 2>> "$log"
     bench_rc=$?
     cat "$logdir/bench-fathom-$prec.json" >> "$log"
@@ -180,8 +233,12 @@ do_run() {
     echo "== summary"
     printf '%-18s %s\n' "device" "${device:-unknown (nvidia-smi failed)}"
     printf '%-18s %s\n' "test-cuda" "$passed passed, $failed failed, $skipped skipped (exit $tests_rc)"
+    printf '%-18s %s\n' "cuDNN" "$cudnn_note"
+    printf '%-18s %s\n' "convolutions" "$(grep -m1 'convolutions:' "$check" | sed 's/^cuda convolutions: //')"
     printf '%-18s %s\n' "fathom-cli check" "$ops (exit $check_rc)"
     grep -E 'FAIL|error:|worst:' "$check" | sed 's/^/                   /' || true
+    printf '%-18s %s\n' "check, own conv" "$(tail -1 "$check_own") (FATHOM_CUDNN=0, exit $check_own_rc)"
+    grep -E 'FAIL|error:|worst:' "$check_own" | sed 's/^/                   /' || true
     printf '%-18s %s\n' "fathom-cli bench" "$bench_status"
     printf '%-18s %s\n' "bench json" "$logdir/bench-{fathom,torch}-{fp32,tf32}.json"
     [ -z "$bench_note" ] || printf '%-18s %s\n' "bench note" "$bench_note"

@@ -297,6 +297,55 @@ test_report (void)
   g_assert_nonnull (strstr (table, "FAILED: Out of memory"));
 }
 
+/* Which convolution path each workload ran, and what the backend said. */
+static void
+test_report_conv (void)
+{
+  g_autoptr(FathomBenchReport) report = fathom_bench_report_new ("cuda", "NVIDIA H200 (sm_90)", TRUE);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL, *table = NULL;
+  FathomBenchResult r = {
+    .kind = FATHOM_BENCH_VGG16_FEATURES, .batch = 32, .input = (char *) "3x360x640",
+    .warmup = 5, .runs = 20, .median_s = 0.1, .min_s = 0.1, .max_s = 0.1, .items = 32,
+    .throughput = 320, .unit = "img/s", .loss = NAN,
+    .conv_counted = TRUE, .conv_cudnn = 13, .conv_own = 0,
+  };
+  JsonObject *root, *row, *calls;
+  JsonArray *results;
+
+  fathom_bench_report_set_convolutions (report, "cuDNN 9.19.0");
+  fathom_bench_report_add (report, &r);
+  r.kind = FATHOM_BENCH_RESNET50_FEATURES;
+  r.conv_cudnn = 52;
+  r.conv_own = 1;
+  fathom_bench_report_add (report, &r);
+  r.kind = FATHOM_BENCH_GRU_STEP;       /* no convolutions */
+  r.conv_cudnn = r.conv_own = 0;
+  fathom_bench_report_add (report, &r);
+
+  json = fathom_bench_report_to_json (report);
+  g_assert_true (json_parser_load_from_data (parser, json, -1, &error));
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (root, "convolutions"), ==, "cuDNN 9.19.0");
+  results = json_object_get_array_member (root, "results");
+  row = json_array_get_object_element (results, 0);
+  g_assert_cmpstr (json_object_get_string_member (row, "conv_path"), ==, "cudnn");
+  calls = json_object_get_object_member (row, "conv_calls");
+  g_assert_cmpint (json_object_get_int_member (calls, "cudnn"), ==, 13);
+  g_assert_cmpint (json_object_get_int_member (calls, "own"), ==, 0);
+  row = json_array_get_object_element (results, 1);
+  g_assert_cmpstr (json_object_get_string_member (row, "conv_path"), ==, "mixed");
+  row = json_array_get_object_element (results, 2);
+  g_assert_false (json_object_has_member (row, "conv_path"));
+  g_assert_false (json_object_has_member (row, "conv_calls"));
+
+  table = fathom_bench_report_to_table (report);
+  g_assert_nonnull (strstr (table, "Convolutions: cuDNN 9.19.0\n"));
+  g_assert_nonnull (strstr (table, "mixed (52 cudnn, 1 own)"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -307,5 +356,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/bench/gru-step", test_gru_step);
   g_test_add_func ("/bench/too-small", test_too_small);
   g_test_add_func ("/bench/report", test_report);
+  g_test_add_func ("/bench/report-conv", test_report_conv);
   return g_test_run ();
 }

@@ -4,9 +4,12 @@
  * pads); finite differences check every gradient on awkward shapes; the
  * FAST path is compared with the REFERENCE path on larger ones, with
  * thread counts that take both its batch-parallel and its per-sample
- * branches.
+ * branches, and on the conv parity cases that the CUDA check runs on each
+ * of its paths. The conv path setting of a CPU backend: only its own.
  */
 #include "fathom-test-util.h"
+#include "fathom-backend-registry.h"
+#include "fathom-parity.h"
 
 #include <math.h>
 
@@ -486,6 +489,66 @@ test_conv_shape_error (void)
   g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE);
 }
 
+/* The parity cases (fathom-parity-cases.c) on the FAST path: the cases
+ * and their tolerances hold where the answer is known to be right, and a
+ * CPU backend has one path, so only "conv2d" is filed. */
+static void
+test_conv_parity_cases (void)
+{
+  g_autoptr(FathomBackend) be = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
+  g_autoptr(FathomBackend) ref = fathom_cpu_backend_new (FATHOM_CPU_PATH_REFERENCE, 1);
+  g_autoptr(GPtrArray) results = fathom_parity_run (be, ref, "conv2d");
+  g_autofree char *table = fathom_parity_format (results);
+
+  g_test_message ("%s", table);
+  g_assert_cmpuint (results->len, ==, 2);
+  for (guint i = 0; i < results->len; i++)
+    {
+      const FathomParityResult *r = g_ptr_array_index (results, i);
+
+      g_assert_cmpstr (r->op, ==, "conv2d");
+      g_assert_cmpuint (r->n_cases, ==, 11);
+      g_assert_null (r->error);
+      g_assert_true (r->ok);
+    }
+}
+
+static void
+test_conv_path_setting (void)
+{
+  g_autoptr(FathomBackend) cpu = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 1);
+  g_autoptr(FathomBackend) ref = fathom_cpu_backend_new (FATHOM_CPU_PATH_REFERENCE, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fast = NULL, *loops = NULL;
+  FathomConvPath path = FATHOM_CONV_PATH_CUDNN;
+  guint64 on_cudnn = 7, on_own = 7;
+
+  for (int p = FATHOM_CONV_PATH_AUTO; p <= FATHOM_CONV_PATH_CUDNN; p++)
+    {
+      g_assert_true (fathom_conv_path_from_string (fathom_conv_path_to_string (p), &path));
+      g_assert_cmpint (path, ==, p);
+    }
+  g_assert_cmpstr (fathom_conv_path_to_string (FATHOM_CONV_PATH_OWN), ==, "own");
+  g_assert_false (fathom_conv_path_from_string ("cuDNN", &path));
+  g_assert_false (fathom_conv_path_from_string (NULL, &path));
+
+  g_assert_true (fathom_backend_set_conv_path (cpu, FATHOM_CONV_PATH_AUTO, &error));
+  g_assert_no_error (error);
+  g_assert_true (fathom_backend_set_conv_path (cpu, FATHOM_CONV_PATH_OWN, &error));
+  g_assert_no_error (error);
+  g_assert_false (fathom_backend_set_conv_path (cpu, FATHOM_CONV_PATH_CUDNN, &error));
+  g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_UNSUPPORTED);
+  g_assert_cmpint (fathom_backend_get_conv_path (cpu), ==, FATHOM_CONV_PATH_OWN);
+
+  fast = fathom_backend_describe_conv (cpu);
+  loops = fathom_backend_describe_conv (ref);
+  g_assert_cmpstr (fast, ==, "im2col + OpenBLAS");
+  g_assert_cmpstr (loops, ==, "reference loops");
+  g_assert_false (fathom_backend_get_conv_calls (cpu, &on_cudnn, &on_own));
+  g_assert_cmpuint (on_cudnn, ==, 0);
+  g_assert_cmpuint (on_own, ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -496,5 +559,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/conv/fast-matches-reference", test_conv_fast_matches_reference);
   g_test_add_func ("/conv/zero-pad", test_zero_pad);
   g_test_add_func ("/conv/shape-error", test_conv_shape_error);
+  g_test_add_func ("/conv/parity-cases", test_conv_parity_cases);
+  g_test_add_func ("/conv/path-setting", test_conv_path_setting);
   return g_test_run ();
 }

@@ -10,7 +10,12 @@
  * 20-step training run whose losses must agree step by step; an
  * allocation larger than any card (OUT_OF_MEMORY, then the backend still
  * works); a host tensor handed to a CUDA op (an error, not a crash); the
- * caching allocator handing back zeroed memory.
+ * caching allocator handing back zeroed memory. Convolutions are checked
+ * on our own path and, where cuDNN can be used, on cuDNN (the parity
+ * cases run both); FATHOM_REQUIRE_CUDNN=1 (set by gpu-check.sh where it
+ * found libcudnn) makes cuDNN being unusable a failure. FATHOM_CUDNN=0
+ * starts a backend on our own path; TF32 convolutions on cuDNN agree
+ * with the CPU to TF32's precision.
  */
 #include "fathom-test-util.h"
 #include "fathom-backend-registry.h"
@@ -187,6 +192,112 @@ test_allocator_reuse (void)
   fathom_tensor_unref (t);
 }
 
+/* ---- the convolution paths ---------------------------------------------------- */
+
+static void
+test_conv_paths (void)
+{
+  g_autoptr(FathomBackend) cuda = cuda_or_skip ();
+  g_autoptr(FathomBackend) own = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *described = NULL, *env_described = NULL;
+  gboolean have_cudnn;
+
+  if (cuda == NULL)
+    return;
+  described = fathom_backend_describe_conv (cuda);
+  g_test_message ("convolutions: %s", described);
+  have_cudnn = fathom_backend_set_conv_path (cuda, FATHOM_CONV_PATH_CUDNN, &error);
+  if (!have_cudnn)
+    {
+      g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_UNSUPPORTED);
+      g_test_message ("%s", error->message);
+      /* the description gave the same reason */
+      g_assert_true (g_str_has_prefix (described, "im2col + cuBLAS ("));
+      if (g_strcmp0 (g_getenv ("FATHOM_REQUIRE_CUDNN"), "1") == 0)
+        g_test_fail_printf ("FATHOM_REQUIRE_CUDNN is set but cuDNN is unusable: %s", error->message);
+      g_clear_error (&error);
+      g_assert_cmpint (fathom_backend_get_conv_path (cuda), !=, FATHOM_CONV_PATH_CUDNN);
+    }
+  else
+    {
+      g_autofree char *now = fathom_backend_describe_conv (cuda);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (fathom_backend_get_conv_path (cuda), ==, FATHOM_CONV_PATH_CUDNN);
+      g_assert_true (g_str_has_prefix (now, "cuDNN 9."));
+    }
+  g_assert_true (fathom_backend_set_conv_path (cuda, FATHOM_CONV_PATH_OWN, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (fathom_backend_get_conv_path (cuda), ==, FATHOM_CONV_PATH_OWN);
+
+  /* FATHOM_CUDNN=0: a new backend starts on our own path and says why */
+  g_setenv ("FATHOM_CUDNN", "0", TRUE);
+  own = fathom_backend_new_by_name ("cuda", &error);
+  g_unsetenv ("FATHOM_CUDNN");
+  g_assert_no_error (error);
+  g_assert_cmpint (fathom_backend_get_conv_path (own), ==, FATHOM_CONV_PATH_OWN);
+  env_described = fathom_backend_describe_conv (own);
+  g_assert_cmpstr (env_described, ==, "im2col + cuBLAS (FATHOM_CUDNN=0)");
+  g_assert_true (fathom_backend_set_conv_path (own, FATHOM_CONV_PATH_AUTO, &error));
+  g_assert_no_error (error);
+}
+
+/* TF32 products round to a 10-bit mantissa (relative 5e-4 each): over
+ * 144 terms of size ~0.25 the sum moves by ~1e-3, so 1e-2 + 1e-2 |ref|
+ * passes TF32 and still fails a wrong window. */
+static void
+test_cudnn_tf32 (void)
+{
+  g_autoptr(FathomBackend) cuda = cuda_or_skip ();
+  g_autoptr(FathomBackend) ref = NULL;
+  g_autoptr(FathomRng) rng = fathom_rng_new (977);
+  g_autoptr(FathomTensor) hx = FATHOM_TEST_UNIFORM (rng, -1, 1, 3, 16, 13, 15);
+  g_autoptr(FathomTensor) hw = FATHOM_TEST_UNIFORM (rng, -0.5, 0.5, 20, 16, 3, 3);
+  g_autoptr(FathomTensor) hy = fathom_tensor_new_4d (3, 20, 13, 15);
+  g_autoptr(FathomTensor) want = fathom_tensor_new_like (hy);
+  g_autoptr(FathomTensor) x = NULL;
+  g_autoptr(FathomTensor) w = NULL;
+  g_autoptr(FathomTensor) y = NULL;
+  g_autoptr(GError) error = NULL;
+  FathomConvWindow win = { 3, 3, 1, 1 };
+  guint64 on_cudnn = 0, on_own = 0;
+  gint64 oh, ow;
+
+  if (cuda == NULL)
+    return;
+  if (!fathom_backend_set_conv_path (cuda, FATHOM_CONV_PATH_CUDNN, &error))
+    {
+      if (g_strcmp0 (g_getenv ("FATHOM_REQUIRE_CUDNN"), "1") == 0)
+        g_test_fail_printf ("FATHOM_REQUIRE_CUDNN is set but cuDNN is unusable: %s", error->message);
+      else
+        g_test_skip (error->message);
+      return;
+    }
+  g_assert_true (fathom_backend_set_tf32 (cuda, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_true (fathom_conv_window_resolve (&win, FATHOM_PADDING_SAME, 13, 15, &oh, &ow));
+  ref = fathom_backend_new_by_name ("cpu-reference", NULL);
+  g_assert_true (fathom_backend_conv2d_forward (ref, &win, hx, hw, NULL, want, &error));
+  g_assert_no_error (error);
+
+  x = fathom_backend_new_tensor_like (cuda, hx, &error);
+  g_assert_no_error (error);
+  w = fathom_backend_new_tensor_like (cuda, hw, &error);
+  g_assert_no_error (error);
+  y = fathom_backend_new_tensor_like (cuda, hy, &error);
+  g_assert_no_error (error);
+  g_assert_true (fathom_backend_upload (cuda, x, fathom_tensor_get_const_data (hx), &error));
+  g_assert_true (fathom_backend_upload (cuda, w, fathom_tensor_get_const_data (hw), &error));
+  g_assert_true (fathom_backend_conv2d_forward (cuda, &win, x, w, NULL, y, &error));
+  g_assert_no_error (error);
+  g_assert_true (fathom_backend_download (cuda, y, fathom_tensor_get_data (hy), &error));
+  g_assert_no_error (error);
+  g_assert_true (fathom_backend_get_conv_calls (cuda, &on_cudnn, &on_own));
+  g_assert_cmpuint (on_cudnn, ==, 1);
+  fathom_test_assert_close (hy, want, 1e-2f, 1e-2f, "conv2d on cuDNN with TF32");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -203,5 +314,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cuda/out-of-memory", test_out_of_memory);
   g_test_add_func ("/cuda/host-tensor-refused", test_host_tensor_refused);
   g_test_add_func ("/cuda/allocator-reuse", test_allocator_reuse);
+  g_test_add_func ("/cuda/conv-paths", test_conv_paths);
+  g_test_add_func ("/cuda/cudnn-tf32", test_cudnn_tf32);
   return g_test_run ();
 }

@@ -102,3 +102,87 @@ fathom_backend_describe_device (FathomBackend *backend)
            : g_strdup ("reference loops");
   return g_strdup (fathom_backend_get_name (backend));
 }
+
+/* ---- convolution path ------------------------------------------------------ */
+
+static const char *const conv_path_names[] = {
+  [FATHOM_CONV_PATH_AUTO] = "auto",
+  [FATHOM_CONV_PATH_OWN] = "own",
+  [FATHOM_CONV_PATH_CUDNN] = "cudnn",
+};
+
+const char *
+fathom_conv_path_to_string (FathomConvPath path)
+{
+  g_return_val_if_fail ((guint) path < G_N_ELEMENTS (conv_path_names), NULL);
+  return conv_path_names[path];
+}
+
+gboolean
+fathom_conv_path_from_string (const char *name, FathomConvPath *path)
+{
+  for (guint i = 0; name != NULL && i < G_N_ELEMENTS (conv_path_names); i++)
+    if (g_str_equal (name, conv_path_names[i]))
+      {
+        *path = (FathomConvPath) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gboolean
+fathom_backend_set_conv_path (FathomBackend *backend, FathomConvPath path, GError **error)
+{
+  g_return_val_if_fail (backend != NULL, FALSE);
+  g_return_val_if_fail ((guint) path < G_N_ELEMENTS (conv_path_names), FALSE);
+#ifdef FATHOM_HAVE_CUDA
+  if (fathom_backend_is_cuda (backend))
+    return fathom_cuda_backend_set_conv_path (backend, path, error);
+#endif
+  if (path != FATHOM_CONV_PATH_CUDNN)
+    return TRUE;
+  g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_UNSUPPORTED,
+               "cuDNN is a convolution path of the CUDA backend; %s convolves on its own",
+               fathom_backend_get_name (backend));
+  return FALSE;
+}
+
+FathomConvPath
+fathom_backend_get_conv_path (FathomBackend *backend)
+{
+  g_return_val_if_fail (backend != NULL, FATHOM_CONV_PATH_OWN);
+#ifdef FATHOM_HAVE_CUDA
+  if (fathom_backend_is_cuda (backend))
+    return fathom_cuda_backend_get_conv_path (backend);
+#endif
+  return FATHOM_CONV_PATH_OWN;
+}
+
+char *
+fathom_backend_describe_conv (FathomBackend *backend)
+{
+  g_return_val_if_fail (backend != NULL, NULL);
+#ifdef FATHOM_HAVE_CUDA
+  if (fathom_backend_is_cuda (backend))
+    return fathom_cuda_backend_describe_conv (backend);
+#endif
+  if (fathom_backend_is_cpu (backend))
+    return g_strdup (fathom_cpu_backend_get_path (backend) == FATHOM_CPU_PATH_FAST
+                     ? "im2col + OpenBLAS" : "reference loops");
+  return g_strdup (fathom_backend_get_name (backend));
+}
+
+gboolean
+fathom_backend_get_conv_calls (FathomBackend *backend, guint64 *cudnn, guint64 *own)
+{
+  g_return_val_if_fail (backend != NULL && cudnn != NULL && own != NULL, FALSE);
+  *cudnn = *own = 0;
+#ifdef FATHOM_HAVE_CUDA
+  if (fathom_backend_is_cuda (backend))
+    {
+      fathom_cuda_backend_get_conv_calls (backend, cudnn, own);
+      return TRUE;
+    }
+#endif
+  return FALSE;
+}

@@ -23,4 +23,39 @@ gboolean       fathom_backend_get_tf32          (FathomBackend  *backend);
  * H100 80GB HBM3 (sm_90)"), or the CPU path and its threads. */
 char          *fathom_backend_describe_device   (FathomBackend  *backend);
 
+/* How a backend convolves. Our own path (im2col + a matrix product)
+ * exists everywhere and is the one checked against the CPU reference; a
+ * CUDA backend built with cuDNN (-Dcudnn) may use cuDNN instead. */
+typedef enum {
+  FATHOM_CONV_PATH_AUTO,        /* cuDNN where the build, the machine and the shape allow it */
+  FATHOM_CONV_PATH_OWN,         /* always our own path */
+  FATHOM_CONV_PATH_CUDNN,       /* cuDNN, for every shape it can express */
+} FathomConvPath;
+
+/* "auto", "own", "cudnn". */
+const char    *fathom_conv_path_to_string       (FathomConvPath  path);
+gboolean       fathom_conv_path_from_string     (const char     *name,
+                                                 FathomConvPath *path);
+
+/* A CUDA backend starts at AUTO, or at OWN when the environment has
+ * FATHOM_CUDNN=0. CUDNN fails (UNSUPPORTED, with the reason) where cuDNN
+ * cannot be used: a build without it, a library that does not load, a
+ * CPU backend. Even then, shapes whose padding cuDNN cannot express
+ * (Keras "same" with more padding at the bottom or right that changes the
+ * output size) run our own path. A CPU backend takes AUTO and OWN, and
+ * reports OWN. */
+gboolean       fathom_backend_set_conv_path     (FathomBackend  *backend,
+                                                 FathomConvPath  path,
+                                                 GError        **error);
+FathomConvPath fathom_backend_get_conv_path     (FathomBackend  *backend);
+/* What the convolutions run on, for logs and reports: "cuDNN 9.19.0", or
+ * "im2col + cuBLAS (why not cuDNN)", or the CPU's path. */
+char          *fathom_backend_describe_conv     (FathomBackend  *backend);
+/* Convolution calls (forward and backward each count one) that ran on
+ * cuDNN and on our own path since the backend was made; FALSE, with
+ * zeros, for a backend that does not count them (the CPU's). */
+gboolean       fathom_backend_get_conv_calls    (FathomBackend  *backend,
+                                                 guint64        *cudnn,
+                                                 guint64        *own);
+
 G_END_DECLS

@@ -4,7 +4,10 @@
  *   the basic slots (fill, copy, axpy, gemm).
  * fathom-cuda-allocator.c: the caching device allocator.
  * fathom-cuda-ops.c: elementwise, pooling, normalisation, losses, optimisers.
- * fathom-cuda-layers.c: the cuBLAS-heavy layers (conv, dense, rnn, gru).
+ * fathom-cuda-conv.c: the convolution slots, our own im2col + cuBLAS path
+ *   and the choice between it and cuDNN (the conv path setting).
+ * fathom-cuda-cudnn.c: convolutions through cuDNN (fathom-cuda-cudnn.h).
+ * fathom-cuda-layers.c: the cuBLAS-heavy layers (dense, rnn, gru).
  */
 #pragma once
 
@@ -19,6 +22,7 @@ G_BEGIN_DECLS
 
 typedef struct _FathomCudaPool  FathomCudaPool;
 typedef struct _FathomCudaBlock FathomCudaBlock;
+typedef struct _FathomCudaCudnn FathomCudaCudnn;
 
 typedef struct
 {
@@ -31,6 +35,13 @@ typedef struct
   cublasHandle_t   cublas;
   FathomCudaPool  *pool;        /* shared with the live blocks, which may outlive us */
   FathomCudaBlock *reduce;      /* FATHOM_CUDA_REDUCE_PARTIALS + 1 doubles: partials, total */
+  /* convolutions (fathom-cuda-conv.c) */
+  FathomConvPath   conv_path;
+  gboolean         conv_env_own;   /* FATHOM_CUDNN=0 chose OWN at creation */
+  gboolean         cudnn_tried;    /* the handle was asked for once */
+  FathomCudaCudnn *cudnn;          /* owned; NULL until tried, or when unavailable */
+  char            *cudnn_reason;   /* owned: why cudnn is NULL after trying */
+  guint64          conv_calls_cudnn, conv_calls_own;
 } FathomCudaBackend;
 
 #define FATHOM_CUDA(b) ((FathomCudaBackend *) (b))
@@ -126,6 +137,12 @@ fathom_cuda_raw_or_null (const FathomTensor *t)
 
 /* Family installers. */
 void fathom_cuda_ops_install    (FathomBackendOps *ops);
+void fathom_cuda_conv_install   (FathomBackendOps *ops);
 void fathom_cuda_layers_install (FathomBackendOps *ops);
+
+/* Convolution state of a new backend (FATHOM_CUDNN read here) and its
+ * goodbye (fathom-cuda-conv.c); the latter before the stream goes. */
+void fathom_cuda_conv_init   (FathomCudaBackend *self);
+void fathom_cuda_conv_finish (FathomCudaBackend *self);
 
 G_END_DECLS

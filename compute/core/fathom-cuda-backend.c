@@ -85,6 +85,8 @@ cuda_finalize (FathomBackend *backend)
   if (self->stream != NULL)
     cudaStreamSynchronize (self->stream);
   fathom_cuda_block_free (self->reduce);
+  /* cuDNN's handle goes before the stream it is bound to */
+  fathom_cuda_conv_finish (self);
   if (self->pool != NULL)
     fathom_cuda_pool_close (self->pool);
   if (self->cublas != NULL)
@@ -279,6 +281,7 @@ cuda_ops (void)
       ops.axpy = cuda_axpy;
       ops.gemm = cuda_gemm;
       fathom_cuda_ops_install (&ops);
+      fathom_cuda_conv_install (&ops);
       fathom_cuda_layers_install (&ops);
       g_once_init_leave (&initialized, 1);
     }
@@ -380,6 +383,7 @@ fathom_cuda_backend_new (int device, GError **error)
   self = g_new0 (FathomCudaBackend, 1);
   fathom_backend_init (&self->parent, cuda_ops (), "cuda");
   self->device = device;
+  fathom_cuda_conv_init (self);
   if (!fathom_cuda_check (cudaSetDevice (device), "cudaSetDevice", error) ||
       !fathom_cuda_check (cudaGetDeviceProperties (&prop, device), "cudaGetDeviceProperties", error) ||
       !fathom_cuda_check (cudaStreamCreateWithFlags (&self->stream, cudaStreamNonBlocking),

@@ -3,8 +3,10 @@
  *
  * Every op of fathom-backend.h runs on one GPU: our kernels (kernels/) for
  * the elementwise, pooling, normalisation and loss ops, cuBLAS sgemm for
- * the matrix products (gemm, dense, im2col convolution, recurrent steps).
- * Each backend owns a CUDA stream, a cuBLAS handle and a caching device
+ * the matrix products (gemm, dense, im2col convolution, recurrent steps),
+ * and, in a build with cuDNN, cuDNN for the convolutions it can express
+ * (see the conv path below). Each backend owns a CUDA stream, a cuBLAS
+ * handle, a cuDNN handle once convolutions want one, and a caching device
  * allocator; like every backend it is used from one thread at a time.
  *
  * Work is queued on the backend's stream and runs asynchronously: upload,
@@ -17,6 +19,7 @@
 #pragma once
 
 #include "fathom-backend.h"
+#include "fathom-backend-registry.h"
 
 G_BEGIN_DECLS
 
@@ -31,14 +34,30 @@ FathomBackend *fathom_cuda_backend_new             (int             device,
 gboolean       fathom_backend_is_cuda              (FathomBackend  *self);
 
 /* TF32 tensor-core math for the cuBLAS products (sgemm, hence dense,
- * convolution and recurrent layers): about 2-8x faster on Ampere and
- * later, with a 10-bit mantissa in the products (relative error ~1e-3).
- * Off by default: cuBLAS then runs CUBLAS_DEFAULT_MATH, strict FP32 for
- * sgemm (unless the NVIDIA_TF32_OVERRIDE=1 environment variable forces
- * TF32 process-wide). Our own kernels are FP32/FP64 either way. */
+ * convolution and recurrent layers) and the cuDNN convolutions: about
+ * 2-8x faster on Ampere and later, with a 10-bit mantissa in the products
+ * (relative error ~1e-3). Off by default: cuBLAS then runs
+ * CUBLAS_DEFAULT_MATH, strict FP32 for sgemm, and cuDNN CUDNN_FMA_MATH
+ * (unless the NVIDIA_TF32_OVERRIDE=1 environment variable forces TF32
+ * process-wide). Our own kernels are FP32/FP64 either way. */
 void           fathom_cuda_backend_set_tf32        (FathomBackend  *self,
                                                     gboolean        enabled);
 gboolean       fathom_cuda_backend_get_tf32        (FathomBackend  *self);
+
+/* The convolution path (fathom-backend-registry.h has the whole story).
+ * The cuDNN handle is made, on the backend's stream, the first time a
+ * convolution, CUDNN or the description wants it; when that fails, the
+ * reason is kept and convolutions run our own path. With TF32 off cuDNN
+ * runs CUDNN_FMA_MATH (strict FP32), with it on CUDNN_DEFAULT_MATH. */
+gboolean       fathom_cuda_backend_set_conv_path   (FathomBackend  *self,
+                                                    FathomConvPath  path,
+                                                    GError        **error);
+FathomConvPath fathom_cuda_backend_get_conv_path   (FathomBackend  *self);
+/* "cuDNN 9.19.0" or "im2col + cuBLAS (reason)". */
+char          *fathom_cuda_backend_describe_conv   (FathomBackend  *self);
+void           fathom_cuda_backend_get_conv_calls  (FathomBackend  *self,
+                                                    guint64        *cudnn,
+                                                    guint64        *own);
 
 /* "NVIDIA H100 80GB HBM3 (sm_90)", for logs and run folders. */
 const char    *fathom_cuda_backend_get_device_name (FathomBackend  *self);

@@ -1,176 +1,13 @@
-/* fathom-cuda-layers.c: the CUDA slots built on cuBLAS: convolution,
- * dense, simple RNN and GRU.
+/* fathom-cuda-layers.c: the CUDA slots built on cuBLAS: dense, simple
+ * RNN and GRU (convolution is in fathom-cuda-conv.c).
  *
- * They follow the FAST paths of the CPU files (fathom-cpu-conv.c,
- * fathom-cpu-dense.c, fathom-cpu-rnn.c) product for product, with the
- * loops between the products as kernels (kernels/fathom-cuda-conv.cu,
- * fathom-cuda-rnn.cu). All products go through fathom_cuda_sgemm(), so
- * the TF32 setting applies to every one of them.
+ * They follow the FAST paths of the CPU files (fathom-cpu-dense.c,
+ * fathom-cpu-rnn.c) product for product, with the loops between the
+ * products as kernels (kernels/fathom-cuda-rnn.cu). All products go
+ * through fathom_cuda_sgemm(), so the TF32 setting applies to every one
+ * of them.
  */
 #include "fathom-cuda-backend-private.h"
-
-#include <string.h>
-
-/* ---- convolution ------------------------------------------------------------ */
-
-/* Floats of col lowered at once: samples are lowered and multiplied in
- * chunks of as many as fit (at least one), with one strided-batched sgemm
- * per chunk. 128 MB keeps the scratch small next to any card we run on. */
-#define COL_BUDGET_FLOATS ((gint64) 32 << 20)
-
-typedef struct {
-  FathomCudaConvGeom k;         /* what the kernels take */
-  gint64 n, o, ckk, ohw, chw;
-  gint64 chunk;                 /* samples per chunk */
-  gboolean pointwise;           /* 1x1, stride 1, no padding: col is x itself */
-} ConvGeom;
-
-static void
-conv_geom_init (ConvGeom *g, const FathomConvWindow *win, const FathomTensor *x,
-                const FathomTensor *w, const FathomTensor *y)
-{
-  memset (g, 0, sizeof *g);
-  g->k.c = x->shape[1];
-  g->k.h = x->shape[2];
-  g->k.w = x->shape[3];
-  g->k.oh = y->shape[2];
-  g->k.ow = y->shape[3];
-  g->k.kh = win->kh;
-  g->k.kw = win->kw;
-  g->k.sh = win->sh;
-  g->k.sw = win->sw;
-  g->k.pad_top = win->pad_top;
-  g->k.pad_left = win->pad_left;
-  g->n = x->shape[0];
-  g->o = w->shape[0];
-  g->ckk = g->k.c * win->kh * win->kw;
-  g->ohw = g->k.oh * g->k.ow;
-  g->chw = g->k.c * g->k.h * g->k.w;
-  g->chunk = CLAMP (COL_BUDGET_FLOATS / MAX (g->ckk * g->ohw, 1), 1, MAX (g->n, 1));
-  g->pointwise = win->kh == 1 && win->kw == 1 && win->sh == 1 && win->sw == 1 &&
-                 win->pad_top == 0 && win->pad_bottom == 0 &&
-                 win->pad_left == 0 && win->pad_right == 0;
-}
-
-static FathomCudaBlock *
-col_scratch (FathomCudaBackend *self, const ConvGeom *g, GError **error)
-{
-  return fathom_cuda_block_new (self, (gsize) (g->chunk * g->ckk * g->ohw) * sizeof (float), error);
-}
-
-static gboolean
-cuda_conv2d_forward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
-                     const FathomTensor *w, const FathomTensor *bias, FathomTensor *y,
-                     GError **error)
-{
-  FathomCudaBackend *self = FATHOM_CUDA (backend);
-  const float *xs = fathom_tensor_raw (x), *ws = fathom_tensor_raw (w);
-  float *ys = fathom_tensor_raw (y);
-  g_autoptr(FathomCudaBlock) scratch = NULL;
-  float *col;
-  ConvGeom g;
-
-  FATHOM_CUDA_NEED ("conv2d", x, w, bias, y);
-  conv_geom_init (&g, win, x, w, y);
-  if (g.pointwise)
-    {
-      /* y_n [O, HW] = W [O, C] x_n [C, HW], every sample in one call */
-      if (!fathom_cuda_sgemm (self, FALSE, FALSE, g.o, g.ohw, g.k.c, 1.f, ws, g.k.c, 0,
-                              xs, g.ohw, g.chw, 0.f, ys, g.ohw, g.o * g.ohw, g.n, error))
-        return FALSE;
-    }
-  else
-    {
-      if ((scratch = col_scratch (self, &g, error)) == NULL)
-        return FALSE;
-      col = fathom_cuda_block_data (scratch);
-      for (gint64 s = 0; s < g.n; s += g.chunk)
-        {
-          gint64 nb = MIN (g.chunk, g.n - s);
-
-          FATHOM_CUDA_TRY (fathom_cuda_im2col_forward (&g.k, xs + s * g.chw, nb, col, self->stream),
-                           "conv2d forward (im2col)");
-          /* y_s [O, OHW] = W [O, CKK] col_s [CKK, OHW] */
-          if (!fathom_cuda_sgemm (self, FALSE, FALSE, g.o, g.ohw, g.ckk, 1.f, ws, g.ckk, 0,
-                                  col, g.ohw, g.ckk * g.ohw, 0.f, ys + s * g.o * g.ohw, g.ohw,
-                                  g.o * g.ohw, nb, error))
-            return FALSE;
-        }
-    }
-  if (bias != NULL)
-    FATHOM_CUDA_TRY (fathom_cuda_bias_forward (ys, fathom_tensor_raw (bias), g.n, g.o, g.ohw,
-                                               self->stream), "conv2d forward (bias)");
-  return TRUE;
-}
-
-/* dW = sum over samples of dy_s col_s^T, one product per sample (beta 1
- * after the first); dx_s = col2im(W^T dy_s), batched per chunk. */
-static gboolean
-cuda_conv2d_backward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
-                      const FathomTensor *w, const FathomTensor *dy, FathomTensor *dx,
-                      FathomTensor *dw, FathomTensor *dbias, GError **error)
-{
-  FathomCudaBackend *self = FATHOM_CUDA (backend);
-  const float *xs = fathom_tensor_raw (x), *ws = fathom_tensor_raw (w), *dys = fathom_tensor_raw (dy);
-  float *dxs = fathom_cuda_raw_or_null (dx), *dws = fathom_cuda_raw_or_null (dw);
-  g_autoptr(FathomCudaBlock) scratch = NULL;
-  float *col;
-  ConvGeom g;
-
-  FATHOM_CUDA_NEED ("conv2d", x, w, dy, dx, dw, dbias);
-  conv_geom_init (&g, win, x, w, dy);
-  if (dbias != NULL)
-    FATHOM_CUDA_TRY (fathom_cuda_bias_backward (dys, fathom_tensor_raw (dbias), g.n, g.o, g.ohw,
-                                                self->stream), "conv2d backward (bias)");
-  if (dws != NULL && g.n == 0)
-    FATHOM_CUDA_TRY (fathom_cuda_fill_forward (dws, g.o * g.ckk, 0.f, self->stream), "conv2d backward");
-
-  if (g.pointwise)
-    {
-      for (gint64 s = 0; dws != NULL && s < g.n; s++)
-        if (!FATHOM_CUDA_GEMM (self, FALSE, TRUE, g.o, g.k.c, g.ohw, 1.f, dys + s * g.o * g.ohw, g.ohw,
-                               xs + s * g.chw, g.ohw, s == 0 ? 0.f : 1.f, dws, g.k.c))
-          return FALSE;
-      /* dx_n [C, HW] = W^T [C, O] dy_n [O, HW] */
-      if (dxs != NULL &&
-          !fathom_cuda_sgemm (self, TRUE, FALSE, g.k.c, g.ohw, g.o, 1.f, ws, g.k.c, 0,
-                              dys, g.ohw, g.o * g.ohw, 0.f, dxs, g.ohw, g.chw, g.n, error))
-        return FALSE;
-      return TRUE;
-    }
-  if (dxs == NULL && dws == NULL)
-    return TRUE;
-
-  if ((scratch = col_scratch (self, &g, error)) == NULL)
-    return FALSE;
-  col = fathom_cuda_block_data (scratch);
-  for (gint64 s = 0; s < g.n; s += g.chunk)
-    {
-      gint64 nb = MIN (g.chunk, g.n - s);
-
-      if (dws != NULL)
-        {
-          FATHOM_CUDA_TRY (fathom_cuda_im2col_forward (&g.k, xs + s * g.chw, nb, col, self->stream),
-                           "conv2d backward (im2col)");
-          for (gint64 i = 0; i < nb; i++)
-            if (!FATHOM_CUDA_GEMM (self, FALSE, TRUE, g.o, g.ckk, g.ohw, 1.f,
-                                   dys + (s + i) * g.o * g.ohw, g.ohw, col + i * g.ckk * g.ohw, g.ohw,
-                                   s + i == 0 ? 0.f : 1.f, dws, g.ckk))
-              return FALSE;
-        }
-      if (dxs != NULL)
-        {
-          /* col is free again: it takes dcol_s [CKK, OHW] = W^T dy_s */
-          if (!fathom_cuda_sgemm (self, TRUE, FALSE, g.ckk, g.ohw, g.o, 1.f, ws, g.ckk, 0,
-                                  dys + s * g.o * g.ohw, g.ohw, g.o * g.ohw, 0.f, col, g.ohw,
-                                  g.ckk * g.ohw, nb, error))
-            return FALSE;
-          FATHOM_CUDA_TRY (fathom_cuda_col2im_backward (&g.k, col, nb, dxs + s * g.chw, self->stream),
-                           "conv2d backward (col2im)");
-        }
-    }
-  return TRUE;
-}
 
 /* ---- dense -------------------------------------------------------------------------- */
 
@@ -482,8 +319,6 @@ cuda_gru_backward (FathomBackend *backend, const FathomGruDesc *desc, const Fath
 void
 fathom_cuda_layers_install (FathomBackendOps *ops)
 {
-  ops->conv2d_forward = cuda_conv2d_forward;
-  ops->conv2d_backward = cuda_conv2d_backward;
   ops->dense_forward = cuda_dense_forward;
   ops->dense_backward = cuda_dense_backward;
   ops->rnn_forward = cuda_rnn_forward;

@@ -13,6 +13,8 @@
 
 #include <math.h>
 
+#include "fathom-backend-registry.h"
+
 /* ---- fill, copy, axpy, gemm ------------------------------------------------------- */
 
 static const ShapeCase basic_shapes[] = {
@@ -127,22 +129,33 @@ basic_cases (FathomParity *p)
 
 /* ---- convolution and padding ---------------------------------------------------------- */
 
+/* A backend with two convolution paths (CUDA with cuDNN) runs every case
+ * on each: "conv2d" on our own path, "conv2d/cudnn" on cuDNN. own_only
+ * marks the shapes whose padding cuDNN cannot express (the output size
+ * would change), which must stay on our own path even then. */
 typedef struct {
   gint64        n, c, h, w, o;
   int           kh, kw, sh, sw;
   FathomPadding padding;
   int           pads[4];        /* top, bottom, left, right when explicit */
-  gboolean      explicit_pads, bias, no_dx;
+  gboolean      explicit_pads, bias, no_dx, own_only;
 } ConvCase;
 
 static const ConvCase conv_cases[] = {
   { 1, 1, 1, 1, 1, 1, 1, 1, 1, FATHOM_PADDING_VALID },                    /* all ones, pointwise */
   { 2, 4, 6, 5, 3, 1, 1, 1, 1, FATHOM_PADDING_VALID, .bias = TRUE },      /* pointwise, batched */
   { 3, 5, 7, 11, 3, 3, 3, 1, 1, FATHOM_PADDING_SAME, .bias = TRUE },
-  { 3, 2, 13, 7, 5, 3, 2, 2, 2, FATHOM_PADDING_SAME, .bias = TRUE },      /* pad at the end only */
+  { 3, 2, 13, 7, 5, 3, 2, 2, 2, FATHOM_PADDING_SAME, .bias = TRUE, .own_only = TRUE }, /* pad at the end only */
   { 1, 3, 5, 5, 7, 5, 5, 1, 1, FATHOM_PADDING_VALID },                    /* window = input */
-  { 3, 2, 11, 13, 2, 2, 2, 3, 3, FATHOM_PADDING_VALID, { 1, 0, 0, 2 }, .explicit_pads = TRUE },
+  { 3, 2, 11, 13, 2, 2, 2, 3, 3, FATHOM_PADDING_VALID, { 1, 0, 0, 2 }, .explicit_pads = TRUE,
+    .own_only = TRUE },
   { 1, 3, 9, 7, 4, 3, 3, 2, 1, FATHOM_PADDING_SAME, .bias = TRUE, .no_dx = TRUE },
+  /* asymmetric pads that leave the output size as symmetric ones would */
+  { 2, 3, 10, 10, 4, 3, 3, 3, 3, FATHOM_PADDING_VALID, { 1, 2, 2, 0 }, .explicit_pads = TRUE,
+    .bias = TRUE },
+  { 2, 16, 15, 17, 24, 3, 3, 1, 1, FATHOM_PADDING_SAME, .bias = TRUE },  /* channels enough for real algorithms */
+  { 3, 8, 9, 9, 5, 1, 1, 2, 2, FATHOM_PADDING_VALID },                    /* 1x1 stride 2: ResNet's shortcut */
+  { 1, 3, 23, 21, 8, 7, 7, 2, 2, FATHOM_PADDING_VALID, { 3, 3, 3, 3 }, .explicit_pads = TRUE }, /* ResNet's stem */
 };
 
 static gboolean
@@ -160,12 +173,30 @@ conv_window (const ConvCase *c, FathomConvWindow *win, gint64 *oh, gint64 *ow)
   return TRUE;
 }
 
+/* Where a backend counts its convolution calls per path, the case's two
+ * calls (forward, backward) must have run where it asked. */
 static void
-conv_case (FathomParityRun *run, gconstpointer data)
+conv_check_path (FathomParityRun *run, const ConvCase *c, gboolean cudnn, gboolean counted,
+                 guint64 cudnn_before)
 {
-  const ConvCase *c = data;
+  guint64 on_cudnn = 0, on_own = 0, want = cudnn && !c->own_only ? 2 : 0;
+
+  if (!counted || run->error != NULL)
+    return;
+  fathom_backend_get_conv_calls (run->be, &on_cudnn, &on_own);
+  if (on_cudnn - cudnn_before != want)
+    g_set_error (&run->error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_UNSUPPORTED,
+                 "%" G_GUINT64_FORMAT " of 2 calls ran on cuDNN, where %" G_GUINT64_FORMAT " should have",
+                 on_cudnn - cudnn_before, want);
+}
+
+static void
+conv_case_on (FathomParityRun *run, const ConvCase *c, gboolean cudnn)
+{
   FathomConvWindow win;
   gint64 oh, ow;
+  guint64 cudnn_before = 0, own_before = 0;
+  gboolean counted = fathom_backend_get_conv_calls (run->be, &cudnn_before, &own_before);
   FathomTensor *x, *w, *b, *y, *dy, *dx, *dw, *db;
 
   conv_window (c, &win, &oh, &ow);
@@ -181,16 +212,76 @@ conv_case (FathomParityRun *run, gconstpointer data)
     return;
   if (!fathom_parity_ok (run, fathom_backend_conv2d_forward (run->be, &win, x, w, b, y, &run->error)))
     return;
-  fathom_parity_keep (run, FWD, "y", y, TOL_PRODUCT);
+  if (cudnn)
+    fathom_parity_keep (run, FWD, "y", y, TOL_CUDNN);
+  else
+    fathom_parity_keep (run, FWD, "y", y, TOL_PRODUCT);
   run->direction = BWD;
   if (!fathom_parity_ok (run, fathom_backend_conv2d_backward (run->be, &win, x, w, dy, dx, dw, db,
                                                               &run->error)))
     return;
-  if (dx != NULL)
-    fathom_parity_keep (run, BWD, "dx", dx, TOL_PRODUCT);
-  fathom_parity_keep (run, BWD, "dw", dw, TOL_PRODUCT);
-  if (db != NULL)
-    fathom_parity_keep (run, BWD, "dbias", db, TOL_SUM);
+  if (cudnn)
+    {
+      if (dx != NULL)
+        fathom_parity_keep (run, BWD, "dx", dx, TOL_CUDNN);
+      fathom_parity_keep (run, BWD, "dw", dw, TOL_CUDNN);
+      if (db != NULL)
+        fathom_parity_keep (run, BWD, "dbias", db, TOL_CUDNN);
+    }
+  else
+    {
+      if (dx != NULL)
+        fathom_parity_keep (run, BWD, "dx", dx, TOL_PRODUCT);
+      fathom_parity_keep (run, BWD, "dw", dw, TOL_PRODUCT);
+      if (db != NULL)
+        fathom_parity_keep (run, BWD, "dbias", db, TOL_SUM);
+    }
+  conv_check_path (run, c, cudnn, counted, cudnn_before);
+}
+
+static void
+conv_case (FathomParityRun *run, gconstpointer data)
+{
+  conv_case_on (run, data, FALSE);
+}
+
+static void
+conv_case_cudnn (FathomParityRun *run, gconstpointer data)
+{
+  conv_case_on (run, data, TRUE);
+}
+
+static void
+conv_cases_on (FathomParity *p, const char *op, FathomParityFunc func)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (conv_cases); i++)
+    {
+      const ConvCase *c = &conv_cases[i];
+      g_autofree char *shape = fathom_parity_shape_label (4, (gint64[]) { c->n, c->c, c->h, c->w });
+      g_autofree char *pads = c->explicit_pads
+                              ? g_strdup_printf ("pads %d,%d,%d,%d", c->pads[0], c->pads[1], c->pads[2], c->pads[3])
+                              : g_strdup (c->padding == FATHOM_PADDING_SAME ? "same" : "valid");
+      g_autofree char *label = g_strdup_printf ("%s o%" G_GINT64_FORMAT " k%dx%d s%dx%d %s%s%s", shape,
+                                                c->o, c->kh, c->kw, c->sh, c->sw, pads,
+                                                c->bias ? " +bias" : "", c->no_dx ? " no dx" : "");
+
+      fathom_parity_case (p, op, label, func, c);
+    }
+}
+
+/* Our own path always; cuDNN where the backend can use it. The backend's
+ * setting is put back afterwards. */
+static void
+conv_paths_run (FathomParity *p)
+{
+  FathomBackend *be = fathom_parity_get_backend (p);
+  FathomConvPath before = fathom_backend_get_conv_path (be);
+
+  if (fathom_backend_set_conv_path (be, FATHOM_CONV_PATH_OWN, NULL))
+    conv_cases_on (p, "conv2d", conv_case);
+  if (fathom_backend_set_conv_path (be, FATHOM_CONV_PATH_CUDNN, NULL))
+    conv_cases_on (p, "conv2d/cudnn", conv_case_cudnn);
+  fathom_backend_set_conv_path (be, before, NULL);
 }
 
 typedef struct {
@@ -226,18 +317,8 @@ pad_case (FathomParityRun *run, gconstpointer data)
 static void
 conv_cases_run (FathomParity *p)
 {
-  for (guint i = 0; fathom_parity_wants (p, "conv2d") && i < G_N_ELEMENTS (conv_cases); i++)
-    {
-      const ConvCase *c = &conv_cases[i];
-      g_autofree char *shape = fathom_parity_shape_label (4, (gint64[]) { c->n, c->c, c->h, c->w });
-      g_autofree char *label = g_strdup_printf ("%s o%" G_GINT64_FORMAT " k%dx%d s%dx%d %s%s%s", shape,
-                                                c->o, c->kh, c->kw, c->sh, c->sw,
-                                                c->explicit_pads ? "pads 1,0,0,2"
-                                                : c->padding == FATHOM_PADDING_SAME ? "same" : "valid",
-                                                c->bias ? " +bias" : "", c->no_dx ? " no dx" : "");
-
-      fathom_parity_case (p, "conv2d", label, conv_case, c);
-    }
+  if (fathom_parity_wants (p, "conv2d"))
+    conv_paths_run (p);
   for (guint i = 0; fathom_parity_wants (p, "zero_pad") && i < G_N_ELEMENTS (pad_cases); i++)
     {
       const PadCase *c = &pad_cases[i];

@@ -82,6 +82,12 @@ fathom_parity_wants (FathomParity *self, const char *op)
   return self->ops == NULL || g_strv_contains ((const char *const *) self->ops, op);
 }
 
+FathomBackend *
+fathom_parity_get_backend (FathomParity *self)
+{
+  return self->backend;
+}
+
 /* ---- a run: one case on one backend ----------------------------------------- */
 
 static gboolean

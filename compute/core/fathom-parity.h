@@ -6,6 +6,9 @@
  * is compared elementwise with |got - ref| <= atol + rtol * |ref|, the
  * tolerance stated per op (see fathom-parity-cases.c for why each is what
  * it is). Outputs start as NaN, so an element a backend forgets shows.
+ * conv2d runs on each convolution path the backend has (the conv path of
+ * fathom-backend-registry.h, put back afterwards): "conv2d" on our own
+ * path, and "conv2d/cudnn" on cuDNN where it can be used.
  * GTK-free: the cuda test suite and `fathom-cli check` share it.
  */
 #pragma once

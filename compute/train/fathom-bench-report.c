@@ -14,6 +14,7 @@ struct _FathomBenchReport
   char     *device;
   char     *device_name;
   gboolean  tf32;
+  char     *convolutions;
   GArray   *rows;               /* Row */
 };
 
@@ -48,7 +49,28 @@ fathom_bench_report_free (FathomBenchReport *self)
   g_array_unref (self->rows);
   g_free (self->device);
   g_free (self->device_name);
+  g_free (self->convolutions);
   g_free (self);
+}
+
+void
+fathom_bench_report_set_convolutions (FathomBenchReport *self, const char *convolutions)
+{
+  g_return_if_fail (self != NULL);
+  g_free (self->convolutions);
+  self->convolutions = g_strdup (convolutions);
+}
+
+/* Where the result's convolutions ran, or NULL when that is not known or
+ * it made none. */
+static const char *
+conv_path (const FathomBenchResult *r)
+{
+  if (!r->conv_counted || r->conv_cudnn + r->conv_own == 0)
+    return NULL;
+  if (r->conv_own == 0)
+    return "cudnn";
+  return r->conv_cudnn == 0 ? "own" : "mixed";
 }
 
 void
@@ -133,6 +155,15 @@ add_row (JsonBuilder *b, const Row *row)
       else
         add_member_string (b, "loss", "not finite");
     }
+  if (conv_path (r) != NULL)
+    {
+      add_member_string (b, "conv_path", conv_path (r));
+      json_builder_set_member_name (b, "conv_calls");
+      json_builder_begin_object (b);
+      add_member_int (b, "cudnn", (gint64) r->conv_cudnn);
+      add_member_int (b, "own", (gint64) r->conv_own);
+      json_builder_end_object (b);
+    }
   json_builder_end_object (b);
 }
 
@@ -151,6 +182,7 @@ fathom_bench_report_to_json (FathomBenchReport *self)
   add_member_string (b, "device_name", self->device_name);
   json_builder_set_member_name (b, "tf32");
   json_builder_add_boolean_value (b, self->tf32);
+  add_member_string (b, "convolutions", self->convolutions);
   json_builder_set_member_name (b, "results");
   json_builder_begin_array (b);
   for (guint i = 0; i < self->rows->len; i++)
@@ -174,8 +206,11 @@ fathom_bench_report_to_table (FathomBenchReport *self)
                           self->device_name != NULL ? " (" : "",
                           self->device_name != NULL ? self->device_name : "",
                           self->device_name != NULL ? ")" : "", self->tf32 ? "on" : "off");
-  g_string_append_printf (out, "%-18s %6s %-10s %-10s %8s %12s %12s  %s\n",
-                          "workload", "batch", "input", "mode", "runs", "median ms", "throughput", "unit");
+  if (self->convolutions != NULL)
+    g_string_append_printf (out, "Convolutions: %s\n", self->convolutions);
+  g_string_append_printf (out, "%-18s %6s %-10s %-10s %8s %12s %12s  %-9s  %s\n",
+                          "workload", "batch", "input", "mode", "runs", "median ms", "throughput", "unit",
+                          "conv");
   for (guint i = 0; i < self->rows->len; i++)
     {
       const Row *row = &g_array_index (self->rows, Row, i);
@@ -187,10 +222,16 @@ fathom_bench_report_to_table (FathomBenchReport *self)
                                   r->batch, row->error);
           continue;
         }
-      g_string_append_printf (out, "%-18s %6u %-10s %-10s %8u %12.3f %12.2f  %s\n",
+      g_autofree char *conv = conv_path (r) == NULL ? g_strdup ("-")
+                              : g_str_equal (conv_path (r), "mixed")
+                              ? g_strdup_printf ("mixed (%" G_GUINT64_FORMAT " cudnn, %" G_GUINT64_FORMAT " own)",
+                                                 r->conv_cudnn, r->conv_own)
+                              : g_strdup (conv_path (r));
+
+      g_string_append_printf (out, "%-18s %6u %-10s %-10s %8u %12.3f %12.2f  %-9s  %s\n",
                               fathom_bench_kind_to_string (r->kind), r->batch, r->input,
                               r->training ? "train-step" : "inference", r->runs, r->median_s * 1e3,
-                              r->throughput, r->unit);
+                              r->throughput, r->unit, conv);
     }
   g_string_append (out, "Median of the timed runs after the warm-up; an iteration ends when the device is done.\n");
   return g_string_free (out, FALSE);

@@ -6,14 +6,21 @@
  *
  *   { "framework": "fathom", "version": "0.1.0", "device": "cuda",
  *     "device_name": "NVIDIA H200 (sm_90)", "tf32": false,
+ *     "convolutions": "cuDNN 9.19.0",
  *     "results": [ { "workload": "fcn-step", "batch": 64,
  *                    "input": "512x22x40", "mode": "train-step",
  *                    "warmup": 5, "runs": 20, "median_ms": 5.1,
  *                    "min_ms": 5.0, "max_ms": 5.6, "throughput": 12549.0,
- *                    "unit": "samples/s", "loss": 2.07 }, ... ] }
+ *                    "unit": "samples/s", "loss": 2.07,
+ *                    "conv_path": "cudnn",
+ *                    "conv_calls": { "cudnn": 10, "own": 0 } }, ... ] }
  *
  * mode is "inference" or "train-step"; loss appears for training steps.
- * A workload that failed has "workload", "batch" and "error" only.
+ * convolutions is what the backend said it convolves with (null when not
+ * set); conv_path ("cudnn", "own" or "mixed") and conv_calls, the calls
+ * per iteration on each path, appear where the backend counts them and
+ * the workload convolves. A workload that failed has "workload", "batch"
+ * and "error" only.
  */
 #pragma once
 
@@ -31,6 +38,9 @@ FathomBenchReport *fathom_bench_report_new         (const char               *de
                                                     const char               *device_name,
                                                     gboolean                  tf32);
 void               fathom_bench_report_free        (FathomBenchReport        *self);
+/* fathom_backend_describe_conv() of the backend: "cuDNN 9.19.0". */
+void               fathom_bench_report_set_convolutions (FathomBenchReport   *self,
+                                                         const char          *convolutions);
 /* Copies result. */
 void               fathom_bench_report_add         (FathomBenchReport        *self,
                                                     const FathomBenchResult  *result);

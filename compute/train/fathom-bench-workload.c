@@ -1,6 +1,8 @@
 /* fathom-bench-workload.c: the lesson's models as timed workloads. */
 #include "fathom-bench-workload.h"
 
+#include "fathom-backend-registry.h"
+
 #include "fathom-heads.h"
 #include "fathom-optimizer.h"
 #include "fathom-resnet50.h"
@@ -313,6 +315,8 @@ fathom_bench_workload_measure (FathomBenchWorkload *self, guint warmup, guint ru
                                FathomBenchResult *result, GError **error)
 {
   g_autofree double *times = NULL;
+  guint64 cudnn_before = 0, own_before = 0, cudnn_after = 0, own_after = 0;
+  gboolean counted;
 
   g_return_val_if_fail (self != NULL && result != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -325,6 +329,7 @@ fathom_bench_workload_measure (FathomBenchWorkload *self, guint warmup, guint ru
   /* An idle backend before the first reading: nothing earlier is timed. */
   if (!fathom_backend_synchronize (self->backend, error))
     return FALSE;
+  counted = fathom_backend_get_conv_calls (self->backend, &cudnn_before, &own_before);
   for (guint i = 0; i < runs; i++)
     {
       double start = now_seconds ();
@@ -333,6 +338,7 @@ fathom_bench_workload_measure (FathomBenchWorkload *self, guint warmup, guint ru
         return FALSE;
       times[i] = now_seconds () - start;
     }
+  fathom_backend_get_conv_calls (self->backend, &cudnn_after, &own_after);
   qsort (times, runs, sizeof (double), compare_doubles);
 
   *result = (FathomBenchResult) {
@@ -348,6 +354,10 @@ fathom_bench_workload_measure (FathomBenchWorkload *self, guint warmup, guint ru
     .items = (double) self->batch * (self->kind == FATHOM_BENCH_GRU_STEP ? FATHOM_TEXT_SEQ_LEN : 1),
     .unit = kinds[self->kind].unit,
     .loss = self->loss,
+    /* every iteration makes the same calls */
+    .conv_counted = counted,
+    .conv_cudnn = (cudnn_after - cudnn_before) / runs,
+    .conv_own = (own_after - own_before) / runs,
   };
   result->throughput = result->items / MAX (result->median_s, 1e-12);
   return TRUE;

@@ -74,6 +74,10 @@ typedef struct {
   double          throughput;   /* items / median_s */
   const char     *unit;         /* "img/s", "samples/s", "chars/s" */
   double          loss;         /* training steps: after the last one; else NaN */
+  /* Convolution calls per timed iteration on each path, where the
+   * backend counts them (fathom_backend_get_conv_calls: CUDA). */
+  gboolean        conv_counted;
+  guint64         conv_cudnn, conv_own;
 } FathomBenchResult;
 
 void fathom_bench_result_clear (FathomBenchResult *result);

@@ -1,0 +1,615 @@
+/* fathom-cuda-cudnn.c: convolutions through cuDNN's legacy convolution
+ * API (fathom-cuda-cudnn.h). The only file that reads FATHOM_HAVE_CUDNN:
+ * without it, the handle is never made and every call declines.
+ */
+#include "fathom-cuda-cudnn.h"
+
+#ifdef FATHOM_HAVE_CUDNN
+
+#include <cudnn.h>
+#include <limits.h>
+#include <string.h>
+
+/* An algorithm that wants more scratch than this is passed over for the
+ * next one the heuristics rank: small next to the cards we run on, and
+ * enough for the fast algorithms of the lesson's shapes. */
+#define WORKSPACE_LIMIT ((size_t) 256 << 20)
+/* Shapes remembered; past this the cache starts over, so a program that
+ * keeps changing its input size pays one heuristics query per new shape
+ * and no unbounded memory. */
+#define MAX_PLANS 512
+
+struct _FathomCudaCudnn
+{
+  cudnnHandle_t  handle;        /* owned, bound to the backend's stream */
+  GHashTable    *plans;         /* PlanKey -> Plan (owned; the key lives in the plan) */
+};
+
+/* What a plan depends on. Only ints, so memcmp compares it. */
+typedef struct {
+  int n, c, h, w, o;
+  int kh, kw, sh, sw;
+  int pad_h, pad_w;
+  int tf32;
+} PlanKey;
+
+G_STATIC_ASSERT (sizeof (PlanKey) == 12 * sizeof (int));
+
+/* The algorithm of one direction. */
+typedef struct {
+  gboolean        chosen;       /* the heuristics were asked */
+  gboolean        usable;       /* and named an algorithm within the limit */
+  int             algo;         /* a cudnnConvolution*Algo_t of the direction */
+  cudnnMathType_t math;
+  size_t          workspace;
+} Choice;
+
+typedef struct {
+  PlanKey                      key;
+  cudnnTensorDescriptor_t      x, y, bias;
+  cudnnFilterDescriptor_t      w;
+  cudnnConvolutionDescriptor_t conv;
+  Choice                       fwd, bwd_data, bwd_filter;
+} Plan;
+
+/* ---- errors ------------------------------------------------------------------- */
+
+static gboolean
+is_out_of_memory (cudnnStatus_t status)
+{
+  return status == CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED ||
+         status == CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED;
+}
+
+/* cuDNN's own words for the last failure on this thread, when it has any. */
+static void
+last_detail (char *detail, gsize size)
+{
+  detail[0] = '\0';
+  cudnnGetLastErrorString (detail, size);
+  detail[size - 1] = '\0';
+}
+
+static gboolean
+check (cudnnStatus_t status, const char *what, GError **error)
+{
+  char detail[256];
+
+  if (status == CUDNN_STATUS_SUCCESS)
+    return TRUE;
+  last_detail (detail, sizeof detail);
+  /* a failed launch inside cuDNN leaves CUDA's last error set */
+  (void) cudaGetLastError ();
+  g_set_error (error, FATHOM_BACKEND_ERROR,
+               is_out_of_memory (status) ? FATHOM_BACKEND_ERROR_OUT_OF_MEMORY : FATHOM_BACKEND_ERROR_LAUNCH,
+               "cuDNN: %s failed: %s%s%s", what, cudnnGetErrorString (status),
+               detail[0] != '\0' ? ": " : "", detail);
+  return FALSE;
+}
+
+/* ---- the handle --------------------------------------------------------------------- */
+
+static char *
+version_string (size_t v)
+{
+  /* cuDNN 9 numbers its releases major * 10000 + minor * 100 + patch */
+  return g_strdup_printf ("%zu.%zu.%zu", v / 10000, v / 100 % 100, v % 100);
+}
+
+static guint
+plan_key_hash (gconstpointer data)
+{
+  const int *v = data;
+  guint h = 2166136261u;
+
+  for (guint i = 0; i < sizeof (PlanKey) / sizeof (int); i++)
+    h = (h ^ (guint) v[i]) * 16777619u;
+  return h;
+}
+
+static gboolean
+plan_key_equal (gconstpointer a, gconstpointer b)
+{
+  return memcmp (a, b, sizeof (PlanKey)) == 0;
+}
+
+static void
+plan_free (gpointer data)
+{
+  Plan *p = data;
+
+  if (p->x != NULL)
+    cudnnDestroyTensorDescriptor (p->x);
+  if (p->y != NULL)
+    cudnnDestroyTensorDescriptor (p->y);
+  if (p->bias != NULL)
+    cudnnDestroyTensorDescriptor (p->bias);
+  if (p->w != NULL)
+    cudnnDestroyFilterDescriptor (p->w);
+  if (p->conv != NULL)
+    cudnnDestroyConvolutionDescriptor (p->conv);
+  g_free (p);
+}
+
+FathomCudaCudnn *
+fathom_cuda_cudnn_new (FathomCudaBackend *backend, char **reason)
+{
+  size_t version = cudnnGetVersion ();
+  cudnnHandle_t handle = NULL;
+  cudnnStatus_t status;
+  const char *what;
+  char detail[256];
+  FathomCudaCudnn *self;
+  cudaError_t err;
+
+  /* The soname pins the major release; the minor may differ from the
+   * header's, which cuDNN allows. */
+  if (version / 10000 != CUDNN_MAJOR)
+    {
+      g_autofree char *loaded = version_string (version);
+
+      *reason = g_strdup_printf ("libcudnn %s was loaded; this build needs cuDNN %d", loaded, CUDNN_MAJOR);
+      return NULL;
+    }
+  if ((err = cudaSetDevice (backend->device)) != cudaSuccess)
+    {
+      (void) cudaGetLastError ();
+      *reason = g_strdup_printf ("cudaSetDevice failed: %s", cudaGetErrorString (err));
+      return NULL;
+    }
+  what = "cudnnCreate";
+  status = cudnnCreate (&handle);
+  if (status == CUDNN_STATUS_SUCCESS)
+    {
+      what = "cudnnSetStream";
+      status = cudnnSetStream (handle, backend->stream);
+    }
+  /* cuDNN 9 loads its sub-libraries on first use: asking their versions
+   * loads them now, so that a missing one is a reason here rather than an
+   * error in the middle of a training step. */
+  if (status == CUDNN_STATUS_SUCCESS)
+    {
+      what = "cudnnOpsVersionCheck (libcudnn_ops)";
+      status = cudnnOpsVersionCheck ();
+    }
+  if (status == CUDNN_STATUS_SUCCESS)
+    {
+      what = "cudnnCnnVersionCheck (libcudnn_cnn)";
+      status = cudnnCnnVersionCheck ();
+    }
+  if (status != CUDNN_STATUS_SUCCESS)
+    {
+      last_detail (detail, sizeof detail);
+      (void) cudaGetLastError ();
+      *reason = g_strdup_printf ("%s failed: %s%s%s", what, cudnnGetErrorString (status),
+                                 detail[0] != '\0' ? ": " : "", detail);
+      if (handle != NULL)
+        cudnnDestroy (handle);
+      return NULL;
+    }
+
+  self = g_new0 (FathomCudaCudnn, 1);
+  self->handle = handle;
+  self->plans = g_hash_table_new_full (plan_key_hash, plan_key_equal, NULL, plan_free);
+  return self;
+}
+
+void
+fathom_cuda_cudnn_free (FathomCudaCudnn *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->plans);
+  cudnnDestroy (self->handle);
+  (void) cudaGetLastError ();
+  g_free (self);
+}
+
+char *
+fathom_cuda_cudnn_describe (FathomCudaCudnn *self)
+{
+  g_autofree char *version = version_string (cudnnGetVersion ());
+
+  g_return_val_if_fail (self != NULL, NULL);
+  return g_strdup_printf ("cuDNN %s", version);
+}
+
+/* ---- plans: descriptors per shape ------------------------------------------------- */
+
+static gboolean
+fits_int (gint64 v)
+{
+  return v > 0 && v <= INT_MAX;
+}
+
+/* cuDNN pads both sides of an axis alike; ours may pad the bottom (right)
+ * more or less than the top (left). A window starts at -pad_top + i * sh
+ * either way and reads zeros outside the input either way, so where
+ * cuDNN's output size with our top (left) padding on both sides equals
+ * ours, every window covers the same cells and the results are the same.
+ * Keras "same" with stride 1 and an odd kernel is symmetric; an even
+ * kernel, or stride 2 on an even size, usually changes the size and stays
+ * on our own path. So do empty batches and sizes past cuDNN's ints. */
+static gboolean
+plan_key_init (PlanKey *key, const FathomConvWindow *win, const FathomTensor *x,
+               const FathomTensor *w, const FathomTensor *y, gboolean tf32)
+{
+  gint64 h = x->shape[2], wd = x->shape[3];
+  gint64 span_h = h + 2 * (gint64) win->pad_top - win->kh;
+  gint64 span_w = wd + 2 * (gint64) win->pad_left - win->kw;
+
+  if (!fits_int ((gint64) x->numel) || !fits_int ((gint64) w->numel) || !fits_int ((gint64) y->numel))
+    return FALSE;
+  if (span_h < 0 || span_w < 0 ||
+      span_h / win->sh + 1 != y->shape[2] || span_w / win->sw + 1 != y->shape[3])
+    return FALSE;
+  memset (key, 0, sizeof *key);
+  key->n = (int) x->shape[0];
+  key->c = (int) x->shape[1];
+  key->h = (int) h;
+  key->w = (int) wd;
+  key->o = (int) w->shape[0];
+  key->kh = win->kh;
+  key->kw = win->kw;
+  key->sh = win->sh;
+  key->sw = win->sw;
+  key->pad_h = win->pad_top;
+  key->pad_w = win->pad_left;
+  key->tf32 = tf32 ? 1 : 0;
+  return TRUE;
+}
+
+static Plan *
+plan_new (const PlanKey *key, GError **error)
+{
+  Plan *p = g_new0 (Plan, 1);
+  int n = 0, c = 0, h = 0, w = 0;
+
+  p->key = *key;
+  if (!check (cudnnCreateTensorDescriptor (&p->x), "conv2d (cudnnCreateTensorDescriptor)", error) ||
+      !check (cudnnCreateTensorDescriptor (&p->y), "conv2d (cudnnCreateTensorDescriptor)", error) ||
+      !check (cudnnCreateTensorDescriptor (&p->bias), "conv2d (cudnnCreateTensorDescriptor)", error) ||
+      !check (cudnnCreateFilterDescriptor (&p->w), "conv2d (cudnnCreateFilterDescriptor)", error) ||
+      !check (cudnnCreateConvolutionDescriptor (&p->conv), "conv2d (cudnnCreateConvolutionDescriptor)", error) ||
+      !check (cudnnSetTensor4dDescriptor (p->x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
+                                          key->n, key->c, key->h, key->w),
+              "conv2d (cudnnSetTensor4dDescriptor, x)", error) ||
+      !check (cudnnSetFilter4dDescriptor (p->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+                                          key->o, key->c, key->kh, key->kw),
+              "conv2d (cudnnSetFilter4dDescriptor)", error) ||
+      !check (cudnnSetConvolution2dDescriptor (p->conv, key->pad_h, key->pad_w, key->sh, key->sw, 1, 1,
+                                               CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+              "conv2d (cudnnSetConvolution2dDescriptor)", error) ||
+      !check (cudnnGetConvolution2dForwardOutputDim (p->conv, p->x, p->w, &n, &c, &h, &w),
+              "conv2d (cudnnGetConvolution2dForwardOutputDim)", error) ||
+      !check (cudnnSetTensor4dDescriptor (p->y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w),
+              "conv2d (cudnnSetTensor4dDescriptor, y)", error) ||
+      !check (cudnnSetTensor4dDescriptor (p->bias, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, key->o, 1, 1),
+              "conv2d (cudnnSetTensor4dDescriptor, bias)", error))
+    {
+      plan_free (p);
+      return NULL;
+    }
+  return p;
+}
+
+/* The plan of this call's shape, made on first sight; *plan NULL (and
+ * TRUE) when cuDNN cannot express the shape. */
+static gboolean
+plan_for (FathomCudaCudnn *self, FathomCudaBackend *backend, const FathomConvWindow *win,
+          const FathomTensor *x, const FathomTensor *w, const FathomTensor *y, Plan **plan,
+          GError **error)
+{
+  PlanKey key;
+  Plan *p;
+
+  *plan = NULL;
+  if (!plan_key_init (&key, win, x, w, y, backend->tf32))
+    return TRUE;
+  if ((p = g_hash_table_lookup (self->plans, &key)) == NULL)
+    {
+      if ((p = plan_new (&key, error)) == NULL)
+        return FALSE;
+      if (g_hash_table_size (self->plans) >= MAX_PLANS)
+        g_hash_table_remove_all (self->plans);
+      g_hash_table_insert (self->plans, &p->key, p);
+    }
+  *plan = p;
+  return TRUE;
+}
+
+/* ---- algorithms ---------------------------------------------------------------------- */
+
+static gboolean
+set_math (Plan *p, cudnnMathType_t math, GError **error)
+{
+  return check (cudnnSetConvolutionMathType (p->conv, math), "conv2d (cudnnSetConvolutionMathType)", error);
+}
+
+/* Strict FP32 (TF32 off): algorithms that run in FMA math, which is what
+ * they are then made to run in. TF32 on: what the heuristics rank, in the
+ * math they name, except conversion to FP16, which would lose more than
+ * TF32 does. */
+static gboolean
+math_allowed (cudnnMathType_t ranked, gboolean tf32)
+{
+  if (ranked == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)
+    return FALSE;
+  return tf32 || ranked == CUDNN_FMA_MATH || ranked == CUDNN_DEFAULT_MATH;
+}
+
+static cudnnMathType_t
+run_math (cudnnMathType_t ranked, gboolean tf32)
+{
+  return tf32 ? ranked : CUDNN_FMA_MATH;
+}
+
+static cudnnMathType_t
+query_math (const Plan *p)
+{
+  return p->key.tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
+}
+
+/* Each chooser asks the heuristics for the ranking (no timing, so no
+ * trial runs on the caller's data), then takes the first algorithm whose
+ * status is SUCCESS, whose math is allowed and whose workspace in that
+ * math is within the limit. None: the choice is unusable and the shape
+ * runs our own path. */
+static gboolean
+choose_forward (FathomCudaCudnn *self, Plan *p, GError **error)
+{
+  cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+  Choice choice = { .chosen = TRUE };
+  gboolean tf32 = p->key.tf32;
+  int found = 0;
+
+  if (!set_math (p, query_math (p), error) ||
+      !check (cudnnGetConvolutionForwardAlgorithm_v7 (self->handle, p->x, p->w, p->conv, p->y,
+                                                      CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf),
+              "conv2d forward (cudnnGetConvolutionForwardAlgorithm_v7)", error))
+    return FALSE;
+  for (int i = 0; i < found && !choice.usable; i++)
+    {
+      cudnnMathType_t math = run_math (perf[i].mathType, tf32);
+      size_t bytes = 0;
+
+      if (perf[i].status != CUDNN_STATUS_SUCCESS || !math_allowed (perf[i].mathType, tf32))
+        continue;
+      if (!set_math (p, math, error))
+        return FALSE;
+      if (cudnnGetConvolutionForwardWorkspaceSize (self->handle, p->x, p->w, p->conv, p->y,
+                                                   perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS ||
+          bytes > WORKSPACE_LIMIT)
+        continue;
+      choice = (Choice) { TRUE, TRUE, (int) perf[i].algo, math, bytes };
+    }
+  p->fwd = choice;
+  return TRUE;
+}
+
+static gboolean
+choose_backward_data (FathomCudaCudnn *self, Plan *p, GError **error)
+{
+  cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+  Choice choice = { .chosen = TRUE };
+  gboolean tf32 = p->key.tf32;
+  int found = 0;
+
+  if (!set_math (p, query_math (p), error) ||
+      !check (cudnnGetConvolutionBackwardDataAlgorithm_v7 (self->handle, p->w, p->y, p->conv, p->x,
+                                                           CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, perf),
+              "conv2d backward (cudnnGetConvolutionBackwardDataAlgorithm_v7)", error))
+    return FALSE;
+  for (int i = 0; i < found && !choice.usable; i++)
+    {
+      cudnnMathType_t math = run_math (perf[i].mathType, tf32);
+      size_t bytes = 0;
+
+      if (perf[i].status != CUDNN_STATUS_SUCCESS || !math_allowed (perf[i].mathType, tf32))
+        continue;
+      if (!set_math (p, math, error))
+        return FALSE;
+      if (cudnnGetConvolutionBackwardDataWorkspaceSize (self->handle, p->w, p->y, p->conv, p->x,
+                                                        perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS ||
+          bytes > WORKSPACE_LIMIT)
+        continue;
+      choice = (Choice) { TRUE, TRUE, (int) perf[i].algo, math, bytes };
+    }
+  p->bwd_data = choice;
+  return TRUE;
+}
+
+static gboolean
+choose_backward_filter (FathomCudaCudnn *self, Plan *p, GError **error)
+{
+  cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+  Choice choice = { .chosen = TRUE };
+  gboolean tf32 = p->key.tf32;
+  int found = 0;
+
+  if (!set_math (p, query_math (p), error) ||
+      !check (cudnnGetConvolutionBackwardFilterAlgorithm_v7 (self->handle, p->x, p->y, p->conv, p->w,
+                                                             CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+                                                             &found, perf),
+              "conv2d backward (cudnnGetConvolutionBackwardFilterAlgorithm_v7)", error))
+    return FALSE;
+  for (int i = 0; i < found && !choice.usable; i++)
+    {
+      cudnnMathType_t math = run_math (perf[i].mathType, tf32);
+      size_t bytes = 0;
+
+      if (perf[i].status != CUDNN_STATUS_SUCCESS || !math_allowed (perf[i].mathType, tf32))
+        continue;
+      if (!set_math (p, math, error))
+        return FALSE;
+      if (cudnnGetConvolutionBackwardFilterWorkspaceSize (self->handle, p->x, p->y, p->conv, p->w,
+                                                          perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS ||
+          bytes > WORKSPACE_LIMIT)
+        continue;
+      choice = (Choice) { TRUE, TRUE, (int) perf[i].algo, math, bytes };
+    }
+  p->bwd_filter = choice;
+  return TRUE;
+}
+
+/* Scratch for a call, from the caching allocator; none for 0 bytes. */
+static gboolean
+workspace_new (FathomCudaBackend *backend, size_t bytes, FathomCudaBlock **block, void **data,
+               GError **error)
+{
+  *block = NULL;
+  *data = NULL;
+  if (bytes == 0)
+    return TRUE;
+  if ((*block = fathom_cuda_block_new (backend, bytes, error)) == NULL)
+    return FALSE;
+  *data = fathom_cuda_block_data (*block);
+  return TRUE;
+}
+
+/* ---- the ops ------------------------------------------------------------------------------ */
+
+gboolean
+fathom_cuda_cudnn_conv2d_forward (FathomCudaCudnn *self, FathomCudaBackend *backend,
+                                  const FathomConvWindow *win, const FathomTensor *x,
+                                  const FathomTensor *w, const FathomTensor *bias, FathomTensor *y,
+                                  gboolean *done, GError **error)
+{
+  const float one = 1.f, zero = 0.f;
+  g_autoptr(FathomCudaBlock) block = NULL;
+  void *workspace;
+  Plan *p;
+
+  *done = FALSE;
+  if (!plan_for (self, backend, win, x, w, y, &p, error))
+    return FALSE;
+  if (p == NULL)
+    return TRUE;
+  if (!p->fwd.chosen && !choose_forward (self, p, error))
+    return FALSE;
+  if (!p->fwd.usable)
+    return TRUE;
+  if (!workspace_new (backend, p->fwd.workspace, &block, &workspace, error) ||
+      !set_math (p, p->fwd.math, error) ||
+      !check (cudnnConvolutionForward (self->handle, &one, p->x, fathom_tensor_raw (x),
+                                       p->w, fathom_tensor_raw (w), p->conv,
+                                       (cudnnConvolutionFwdAlgo_t) p->fwd.algo,
+                                       workspace, p->fwd.workspace, &zero, p->y, fathom_tensor_raw (y)),
+              "conv2d forward (cudnnConvolutionForward)", error))
+    return FALSE;
+  /* y += bias, broadcast over the batch and the pixels */
+  if (bias != NULL &&
+      !check (cudnnAddTensor (self->handle, &one, p->bias, fathom_tensor_raw (bias), &one, p->y,
+                              fathom_tensor_raw (y)),
+              "conv2d forward (cudnnAddTensor, bias)", error))
+    return FALSE;
+  *done = TRUE;
+  return TRUE;
+}
+
+/* Every output is overwritten (beta 0: cuDNN then never reads it). */
+gboolean
+fathom_cuda_cudnn_conv2d_backward (FathomCudaCudnn *self, FathomCudaBackend *backend,
+                                   const FathomConvWindow *win, const FathomTensor *x,
+                                   const FathomTensor *w, const FathomTensor *dy, FathomTensor *dx,
+                                   FathomTensor *dw, FathomTensor *dbias, gboolean *done,
+                                   GError **error)
+{
+  const float one = 1.f, zero = 0.f;
+  g_autoptr(FathomCudaBlock) block = NULL;
+  void *workspace;
+  size_t bytes = 0;
+  Plan *p;
+
+  *done = FALSE;
+  if (!plan_for (self, backend, win, x, w, dy, &p, error))
+    return FALSE;
+  if (p == NULL)
+    return TRUE;
+  if (dx != NULL && !p->bwd_data.chosen && !choose_backward_data (self, p, error))
+    return FALSE;
+  if (dw != NULL && !p->bwd_filter.chosen && !choose_backward_filter (self, p, error))
+    return FALSE;
+  /* all on cuDNN or all on our own path, never a mixture within a call */
+  if ((dx != NULL && !p->bwd_data.usable) || (dw != NULL && !p->bwd_filter.usable))
+    return TRUE;
+
+  if (dx != NULL)
+    bytes = MAX (bytes, p->bwd_data.workspace);
+  if (dw != NULL)
+    bytes = MAX (bytes, p->bwd_filter.workspace);
+  if (!workspace_new (backend, bytes, &block, &workspace, error))
+    return FALSE;
+  if (dbias != NULL &&
+      !check (cudnnConvolutionBackwardBias (self->handle, &one, p->y, fathom_tensor_raw (dy), &zero,
+                                            p->bias, fathom_tensor_raw (dbias)),
+              "conv2d backward (cudnnConvolutionBackwardBias)", error))
+    return FALSE;
+  if (dw != NULL &&
+      (!set_math (p, p->bwd_filter.math, error) ||
+       !check (cudnnConvolutionBackwardFilter (self->handle, &one, p->x, fathom_tensor_raw (x),
+                                               p->y, fathom_tensor_raw (dy), p->conv,
+                                               (cudnnConvolutionBwdFilterAlgo_t) p->bwd_filter.algo,
+                                               workspace, p->bwd_filter.workspace, &zero,
+                                               p->w, fathom_tensor_raw (dw)),
+               "conv2d backward (cudnnConvolutionBackwardFilter)", error)))
+    return FALSE;
+  if (dx != NULL &&
+      (!set_math (p, p->bwd_data.math, error) ||
+       !check (cudnnConvolutionBackwardData (self->handle, &one, p->w, fathom_tensor_raw (w),
+                                             p->y, fathom_tensor_raw (dy), p->conv,
+                                             (cudnnConvolutionBwdDataAlgo_t) p->bwd_data.algo,
+                                             workspace, p->bwd_data.workspace, &zero,
+                                             p->x, fathom_tensor_raw (dx)),
+               "conv2d backward (cudnnConvolutionBackwardData)", error)))
+    return FALSE;
+  *done = TRUE;
+  return TRUE;
+}
+
+#else /* !FATHOM_HAVE_CUDNN */
+
+/* A build without cuDNN: no handle, so the others are never reached; if
+ * they were, they would decline, and our own path would run. */
+
+FathomCudaCudnn *
+fathom_cuda_cudnn_new (FathomCudaBackend *backend, char **reason)
+{
+  *reason = g_strdup ("this build has no cuDNN (-Dcudnn=disabled, or cudnn.h and libcudnn were not found)");
+  return NULL;
+}
+
+void
+fathom_cuda_cudnn_free (FathomCudaCudnn *self)
+{
+  g_return_if_fail (self == NULL);
+}
+
+char *
+fathom_cuda_cudnn_describe (FathomCudaCudnn *self)
+{
+  g_return_val_if_reached (NULL);
+}
+
+gboolean
+fathom_cuda_cudnn_conv2d_forward (FathomCudaCudnn *self, FathomCudaBackend *backend,
+                                  const FathomConvWindow *win, const FathomTensor *x,
+                                  const FathomTensor *w, const FathomTensor *bias, FathomTensor *y,
+                                  gboolean *done, GError **error)
+{
+  *done = FALSE;
+  return TRUE;
+}
+
+gboolean
+fathom_cuda_cudnn_conv2d_backward (FathomCudaCudnn *self, FathomCudaBackend *backend,
+                                   const FathomConvWindow *win, const FathomTensor *x,
+                                   const FathomTensor *w, const FathomTensor *dy, FathomTensor *dx,
+                                   FathomTensor *dw, FathomTensor *dbias, gboolean *done,
+                                   GError **error)
+{
+  *done = FALSE;
+  return TRUE;
+}
+
+#endif /* FATHOM_HAVE_CUDNN */

@@ -1,0 +1,58 @@
+/* fathom-cuda-cudnn.h: convolutions through cuDNN, for the CUDA backend
+ * (private; fathom-cuda-conv.c is the only caller).
+ *
+ * One FathomCudaCudnn per backend: a cuDNN handle bound to the backend's
+ * stream, and per convolution shape the tensor, filter and convolution
+ * descriptors and the algorithm of each direction, chosen once by cuDNN's
+ * heuristics (cudnnGetConvolution*Algorithm_v7) within a workspace limit,
+ * so that steady-state steps search nothing. Workspace comes from the
+ * backend's caching allocator.
+ *
+ * A call either runs the whole op on cuDNN (*done = TRUE) or declines
+ * (*done = FALSE, nothing queued) for the caller's own path: a shape
+ * whose padding cuDNN's symmetric padding cannot express, sizes past its
+ * 32-bit ints, an empty batch, or no algorithm within the limit. A cuDNN
+ * failure is a GError naming the op and cudnnGetErrorString(); the
+ * backend goes on.
+ *
+ * In a build without cuDNN (-Dcudnn=disabled, or no cudnn.h and libcudnn)
+ * fathom_cuda_cudnn_new() says so and returns NULL; the others are never
+ * reached then.
+ */
+#pragma once
+
+#include "fathom-cuda-backend-private.h"
+
+G_BEGIN_DECLS
+
+/* A cuDNN handle on @backend's stream, or NULL with @reason ("cudnnCreate
+ * failed: ..."). */
+FathomCudaCudnn *fathom_cuda_cudnn_new     (FathomCudaBackend      *backend,
+                                            char                  **reason);
+void             fathom_cuda_cudnn_free    (FathomCudaCudnn        *self);
+/* "cuDNN 9.19.0": the library that was loaded, not the header's. */
+char            *fathom_cuda_cudnn_describe (FathomCudaCudnn       *self);
+
+/* The math of the backend's TF32 setting is read at each call. */
+gboolean fathom_cuda_cudnn_conv2d_forward  (FathomCudaCudnn        *self,
+                                            FathomCudaBackend      *backend,
+                                            const FathomConvWindow *win,
+                                            const FathomTensor     *x,
+                                            const FathomTensor     *w,
+                                            const FathomTensor     *bias,
+                                            FathomTensor           *y,
+                                            gboolean               *done,
+                                            GError                **error);
+gboolean fathom_cuda_cudnn_conv2d_backward (FathomCudaCudnn        *self,
+                                            FathomCudaBackend      *backend,
+                                            const FathomConvWindow *win,
+                                            const FathomTensor     *x,
+                                            const FathomTensor     *w,
+                                            const FathomTensor     *dy,
+                                            FathomTensor           *dx,
+                                            FathomTensor           *dw,
+                                            FathomTensor           *dbias,
+                                            gboolean               *done,
+                                            GError                **error);
+
+G_END_DECLS
