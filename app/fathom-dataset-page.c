@@ -215,7 +215,8 @@ fathom_dataset_page_set_dataset (FathomDatasetPage *self,
   fathom_image_view_set_model (self->image_view, photos (self));
   if (fathom_image_view_get_current (self->image_view) == GTK_INVALID_LIST_POSITION)
     show_position (self, GTK_INVALID_LIST_POSITION);
-  fathom_leakage_panel_set_dataset_dir (self->leakage, dataset != NULL ? fathom_dataset_get_root (dataset) : NULL);
+  fathom_worker_panel_set_input (FATHOM_WORKER_PANEL (self->leakage),
+                                 dataset != NULL ? fathom_dataset_get_root (dataset) : NULL);
 }
 
 void

@@ -528,7 +528,7 @@ training_run_finished (FathomTrainPanel *panel,
                        gboolean          ok,
                        FathomWindow     *self)
 {
-  const GError *error = fathom_train_panel_get_error (panel);
+  const GError *error = fathom_worker_panel_get_error (FATHOM_WORKER_PANEL (panel));
 
   if (ok)
     {
@@ -547,7 +547,7 @@ training_dataset_loaded (FathomWindow  *self,
 {
   GtkWidget *panel = g_object_get_data (G_OBJECT (self), "fathom-train-panel");
 
-  fathom_train_panel_set_dataset_dir (FATHOM_TRAIN_PANEL (panel), fathom_dataset_get_root (dataset));
+  fathom_worker_panel_set_input (FATHOM_WORKER_PANEL (panel), fathom_dataset_get_root (dataset));
   /* back in its page if it was taken out and nothing else is there */
   if (fathom_window_get_page_child (self, "training") == NULL)
     fathom_window_set_page_child (self, "training", panel);

@@ -303,7 +303,7 @@ fathom_e2e_start_training (FathomE2e              *e2e,
 
   fathom_window_set_visible_page (e2e->window, "training");
   /* the window handed the open dataset to the panel */
-  g_assert_cmpstr (fathom_train_panel_get_dataset_dir (panel), ==, e2e->data_dir);
+  g_assert_cmpstr (fathom_worker_panel_get_input (FATHOM_WORKER_PANEL (panel)), ==, e2e->data_dir);
 
   fathom_experiment_config_init (&config);
   config.experiment = opts->experiment;
@@ -315,7 +315,7 @@ fathom_e2e_start_training (FathomE2e              *e2e,
   config.mini_epochs = opts->mini_epochs;
   config.cache_dir = e2e->cache_dir;
   fathom_train_panel_set_config (panel, &config);
-  fathom_train_panel_set_runs_dir (panel, e2e->runs_dir);
+  fathom_worker_panel_set_runs_dir (FATHOM_WORKER_PANEL (panel), e2e->runs_dir);
   fathom_train_panel_get_config (panel, &got);
   g_assert_cmpstr (got.experiment, ==, opts->experiment);
   g_assert_cmpuint (got.epochs, ==, opts->epochs);
@@ -323,9 +323,10 @@ fathom_e2e_start_training (FathomE2e              *e2e,
 
   /* what the Start button does */
   gtk_widget_activate_action (GTK_WIDGET (panel), "train.start", NULL);
-  if (!fathom_train_panel_get_running (panel))
+  if (!fathom_worker_panel_get_running (FATHOM_WORKER_PANEL (panel)))
     g_error ("Start did not start a run: %s",
-             fathom_train_panel_get_error (panel) != NULL ? fathom_train_panel_get_error (panel)->message : "?");
+             fathom_worker_panel_get_error (FATHOM_WORKER_PANEL (panel)) != NULL
+             ? fathom_worker_panel_get_error (FATHOM_WORKER_PANEL (panel))->message : "?");
   e2e->n_started++;
 }
 

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "fathom-fishsim.h"
+#include "fathom-test-util.h"
 
 void
 fathom_test_ui_init (int    *argc,
@@ -101,6 +102,29 @@ fathom_test_ui_record_finished (gpointer    panel,
                                 const char *signal)
 {
   g_signal_connect (panel, signal, G_CALLBACK (on_finished), NULL);
+}
+
+GtkWidget *
+fathom_test_ui_present_panel (gpointer panel,
+                              int      width,
+                              int      height)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  fathom_test_ui_record_finished (panel, "run-finished");
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
+  gtk_window_present (GTK_WINDOW (window));
+  return window;
+}
+
+void
+fathom_test_ui_teardown (GtkWidget  *window,
+                         const char *work_dir)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  fathom_test_remove_tree (work_dir);
+  g_clear_pointer (&fathom_test_ui_finished.dir, g_free);
 }
 
 gboolean

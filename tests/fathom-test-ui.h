@@ -34,7 +34,7 @@ void       fathom_test_ui_wait_until         (FathomTestUiPredicate  pred,
 GtkWidget *fathom_test_ui_find_action_button (GtkWidget   *widget,
                                               const char  *action_name);
 
-/* What a panel's "run-finished" or "study-finished" said, and how often. */
+/* What a panel's "run-finished" said, and how often. */
 typedef struct {
   guint     n;          /* signals so far */
   guint     expected;   /* what fathom_test_ui_has_finished() waits for */
@@ -47,6 +47,16 @@ extern FathomTestUiFinished fathom_test_ui_finished;
 /* Records panel's signal (run_dir, ok) into fathom_test_ui_finished. */
 void       fathom_test_ui_record_finished    (gpointer     panel,
                                               const char  *signal);
+
+/* A window of width × height showing panel (a FathomWorkerPanel),
+ * presented, its "run-finished" recorded. */
+GtkWidget *fathom_test_ui_present_panel      (gpointer     panel,
+                                              int          width,
+                                              int          height);
+
+/* After the tests: window destroyed, work_dir removed, the record freed. */
+void       fathom_test_ui_teardown           (GtkWidget   *window,
+                                              const char  *work_dir);
 
 /* n >= expected */
 gboolean   fathom_test_ui_has_finished       (void);

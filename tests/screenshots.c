@@ -43,7 +43,7 @@ run_well_under_way (FathomE2e *e2e,
 
   if (fathom_e2e_training_finished (e2e, NULL))
     return TRUE;
-  return fathom_train_panel_get_progress (fathom_e2e_get_train_panel (e2e), &progress) &&
+  return fathom_worker_panel_get_progress (FATHOM_WORKER_PANEL (fathom_e2e_get_train_panel (e2e)), &progress) &&
          g_strcmp0 (progress.phase, "train") == 0 && progress.n_epochs > 0 &&
          (progress.epoch + 1) * 3 >= progress.n_epochs * 2 && progress.batch * 2 >= progress.n_batches;
 }

@@ -256,8 +256,8 @@ test_train (void)
                   g_getenv ("GSK_RENDERER"), r.max_gap / 1000.0, r.n_ticks, frame_quantile (frames, 0.5),
                   frame_quantile (frames, 0.95), frame_quantile (frames, 1.0), frames->len);
   if (!e2e->run_ok)
-    g_error ("the run failed: %s", fathom_train_panel_get_error (panel) != NULL
-                                   ? fathom_train_panel_get_error (panel)->message : "?");
+    g_error ("the run failed: %s", fathom_worker_panel_get_error (FATHOM_WORKER_PANEL (panel)) != NULL
+                                   ? fathom_worker_panel_get_error (FATHOM_WORKER_PANEL (panel))->message : "?");
   g_assert_cmpuint (e2e->n_finished, ==, 1);
   base = g_path_get_basename (e2e->run_dir);
   g_assert_true (g_str_has_prefix (base, "fcn-"));

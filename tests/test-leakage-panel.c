@@ -28,23 +28,24 @@ static char *runs_dir;
 static GtkWidget *window;
 static FathomLeakagePanel *panel;
 
-/* What "study-finished" said, and how often. */
+/* What "run-finished" said, and how often. */
 #define n_finished fathom_test_ui_finished.n
 #define expected_finished fathom_test_ui_finished.expected
 #define finished_dir fathom_test_ui_finished.dir
 #define finished_ok fathom_test_ui_finished.ok
 #define study_has_finished fathom_test_ui_has_finished
 
+#define worker FATHOM_WORKER_PANEL (panel)
 #define wait_until(pred, what) fathom_test_ui_wait_until (pred, WAIT_TIMEOUT_MS, what)
 #define find_action_button fathom_test_ui_find_action_button
-#define assert_ready() fathom_test_ui_assert_ready (GTK_WIDGET (panel), fathom_leakage_panel_get_running (panel), "leakage")
+#define assert_ready() fathom_test_ui_assert_ready (GTK_WIDGET (panel), fathom_worker_panel_get_running (worker), "leakage")
 
 /* ---- helpers ----------------------------------------------------------------- */
 
 static gboolean
 progress_arrived (void)
 {
-  return fathom_leakage_panel_get_n_deliveries (panel) > 0 || n_finished >= expected_finished;
+  return fathom_worker_panel_get_n_deliveries (worker) > 0 || n_finished >= expected_finished;
 }
 
 /* The text of the table's cell, or NULL. */
@@ -116,7 +117,7 @@ configure (void)
   g_assert_cmpuint (got.mini_epochs, ==, 1);
   g_assert_cmpfloat (got.valid_fraction, ==, 0.3);
   g_assert_cmpstr (got.device, ==, "cpu");
-  g_assert_cmpstr (got.data_dir, ==, fathom_leakage_panel_get_dataset_dir (panel));
+  g_assert_cmpstr (got.data_dir, ==, fathom_worker_panel_get_input (worker));
 }
 
 /* ---- tests ------------------------------------------------------------------- */
@@ -158,18 +159,18 @@ test_no_dataset (void)
   g_autoptr(GtkWidget) fresh = g_object_ref_sink (fathom_leakage_panel_new ());
   g_autofree char *default_runs = g_build_filename (g_get_user_data_dir (), "fathom", "runs", NULL);
 
-  g_assert_cmpstr (fathom_leakage_panel_get_runs_dir (FATHOM_LEAKAGE_PANEL (fresh)), ==, default_runs);
+  g_assert_cmpstr (fathom_worker_panel_get_runs_dir (FATHOM_WORKER_PANEL (fresh)), ==, default_runs);
 
-  fathom_leakage_panel_set_dataset_dir (panel, NULL);
+  fathom_worker_panel_set_input (worker, NULL);
   g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (panel), "leakage.start")));
-  g_assert_false (fathom_leakage_panel_start (panel, &error));
+  g_assert_false (fathom_worker_panel_start (worker, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
-  g_assert_false (fathom_leakage_panel_get_running (panel));
+  g_assert_false (fathom_worker_panel_get_running (worker));
 
-  fathom_leakage_panel_set_dataset_dir (panel, data_dir);
-  fathom_leakage_panel_set_runs_dir (panel, runs_dir);
-  g_assert_cmpstr (fathom_leakage_panel_get_runs_dir (panel), ==, runs_dir);
-  g_assert_cmpstr (fathom_leakage_panel_get_dataset_dir (panel), ==, data_dir);
+  fathom_worker_panel_set_input (worker, data_dir);
+  fathom_worker_panel_set_runs_dir (worker, runs_dir);
+  g_assert_cmpstr (fathom_worker_panel_get_runs_dir (worker), ==, runs_dir);
+  g_assert_cmpstr (fathom_worker_panel_get_input (worker), ==, data_dir);
   configure ();
   assert_ready ();
   g_assert_cmpuint (count_table_rows (), ==, 0);
@@ -199,14 +200,14 @@ test_study (void)
 
   expected_finished = n_finished + 1;
   gtk_widget_activate_action (GTK_WIDGET (panel), "leakage.start", NULL);
-  g_assert_true (fathom_leakage_panel_get_running (panel));
+  g_assert_true (fathom_worker_panel_get_running (worker));
   g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (panel), "leakage.start")));
   g_assert_true (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (panel), "leakage.stop")));
   wait_until (study_has_finished, "the leakage study");
 
   g_assert_true (finished_ok);
-  g_assert_null (fathom_leakage_panel_get_error (panel));
-  g_assert_cmpstr (finished_dir, ==, fathom_leakage_panel_get_run_dir (panel));
+  g_assert_null (fathom_worker_panel_get_error (worker));
+  g_assert_cmpstr (finished_dir, ==, fathom_worker_panel_get_run_dir (worker));
   base = g_path_get_basename (finished_dir);
   g_assert_true (g_str_has_prefix (base, "leakage-"));
   g_assert_cmpuint (strlen (base), ==, strlen ("leakage-YYYYmmdd-HHMMSS"));
@@ -216,8 +217,8 @@ test_study (void)
   assert_ready ();
 
   /* the progress reached the main thread; the last of it the last model's */
-  g_assert_cmpuint (fathom_leakage_panel_get_n_deliveries (panel), >, 0);
-  g_assert_true (fathom_leakage_panel_get_progress (panel, &last));
+  g_assert_cmpuint (fathom_worker_panel_get_n_deliveries (worker), >, 0);
+  g_assert_true (fathom_worker_panel_get_progress (worker, &last));
   g_assert_true (g_str_has_prefix (last.phase, "by-size-multi-input "));
   g_assert_null (last.output_losses);
 
@@ -249,7 +250,7 @@ test_study (void)
       g_assert_cmpfloat (rows[i].accuracy, >=, 0.0);
       g_assert_cmpfloat (rows[i].accuracy, <=, 1.0);
     }
-  g_test_message ("%u deliveries, %.1f s", fathom_leakage_panel_get_n_deliveries (panel),
+  g_test_message ("%u deliveries, %.1f s", fathom_worker_panel_get_n_deliveries (worker),
                   (g_get_monotonic_time () - started) / 1e6);
 
   /* the image size alone gives the boat away on the random split */
@@ -276,25 +277,25 @@ test_stop (void)
   FathomLeakageRow rows[FATHOM_LEAKAGE_N_ROWS];
 
   expected_finished = n_finished + 1;
-  g_assert_true (fathom_leakage_panel_start (panel, &error));
+  g_assert_true (fathom_worker_panel_start (worker, &error));
   g_assert_no_error (error);
   /* a new study shows nothing of the last */
-  g_assert_cmpuint (fathom_leakage_panel_get_n_deliveries (panel), ==, 0);
-  g_assert_false (fathom_leakage_panel_get_progress (panel, &last));
+  g_assert_cmpuint (fathom_worker_panel_get_n_deliveries (worker), ==, 0);
+  g_assert_false (fathom_worker_panel_get_progress (worker, &last));
   g_assert_false (fathom_leakage_panel_get_rows (panel, rows));
   g_assert_cmpuint (count_table_rows (), ==, 0);
   wait_until (progress_arrived, "the first progress");
-  g_assert_true (fathom_leakage_panel_get_running (panel));
+  g_assert_true (fathom_worker_panel_get_running (worker));
   gtk_widget_activate_action (GTK_WIDGET (panel), "leakage.stop", NULL);
   g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (panel), "leakage.stop")));
   wait_until (study_has_finished, "the stopped study");
 
   g_assert_false (finished_ok);
-  g_assert_cmpstr (finished_dir, ==, fathom_leakage_panel_get_run_dir (panel));
-  g_assert_error ((GError *) fathom_leakage_panel_get_error (panel), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (finished_dir, ==, fathom_worker_panel_get_run_dir (worker));
+  g_assert_error ((GError *) fathom_worker_panel_get_error (worker), G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_true (g_str_has_prefix (gtk_label_get_text (fathom_leakage_panel_get_status (panel)), "Stopped"));
   status = run_status (finished_dir);
-  g_test_message ("stopped after %u deliveries; run.json says %s", fathom_leakage_panel_get_n_deliveries (panel),
+  g_test_message ("stopped after %u deliveries; run.json says %s", fathom_worker_panel_get_n_deliveries (worker),
                   status);
   g_assert_cmpstr (status, !=, "running");
   g_assert_cmpstr (status, ==, "stopped");
@@ -312,13 +313,13 @@ test_error (void)
   GtkWidget *error_label;
 
   g_assert_cmpint (g_mkdir_with_parents (empty, 0755), ==, 0);
-  fathom_leakage_panel_set_dataset_dir (panel, empty);
+  fathom_worker_panel_set_input (worker, empty);
   expected_finished = n_finished + 1;
   gtk_widget_activate_action (GTK_WIDGET (panel), "leakage.start", NULL);
   wait_until (study_has_finished, "the failed study");
 
   g_assert_false (finished_ok);
-  error = fathom_leakage_panel_get_error (panel);
+  error = fathom_worker_panel_get_error (worker);
   g_assert_nonnull (error);
   g_assert_false (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
   g_test_message ("error: %s", error->message);
@@ -329,7 +330,7 @@ test_error (void)
   g_assert_true (gtk_widget_get_visible (error_label));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (error_label)), ==, error->message);
   assert_ready ();
-  fathom_leakage_panel_set_dataset_dir (panel, data_dir);
+  fathom_worker_panel_set_input (worker, data_dir);
   fathom_test_remove_tree (empty);
 }
 
@@ -347,12 +348,8 @@ main (int argc, char **argv)
   /* small photos; sizes stay distinct */
   fathom_test_ui_make_fishsim (data_dir, 120, 0.15, 11);
 
-  window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (window), 900, 700);
   panel = FATHOM_LEAKAGE_PANEL (fathom_leakage_panel_new ());
-  fathom_test_ui_record_finished (panel, "study-finished");
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
-  gtk_window_present (GTK_WINDOW (window));
+  window = fathom_test_ui_present_panel (panel, 900, 700);
 
   g_test_add_func ("/leakage-panel/describe", test_describe);
   g_test_add_func ("/leakage-panel/no-dataset", test_no_dataset);
@@ -361,9 +358,7 @@ main (int argc, char **argv)
   g_test_add_func ("/leakage-panel/error", test_error);
   status = g_test_run ();
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  fathom_test_remove_tree (work_dir);
-  g_free (finished_dir);
+  fathom_test_ui_teardown (window, work_dir);
   g_free (data_dir);
   g_free (cache_dir);
   g_free (runs_dir);

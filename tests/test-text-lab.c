@@ -14,6 +14,7 @@
 #include "fathom-corpus.h"
 #include "fathom-run.h"
 #include "fathom-text-lab.h"
+#include "fathom-worker-panel-job.h"
 
 #include <adwaita.h>
 #include <math.h>
@@ -39,16 +40,17 @@ static FathomTextLab *lab;
 #define finished_ok fathom_test_ui_finished.ok
 #define run_has_finished fathom_test_ui_has_finished
 
+#define worker FATHOM_WORKER_PANEL (lab)
 #define wait_until(pred, what) fathom_test_ui_wait_until (pred, WAIT_TIMEOUT_MS, what)
 #define find_action_button fathom_test_ui_find_action_button
-#define assert_ready() fathom_test_ui_assert_ready (GTK_WIDGET (lab), fathom_text_lab_get_running (lab), "text")
+#define assert_ready() fathom_test_ui_assert_ready (GTK_WIDGET (lab), fathom_worker_panel_get_running (worker), "text")
 
 /* ---- helpers ------------------------------------------------------------------ */
 
 static gboolean
 progress_arrived (void)
 {
-  return fathom_text_lab_get_n_deliveries (lab) > 0 || n_finished >= expected_finished;
+  return fathom_worker_panel_get_n_deliveries (worker) > 0 || n_finished >= expected_finished;
 }
 
 static gboolean
@@ -178,7 +180,7 @@ test_defaults (void)
   g_assert_cmpint (got.model, ==, FATHOM_TEXT_MODEL_RNN_SCRATCH);
   g_assert_cmpfloat_with_epsilon (got.lr, 0.01, 1e-9);
   g_assert_cmpuint (got.hidden, ==, 256);
-  g_assert_cmpstr (fathom_text_lab_get_runs_dir (lab), ==, default_runs);
+  g_assert_cmpstr (fathom_worker_panel_get_runs_dir (worker), ==, default_runs);
   g_assert_cmpfloat (fathom_text_lab_get_temperature (lab), ==, 1.0);
   g_assert_cmpstr (fathom_text_lab_get_prime (lab), ==, FATHOM_TEXT_DEFAULT_PRIME);
   assert_ready ();
@@ -189,7 +191,7 @@ test_defaults (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_assert_cmpuint (fathom_text_lab_get_n_samples (lab), ==, 0);
 
-  fathom_text_lab_set_runs_dir (lab, runs_dir);
+  fathom_worker_panel_set_runs_dir (worker, runs_dir);
   fathom_text_lab_set_sample_length (lab, SAMPLE_LENGTH);
   g_assert_cmpuint (fathom_text_lab_get_sample_length (lab), ==, SAMPLE_LENGTH);
 }
@@ -214,16 +216,16 @@ test_run (void)
   configure (corpus_path, 2, 0.1);
   expected_finished = n_finished + 1;
   gtk_widget_activate_action (GTK_WIDGET (lab), "text.start", NULL);
-  g_assert_true (fathom_text_lab_get_running (lab));
+  g_assert_true (fathom_worker_panel_get_running (worker));
   g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (lab), "text.start")));
   g_assert_true (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (lab), "text.stop")));
   wait_until (run_has_finished, "the two-epoch run");
   wait_until (samples_done, "the samples");
 
   g_assert_true (finished_ok);
-  g_assert_null (fathom_text_lab_get_error (lab));
+  g_assert_null (fathom_worker_panel_get_error (worker));
   g_assert_null (fathom_text_lab_get_message (lab));
-  g_assert_cmpstr (finished_dir, ==, fathom_text_lab_get_run_dir (lab));
+  g_assert_cmpstr (finished_dir, ==, fathom_worker_panel_get_run_dir (worker));
   g_assert_true (g_str_has_prefix (finished_dir, runs_dir));
   base = g_path_get_basename (finished_dir);
   g_assert_true (g_str_has_prefix (base, "text-gru-"));
@@ -234,8 +236,8 @@ test_run (void)
   assert_ready ();
 
   /* the progress reached the main thread, the last of it the second epoch's end */
-  g_assert_cmpuint (fathom_text_lab_get_n_deliveries (lab), >, 0);
-  g_assert_true (fathom_text_lab_get_progress (lab, &last));
+  g_assert_cmpuint (fathom_worker_panel_get_n_deliveries (worker), >, 0);
+  g_assert_true (fathom_worker_panel_get_progress (worker, &last));
   g_assert_cmpuint (last.epoch + 1, ==, 2);
   g_assert_cmpuint (last.n_epochs, ==, 2);
   g_assert_true (last.epoch_end);
@@ -248,7 +250,7 @@ test_run (void)
   final = fathom_chart_series_get_y (train, n_train - 1);
   g_test_message ("%" G_GSIZE_FORMAT " training points, %" G_GINT64_FORMAT " batches per epoch, "
                   "%u deliveries; loss %.4f -> %.4f nats/char, validation %.4f",
-                  n_train, last.n_batches, fathom_text_lab_get_n_deliveries (lab), first, final, last.loss);
+                  n_train, last.n_batches, fathom_worker_panel_get_n_deliveries (worker), first, final, last.loss);
   g_assert_cmpint (last.n_batches, ==, 43);
   g_assert_cmpuint (n_train, ==, 2 * (gsize) last.n_batches);
   g_assert_cmpuint (n_train, ==, (gsize) last.step);
@@ -329,7 +331,7 @@ test_argmax (void)
   g_assert_cmpstr (again, ==, first);
 
   /* the same as a sampler reading the finished run folder */
-  sampler = fathom_text_sampler_new (fathom_text_lab_get_run_dir (lab), &error);
+  sampler = fathom_text_sampler_new (fathom_worker_panel_get_run_dir (worker), &error);
   g_assert_no_error (error);
   direct = fathom_text_sampler_generate (sampler, fathom_text_lab_get_prime (lab), SAMPLE_LENGTH, 0.0, 99, &error);
   g_assert_no_error (error);
@@ -447,24 +449,24 @@ test_stop (void)
   /* Long enough that the Stop always comes before the end. */
   configure (corpus_path, 100, 0.0);
   expected_finished = n_finished + 1;
-  g_assert_true (fathom_text_lab_start (lab, &error));
+  g_assert_true (fathom_worker_panel_start (worker, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (fathom_text_lab_get_n_deliveries (lab), ==, 0);
-  g_assert_false (fathom_text_lab_get_progress (lab, &last));
+  g_assert_cmpuint (fathom_worker_panel_get_n_deliveries (worker), ==, 0);
+  g_assert_false (fathom_worker_panel_get_progress (worker, &last));
   wait_until (progress_arrived, "the first progress");
-  g_assert_true (fathom_text_lab_get_running (lab));
+  g_assert_true (fathom_worker_panel_get_running (worker));
   gtk_widget_activate_action (GTK_WIDGET (lab), "text.stop", NULL);
   g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (lab), "text.stop")));
   wait_until (run_has_finished, "the stopped run");
 
   g_assert_false (finished_ok);
-  g_assert_cmpstr (finished_dir, ==, fathom_text_lab_get_run_dir (lab));
-  g_assert_error ((GError *) fathom_text_lab_get_error (lab), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (finished_dir, ==, fathom_worker_panel_get_run_dir (worker));
+  g_assert_error ((GError *) fathom_worker_panel_get_error (worker), G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (fathom_text_lab_get_message (lab));
   info = fathom_run_info_load (finished_dir, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (fathom_run_info_get_status (info), ==, "stopped");
-  g_assert_true (fathom_text_lab_get_progress (lab, &last));
+  g_assert_true (fathom_worker_panel_get_progress (worker, &last));
   n_train = fathom_chart_series_get_n_points (series_named ("training loss"));
   g_test_message ("stopped at epoch %u of %u, step %" G_GINT64_FORMAT ", %" G_GSIZE_FORMAT " points",
                   last.epoch + 1, last.n_epochs, last.step, n_train);
@@ -500,7 +502,7 @@ test_error (void)
     }
   configure (missing, 1, 0.0);
   gtk_widget_activate_action (GTK_WIDGET (lab), "text.start", NULL);
-  g_assert_false (fathom_text_lab_get_running (lab));
+  g_assert_false (fathom_worker_panel_get_running (worker));
   g_test_message ("message: %s", fathom_text_lab_get_message (lab));
   g_assert_nonnull (fathom_text_lab_get_message (lab));
   g_assert_nonnull (strstr (fathom_text_lab_get_message (lab), missing));
@@ -513,13 +515,13 @@ test_error (void)
   configure (binary, 1, 0.0);
   expected_finished = n_finished + 1;
   gtk_widget_activate_action (GTK_WIDGET (lab), "text.start", NULL);
-  g_assert_true (fathom_text_lab_get_running (lab));
+  g_assert_true (fathom_worker_panel_get_running (worker));
   wait_until (run_has_finished, "the failed run");
   g_assert_false (finished_ok);
-  g_assert_nonnull (fathom_text_lab_get_error (lab));
-  g_assert_false (g_error_matches (fathom_text_lab_get_error (lab), G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  g_assert_nonnull (fathom_worker_panel_get_error (worker));
+  g_assert_false (g_error_matches (fathom_worker_panel_get_error (worker), G_IO_ERROR, G_IO_ERROR_CANCELLED));
   g_test_message ("message: %s", fathom_text_lab_get_message (lab));
-  g_assert_cmpstr (fathom_text_lab_get_message (lab), ==, fathom_text_lab_get_error (lab)->message);
+  g_assert_cmpstr (fathom_text_lab_get_message (lab), ==, fathom_worker_panel_get_error (worker)->message);
   g_assert_nonnull (strstr (fathom_text_lab_get_message (lab), "binary.txt"));
   g_assert_false (g_file_test (finished_dir, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (count_entries (runs_dir), ==, n_runs);
@@ -544,12 +546,8 @@ main (int argc, char **argv)
   work_dir = fathom_test_ui_make_work_dir ("fathom-text-lab-XXXXXX");
   runs_dir = g_build_filename (work_dir, "runs", NULL);
 
-  window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
   lab = FATHOM_TEXT_LAB (fathom_text_lab_new ());
-  fathom_test_ui_record_finished (lab, "run-finished");
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (lab));
-  gtk_window_present (GTK_WINDOW (window));
+  window = fathom_test_ui_present_panel (lab, 1100, 760);
 
   g_test_add_func ("/text-lab/defaults", test_defaults);
   g_test_add_func ("/text-lab/run", test_run);
@@ -561,9 +559,7 @@ main (int argc, char **argv)
   g_test_add_func ("/text-lab/error", test_error);
   status = g_test_run ();
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  fathom_test_remove_tree (work_dir);
-  g_free (finished_dir);
+  fathom_test_ui_teardown (window, work_dir);
   g_free (runs_dir);
   g_free (work_dir);
   g_free (corpus_path);

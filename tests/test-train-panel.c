@@ -35,16 +35,17 @@ static FathomTrainPanel *panel;
 #define finished_ok fathom_test_ui_finished.ok
 #define run_has_finished fathom_test_ui_has_finished
 
+#define worker FATHOM_WORKER_PANEL (panel)
 #define wait_until(pred, what) fathom_test_ui_wait_until (pred, WAIT_TIMEOUT_MS, what)
 #define find_action_button fathom_test_ui_find_action_button
-#define assert_ready() fathom_test_ui_assert_ready (GTK_WIDGET (panel), fathom_train_panel_get_running (panel), "train")
+#define assert_ready() fathom_test_ui_assert_ready (GTK_WIDGET (panel), fathom_worker_panel_get_running (worker), "train")
 
 /* ---- helpers ----------------------------------------------------------------- */
 
 static gboolean
 progress_arrived (void)
 {
-  return fathom_train_panel_get_n_deliveries (panel) > 0 || n_finished >= expected_finished;
+  return fathom_worker_panel_get_n_deliveries (worker) > 0 || n_finished >= expected_finished;
 }
 
 static guint n_ticks;
@@ -135,9 +136,9 @@ test_no_dataset (void)
 {
   g_autoptr(GError) error = NULL;
 
-  fathom_train_panel_set_dataset_dir (panel, NULL);
+  fathom_worker_panel_set_input (worker, NULL);
   g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (panel), "train.start")));
-  g_assert_false (fathom_train_panel_start (panel, &error));
+  g_assert_false (fathom_worker_panel_start (worker, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_clear_error (&error);
 
@@ -147,16 +148,16 @@ test_no_dataset (void)
 
     fathom_experiment_config_init (&config);
     config.experiment = "vgg-finetune";
-    fathom_train_panel_set_dataset_dir (panel, data_dir);
+    fathom_worker_panel_set_input (worker, data_dir);
     fathom_train_panel_set_config (panel, &config);
-    g_assert_false (fathom_train_panel_start (panel, &error));
+    g_assert_false (fathom_worker_panel_start (worker, &error));
     /* without the course's VGG16BN weights file */
     g_assert_nonnull (strstr (error->message, "vgg16_bn.h5"));
   }
 
-  fathom_train_panel_set_runs_dir (panel, runs_dir);
-  g_assert_cmpstr (fathom_train_panel_get_runs_dir (panel), ==, runs_dir);
-  g_assert_cmpstr (fathom_train_panel_get_dataset_dir (panel), ==, data_dir);
+  fathom_worker_panel_set_runs_dir (worker, runs_dir);
+  g_assert_cmpstr (fathom_worker_panel_get_runs_dir (worker), ==, runs_dir);
+  g_assert_cmpstr (fathom_worker_panel_get_input (worker), ==, data_dir);
   configure ("dense-head", 2);
   assert_ready ();
 }
@@ -174,13 +175,13 @@ test_run (void)
   configure ("dense-head", 2);
   expected_finished = n_finished + 1;
   gtk_widget_activate_action (GTK_WIDGET (panel), "train.start", NULL);
-  g_assert_true (fathom_train_panel_get_running (panel));
+  g_assert_true (fathom_worker_panel_get_running (worker));
   g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (panel), "train.start")));
   wait_until (run_has_finished, "the two-epoch run");
 
   g_assert_true (finished_ok);
-  g_assert_null (fathom_train_panel_get_error (panel));
-  g_assert_cmpstr (finished_dir, ==, fathom_train_panel_get_run_dir (panel));
+  g_assert_null (fathom_worker_panel_get_error (worker));
+  g_assert_cmpstr (finished_dir, ==, fathom_worker_panel_get_run_dir (worker));
   base = g_path_get_basename (finished_dir);
   g_assert_true (g_str_has_prefix (base, "dense-head-"));
   g_assert_cmpuint (strlen (base), ==, strlen ("dense-head-YYYYmmdd-HHMMSS"));
@@ -188,8 +189,8 @@ test_run (void)
   assert_ready ();
 
   /* the progress reached the main thread, the last of it the second epoch's end */
-  g_assert_cmpuint (fathom_train_panel_get_n_deliveries (panel), >, 0);
-  g_assert_true (fathom_train_panel_get_progress (panel, &last));
+  g_assert_cmpuint (fathom_worker_panel_get_n_deliveries (worker), >, 0);
+  g_assert_true (fathom_worker_panel_get_progress (worker, &last));
   g_assert_cmpuint (last.epoch + 1, ==, 2);
   g_assert_cmpuint (last.n_epochs, ==, 2);
   g_assert_true (last.epoch_end);
@@ -202,7 +203,7 @@ test_run (void)
   g_assert_cmpstr (fathom_run_info_get_status (info), ==, "finished");
   n_train = fathom_chart_series_get_n_points (series_named ("training loss"));
   g_test_message ("%" G_GSIZE_FORMAT " training batches in %" G_GINT64_FORMAT " per epoch, %u deliveries",
-                  n_train, last.n_batches, fathom_train_panel_get_n_deliveries (panel));
+                  n_train, last.n_batches, fathom_worker_panel_get_n_deliveries (worker));
   g_assert_cmpuint (n_train, ==, (gsize) last.step);
   g_assert_cmpuint (n_train, ==, 2 * (gsize) last.n_batches);
   g_assert_cmpuint (n_train, ==, count_rows (info, "train"));
@@ -284,7 +285,7 @@ test_bbox (void)
   gtk_widget_activate_action (GTK_WIDGET (panel), "train.start", NULL);
   wait_until (run_has_finished, "the bbox run");
   g_assert_true (finished_ok);
-  g_assert_true (fathom_train_panel_get_progress (panel, &last));
+  g_assert_true (fathom_worker_panel_get_progress (worker, &last));
   g_assert_cmpuint (last.n_outputs, ==, 2);
 
   n_train = fathom_chart_series_get_n_points (series_named ("training loss"));
@@ -312,19 +313,19 @@ test_error (void)
 
   g_assert_cmpint (g_mkdir_with_parents (empty, 0755), ==, 0);
   configure ("dense-head", 1);
-  fathom_train_panel_set_dataset_dir (panel, empty);
+  fathom_worker_panel_set_input (worker, empty);
   expected_finished = n_finished + 1;
   gtk_widget_activate_action (GTK_WIDGET (panel), "train.start", NULL);
   wait_until (run_has_finished, "the failed run");
 
   g_assert_false (finished_ok);
-  g_assert_nonnull (fathom_train_panel_get_error (panel));
-  g_assert_false (g_error_matches (fathom_train_panel_get_error (panel), G_IO_ERROR, G_IO_ERROR_CANCELLED));
-  g_test_message ("error: %s", fathom_train_panel_get_error (panel)->message);
-  g_assert_cmpuint (strlen (fathom_train_panel_get_error (panel)->message), >, 10);
+  g_assert_nonnull (fathom_worker_panel_get_error (worker));
+  g_assert_false (g_error_matches (fathom_worker_panel_get_error (worker), G_IO_ERROR, G_IO_ERROR_CANCELLED));
+  g_test_message ("error: %s", fathom_worker_panel_get_error (worker)->message);
+  g_assert_cmpuint (strlen (fathom_worker_panel_get_error (worker)->message), >, 10);
   g_assert_false (g_file_test (finished_dir, G_FILE_TEST_EXISTS));
   assert_ready ();
-  fathom_train_panel_set_dataset_dir (panel, data_dir);
+  fathom_worker_panel_set_input (worker, data_dir);
   g_rmdir (empty);
 }
 
@@ -338,23 +339,23 @@ test_stop (void)
   /* Long enough that the Stop always comes before the end. */
   configure ("dense-head", 200);
   expected_finished = n_finished + 1;
-  g_assert_true (fathom_train_panel_start (panel, &error));
+  g_assert_true (fathom_worker_panel_start (worker, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (fathom_train_panel_get_n_deliveries (panel), ==, 0);
-  g_assert_false (fathom_train_panel_get_progress (panel, &last));
+  g_assert_cmpuint (fathom_worker_panel_get_n_deliveries (worker), ==, 0);
+  g_assert_false (fathom_worker_panel_get_progress (worker, &last));
   wait_until (progress_arrived, "the first progress");
-  g_assert_true (fathom_train_panel_get_running (panel));
+  g_assert_true (fathom_worker_panel_get_running (worker));
   gtk_widget_activate_action (GTK_WIDGET (panel), "train.stop", NULL);
   g_assert_false (gtk_widget_get_sensitive (find_action_button (GTK_WIDGET (panel), "train.stop")));
   wait_until (run_has_finished, "the stopped run");
 
   g_assert_false (finished_ok);
-  g_assert_cmpstr (finished_dir, ==, fathom_train_panel_get_run_dir (panel));
-  g_assert_error ((GError *) fathom_train_panel_get_error (panel), G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpstr (finished_dir, ==, fathom_worker_panel_get_run_dir (worker));
+  g_assert_error ((GError *) fathom_worker_panel_get_error (worker), G_IO_ERROR, G_IO_ERROR_CANCELLED);
   info = fathom_run_info_load (finished_dir, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (fathom_run_info_get_status (info), ==, "stopped");
-  g_assert_true (fathom_train_panel_get_progress (panel, &last));
+  g_assert_true (fathom_worker_panel_get_progress (worker, &last));
   g_test_message ("stopped at epoch %u of %u, step %" G_GINT64_FORMAT ", %u training rows",
                   last.epoch + 1, last.n_epochs, last.step, count_rows (info, "train"));
   g_assert_cmpuint (last.n_epochs, ==, 200);
@@ -377,12 +378,8 @@ main (int argc, char **argv)
   runs_dir = g_build_filename (work_dir, "runs", NULL);
   fathom_test_ui_make_fishsim (data_dir, 80, 0.15, 11);
 
-  window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
   panel = FATHOM_TRAIN_PANEL (fathom_train_panel_new ());
-  fathom_test_ui_record_finished (panel, "run-finished");
-  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (panel));
-  gtk_window_present (GTK_WINDOW (window));
+  window = fathom_test_ui_present_panel (panel, 1100, 760);
 
   g_test_add_func ("/train-panel/no-dataset", test_no_dataset);
   g_test_add_func ("/train-panel/run", test_run);
@@ -392,9 +389,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train-panel/stop", test_stop);
   status = g_test_run ();
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  fathom_test_remove_tree (work_dir);
-  g_free (finished_dir);
+  fathom_test_ui_teardown (window, work_dir);
   g_free (data_dir);
   g_free (cache_dir);
   g_free (runs_dir);

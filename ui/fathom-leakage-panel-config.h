@@ -1,12 +1,13 @@
-/* fathom-leakage-panel-config.h: the leakage panel's study settings, rows
- * and last progress in compute's types, for tests and callers that use
- * compute. Apart from fathom-leakage-panel.h, which needs only GTK's
+/* fathom-leakage-panel-config.h: the leakage panel's study settings and
+ * rows in compute's types, and its progress (fathom-worker-panel-job.h),
+ * for tests and callers that use compute. Apart from fathom-leakage-panel.h, which needs only GTK's
  * types, so that the app's wiring does not pull in compute's headers.
  */
 #pragma once
 
 #include "fathom-leakage.h"
 #include "fathom-leakage-panel.h"
+#include "fathom-worker-panel-job.h"
 
 G_BEGIN_DECLS
 
@@ -26,12 +27,6 @@ void      fathom_leakage_panel_get_config   (FathomLeakagePanel           *self,
  * last study did not finish or none ran. */
 gboolean  fathom_leakage_panel_get_rows     (FathomLeakagePanel           *self,
                                              FathomLeakageRow              rows[FATHOM_LEAKAGE_N_ROWS]);
-
-/* The last progress the main thread received, its phase as the study
- * reports it ("random-dense-head train"; output_losses NULL); FALSE if
- * none arrived for the current or last study. */
-gboolean  fathom_leakage_panel_get_progress (FathomLeakagePanel           *self,
-                                             FathomTrainProgress          *progress);
 
 /* The sentence under the table, read from the size-only rows. */
 char     *fathom_leakage_panel_describe     (const FathomLeakageRow        rows[FATHOM_LEAKAGE_N_ROWS]);

@@ -1,11 +1,7 @@
 /* fathom-leakage-panel.c: the leakage study (see fathom-leakage-panel.h).
  *
- * A Job is one study, shared by the worker thread and the main thread.
- * The worker reaches the main thread only through the job's progress
- * relay (fathom-progress-relay.h: the latest progress, one idle at a
- * time), which shows it. The main thread alone reads and
- * clears job->panel, so a panel that goes away while its study goes on is
- * never reached from the study.
+ * A Job is one study (fathom-worker-panel-job.h); its relay carries the
+ * latest progress only.
  */
 #include "fathom-leakage-panel-config.h"
 
@@ -16,9 +12,6 @@
 #include <glib/gi18n.h>
 
 #include "fathom-duration.h"
-#include "fathom-job-runner.h"
-#include "fathom-progress-relay.h"
-#include "fathom-run-folder.h"
 
 /* How far above the majority rate an accuracy must be to count as
  * telling something (a couple of photos on a small validation set). */
@@ -29,29 +22,22 @@ static const char *const split_names[] = { "random", "by-size" };
 static const char *const model_names[] = { "leak-size-only", "dense-head", "multi-input" };
 
 typedef struct {
-  gatomicrefcount         ref;
+  FathomWorkerJob         parent;
 
   /* fixed before the worker starts; the config's strings point here */
   FathomExperimentConfig  config;
   char                   *data_dir;
-  char                   *run_dir;
   char                   *device;
   char                   *backbone;
   char                   *weights;
   char                   *cache_dir;
-  GCancellable           *cancellable;
-  FathomProgressRelay    *relay;        /* progress only, no points */
-
-  /* main thread only; NULL once the panel no longer waits for this study */
-  FathomLeakagePanel     *panel;
 } Job;
 
 struct _FathomLeakagePanel
 {
-  GtkWidget               parent_instance;
+  FathomWorkerPanel       parent_instance;
 
-  /* borrowed: inside scrolled, our only child */
-  GtkWidget              *scrolled;
+  /* borrowed: inside our only child */
   GtkButton              *run_button;
   GtkButton              *stop_button;
   GtkLabel               *hint_label;
@@ -62,12 +48,7 @@ struct _FathomLeakagePanel
   GtkGrid                *table;
   GtkLabel               *summary_label;
 
-  /* owned */
-  char                   *dataset_dir;
-  char                   *run_dir;          /* the running or last study */
-  Job                    *job;              /* the running study, or NULL */
-  FathomJobRunner         runner;
-  /* the shared settings; its strings are the four below */
+  /* owned: the shared settings; its strings are the four below */
   FathomExperimentConfig  base;
   char                   *device;
   char                   *backbone;
@@ -76,107 +57,57 @@ struct _FathomLeakagePanel
 
   FathomLeakageRow        rows[FATHOM_LEAKAGE_N_ROWS];
   gboolean                has_rows;
-  FathomTrainProgress     progress;         /* the last delivered */
-  gboolean                has_progress;
-  guint                   n_deliveries;
 };
 
-enum {
-  PROP_0,
-  PROP_RUNNING,
-  N_PROPS
-};
+G_DEFINE_FINAL_TYPE (FathomLeakagePanel, fathom_leakage_panel, FATHOM_TYPE_WORKER_PANEL)
 
-enum {
-  STUDY_FINISHED,
-  N_SIGNALS
-};
-
-static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
-
-G_DEFINE_FINAL_TYPE (FathomLeakagePanel, fathom_leakage_panel, GTK_TYPE_WIDGET)
-
-static void update_state (FathomLeakagePanel *self);
+#define WORKER(self) FATHOM_WORKER_PANEL (self)
 
 /* Jobs ---------------------------------------------------------------------- */
 
-static Job *
-job_ref (Job *job)
-{
-  g_atomic_ref_count_inc (&job->ref);
-  return job;
-}
-
 static void
-job_unref (Job *job)
+job_clear (FathomWorkerJob *parent)
 {
-  if (!g_atomic_ref_count_dec (&job->ref))
-    return;
+  Job *job = (Job *) parent;
+
   g_free (job->data_dir);
-  g_free (job->run_dir);
   g_free (job->device);
   g_free (job->backbone);
   g_free (job->weights);
   g_free (job->cache_dir);
-  g_clear_object (&job->cancellable);
-  fathom_progress_relay_free (job->relay);
-  g_free (job);
 }
-
-static void job_deliver (gpointer                   owner,
-                         const FathomTrainProgress *latest,
-                         GArray                    *points);
 
 /* Copies config: the worker never reads the panel's strings. */
 static Job *
-job_new (const FathomExperimentConfig *config,
+job_new (FathomLeakagePanel           *self,
+         const FathomExperimentConfig *config,
          const char                   *run_dir)
 {
-  Job *job = g_new0 (Job, 1);
+  Job *job = fathom_worker_job_new (WORKER (self), sizeof (Job), run_dir, 0, "[fathom] leakage progress");
 
-  g_atomic_ref_count_init (&job->ref);
   job->config = *config;
   job->config.experiment = NULL;        /* set per model by the study */
   job->config.data_dir = job->data_dir = g_strdup (config->data_dir);
-  job->config.run_dir = job->run_dir = g_strdup (run_dir);
+  job->config.run_dir = job->parent.run_dir;
   job->config.device = job->device = g_strdup (config->device);
   job->config.backbone = job->backbone = g_strdup (config->backbone);
   job->config.weights = job->weights = g_strdup (config->weights);
   job->config.cache_dir = job->cache_dir = g_strdup (config->cache_dir);
   /* the panel made the folder; a run.json in it is someone else's */
   job->config.overwrite = FALSE;
-  job->cancellable = g_cancellable_new ();
-  job->relay = fathom_progress_relay_new (0, "[fathom] leakage progress", job_deliver,
-                                          job, (GBoxedCopyFunc) job_ref, (GDestroyNotify) job_unref);
   return job;
 }
 
-/* The worker's progress callback: to the relay, which wakes the main
- * thread (the study's label lives in its stack: the relay interns it). */
-static void
-job_progress (const FathomTrainProgress *p,
-              gpointer                   user_data)
+/* The study's label lives in its stack: the relay interns it. */
+static gboolean
+job_run (FathomWorkerJob  *parent,
+         gpointer          rows,
+         GError          **error)
 {
-  Job *job = user_data;
+  Job *job = (Job *) parent;
 
-  fathom_progress_relay_push (job->relay, p, NULL, 0);
-}
-
-static void
-run_thread (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *unused)
-{
-  Job *job = task_data;
-  g_autofree FathomLeakageRow *rows = g_new0 (FathomLeakageRow, FATHOM_LEAKAGE_N_ROWS);
-  GError *error = NULL;
-
-  if (fathom_leakage_run (&job->config, job->run_dir, job_progress, job, job->cancellable, rows, &error))
-    g_task_return_pointer (task, g_steal_pointer (&rows), g_free);
-  else
-    g_task_return_error (task, error);
+  return fathom_leakage_run (&job->config, parent->run_dir, fathom_worker_job_push_progress, job,
+                             parent->cancellable, rows, error);
 }
 
 /* Progress ------------------------------------------------------------------ */
@@ -193,18 +124,6 @@ model_title (guint model)
   const char *titles[] = { N_("the size alone"), N_("the photo alone"), N_("photo and size") };
 
   return _(titles[MIN (model, G_N_ELEMENTS (titles) - 1)]);
-}
-
-static const char *
-phase_title (const char *phase)
-{
-  if (g_strcmp0 (phase, "pretrain") == 0)
-    return _("Training the small backbone");
-  if (g_strcmp0 (phase, "features") == 0)
-    return _("Computing features");
-  if (g_strcmp0 (phase, "valid") == 0)
-    return _("Validating");
-  return _("Training");
 }
 
 /* The study labels each report "SPLIT-MODEL PHASE": which of its rows
@@ -229,28 +148,16 @@ parse_phase (const char  *phase,
   return -1;
 }
 
-/* How far the model is through its current phase, 0..1. */
-static double
-phase_fraction (const FathomTrainProgress *p,
-                const char                *inner)
-{
-  double n_batches = MAX (p->n_batches, 1), n_epochs = MAX (p->n_epochs, 1);
-
-  if (g_strcmp0 (inner, "features") == 0)
-    return (p->batch + 1) / n_batches;
-  if (p->epoch_end)
-    return (p->epoch + 1) / n_epochs;
-  return CLAMP ((p->epoch * n_batches + p->batch + 1) / (n_epochs * n_batches), 0.0, 1.0);
-}
-
 /* Which model (of six), the phase, the epoch and the time left. */
 static void
-show_progress (FathomLeakagePanel *self)
+show_progress (FathomWorkerPanel *panel,
+               FathomWorkerJob   *job,
+               GArray            *points)
 {
-  const FathomTrainProgress *p = &self->progress;
+  const FathomTrainProgress *p = fathom_worker_panel_peek_progress (panel);
   const char *inner = NULL;
   int row = parse_phase (p->phase, &inner);
-  g_autoptr(GString) detail = g_string_new (phase_title (inner));
+  g_autoptr(GString) detail = g_string_new (fathom_worker_phase_title (inner));
   g_autofree char *text = NULL;
   g_autofree char *left = fathom_duration_format (p->eta_seconds);
 
@@ -259,10 +166,7 @@ show_progress (FathomLeakagePanel *self)
                             model_title ((guint) row % G_N_ELEMENTS (model_names)),
                             split_title ((guint) row / G_N_ELEMENTS (model_names)));
   else
-    text = g_strdup (phase_title (inner));
-  gtk_progress_bar_set_fraction (self->progress_bar,
-                                 row >= 0 ? (row + phase_fraction (p, inner)) / FATHOM_LEAKAGE_N_ROWS : 0.0);
-  gtk_progress_bar_set_text (self->progress_bar, self->runner.stopping ? _("Stopping after this batch…") : text);
+    text = g_strdup (fathom_worker_phase_title (inner));
 
   if (g_strcmp0 (inner, "features") == 0)
     g_string_append_printf (detail, _(" · batch %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
@@ -273,25 +177,10 @@ show_progress (FathomLeakagePanel *self)
     g_string_append_printf (detail, _(" · %s left for this step"), left);
   if (g_strcmp0 (inner, "valid") == 0 && isfinite (p->accuracy))
     g_string_append_printf (detail, _(" · accuracy %.3f"), p->accuracy);
-  gtk_label_set_text (self->detail_label, detail->str);
-}
-
-/* On the main thread, from the relay: the latest progress since the last
- * time. */
-static void
-job_deliver (gpointer                   owner,
-             const FathomTrainProgress *latest,
-             GArray                    *points)
-{
-  Job *job = owner;
-  FathomLeakagePanel *self = job->panel;
-
-  if (self == NULL || self->job != job)
-    return;
-  self->n_deliveries++;
-  self->progress = *latest;
-  self->has_progress = TRUE;
-  show_progress (self);
+  fathom_worker_panel_show_progress (panel,
+                                     row >= 0 ? (row + fathom_worker_progress_fraction (p, inner))
+                                                / FATHOM_LEAKAGE_N_ROWS : 0.0,
+                                     text, detail->str);
 }
 
 /* The table and its reading ------------------------------------------------- */
@@ -403,177 +292,68 @@ show_rows (FathomLeakagePanel *self)
 
 /* State --------------------------------------------------------------------- */
 
-static void
-show_error (FathomLeakagePanel *self,
-            const char         *message)
+static char *
+cannot_start (FathomWorkerPanel *panel)
 {
-  fathom_job_runner_show_error (self->error_label, message);
+  if (fathom_worker_panel_get_input (panel) == NULL)
+    return g_strdup (_("Open a dataset to study it."));
+  return NULL;
 }
 
-/* Sensitivity and the hint from the state. */
-static void
-update_state (FathomLeakagePanel *self)
+static char *
+ready_hint (FathomWorkerPanel *panel)
 {
-  gboolean running = self->job != NULL;
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "leakage.start", !running && self->dataset_dir != NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "leakage.stop", running && !self->runner.stopping);
-
-  if (running)
-    gtk_label_set_text (self->hint_label, self->run_dir);
-  else if (self->dataset_dir == NULL)
-    gtk_label_set_text (self->hint_label, _("Open a dataset to study it."));
-  else
-    {
-      g_autofree char *hint = g_strdup_printf (_("Six models are trained on %s; the study is saved in %s"),
-                                               self->dataset_dir, fathom_leakage_panel_get_runs_dir (self));
-
-      gtk_label_set_text (self->hint_label, hint);
-    }
+  return g_strdup_printf (_("Six models are trained on %s; the study is saved in %s"),
+                          fathom_worker_panel_get_input (panel), fathom_worker_panel_get_runs_dir (panel));
 }
 
 /* Starting and finishing ---------------------------------------------------- */
 
-static void
-study_finished (FathomLeakagePanel     *self,
-                const FathomLeakageRow *rows,
-                GError                 *error)
+/* RUNS/leakage-YYYYmmdd-HHMMSS */
+static char *
+prepare (FathomWorkerPanel  *panel,
+         GError            **error)
 {
-  g_autofree char *run_dir = g_strdup (self->run_dir);
-  gboolean ok = error == NULL;
-  FathomJobOutcome outcome;
+  return g_strdup ("leakage");
+}
 
-  self->job->panel = NULL;
-  g_clear_pointer (&self->job, job_unref);
-  outcome = fathom_job_runner_finish (&self->runner, run_dir, error, self->progress_bar, self->error_label);
-  if (outcome == FATHOM_JOB_FINISHED)
+/* A fresh start: nothing of the last study is shown. */
+static FathomWorkerJob *
+start_job (FathomWorkerPanel *panel,
+           const char        *run_dir)
+{
+  FathomLeakagePanel *self = FATHOM_LEAKAGE_PANEL (panel);
+  FathomExperimentConfig config;
+
+  self->has_rows = FALSE;
+  clear_table (self);
+  fathom_leakage_panel_get_config (self, &config);
+  return (FathomWorkerJob *) job_new (self, &config, run_dir);
+}
+
+static void
+job_finished (FathomWorkerPanel   *panel,
+              FathomWorkerJob     *job,
+              gpointer             rows,
+              FathomWorkerOutcome  outcome)
+{
+  FathomLeakagePanel *self = FATHOM_LEAKAGE_PANEL (panel);
+
+  if (outcome == FATHOM_WORKER_FINISHED)
     {
-      g_autofree char *status = g_strdup_printf (_("Finished: the six models are in %s"), run_dir);
+      g_autofree char *status = g_strdup_printf (_("Finished: the six models are in %s"), job->run_dir);
 
       memcpy (self->rows, rows, sizeof self->rows);
       self->has_rows = TRUE;
       show_rows (self);
-      gtk_label_set_text (self->status_label, status);
+      fathom_worker_panel_set_status (panel, status);
       /* the last model's epoch says nothing of the whole */
       gtk_label_set_text (self->detail_label, "");
     }
-  else if (outcome == FATHOM_JOB_STOPPED)
-    gtk_label_set_text (self->status_label, _("Stopped: the study folder keeps the models that finished"));
+  else if (outcome == FATHOM_WORKER_STOPPED)
+    fathom_worker_panel_set_status (panel, _("Stopped: the study folder keeps the models that finished"));
   else
-    gtk_label_set_text (self->status_label, _("The leakage study failed"));
-  update_state (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-
-  /* last: a handler may start the next study */
-  g_signal_emit (self, signals[STUDY_FINISHED], 0, run_dir, ok);
-}
-
-static void
-study_done (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Job *job = user_data;
-  FathomLeakagePanel *self = job->panel;
-  GError *error = NULL;
-  g_autofree FathomLeakageRow *rows = g_task_propagate_pointer (G_TASK (result), &error);
-
-  if (self != NULL && self->job == job)
-    {
-      /* the last progress may still wait in its idle */
-      fathom_progress_relay_flush (job->relay);
-      study_finished (self, rows, error);
-    }
-  else
-    g_clear_error (&error);
-  job_unref (job);
-}
-
-/* A fresh start: nothing of the last study is shown. */
-static void
-reset_view (FathomLeakagePanel *self)
-{
-  g_clear_error (&self->runner.error);
-  self->has_rows = FALSE;
-  self->has_progress = FALSE;
-  self->n_deliveries = 0;
-  clear_table (self);
-  show_error (self, NULL);
-  gtk_label_set_text (self->status_label, "");
-  gtk_label_set_text (self->detail_label, "");
-  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
-  gtk_progress_bar_set_text (self->progress_bar, _("Starting…"));
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), TRUE);
-}
-
-gboolean
-fathom_leakage_panel_start (FathomLeakagePanel  *self,
-                            GError             **error)
-{
-  g_autofree char *run_dir = NULL;
-  FathomExperimentConfig config;
-  Job *job;
-
-  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), FALSE);
-
-  if (self->job != NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("A leakage study is in progress"));
-      return FALSE;
-    }
-  if (self->dataset_dir == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Open a dataset to study it."));
-      return FALSE;
-    }
-  /* RUNS/leakage-YYYYmmdd-HHMMSS */
-  run_dir = fathom_run_folder_create (fathom_leakage_panel_get_runs_dir (self), "leakage", error);
-  if (run_dir == NULL)
-    return FALSE;
-
-  fathom_leakage_panel_get_config (self, &config);
-  job = job_new (&config, run_dir);
-  job->panel = self;
-  self->job = job;
-  g_free (self->run_dir);
-  self->run_dir = g_steal_pointer (&run_dir);
-  reset_view (self);
-
-  fathom_job_runner_start (&self->runner, job->cancellable, fathom_leakage_panel_start, run_thread, study_done,
-                           job, (GBoxedCopyFunc) job_ref, (GDestroyNotify) job_unref);
-
-  update_state (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-  return TRUE;
-}
-
-void
-fathom_leakage_panel_stop (FathomLeakagePanel *self)
-{
-  g_return_if_fail (FATHOM_IS_LEAKAGE_PANEL (self));
-
-  if (fathom_job_runner_stop (&self->runner, self->progress_bar))
-    update_state (self);
-}
-
-static void
-start_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
-{
-  FathomLeakagePanel *self = FATHOM_LEAKAGE_PANEL (widget);
-  g_autoptr(GError) error = NULL;
-
-  if (!fathom_leakage_panel_start (self, &error))
-    show_error (self, error->message);
-}
-
-static void
-stop_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
-{
-  fathom_leakage_panel_stop (FATHOM_LEAKAGE_PANEL (widget));
+    fathom_worker_panel_set_status (panel, _("The leakage study failed"));
 }
 
 /* Public API ---------------------------------------------------------------- */
@@ -582,43 +362,6 @@ GtkWidget *
 fathom_leakage_panel_new (void)
 {
   return g_object_new (FATHOM_TYPE_LEAKAGE_PANEL, NULL);
-}
-
-void
-fathom_leakage_panel_set_dataset_dir (FathomLeakagePanel *self,
-                                      const char         *dir)
-{
-  g_return_if_fail (FATHOM_IS_LEAKAGE_PANEL (self));
-
-  if (g_strcmp0 (dir, self->dataset_dir) == 0)
-    return;
-  g_free (self->dataset_dir);
-  self->dataset_dir = g_strdup (dir);
-  update_state (self);
-}
-
-const char *
-fathom_leakage_panel_get_dataset_dir (FathomLeakagePanel *self)
-{
-  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), NULL);
-  return self->dataset_dir;
-}
-
-void
-fathom_leakage_panel_set_runs_dir (FathomLeakagePanel *self,
-                                   const char         *dir)
-{
-  g_return_if_fail (FATHOM_IS_LEAKAGE_PANEL (self));
-
-  fathom_job_runner_set_runs_dir (&self->runner, dir);
-  update_state (self);
-}
-
-const char *
-fathom_leakage_panel_get_runs_dir (FathomLeakagePanel *self)
-{
-  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), NULL);
-  return fathom_job_runner_get_runs_dir (&self->runner);
 }
 
 static void
@@ -663,8 +406,8 @@ fathom_leakage_panel_get_config (FathomLeakagePanel     *self,
   g_return_if_fail (config != NULL);
 
   *config = self->base;
-  config->data_dir = self->dataset_dir;
-  config->run_dir = self->run_dir;
+  config->data_dir = fathom_worker_panel_get_input (WORKER (self));
+  config->run_dir = fathom_worker_panel_get_run_dir (WORKER (self));
 }
 
 gboolean
@@ -678,50 +421,6 @@ fathom_leakage_panel_get_rows (FathomLeakagePanel *self,
     return FALSE;
   memcpy (rows, self->rows, sizeof self->rows);
   return TRUE;
-}
-
-gboolean
-fathom_leakage_panel_get_progress (FathomLeakagePanel  *self,
-                                   FathomTrainProgress *progress)
-{
-  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), FALSE);
-  g_return_val_if_fail (progress != NULL, FALSE);
-
-  if (!self->has_progress)
-    {
-      memset (progress, 0, sizeof *progress);
-      return FALSE;
-    }
-  *progress = self->progress;
-  return TRUE;
-}
-
-gboolean
-fathom_leakage_panel_get_running (FathomLeakagePanel *self)
-{
-  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), FALSE);
-  return fathom_job_runner_is_running (&self->runner);
-}
-
-const char *
-fathom_leakage_panel_get_run_dir (FathomLeakagePanel *self)
-{
-  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), NULL);
-  return self->run_dir;
-}
-
-const GError *
-fathom_leakage_panel_get_error (FathomLeakagePanel *self)
-{
-  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), NULL);
-  return self->runner.error;
-}
-
-guint
-fathom_leakage_panel_get_n_deliveries (FathomLeakagePanel *self)
-{
-  g_return_val_if_fail (FATHOM_IS_LEAKAGE_PANEL (self), 0);
-  return self->n_deliveries;
 }
 
 GtkGrid *
@@ -838,97 +537,57 @@ build_content (FathomLeakagePanel *self)
 /* GObject ------------------------------------------------------------------- */
 
 static void
-fathom_leakage_panel_dispose (GObject *object)
-{
-  FathomLeakagePanel *self = FATHOM_LEAKAGE_PANEL (object);
-
-  /* The study goes on to its next batch and ends there, unseen. */
-  if (self->job != NULL)
-    {
-      self->job->panel = NULL;
-      fathom_job_runner_abandon (&self->runner);
-      g_clear_pointer (&self->job, job_unref);
-    }
-  g_clear_pointer (&self->scrolled, gtk_widget_unparent);
-  G_OBJECT_CLASS (fathom_leakage_panel_parent_class)->dispose (object);
-}
-
-static void
 fathom_leakage_panel_finalize (GObject *object)
 {
   FathomLeakagePanel *self = FATHOM_LEAKAGE_PANEL (object);
 
-  g_free (self->dataset_dir);
-  g_free (self->run_dir);
   g_free (self->device);
   g_free (self->backbone);
   g_free (self->weights);
   g_free (self->cache_dir);
-  fathom_job_runner_clear (&self->runner);
   G_OBJECT_CLASS (fathom_leakage_panel_parent_class)->finalize (object);
-}
-
-static void
-fathom_leakage_panel_get_property (GObject    *object,
-                                   guint       prop_id,
-                                   GValue     *value,
-                                   GParamSpec *pspec)
-{
-  FathomLeakagePanel *self = FATHOM_LEAKAGE_PANEL (object);
-
-  switch (prop_id)
-    {
-    case PROP_RUNNING:
-      g_value_set_boolean (value, fathom_job_runner_is_running (&self->runner));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
 fathom_leakage_panel_class_init (FathomLeakagePanelClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  FathomWorkerPanelClass *worker_class = FATHOM_WORKER_PANEL_CLASS (klass);
 
-  object_class->dispose = fathom_leakage_panel_dispose;
   object_class->finalize = fathom_leakage_panel_finalize;
-  object_class->get_property = fathom_leakage_panel_get_property;
 
-  properties[PROP_RUNNING] =
-    g_param_spec_boolean ("running", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  worker_class->cannot_start = cannot_start;
+  worker_class->ready_hint = ready_hint;
+  worker_class->prepare = prepare;
+  worker_class->start_job = start_job;
+  worker_class->run = job_run;
+  worker_class->clear_job = job_clear;
+  worker_class->show_progress = show_progress;
+  worker_class->job_finished = job_finished;
+  fathom_worker_panel_class_setup (worker_class, "leakage", N_("A leakage study is in progress"),
+                                   sizeof (FathomLeakageRow) * FATHOM_LEAKAGE_N_ROWS);
 
-  signals[STUDY_FINISHED] =
-    g_signal_new ("study-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
-
-  gtk_widget_class_install_action (widget_class, "leakage.start", NULL, start_action);
-  gtk_widget_class_install_action (widget_class, "leakage.stop", NULL, stop_action);
-
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
-  gtk_widget_class_set_css_name (widget_class, "fathom-leakage-panel");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+  gtk_widget_class_set_css_name (GTK_WIDGET_CLASS (klass), "fathom-leakage-panel");
 }
 
 static void
 fathom_leakage_panel_init (FathomLeakagePanel *self)
 {
   GtkWidget *clamp = adw_clamp_new ();
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
 
   fathom_experiment_config_init (&self->base);
   fathom_leakage_panel_set_config (self, &self->base);
 
   adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 760);
   adw_clamp_set_child (ADW_CLAMP (clamp), build_content (self));
-  self->scrolled = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scrolled), clamp);
-  gtk_widget_set_parent (self->scrolled, GTK_WIDGET (self));
+  fathom_worker_panel_set_parts (WORKER (self), self->hint_label, self->status_label, self->progress_bar,
+                                 self->detail_label, self->error_label);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), clamp);
+  gtk_widget_set_parent (scrolled, GTK_WIDGET (self));
 
   label_widget (self, _("Leakage study"));
   clear_table (self);
-  update_state (self);
+  fathom_worker_panel_update_state (WORKER (self));
 }

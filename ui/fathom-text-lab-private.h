@@ -5,27 +5,22 @@
 
 #include <adwaita.h>
 
-#include "fathom-job-runner.h"
-#include "fathom-progress-relay.h"
 #include "fathom-text-lab.h"
 #include "fathom-text-sample-call.h"
+#include "fathom-worker-panel-job.h"
 
 G_BEGIN_DECLS
 
-/* One run, shared by the worker thread and the main thread (see
- * fathom-text-lab.c for who touches what). */
+/* One run (fathom-worker-panel-job.h); its relay's points are
+ * fathom-text-lab.c's Point. */
 typedef struct {
-  gatomicrefcount      ref;
+  FathomWorkerJob      parent;
 
   /* fixed before the worker starts; the config's strings point here */
   FathomTextConfig     config;
   char                *corpus_path;
-  char                *run_dir;
-  GCancellable        *cancellable;
-  FathomProgressRelay *relay;         /* its points are fathom-text-lab.c's Point */
 
   /* main thread only */
-  FathomTextLab       *lab;           /* NULL once the lab no longer waits for this run */
   guint                epochs_done;   /* epoch checkpoints reported */
   guint                last_epoch;    /* 1-based, of the last progress */
   gboolean             has_model;     /* it ended and wrote model.safetensors */
@@ -34,10 +29,9 @@ typedef struct {
 
 struct _FathomTextLab
 {
-  GtkWidget             parent_instance;
+  FathomWorkerPanel     parent_instance;
 
-  /* children, borrowed (paned is the one child) */
-  GtkWidget            *paned;
+  /* children, borrowed */
   AdwActionRow         *corpus_row;
   GtkButton            *corpus_button;
   AdwComboRow          *model_row;
@@ -63,20 +57,13 @@ struct _FathomTextLab
   GtkTextView          *text_view;
 
   /* owned */
-  char                 *corpus_path;
-  char                 *run_dir;          /* the running or last run */
   char                 *cuda_reason;      /* NULL while CUDA is usable or unknown */
   GtkFileChooserNative *chooser;
-  FathomTextLabJob     *job;              /* the running run, or NULL */
-  FathomJobRunner       runner;
   FathomTextLabJob     *sample_job;       /* the run samples come from: running or last */
   FathomTextConfig      extra;            /* the settings without a row */
 
   int                   train_series;     /* -1 until the first point */
   int                   valid_series;
-  FathomTrainProgress   progress;         /* the last delivered */
-  gboolean              has_progress;
-  guint                 n_deliveries;
   gboolean              cuda_probed;
   gboolean              want_cuda;        /* asked for before the probe ended */
   gboolean              updating;         /* rows moved by code, not the user */
@@ -99,8 +86,6 @@ struct _FathomTextLab
   double                sample_temperature;
 };
 
-FathomTextLabJob *_fathom_text_lab_job_ref             (FathomTextLabJob *job);
-void              _fathom_text_lab_job_unref           (FathomTextLabJob *job);
 void              _fathom_text_lab_label_widget        (gpointer          widget,
                                                         const char       *label);
 
@@ -108,10 +93,13 @@ void              _fathom_text_lab_label_widget        (gpointer          widget
 GtkWidget        *_fathom_text_lab_build_settings      (FathomTextLab    *self);
 /* The default text, the model's rate, the GPU probe. */
 void              _fathom_text_lab_settings_init       (FathomTextLab    *self);
-/* Newly allocated, or NULL when Start can run. */
-char             *_fathom_text_lab_cannot_start_reason (FathomTextLab    *self);
-/* Sensitivity, the device row's word and the hint from the state. */
-void              _fathom_text_lab_update_state        (FathomTextLab    *self);
+/* FathomWorkerPanel's cannot_start: newly allocated, or NULL when Start
+ * can run. */
+char             *_fathom_text_lab_cannot_start        (FathomWorkerPanel *panel);
+/* FathomWorkerPanel's update_state: the rows' sensitivity, the text
+ * file's and the device row's words. */
+void              _fathom_text_lab_update_state        (FathomWorkerPanel *panel,
+                                                        gboolean           running);
 
 /* fathom-text-lab-samples.c */
 GtkWidget        *_fathom_text_lab_build_samples       (FathomTextLab    *self);

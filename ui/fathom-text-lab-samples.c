@@ -163,7 +163,7 @@ request_sample (FathomTextLab *self,
   g_return_if_fail (job != NULL);
 
   call = fathom_text_sample_call_new ();
-  call->run_dir = g_strdup (job->run_dir);
+  call->run_dir = g_strdup (job->parent.run_dir);
   call->epoch = epoch;
   call->prime = g_strdup (fathom_text_lab_get_prime (self));
   call->length = fathom_text_lab_get_sample_length (self);
@@ -236,7 +236,7 @@ _fathom_text_lab_sample_run_end (FathomTextLab    *self,
                                  FathomTextLabJob *job,
                                  gboolean          ok)
 {
-  g_autofree char *model = g_build_filename (job->run_dir, FATHOM_TEXT_MODEL_FILE, NULL);
+  g_autofree char *model = g_build_filename (job->parent.run_dir, FATHOM_TEXT_MODEL_FILE, NULL);
 
   job->has_model = (ok || job->stopped) && g_file_test (model, G_FILE_TEST_IS_REGULAR);
   if (job != self->sample_job)
@@ -255,8 +255,8 @@ void
 _fathom_text_lab_samples_start (FathomTextLab    *self,
                                 FathomTextLabJob *job)
 {
-  g_clear_pointer (&self->sample_job, _fathom_text_lab_job_unref);
-  self->sample_job = _fathom_text_lab_job_ref (job);
+  g_clear_pointer (&self->sample_job, fathom_worker_job_unref);
+  self->sample_job = fathom_worker_job_ref (job);
   g_clear_pointer (&self->pending, fathom_text_sample_call_free);
   self->has_source = FALSE;
   self->wait_checkpoint = FALSE;
@@ -269,7 +269,7 @@ _fathom_text_lab_samples_start (FathomTextLab    *self,
 void
 _fathom_text_lab_samples_dispose (FathomTextLab *self)
 {
-  g_clear_pointer (&self->sample_job, _fathom_text_lab_job_unref);
+  g_clear_pointer (&self->sample_job, fathom_worker_job_unref);
   g_clear_pointer (&self->pending, fathom_text_sample_call_free);
   g_clear_pointer (&self->sampler, fathom_text_sampler_free);
   g_clear_pointer (&self->sampler_key, g_free);
@@ -305,7 +305,7 @@ fathom_text_lab_sample (FathomTextLab  *self,
       request_sample (self, epoch, shown);
       return TRUE;
     }
-  if (self->job == self->sample_job)
+  if (fathom_worker_panel_get_job (FATHOM_WORKER_PANEL (self)) == &self->sample_job->parent)
     {
       /* the first epoch's end samples anyway */
       self->wait_checkpoint = TRUE;

@@ -8,7 +8,6 @@
 
 #include "fathom-cuda-probe.h"
 #include "fathom-file-choice.h"
-#include "fathom-run-folder.h"
 
 static const char *const model_names[] = { "rnn-scratch", "rnn", "gru" };
 static const char *const device_names[] = { "cpu", "cuda" };
@@ -58,27 +57,15 @@ model_changed (FathomTextLab *self)
 {
   if (!self->updating)
     apply_model (self);
-  _fathom_text_lab_update_state (self);
-}
-
-static void
-set_corpus_path (FathomTextLab *self,
-                 const char    *path)
-{
-  if (g_strcmp0 (path, self->corpus_path) != 0)
-    {
-      g_free (self->corpus_path);
-      self->corpus_path = g_strdup (path);
-    }
-  adw_action_row_set_subtitle (self->corpus_row, path != NULL ? path : _("None chosen"));
-  _fathom_text_lab_update_state (self);
+  fathom_worker_panel_update_state (FATHOM_WORKER_PANEL (self));
 }
 
 static void
 corpus_chosen (gpointer    owner,
                const char *path)
 {
-  set_corpus_path (FATHOM_TEXT_LAB (owner), path);
+  /* the row's subtitle follows in _fathom_text_lab_update_state() */
+  fathom_worker_panel_set_input (FATHOM_WORKER_PANEL (owner), path);
 }
 
 static void
@@ -106,7 +93,7 @@ probe_cuda_done (GObject      *object,
   self->cuda_reason = g_steal_pointer (&reason);
   if (self->cuda_reason == NULL && self->want_cuda)
     adw_combo_row_set_selected (self->device_row, 1);
-  _fathom_text_lab_update_state (self);
+  fathom_worker_panel_update_state (FATHOM_WORKER_PANEL (self));
 }
 
 static void
@@ -117,19 +104,20 @@ probe_cuda (FathomTextLab *self)
 
 /* Why Start cannot run now (newly allocated), or NULL. */
 char *
-_fathom_text_lab_cannot_start_reason (FathomTextLab *self)
+_fathom_text_lab_cannot_start (FathomWorkerPanel *panel)
 {
-  if (self->corpus_path == NULL)
+  if (fathom_worker_panel_get_input (panel) == NULL)
     return g_strdup (_("Choose a text file to train on."));
   return NULL;
 }
 
-/* Sensitivity, the device row's word and the hint from the state. */
+/* Sensitivity, the text file's and the device row's words from the state. */
 void
-_fathom_text_lab_update_state (FathomTextLab *self)
+_fathom_text_lab_update_state (FathomWorkerPanel *panel,
+                               gboolean           running)
 {
-  g_autofree char *reason = _fathom_text_lab_cannot_start_reason (self);
-  gboolean running = self->job != NULL;
+  FathomTextLab *self = FATHOM_TEXT_LAB (panel);
+  const char *corpus = fathom_worker_panel_get_input (panel);
   gboolean scratch = selected_model (self) == FATHOM_TEXT_MODEL_RNN_SCRATCH;
   GtkWidget *rows[] = {
     GTK_WIDGET (self->corpus_row), GTK_WIDGET (self->model_row), GTK_WIDGET (self->epochs_spin),
@@ -139,8 +127,6 @@ _fathom_text_lab_update_state (FathomTextLab *self)
   const char *device_note;
   g_autofree char *cuda_note = NULL;
 
-  if (self->disposed)
-    return;
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     gtk_widget_set_sensitive (rows[i], !running);
   /* rnn-scratch updates per sequence, on the CPU */
@@ -156,21 +142,8 @@ _fathom_text_lab_update_state (FathomTextLab *self)
   else
     device_note = _("A GPU is available");
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->device_row), device_note);
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "text.start", !running && reason == NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "text.stop", running && !self->runner.stopping);
+  adw_action_row_set_subtitle (self->corpus_row, corpus != NULL ? corpus : _("None chosen"));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "text.sample", self->sample_job != NULL);
-
-  if (running)
-    gtk_label_set_text (self->hint_label, self->run_dir);
-  else if (reason != NULL)
-    gtk_label_set_text (self->hint_label, reason);
-  else
-    {
-      g_autofree char *hint = g_strdup_printf (_("Runs are saved in %s"), fathom_text_lab_get_runs_dir (self));
-
-      gtk_label_set_text (self->hint_label, hint);
-    }
 }
 
 /* Public API ---------------------------------------------------------------------- */
@@ -186,7 +159,7 @@ fathom_text_lab_set_config (FathomTextLab          *self,
 
   model = fathom_text_model_to_string (config->model);
   if (config->corpus_path != NULL)
-    set_corpus_path (self, config->corpus_path);
+    fathom_worker_panel_set_input (FATHOM_WORKER_PANEL (self), config->corpus_path);
   /* the model's rate unless config has one */
   self->updating = TRUE;
   for (guint i = 0; i < G_N_ELEMENTS (model_names); i++)
@@ -215,7 +188,7 @@ fathom_text_lab_set_config (FathomTextLab          *self,
   self->extra.candidate = config->candidate;
   self->extra.clip = config->clip;
   self->extra.log_every = config->log_every;
-  _fathom_text_lab_update_state (self);
+  fathom_worker_panel_update_state (FATHOM_WORKER_PANEL (self));
 }
 
 void
@@ -227,8 +200,8 @@ fathom_text_lab_get_config (FathomTextLab    *self,
 
   fathom_text_config_init (config);
   config->model = selected_model (self);
-  config->corpus_path = self->corpus_path;
-  config->run_dir = self->run_dir;
+  config->corpus_path = fathom_worker_panel_get_input (FATHOM_WORKER_PANEL (self));
+  config->run_dir = fathom_worker_panel_get_run_dir (FATHOM_WORKER_PANEL (self));
   config->device = config->model == FATHOM_TEXT_MODEL_RNN_SCRATCH
                    ? "cpu" : device_names[MIN (adw_combo_row_get_selected (self->device_row), 1)];
   config->epochs = (guint) gtk_spin_button_get_value_as_int (self->epochs_spin);
@@ -242,23 +215,6 @@ fathom_text_lab_get_config (FathomTextLab    *self,
   config->candidate = self->extra.candidate;
   config->clip = self->extra.clip;
   config->log_every = self->extra.log_every;
-}
-
-void
-fathom_text_lab_set_runs_dir (FathomTextLab *self,
-                              const char    *dir)
-{
-  g_return_if_fail (FATHOM_IS_TEXT_LAB (self));
-
-  fathom_job_runner_set_runs_dir (&self->runner, dir);
-  _fathom_text_lab_update_state (self);
-}
-
-const char *
-fathom_text_lab_get_runs_dir (FathomTextLab *self)
-{
-  g_return_val_if_fail (FATHOM_IS_TEXT_LAB (self), NULL);
-  return fathom_job_runner_get_runs_dir (&self->runner);
 }
 
 /* Building ------------------------------------------------------------------------- */
@@ -406,7 +362,7 @@ _fathom_text_lab_settings_init (FathomTextLab *self)
 
   fathom_text_config_init (&self->extra);
   apply_model (self);
-  set_corpus_path (self, corpus);
+  fathom_worker_panel_set_input (FATHOM_WORKER_PANEL (self), corpus);
   g_signal_connect_swapped (self->model_row, "notify::selected", G_CALLBACK (model_changed), self);
   g_signal_connect_swapped (self->corpus_button, "clicked", G_CALLBACK (choose_corpus), self);
   probe_cuda (self);

@@ -2,13 +2,8 @@
  * the widget; the settings column is in fathom-text-lab-settings.c, the
  * generated text in fathom-text-lab-samples.c.
  *
- * A FathomTextLabJob is one run, shared by the worker thread and the main
- * thread. The worker reaches the main thread only through the job's
- * progress relay (fathom-progress-relay.h: the latest progress and the
- * chart points not yet shown, one idle at a time), which feeds the
- * widgets. The main
- * thread alone reads and clears job->lab, so a lab that goes away while
- * its run goes on is never reached from the run.
+ * A FathomTextLabJob is one run (fathom-worker-panel-job.h); its relay
+ * carries the latest progress and the chart points not yet shown.
  */
 #include "fathom-text-lab-private.h"
 
@@ -19,7 +14,6 @@
 
 #include "fathom-duration.h"
 #include "fathom-file-choice.h"
-#include "fathom-run-folder.h"
 
 typedef enum {
   POINT_TRAIN_LOSS,
@@ -27,21 +21,13 @@ typedef enum {
   POINT_EPOCH_END,
 } PointKind;
 
-typedef struct {
-  guint  kind;                  /* PointKind */
-  guint  epoch;                 /* 1-based, of an epoch end */
-  double x, y;
-} Point;
-
 enum {
   PROP_0,
-  PROP_RUNNING,
   PROP_SAMPLING,
   N_PROPS
 };
 
 enum {
-  RUN_FINISHED,
   SAMPLE_ADDED,
   N_SIGNALS
 };
@@ -49,66 +35,33 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-G_DEFINE_FINAL_TYPE (FathomTextLab, fathom_text_lab, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE (FathomTextLab, fathom_text_lab, FATHOM_TYPE_WORKER_PANEL)
+
+#define WORKER(self) FATHOM_WORKER_PANEL (self)
 
 /* Jobs ------------------------------------------------------------------------ */
 
-FathomTextLabJob *
-_fathom_text_lab_job_ref (FathomTextLabJob *job)
+static void
+job_clear (FathomWorkerJob *parent)
 {
-  g_atomic_ref_count_inc (&job->ref);
-  return job;
+  g_free (((FathomTextLabJob *) parent)->corpus_path);
 }
-
-void
-_fathom_text_lab_job_unref (FathomTextLabJob *job)
-{
-  if (!g_atomic_ref_count_dec (&job->ref))
-    return;
-  g_free (job->corpus_path);
-  g_free (job->run_dir);
-  g_clear_object (&job->cancellable);
-  fathom_progress_relay_free (job->relay);
-  g_free (job);
-}
-
-static void job_deliver (gpointer                   owner,
-                         const FathomTrainProgress *latest,
-                         GArray                    *points);
 
 /* Copies config: the worker never reads the lab's strings. */
 static FathomTextLabJob *
-job_new (const FathomTextConfig *config,
+job_new (FathomTextLab          *self,
+         const FathomTextConfig *config,
          const char             *run_dir)
 {
-  FathomTextLabJob *job = g_new0 (FathomTextLabJob, 1);
+  FathomTextLabJob *job = fathom_worker_job_new (WORKER (self), sizeof (FathomTextLabJob), run_dir,
+                                                 sizeof (FathomWorkerPoint), "[fathom] text lab progress");
 
-  g_atomic_ref_count_init (&job->ref);
   job->config = *config;
   job->config.corpus_path = job->corpus_path = g_strdup (config->corpus_path);
-  job->config.run_dir = job->run_dir = g_strdup (run_dir);
+  job->config.run_dir = job->parent.run_dir;
   job->config.device = g_intern_string (config->device);
   job->config.overwrite = FALSE;
-  job->cancellable = g_cancellable_new ();
-  job->relay = fathom_progress_relay_new (sizeof (Point), "[fathom] text lab progress", job_deliver, job,
-                                          (GBoxedCopyFunc) _fathom_text_lab_job_ref,
-                                          (GDestroyNotify) _fathom_text_lab_job_unref);
   return job;
-}
-
-/* Into the worker's batch of points; a loss that went NaN is no point. */
-static void
-add_point (Point  *points,
-           guint  *n_points,
-           guint   kind,
-           guint   epoch,
-           double  x,
-           double  y)
-{
-  Point point = { kind, epoch, x, y };
-
-  if (isfinite (y))
-    points[(*n_points)++] = point;
 }
 
 /* The worker's progress callback: the progress and its chart points to
@@ -119,32 +72,26 @@ job_progress (const FathomTrainProgress *p,
               gpointer                   user_data)
 {
   FathomTextLabJob *job = user_data;
-  Point points[2];
+  FathomWorkerPoint points[2];
   guint n = 0;
 
   if (!p->epoch_end && g_strcmp0 (p->phase, "train") == 0)
-    add_point (points, &n, POINT_TRAIN_LOSS, 0, p->step, p->loss);
+    fathom_worker_point_add (points, &n, POINT_TRAIN_LOSS, 0, p->step, p->loss);
   else if (p->epoch_end && g_strcmp0 (p->phase, "valid") == 0)
-    add_point (points, &n, POINT_VALID_LOSS, 0, p->step, p->loss);
+    fathom_worker_point_add (points, &n, POINT_VALID_LOSS, 0, p->step, p->loss);
   if (p->epoch_end)
-    add_point (points, &n, POINT_EPOCH_END, p->epoch + 1, p->step, 0);
-  fathom_progress_relay_push (job->relay, p, points, n);
+    fathom_worker_point_add (points, &n, POINT_EPOCH_END, p->epoch + 1, p->step, 0);
+  fathom_progress_relay_push (job->parent.relay, p, points, n);
 }
 
-static void
-run_thread (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *unused)
+static gboolean
+job_run (FathomWorkerJob  *parent,
+         gpointer          result,
+         GError          **error)
 {
-  FathomTextLabJob *job = task_data;
-  g_autofree FathomTextResult *result = g_new0 (FathomTextResult, 1);
-  GError *error = NULL;
+  FathomTextLabJob *job = (FathomTextLabJob *) parent;
 
-  if (fathom_text_train (&job->config, job_progress, job, job->cancellable, result, &error))
-    g_task_return_pointer (task, g_steal_pointer (&result), g_free);
-  else
-    g_task_return_error (task, error);
+  return fathom_text_train (&job->config, job_progress, job, parent->cancellable, result, error);
 }
 
 /* Progress ---------------------------------------------------------------------- */
@@ -177,7 +124,7 @@ append_points (FathomTextLab *self,
 {
   for (guint i = 0; i < points->len; i++)
     {
-      const Point *pt = &g_array_index (points, Point, i);
+      const FathomWorkerPoint *pt = &g_array_index (points, FathomWorkerPoint, i);
 
       switch (pt->kind)
         {
@@ -198,28 +145,16 @@ append_points (FathomTextLab *self,
     }
 }
 
-static double
-progress_fraction (const FathomTrainProgress *p)
-{
-  double n_batches = MAX (p->n_batches, 1), n_epochs = MAX (p->n_epochs, 1);
-
-  if (p->epoch_end)
-    return (p->epoch + 1) / n_epochs;
-  return (p->epoch * n_batches + p->batch + 1) / (n_epochs * n_batches);
-}
-
 /* rnn-scratch updates per sequence and reports every 100: its "batches"
  * are sequences. */
 static void
-show_progress (FathomTextLab *self)
+show_text_progress (FathomTextLab          *self,
+                    const FathomTextLabJob *job)
 {
-  const FathomTrainProgress *p = &self->progress;
-  gboolean scratch = self->job != NULL && self->job->config.model == FATHOM_TEXT_MODEL_RNN_SCRATCH;
+  const FathomTrainProgress *p = fathom_worker_panel_peek_progress (WORKER (self));
+  gboolean scratch = job->config.model == FATHOM_TEXT_MODEL_RNN_SCRATCH;
   g_autoptr(GString) detail = g_string_new (NULL);
   g_autofree char *text = g_strdup_printf (_("Epoch %u of %u"), p->epoch + 1, p->n_epochs);
-
-  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (progress_fraction (p), 0.0, 1.0));
-  gtk_progress_bar_set_text (self->progress_bar, self->runner.stopping ? _("Stopping after this batch…") : text);
 
   if (p->epoch_end)
     g_string_append_printf (detail, g_strcmp0 (p->phase, "valid") == 0
@@ -239,31 +174,26 @@ show_progress (FathomTextLab *self)
       if (isfinite (p->loss))
         g_string_append_printf (detail, _(" · loss %.4f nats/char"), p->loss);
     }
-  gtk_label_set_text (self->detail_label, detail->str);
+  fathom_worker_panel_show_progress (WORKER (self), fathom_worker_progress_fraction (p, NULL), text, detail->str);
 }
 
 /* On the main thread, from the relay: everything the worker wrote since
  * the last time. An epoch end asks for a sample of the epoch's checkpoint. */
 static void
-job_deliver (gpointer                   owner,
-             const FathomTrainProgress *latest,
-             GArray                    *points)
+show_progress (FathomWorkerPanel *panel,
+               FathomWorkerJob   *parent,
+               GArray            *points)
 {
-  FathomTextLabJob *job = owner;
-  FathomTextLab *self = job->lab;
+  FathomTextLab *self = FATHOM_TEXT_LAB (panel);
+  FathomTextLabJob *job = (FathomTextLabJob *) parent;
   guint epochs_done = 0;
 
-  if (self == NULL || self->job != job)
-    return;
-  self->n_deliveries++;
-  self->progress = *latest;
-  self->has_progress = TRUE;
-  job->last_epoch = latest->epoch + 1;
+  job->last_epoch = fathom_worker_panel_peek_progress (panel)->epoch + 1;
   append_points (self, points);
   for (guint i = 0; i < points->len; i++)
-    if (g_array_index (points, Point, i).kind == POINT_EPOCH_END)
-      epochs_done = MAX (epochs_done, g_array_index (points, Point, i).epoch);
-  show_progress (self);
+    if (g_array_index (points, FathomWorkerPoint, i).kind == POINT_EPOCH_END)
+      epochs_done = MAX (epochs_done, g_array_index (points, FathomWorkerPoint, i).index);
+  show_text_progress (self, job);
   if (epochs_done > job->epochs_done)
     {
       job->epochs_done = epochs_done;
@@ -273,29 +203,54 @@ job_deliver (gpointer                   owner,
 
 /* Starting and finishing ----------------------------------------------------------- */
 
-static void
-show_error (FathomTextLab *self,
-            const char    *message)
+/* Said before a run folder exists for it: RUNS/text-MODEL-YYYYmmdd-HHMMSS. */
+static char *
+prepare (FathomWorkerPanel  *panel,
+         GError            **error)
 {
-  fathom_job_runner_show_error (self->error_label, message);
+  FathomTextConfig config;
+
+  fathom_text_lab_get_config (FATHOM_TEXT_LAB (panel), &config);
+  if (!g_file_test (config.corpus_path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("The text file “%s” does not exist"), config.corpus_path);
+      return NULL;
+    }
+  return g_strdup_printf ("text-%s", fathom_text_model_to_string (config.model));
+}
+
+static FathomWorkerJob *
+start_job (FathomWorkerPanel *panel,
+           const char        *run_dir)
+{
+  FathomTextLab *self = FATHOM_TEXT_LAB (panel);
+  g_autofree char *title = g_path_get_basename (run_dir);
+  FathomTextConfig config;
+  FathomTextLabJob *job;
+
+  fathom_text_lab_get_config (self, &config);
+  job = job_new (self, &config, run_dir);
+  reset_chart (self, title);
+  fathom_worker_panel_set_status (panel, title);
+  gtk_progress_bar_set_text (self->progress_bar, _("Reading the text…"));
+  _fathom_text_lab_samples_start (self, job);
+  return &job->parent;
 }
 
 static void
-run_finished (FathomTextLab          *self,
-              const FathomTextResult *result,
-              GError                 *error)
+job_finished (FathomWorkerPanel   *panel,
+              FathomWorkerJob     *parent,
+              gpointer             res,
+              FathomWorkerOutcome  outcome)
 {
-  FathomTextLabJob *job = self->job;
-  g_autofree char *run_dir = g_strdup (self->run_dir);
+  FathomTextLab *self = FATHOM_TEXT_LAB (panel);
+  FathomTextLabJob *job = (FathomTextLabJob *) parent;
+  const FathomTextResult *result = res;
   g_autofree char *status = NULL;
-  gboolean ok = error == NULL;
-  FathomJobOutcome outcome;
 
-  job->lab = NULL;
-  job->stopped = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  self->job = NULL;
-  outcome = fathom_job_runner_finish (&self->runner, run_dir, error, self->progress_bar, self->error_label);
-  if (outcome == FATHOM_JOB_FINISHED)
+  job->stopped = outcome == FATHOM_WORKER_STOPPED;
+  if (outcome == FATHOM_WORKER_FINISHED)
     {
       g_autofree char *took = fathom_duration_format (result->seconds);
 
@@ -304,131 +259,12 @@ run_finished (FathomTextLab          *self,
                                   result->train_loss, result->val_loss, took)
                : g_strdup_printf (_("Finished: training loss %.4f nats/char, in %s"), result->train_loss, took);
     }
-  else if (outcome == FATHOM_JOB_STOPPED)
+  else if (outcome == FATHOM_WORKER_STOPPED)
     status = g_strdup (_("Stopped: the run folder keeps what was done"));
   else
     status = g_strdup (_("Training failed"));
-  gtk_label_set_text (self->status_label, status);
-  _fathom_text_lab_sample_run_end (self, job, ok);
-  _fathom_text_lab_job_unref (job);
-  _fathom_text_lab_update_state (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-
-  /* last: a handler may start the next run */
-  g_signal_emit (self, signals[RUN_FINISHED], 0, run_dir, ok);
-}
-
-static void
-run_done (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  FathomTextLabJob *job = user_data;
-  FathomTextLab *self = job->lab;
-  GError *error = NULL;
-  g_autofree FathomTextResult *res = g_task_propagate_pointer (G_TASK (result), &error);
-
-  if (self != NULL && self->job == job)
-    {
-      /* the last progress may still wait in its idle */
-      fathom_progress_relay_flush (job->relay);
-      run_finished (self, res, error);
-    }
-  else
-    g_clear_error (&error);
-  _fathom_text_lab_job_unref (job);
-}
-
-gboolean
-fathom_text_lab_start (FathomTextLab  *self,
-                       GError        **error)
-{
-  g_autofree char *reason = NULL;
-  g_autofree char *run_dir = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *title = NULL;
-  FathomTextConfig config;
-  FathomTextLabJob *job;
-
-  g_return_val_if_fail (FATHOM_IS_TEXT_LAB (self), FALSE);
-
-  if (self->job != NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("A run is in progress"));
-      return FALSE;
-    }
-  reason = _fathom_text_lab_cannot_start_reason (self);
-  if (reason != NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", reason);
-      return FALSE;
-    }
-  /* Said before a run folder exists for it. */
-  if (!g_file_test (self->corpus_path, G_FILE_TEST_IS_REGULAR))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   _("The text file “%s” does not exist"), self->corpus_path);
-      return FALSE;
-    }
-  fathom_text_lab_get_config (self, &config);
-  /* RUNS/text-MODEL-YYYYmmdd-HHMMSS */
-  name = g_strdup_printf ("text-%s", fathom_text_model_to_string (config.model));
-  run_dir = fathom_run_folder_create (fathom_text_lab_get_runs_dir (self), name, error);
-  if (run_dir == NULL)
-    return FALSE;
-
-  job = job_new (&config, run_dir);
-  job->lab = self;
-  self->job = job;
-  g_free (self->run_dir);
-  self->run_dir = g_steal_pointer (&run_dir);
-  self->has_progress = FALSE;
-  self->n_deliveries = 0;
-
-  title = g_path_get_basename (self->run_dir);
-  reset_chart (self, title);
-  show_error (self, NULL);
-  gtk_label_set_text (self->status_label, title);
-  gtk_label_set_text (self->detail_label, "");
-  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
-  gtk_progress_bar_set_text (self->progress_bar, _("Reading the text…"));
-  _fathom_text_lab_samples_start (self, job);
-
-  fathom_job_runner_start (&self->runner, job->cancellable, fathom_text_lab_start, run_thread, run_done,
-                           job, (GBoxedCopyFunc) _fathom_text_lab_job_ref, (GDestroyNotify) _fathom_text_lab_job_unref);
-
-  _fathom_text_lab_update_state (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-  return TRUE;
-}
-
-void
-fathom_text_lab_stop (FathomTextLab *self)
-{
-  g_return_if_fail (FATHOM_IS_TEXT_LAB (self));
-
-  if (fathom_job_runner_stop (&self->runner, self->progress_bar))
-    _fathom_text_lab_update_state (self);
-}
-
-static void
-start_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
-{
-  FathomTextLab *self = FATHOM_TEXT_LAB (widget);
-  g_autoptr(GError) error = NULL;
-
-  if (!fathom_text_lab_start (self, &error))
-    show_error (self, error->message);
-}
-
-static void
-stop_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
-{
-  fathom_text_lab_stop (FATHOM_TEXT_LAB (widget));
+  fathom_worker_panel_set_status (panel, status);
+  _fathom_text_lab_sample_run_end (self, job, outcome == FATHOM_WORKER_FINISHED);
 }
 
 static void
@@ -451,27 +287,6 @@ fathom_text_lab_new (void)
   return g_object_new (FATHOM_TYPE_TEXT_LAB, NULL);
 }
 
-gboolean
-fathom_text_lab_get_running (FathomTextLab *self)
-{
-  g_return_val_if_fail (FATHOM_IS_TEXT_LAB (self), FALSE);
-  return fathom_job_runner_is_running (&self->runner);
-}
-
-const char *
-fathom_text_lab_get_run_dir (FathomTextLab *self)
-{
-  g_return_val_if_fail (FATHOM_IS_TEXT_LAB (self), NULL);
-  return self->run_dir;
-}
-
-const GError *
-fathom_text_lab_get_error (FathomTextLab *self)
-{
-  g_return_val_if_fail (FATHOM_IS_TEXT_LAB (self), NULL);
-  return self->runner.error;
-}
-
 const char *
 fathom_text_lab_get_message (FathomTextLab *self)
 {
@@ -480,29 +295,6 @@ fathom_text_lab_get_message (FathomTextLab *self)
   if (!gtk_widget_get_visible (GTK_WIDGET (self->error_label)))
     return NULL;
   return gtk_label_get_text (self->error_label);
-}
-
-guint
-fathom_text_lab_get_n_deliveries (FathomTextLab *self)
-{
-  g_return_val_if_fail (FATHOM_IS_TEXT_LAB (self), 0);
-  return self->n_deliveries;
-}
-
-gboolean
-fathom_text_lab_get_progress (FathomTextLab       *self,
-                              FathomTrainProgress *progress)
-{
-  g_return_val_if_fail (FATHOM_IS_TEXT_LAB (self), FALSE);
-  g_return_val_if_fail (progress != NULL, FALSE);
-
-  if (!self->has_progress)
-    {
-      memset (progress, 0, sizeof *progress);
-      return FALSE;
-    }
-  *progress = self->progress;
-  return TRUE;
 }
 
 FathomChart *
@@ -568,16 +360,9 @@ fathom_text_lab_dispose (GObject *object)
   FathomTextLab *self = FATHOM_TEXT_LAB (object);
 
   self->disposed = TRUE;
-  /* The run goes on to its next batch and ends there, unseen. */
-  if (self->job != NULL)
-    {
-      self->job->lab = NULL;
-      fathom_job_runner_abandon (&self->runner);
-      g_clear_pointer (&self->job, _fathom_text_lab_job_unref);
-    }
   _fathom_text_lab_samples_dispose (self);
   fathom_file_choice_close (&self->chooser, GTK_WIDGET (self));
-  g_clear_pointer (&self->paned, gtk_widget_unparent);
+  /* the run goes on unseen, the paned goes (FathomWorkerPanel) */
   G_OBJECT_CLASS (fathom_text_lab_parent_class)->dispose (object);
 }
 
@@ -586,10 +371,7 @@ fathom_text_lab_finalize (GObject *object)
 {
   FathomTextLab *self = FATHOM_TEXT_LAB (object);
 
-  g_free (self->corpus_path);
-  g_free (self->run_dir);
   g_free (self->cuda_reason);
-  fathom_job_runner_clear (&self->runner);
   _fathom_text_lab_samples_finalize (self);
   G_OBJECT_CLASS (fathom_text_lab_parent_class)->finalize (object);
 }
@@ -604,9 +386,6 @@ fathom_text_lab_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_RUNNING:
-      g_value_set_boolean (value, fathom_job_runner_is_running (&self->runner));
-      break;
     case PROP_SAMPLING:
       g_value_set_boolean (value, fathom_text_lab_get_sampling (self));
       break;
@@ -620,48 +399,51 @@ fathom_text_lab_class_init (FathomTextLabClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  FathomWorkerPanelClass *worker_class = FATHOM_WORKER_PANEL_CLASS (klass);
 
   object_class->dispose = fathom_text_lab_dispose;
   object_class->finalize = fathom_text_lab_finalize;
   object_class->get_property = fathom_text_lab_get_property;
 
-  properties[PROP_RUNNING] =
-    g_param_spec_boolean ("running", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  worker_class->cannot_start = _fathom_text_lab_cannot_start;
+  worker_class->prepare = prepare;
+  worker_class->start_job = start_job;
+  worker_class->run = job_run;
+  worker_class->clear_job = job_clear;
+  worker_class->show_progress = show_progress;
+  worker_class->job_finished = job_finished;
+  worker_class->update_state = _fathom_text_lab_update_state;
+  fathom_worker_panel_class_setup (worker_class, "text", N_("A run is in progress"), sizeof (FathomTextResult));
+
   properties[PROP_SAMPLING] =
     g_param_spec_boolean ("sampling", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  signals[RUN_FINISHED] =
-    g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
   signals[SAMPLE_ADDED] =
     g_signal_new ("sample-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
-  gtk_widget_class_install_action (widget_class, "text.start", NULL, start_action);
-  gtk_widget_class_install_action (widget_class, "text.stop", NULL, stop_action);
   gtk_widget_class_install_action (widget_class, "text.sample", NULL, sample_action);
-
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "fathom-text-lab");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
 static void
 fathom_text_lab_init (FathomTextLab *self)
 {
-  self->paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
-  gtk_paned_set_start_child (GTK_PANED (self->paned), _fathom_text_lab_build_settings (self));
-  gtk_paned_set_end_child (GTK_PANED (self->paned), build_run (self));
-  gtk_paned_set_resize_start_child (GTK_PANED (self->paned), FALSE);
-  gtk_paned_set_shrink_start_child (GTK_PANED (self->paned), FALSE);
-  gtk_paned_set_shrink_end_child (GTK_PANED (self->paned), FALSE);
-  gtk_widget_set_parent (self->paned, GTK_WIDGET (self));
+  GtkWidget *paned = gtk_paned_new (GTK_ORIENTATION_HORIZONTAL);
+
+  gtk_paned_set_start_child (GTK_PANED (paned), _fathom_text_lab_build_settings (self));
+  gtk_paned_set_end_child (GTK_PANED (paned), build_run (self));
+  gtk_paned_set_resize_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_start_child (GTK_PANED (paned), FALSE);
+  gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
+  gtk_widget_set_parent (paned, GTK_WIDGET (self));
+  fathom_worker_panel_set_parts (WORKER (self), self->hint_label, self->status_label, self->progress_bar,
+                                 self->detail_label, self->error_label);
 
   reset_chart (self, NULL);
   _fathom_text_lab_label_widget (self, _("Text lab"));
   _fathom_text_lab_settings_init (self);
-  _fathom_text_lab_update_state (self);
+  fathom_worker_panel_update_state (WORKER (self));
 }

@@ -11,12 +11,12 @@
  * training loss per batch in nats per character (and the validation loss
  * per epoch), and the generated text.
  *
+ * A FathomWorkerPanel (fathom-worker-panel.h): its input is the text file.
  * Start runs fathom_text_train() in a worker thread into a new folder
- * RUNS/text-MODEL-YYYYmmdd-HHMMSS (RUNS: $XDG_DATA_HOME/fathom/runs). The
- * worker writes its latest progress and copies of the new points under a
- * mutex and schedules at most one idle at a time; the idle hands them to
- * the widgets. Stop cancels: the current batch finishes and the run
- * folder is marked "stopped".
+ * RUNS/text-MODEL-YYYYmmdd-HHMMSS (RUNS: $XDG_DATA_HOME/fathom/runs),
+ * refusing a file that is not there before a folder is made. Stop
+ * cancels: the current batch finishes and the run folder is marked
+ * "stopped".
  *
  * Samples: at each epoch end (from that epoch's checkpoint), after a stop
  * (from the weights reached) and on demand, length characters after the
@@ -28,14 +28,11 @@
  * sample asked for before the first epoch's checkpoint exists comes when
  * it does.
  *
- * Property "running" (read-only, notified): a run is in progress.
  * Property "sampling" (read-only, notified): a sample is being generated
- * or waits for its checkpoint.
+ * or waits for its checkpoint ("running" and "run-finished" are
+ * FathomWorkerPanel's).
  *
  * Signals:
- *  - "run-finished" (const char *run_dir, gboolean ok): a run ended; ok
- *    is FALSE when it was stopped or failed (fathom_text_lab_get_error());
- *    a run that failed before writing anything leaves no folder behind.
  *  - "sample-added": a sample (or why one could not be made) was put on
  *    top of the text view.
  *
@@ -43,15 +40,14 @@
  */
 #pragma once
 
-#include <gtk/gtk.h>
-
 #include "fathom-chart.h"
 #include "fathom-text-experiment.h"
+#include "fathom-worker-panel.h"
 
 G_BEGIN_DECLS
 
 #define FATHOM_TYPE_TEXT_LAB (fathom_text_lab_get_type ())
-G_DECLARE_FINAL_TYPE (FathomTextLab, fathom_text_lab, FATHOM, TEXT_LAB, GtkWidget)
+G_DECLARE_FINAL_TYPE (FathomTextLab, fathom_text_lab, FATHOM, TEXT_LAB, FathomWorkerPanel)
 
 GtkWidget    *fathom_text_lab_new               (void);
 
@@ -61,37 +57,15 @@ GtkWidget    *fathom_text_lab_new               (void);
  * valid_fraction and device (CUDA once the probe finds it usable), and
  * keeps its fields without a row (embedding, candidate, clip, log_every).
  * get_config fills config with strings that stay the lab's until the next
- * change; run_dir is the running or last run's. */
+ * change; corpus_path is the panel's input, run_dir the running or last
+ * run's. */
 void          fathom_text_lab_set_config        (FathomTextLab          *self,
                                                  const FathomTextConfig *config);
 void          fathom_text_lab_get_config        (FathomTextLab          *self,
                                                  FathomTextConfig       *config);
-/* Where run folders go; NULL: $XDG_DATA_HOME/fathom/runs. */
-void          fathom_text_lab_set_runs_dir      (FathomTextLab          *self,
-                                                 const char             *dir);
-const char   *fathom_text_lab_get_runs_dir      (FathomTextLab          *self);
-
-/* What the Start button does; FALSE and an error when it cannot start
- * (already running, no text file, a file that is not there). */
-gboolean      fathom_text_lab_start             (FathomTextLab          *self,
-                                                 GError                **error);
-/* Asks the running run to stop after its current batch. */
-void          fathom_text_lab_stop              (FathomTextLab          *self);
-gboolean      fathom_text_lab_get_running       (FathomTextLab          *self);
-
-/* The folder of the running or last run, or NULL. */
-const char   *fathom_text_lab_get_run_dir       (FathomTextLab          *self);
-/* Why the last run did not finish, or NULL. */
-const GError *fathom_text_lab_get_error         (FathomTextLab          *self);
 /* The message the lab shows (an error of the last run or of Start), or
  * NULL when none shows. */
 const char   *fathom_text_lab_get_message       (FathomTextLab          *self);
-/* Idle callbacks that brought something for the current or last run. */
-guint         fathom_text_lab_get_n_deliveries  (FathomTextLab          *self);
-/* The last progress the main thread received (output_losses NULL);
- * FALSE if none arrived for the current or last run. */
-gboolean      fathom_text_lab_get_progress      (FathomTextLab          *self,
-                                                 FathomTrainProgress    *progress);
 /* Transfer none. */
 FathomChart  *fathom_text_lab_get_chart         (FathomTextLab          *self);
 

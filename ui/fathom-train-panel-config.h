@@ -1,13 +1,14 @@
-/* fathom-train-panel-config.h: the training panel's settings and last
- * progress in compute's types (FathomExperimentConfig, FathomTrainProgress),
- * for tests and callers that use compute. Apart from fathom-train-panel.h,
- * which needs only GTK's types, so that the app's wiring does not pull in
- * compute's headers.
+/* fathom-train-panel-config.h: the training panel's settings in compute's
+ * types (FathomExperimentConfig), and its progress
+ * (fathom-worker-panel-job.h), for tests and callers that use compute.
+ * Apart from fathom-train-panel.h, which needs only GTK's types, so that
+ * the app's wiring does not pull in compute's headers.
  */
 #pragma once
 
 #include "fathom-experiment.h"
 #include "fathom-train-panel.h"
+#include "fathom-worker-panel-job.h"
 
 G_BEGIN_DECLS
 
@@ -23,10 +24,5 @@ void          fathom_train_panel_set_config      (FathomTrainPanel             *
                                                   const FathomExperimentConfig *config);
 void          fathom_train_panel_get_config      (FathomTrainPanel             *self,
                                                   FathomExperimentConfig       *config);
-
-/* The last progress the main thread received (output_losses NULL; phase
- * NULL before any); FALSE if none arrived for the current or last run. */
-gboolean      fathom_train_panel_get_progress    (FathomTrainPanel    *self,
-                                                  FathomTrainProgress *progress);
 
 G_END_DECLS

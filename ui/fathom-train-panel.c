@@ -1,26 +1,21 @@
 /* fathom-train-panel.c: the training page (see fathom-train-panel.h).
  *
- * A Job is one run, shared by the worker thread and the main thread. The
- * worker reaches the main thread only through the job's progress relay
- * (fathom-progress-relay.h: the latest progress and the chart points not
- * yet shown, one idle at a time), which feeds the widgets. The main
- * thread alone reads and clears job->panel, so a panel that goes away
- * while its run goes on is never reached from the run.
+ * A Job is one run (fathom-worker-panel-job.h); its relay carries the
+ * latest progress and the chart points not yet shown.
  */
 #include "fathom-train-panel-config.h"
 
 #include <math.h>
 #include <string.h>
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
 
 #include "fathom-cuda-probe.h"
 #include "fathom-duration.h"
 #include "fathom-file-choice.h"
-#include "fathom-job-runner.h"
-#include "fathom-progress-relay.h"
 #include "fathom-resources.h"
-#include "fathom-run-folder.h"
+#include "fathom-worker-panel-job.h"
 
 #define MAX_OUTPUTS 8
 
@@ -35,32 +30,20 @@ typedef enum {
 } PointKind;
 
 typedef struct {
-  guint  kind;                  /* PointKind */
-  guint  output;
-  double x, y;
-} Point;
-
-typedef struct {
-  gatomicrefcount         ref;
+  FathomWorkerJob         parent;
 
   /* fixed before the worker starts; the config's strings point here */
   FathomExperimentConfig  config;
   char                   *experiment;
   char                   *data_dir;
-  char                   *run_dir;
   char                   *backbone;
   char                   *weights;
   char                   *cache_dir;
-  GCancellable           *cancellable;
-  FathomProgressRelay    *relay;        /* its points are Point */
-
-  /* main thread only; NULL once the panel no longer waits for this run */
-  FathomTrainPanel       *panel;
 } Job;
 
 struct _FathomTrainPanel
 {
-  AdwBin                  parent_instance;
+  FathomWorkerPanel       parent_instance;
 
   /* template children, borrowed */
   AdwComboRow            *experiment_row;
@@ -78,8 +61,6 @@ struct _FathomTrainPanel
   GtkButton              *weights_button;
   GtkButton              *weights_clear_button;
   GtkLabel               *hint_label;
-  GtkButton              *start_button;
-  GtkButton              *stop_button;
   GtkLabel               *status_label;
   GtkProgressBar         *progress_bar;
   GtkLabel               *detail_label;
@@ -87,14 +68,10 @@ struct _FathomTrainPanel
   FathomChart            *chart;
 
   /* owned */
-  char                   *dataset_dir;
   char                   *weights;
   char                   *cache_dir;
-  char                   *run_dir;        /* the running or last run */
   char                   *cuda_reason;    /* NULL while CUDA is usable or unknown */
   GtkFileChooserNative   *chooser;
-  Job                    *job;            /* the running run, or NULL */
-  FathomJobRunner         runner;
   /* the numbers without a row: input size, mini epochs and the like
    * (its strings unused) */
   FathomExperimentConfig  extra;
@@ -103,97 +80,54 @@ struct _FathomTrainPanel
   int                     series[N_POINT_KINDS][MAX_OUTPUTS];
   gboolean                run_has_bbox;
 
-  FathomTrainProgress     progress;       /* the last delivered */
-  gboolean                has_progress;
-  guint                   n_deliveries;
   gboolean                cuda_probed;
   gboolean                want_cuda;      /* asked for before the probe ended */
 };
 
-enum {
-  PROP_0,
-  PROP_RUNNING,
-  N_PROPS
-};
+G_DEFINE_FINAL_TYPE (FathomTrainPanel, fathom_train_panel, FATHOM_TYPE_WORKER_PANEL)
 
-enum {
-  RUN_FINISHED,
-  N_SIGNALS
-};
+#define WORKER(self) FATHOM_WORKER_PANEL (self)
 
-static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
-
-G_DEFINE_FINAL_TYPE (FathomTrainPanel, fathom_train_panel, ADW_TYPE_BIN)
-
-static void update_state (FathomTrainPanel *self);
+static void
+update_state (FathomTrainPanel *self)
+{
+  fathom_worker_panel_update_state (WORKER (self));
+}
 
 /* Jobs -------------------------------------------------------------------- */
 
-static Job *
-job_ref (Job *job)
-{
-  g_atomic_ref_count_inc (&job->ref);
-  return job;
-}
-
 static void
-job_unref (Job *job)
+job_clear (FathomWorkerJob *parent)
 {
-  if (!g_atomic_ref_count_dec (&job->ref))
-    return;
+  Job *job = (Job *) parent;
+
   g_free (job->experiment);
   g_free (job->data_dir);
-  g_free (job->run_dir);
   g_free (job->backbone);
   g_free (job->weights);
   g_free (job->cache_dir);
-  g_clear_object (&job->cancellable);
-  fathom_progress_relay_free (job->relay);
-  g_free (job);
 }
-
-static void job_deliver (gpointer                   owner,
-                         const FathomTrainProgress *latest,
-                         GArray                    *points);
 
 /* Copies config: the worker never reads the panel's strings. */
 static Job *
-job_new (const FathomExperimentConfig *config,
+job_new (FathomTrainPanel             *self,
+         const FathomExperimentConfig *config,
          const char                   *run_dir)
 {
-  Job *job = g_new0 (Job, 1);
+  Job *job = fathom_worker_job_new (WORKER (self), sizeof (Job), run_dir, sizeof (FathomWorkerPoint),
+                                    "[fathom] training progress");
 
-  g_atomic_ref_count_init (&job->ref);
   job->config = *config;
   job->config.experiment = job->experiment = g_strdup (config->experiment);
   job->config.data_dir = job->data_dir = g_strdup (config->data_dir);
-  job->config.run_dir = job->run_dir = g_strdup (run_dir);
+  job->config.run_dir = job->parent.run_dir;
   job->config.backbone = job->backbone = g_strdup (config->backbone);
   job->config.weights = job->weights = g_strdup (config->weights);
   job->config.cache_dir = job->cache_dir = g_strdup (config->cache_dir);
   /* a static string from the device list */
   job->config.device = g_intern_string (config->device);
   job->config.overwrite = FALSE;
-  job->cancellable = g_cancellable_new ();
-  job->relay = fathom_progress_relay_new (sizeof (Point), "[fathom] training progress", job_deliver,
-                                          job, (GBoxedCopyFunc) job_ref, (GDestroyNotify) job_unref);
   return job;
-}
-
-/* Into the worker's batch of points; a loss that went NaN is no point. */
-static void
-add_point (Point  *points,
-           guint  *n_points,
-           guint   kind,
-           guint   output,
-           double  x,
-           double  y)
-{
-  Point point = { kind, output, x, y };
-
-  if (isfinite (y))
-    points[(*n_points)++] = point;
 }
 
 /* The worker's progress callback: the progress and its chart points to
@@ -205,41 +139,35 @@ job_progress (const FathomTrainProgress *p,
   Job *job = user_data;
   guint n_out = p->output_losses != NULL ? MIN (p->n_outputs, MAX_OUTPUTS) : 0;
   /* at most: two losses, the accuracy, the outputs and the epoch mark */
-  Point points[3 + MAX_OUTPUTS + 1];
+  FathomWorkerPoint points[3 + MAX_OUTPUTS + 1];
   guint n = 0;
 
   if (g_strcmp0 (p->phase, "train") == 0 && !p->epoch_end)
     {
-      add_point (points, &n, POINT_TRAIN_LOSS, 0, p->step, p->loss);
+      fathom_worker_point_add (points, &n, POINT_TRAIN_LOSS, 0, p->step, p->loss);
       for (guint i = 0; p->n_outputs > 1 && i < n_out; i++)
-        add_point (points, &n, POINT_TRAIN_OUTPUT, i, p->step, p->output_losses[i]);
+        fathom_worker_point_add (points, &n, POINT_TRAIN_OUTPUT, i, p->step, p->output_losses[i]);
     }
   else if (g_strcmp0 (p->phase, "valid") == 0 && p->epoch_end)
     {
-      add_point (points, &n, POINT_VALID_LOSS, 0, p->step, p->loss);
-      add_point (points, &n, POINT_VALID_ACCURACY, 0, p->step, p->accuracy);
+      fathom_worker_point_add (points, &n, POINT_VALID_LOSS, 0, p->step, p->loss);
+      fathom_worker_point_add (points, &n, POINT_VALID_ACCURACY, 0, p->step, p->accuracy);
       for (guint i = 0; p->n_outputs > 1 && i < n_out; i++)
-        add_point (points, &n, POINT_VALID_OUTPUT, i, p->step, p->output_losses[i]);
+        fathom_worker_point_add (points, &n, POINT_VALID_OUTPUT, i, p->step, p->output_losses[i]);
     }
   if (p->epoch_end && (g_strcmp0 (p->phase, "valid") == 0 || g_strcmp0 (p->phase, "train") == 0))
-    add_point (points, &n, POINT_EPOCH_MARK, 0, p->step, 0);
-  fathom_progress_relay_push (job->relay, p, points, n);
+    fathom_worker_point_add (points, &n, POINT_EPOCH_MARK, 0, p->step, 0);
+  fathom_progress_relay_push (job->parent.relay, p, points, n);
 }
 
-static void
-run_thread (GTask        *task,
-            gpointer      source_object,
-            gpointer      task_data,
-            GCancellable *unused)
+static gboolean
+job_run (FathomWorkerJob  *parent,
+         gpointer          result,
+         GError          **error)
 {
-  Job *job = task_data;
-  g_autofree FathomExperimentResult *result = g_new0 (FathomExperimentResult, 1);
-  GError *error = NULL;
+  Job *job = (Job *) parent;
 
-  if (fathom_experiment_run (&job->config, job_progress, job, job->cancellable, result, &error))
-    g_task_return_pointer (task, g_steal_pointer (&result), g_free);
-  else
-    g_task_return_error (task, error);
+  return fathom_experiment_run (&job->config, job_progress, job, parent->cancellable, result, error);
 }
 
 /* The chart ---------------------------------------------------------------- */
@@ -310,12 +238,12 @@ append_points (FathomTrainPanel *self,
     return;
   for (guint i = 0; i < points->len; i++)
     {
-      const Point *p = &g_array_index (points, Point, i);
+      const FathomWorkerPoint *p = &g_array_index (points, FathomWorkerPoint, i);
 
       if (p->kind == POINT_EPOCH_MARK)
         fathom_chart_data_add_epoch_mark (data, p->x);
       else
-        fathom_chart_data_append (data, series_for (self, p->kind, p->output), p->x, p->y);
+        fathom_chart_data_append (data, series_for (self, p->kind, p->index), p->x, p->y);
     }
   /* one redraw per delivery, at the next frame */
   gtk_widget_queue_draw (GTK_WIDGET (self->chart));
@@ -323,44 +251,24 @@ append_points (FathomTrainPanel *self,
 
 /* Progress ----------------------------------------------------------------- */
 
-static const char *
-phase_title (const char *phase)
-{
-  if (g_strcmp0 (phase, "pretrain") == 0)
-    return _("Training the small backbone");
-  if (g_strcmp0 (phase, "features") == 0)
-    return _("Computing features");
-  if (g_strcmp0 (phase, "valid") == 0)
-    return _("Validating");
-  return _("Training");
-}
-
-static double
-progress_fraction (const FathomTrainProgress *p)
-{
-  double n_batches = MAX (p->n_batches, 1), n_epochs = MAX (p->n_epochs, 1);
-
-  if (g_strcmp0 (p->phase, "features") == 0)
-    return (p->batch + 1) / n_batches;
-  if (p->epoch_end)
-    return (p->epoch + 1) / n_epochs;
-  return (p->epoch * n_batches + p->batch + 1) / (n_epochs * n_batches);
-}
-
+/* The phase, the epoch or batch, the time left and the loss. */
 static void
-show_progress (FathomTrainPanel *self)
+show_progress (FathomWorkerPanel *panel,
+               FathomWorkerJob   *job,
+               GArray            *points)
 {
-  const FathomTrainProgress *p = &self->progress;
+  FathomTrainPanel *self = FATHOM_TRAIN_PANEL (panel);
+  const FathomTrainProgress *p = fathom_worker_panel_peek_progress (panel);
   g_autoptr(GString) detail = g_string_new (NULL);
   g_autofree char *text = NULL;
 
+  append_points (self, points);
   if (g_strcmp0 (p->phase, "features") == 0)
     text = g_strdup_printf (_("%s · batch %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
-                            phase_title (p->phase), p->batch + 1, p->n_batches);
+                            fathom_worker_phase_title (p->phase), p->batch + 1, p->n_batches);
   else
-    text = g_strdup_printf (_("%s · epoch %u of %u"), phase_title (p->phase), p->epoch + 1, p->n_epochs);
-  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (progress_fraction (p), 0.0, 1.0));
-  gtk_progress_bar_set_text (self->progress_bar, self->runner.stopping ? _("Stopping after this batch…") : text);
+    text = g_strdup_printf (_("%s · epoch %u of %u"), fathom_worker_phase_title (p->phase),
+                            p->epoch + 1, p->n_epochs);
 
   if (g_strcmp0 (p->phase, "valid") == 0)
     {
@@ -381,26 +289,7 @@ show_progress (FathomTrainPanel *self)
       if (isfinite (p->loss))
         g_string_append_printf (detail, _(" · loss %.4g"), p->loss);
     }
-  gtk_label_set_text (self->detail_label, detail->str);
-}
-
-/* On the main thread, from the relay: everything the worker wrote since
- * the last time. */
-static void
-job_deliver (gpointer                   owner,
-             const FathomTrainProgress *latest,
-             GArray                    *points)
-{
-  Job *job = owner;
-  FathomTrainPanel *self = job->panel;
-
-  if (self == NULL || self->job != job)
-    return;
-  self->n_deliveries++;
-  self->progress = *latest;
-  self->has_progress = TRUE;
-  append_points (self, points);
-  show_progress (self);
+  fathom_worker_panel_show_progress (panel, fathom_worker_progress_fraction (p, p->phase), text, detail->str);
 }
 
 /* Settings ------------------------------------------------------------------ */
@@ -430,11 +319,12 @@ uses_weights (FathomTrainPanel *self)
 
 /* Why Start cannot run now (newly allocated), or NULL. */
 static char *
-cannot_start_reason (FathomTrainPanel *self)
+cannot_start (FathomWorkerPanel *panel)
 {
+  FathomTrainPanel *self = FATHOM_TRAIN_PANEL (panel);
   const FathomExperimentPreset *preset = selected_preset (self);
 
-  if (self->dataset_dir == NULL)
+  if (fathom_worker_panel_get_input (panel) == NULL)
     return g_strdup (_("Open a dataset to train on it."));
   if (preset == NULL)
     return g_strdup (_("Pick an experiment."));
@@ -556,12 +446,12 @@ probe_cuda (FathomTrainPanel *self)
   fathom_cuda_probe (self, probe_cuda_done, NULL);
 }
 
-/* Sensitivity, the hint and the status line from the state. */
+/* The rows' sensitivity from the state. */
 static void
-update_state (FathomTrainPanel *self)
+train_update_state (FathomWorkerPanel *panel,
+                    gboolean           running)
 {
-  g_autofree char *reason = cannot_start_reason (self);
-  gboolean running = self->job != NULL;
+  FathomTrainPanel *self = FATHOM_TRAIN_PANEL (panel);
   GtkWidget *rows[] = {
     GTK_WIDGET (self->experiment_row), GTK_WIDGET (self->epochs_spin), GTK_WIDGET (self->batch_spin),
     GTK_WIDGET (self->lr_spin), GTK_WIDGET (self->seed_spin), GTK_WIDGET (self->split_row),
@@ -576,44 +466,51 @@ update_state (FathomTrainPanel *self)
   /* the size one-hot alone has no backbone */
   gtk_widget_set_sensitive (GTK_WIDGET (self->backbone_row),
                             !running && preset != NULL && preset->needs_features);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.start", !running && reason == NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "train.stop", running && !self->runner.stopping);
-
-  if (running)
-    gtk_label_set_text (self->hint_label, self->run_dir);
-  else if (reason != NULL)
-    gtk_label_set_text (self->hint_label, reason);
-  else
-    {
-      g_autofree char *hint = g_strdup_printf (_("Runs are saved in %s"), fathom_train_panel_get_runs_dir (self));
-
-      gtk_label_set_text (self->hint_label, hint);
-    }
 }
 
 /* Starting and finishing -------------------------------------------------------- */
 
-static void
-show_error (FathomTrainPanel *self,
-            const char       *message)
+/* Past cannot_start: RUNS/EXPERIMENT-YYYYmmdd-HHMMSS. */
+static char *
+prepare (FathomWorkerPanel  *panel,
+         GError            **error)
 {
-  fathom_job_runner_show_error (self->error_label, message);
+  const FathomExperimentPreset *preset = selected_preset (FATHOM_TRAIN_PANEL (panel));
+
+  if (preset == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Pick an experiment."));
+      return NULL;
+    }
+  return g_strdup (preset->name);
+}
+
+static FathomWorkerJob *
+start_job (FathomWorkerPanel *panel,
+           const char        *run_dir)
+{
+  FathomTrainPanel *self = FATHOM_TRAIN_PANEL (panel);
+  const FathomExperimentPreset *preset = selected_preset (self);
+  g_autofree char *title = g_path_get_basename (run_dir);
+  FathomExperimentConfig config;
+
+  fathom_train_panel_get_config (self, &config);
+  self->run_has_bbox = preset != NULL && preset->has_bbox;
+  reset_chart (self, title);
+  fathom_worker_panel_set_status (panel, title);
+  return (FathomWorkerJob *) job_new (self, &config, run_dir);
 }
 
 static void
-run_finished (FathomTrainPanel             *self,
-              const FathomExperimentResult *result,
-              GError                       *error)
+job_finished (FathomWorkerPanel   *panel,
+              FathomWorkerJob     *job,
+              gpointer             res,
+              FathomWorkerOutcome  outcome)
 {
-  g_autofree char *run_dir = g_strdup (self->run_dir);
+  const FathomExperimentResult *result = res;
   g_autofree char *status = NULL;
-  gboolean ok = error == NULL;
-  FathomJobOutcome outcome;
 
-  self->job->panel = NULL;
-  g_clear_pointer (&self->job, job_unref);
-  outcome = fathom_job_runner_finish (&self->runner, run_dir, error, self->progress_bar, self->error_label);
-  if (outcome == FATHOM_JOB_FINISHED)
+  if (outcome == FATHOM_WORKER_FINISHED)
     {
       g_autofree char *took = fathom_duration_format (result->seconds);
 
@@ -622,122 +519,11 @@ run_finished (FathomTrainPanel             *self,
                                   result->val_accuracy, result->val_loss, took)
                : g_strdup_printf (_("Finished: validation loss %.4g, in %s"), result->val_loss, took);
     }
-  else if (outcome == FATHOM_JOB_STOPPED)
+  else if (outcome == FATHOM_WORKER_STOPPED)
     status = g_strdup (_("Stopped: the run folder keeps what was done"));
   else
     status = g_strdup (_("Training failed"));
-  gtk_label_set_text (self->status_label, status);
-  update_state (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-
-  /* last: a handler may start the next run */
-  g_signal_emit (self, signals[RUN_FINISHED], 0, run_dir, ok);
-}
-
-static void
-run_done (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  Job *job = user_data;
-  FathomTrainPanel *self = job->panel;
-  GError *error = NULL;
-  g_autofree FathomExperimentResult *res = g_task_propagate_pointer (G_TASK (result), &error);
-
-  if (self != NULL && self->job == job)
-    {
-      /* the last progress may still wait in its idle */
-      fathom_progress_relay_flush (job->relay);
-      run_finished (self, res, error);
-    }
-  else
-    g_clear_error (&error);
-  job_unref (job);
-}
-
-gboolean
-fathom_train_panel_start (FathomTrainPanel  *self,
-                          GError           **error)
-{
-  g_autofree char *reason = NULL;
-  g_autofree char *run_dir = NULL;
-  g_autofree char *title = NULL;
-  const FathomExperimentPreset *preset;
-  FathomExperimentConfig config;
-  Job *job;
-
-  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), FALSE);
-
-  if (self->job != NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, _("A run is in progress"));
-      return FALSE;
-    }
-  reason = cannot_start_reason (self);
-  preset = selected_preset (self);
-  if (reason != NULL || preset == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", reason != NULL ? reason : "");
-      return FALSE;
-    }
-  fathom_train_panel_get_config (self, &config);
-  /* RUNS/EXPERIMENT-YYYYmmdd-HHMMSS */
-  run_dir = fathom_run_folder_create (fathom_train_panel_get_runs_dir (self), config.experiment, error);
-  if (run_dir == NULL)
-    return FALSE;
-
-  job = job_new (&config, run_dir);
-  job->panel = self;
-  self->job = job;
-  g_free (self->run_dir);
-  self->run_dir = g_steal_pointer (&run_dir);
-  self->has_progress = FALSE;
-  self->n_deliveries = 0;
-  self->run_has_bbox = preset->has_bbox;
-
-  title = g_path_get_basename (self->run_dir);
-  reset_chart (self, title);
-  show_error (self, NULL);
-  gtk_label_set_text (self->status_label, title);
-  gtk_label_set_text (self->detail_label, "");
-  gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
-  gtk_progress_bar_set_text (self->progress_bar, _("Starting…"));
-
-  fathom_job_runner_start (&self->runner, job->cancellable, fathom_train_panel_start, run_thread, run_done,
-                           job, (GBoxedCopyFunc) job_ref, (GDestroyNotify) job_unref);
-
-  update_state (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RUNNING]);
-  return TRUE;
-}
-
-void
-fathom_train_panel_stop (FathomTrainPanel *self)
-{
-  g_return_if_fail (FATHOM_IS_TRAIN_PANEL (self));
-
-  if (fathom_job_runner_stop (&self->runner, self->progress_bar))
-    update_state (self);
-}
-
-static void
-start_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
-{
-  FathomTrainPanel *self = FATHOM_TRAIN_PANEL (widget);
-  g_autoptr(GError) error = NULL;
-
-  if (!fathom_train_panel_start (self, &error))
-    show_error (self, error->message);
-}
-
-static void
-stop_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
-{
-  fathom_train_panel_stop (FATHOM_TRAIN_PANEL (widget));
+  fathom_worker_panel_set_status (panel, status);
 }
 
 /* Public API ------------------------------------------------------------------ */
@@ -746,43 +532,6 @@ GtkWidget *
 fathom_train_panel_new (void)
 {
   return g_object_new (FATHOM_TYPE_TRAIN_PANEL, NULL);
-}
-
-void
-fathom_train_panel_set_dataset_dir (FathomTrainPanel *self,
-                                    const char       *dir)
-{
-  g_return_if_fail (FATHOM_IS_TRAIN_PANEL (self));
-
-  if (g_strcmp0 (dir, self->dataset_dir) == 0)
-    return;
-  g_free (self->dataset_dir);
-  self->dataset_dir = g_strdup (dir);
-  update_state (self);
-}
-
-const char *
-fathom_train_panel_get_dataset_dir (FathomTrainPanel *self)
-{
-  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), NULL);
-  return self->dataset_dir;
-}
-
-void
-fathom_train_panel_set_runs_dir (FathomTrainPanel *self,
-                                 const char       *dir)
-{
-  g_return_if_fail (FATHOM_IS_TRAIN_PANEL (self));
-
-  fathom_job_runner_set_runs_dir (&self->runner, dir);
-  update_state (self);
-}
-
-const char *
-fathom_train_panel_get_runs_dir (FathomTrainPanel *self)
-{
-  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), NULL);
-  return fathom_job_runner_get_runs_dir (&self->runner);
 }
 
 static guint
@@ -859,8 +608,8 @@ fathom_train_panel_get_config (FathomTrainPanel       *self,
   preset = selected_preset (self);
   fathom_experiment_config_init (config);
   config->experiment = preset != NULL ? preset->name : NULL;
-  config->data_dir = self->dataset_dir;
-  config->run_dir = self->run_dir;
+  config->data_dir = fathom_worker_panel_get_input (WORKER (self));
+  config->run_dir = fathom_worker_panel_get_run_dir (WORKER (self));
   config->device = device_names[MIN (adw_combo_row_get_selected (self->device_row), 1)];
   config->epochs = (guint) gtk_spin_button_get_value_as_int (self->epochs_spin);
   config->batch_size = (guint) gtk_spin_button_get_value_as_int (self->batch_spin);
@@ -878,50 +627,6 @@ fathom_train_panel_get_config (FathomTrainPanel       *self,
   config->cache_dir = self->cache_dir;
   config->n_threads = self->extra.n_threads;
   config->mini_epochs = self->extra.mini_epochs;
-}
-
-gboolean
-fathom_train_panel_get_running (FathomTrainPanel *self)
-{
-  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), FALSE);
-  return fathom_job_runner_is_running (&self->runner);
-}
-
-const char *
-fathom_train_panel_get_run_dir (FathomTrainPanel *self)
-{
-  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), NULL);
-  return self->run_dir;
-}
-
-const GError *
-fathom_train_panel_get_error (FathomTrainPanel *self)
-{
-  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), NULL);
-  return self->runner.error;
-}
-
-gboolean
-fathom_train_panel_get_progress (FathomTrainPanel    *self,
-                                 FathomTrainProgress *progress)
-{
-  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), FALSE);
-  g_return_val_if_fail (progress != NULL, FALSE);
-
-  if (!self->has_progress)
-    {
-      memset (progress, 0, sizeof *progress);
-      return FALSE;
-    }
-  *progress = self->progress;
-  return TRUE;
-}
-
-guint
-fathom_train_panel_get_n_deliveries (FathomTrainPanel *self)
-{
-  g_return_val_if_fail (FATHOM_IS_TRAIN_PANEL (self), 0);
-  return self->n_deliveries;
 }
 
 FathomChart *
@@ -1010,13 +715,6 @@ fathom_train_panel_dispose (GObject *object)
 {
   FathomTrainPanel *self = FATHOM_TRAIN_PANEL (object);
 
-  /* The run goes on to its next batch and ends there, unseen. */
-  if (self->job != NULL)
-    {
-      self->job->panel = NULL;
-      fathom_job_runner_abandon (&self->runner);
-      g_clear_pointer (&self->job, job_unref);
-    }
   fathom_file_choice_close (&self->chooser, GTK_WIDGET (self));
   gtk_widget_dispose_template (GTK_WIDGET (self), FATHOM_TYPE_TRAIN_PANEL);
   G_OBJECT_CLASS (fathom_train_panel_parent_class)->dispose (object);
@@ -1027,31 +725,10 @@ fathom_train_panel_finalize (GObject *object)
 {
   FathomTrainPanel *self = FATHOM_TRAIN_PANEL (object);
 
-  g_free (self->dataset_dir);
   g_free (self->weights);
   g_free (self->cache_dir);
-  g_free (self->run_dir);
   g_free (self->cuda_reason);
-  fathom_job_runner_clear (&self->runner);
   G_OBJECT_CLASS (fathom_train_panel_parent_class)->finalize (object);
-}
-
-static void
-fathom_train_panel_get_property (GObject    *object,
-                                 guint       prop_id,
-                                 GValue     *value,
-                                 GParamSpec *pspec)
-{
-  FathomTrainPanel *self = FATHOM_TRAIN_PANEL (object);
-
-  switch (prop_id)
-    {
-    case PROP_RUNNING:
-      g_value_set_boolean (value, fathom_job_runner_is_running (&self->runner));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -1059,22 +736,21 @@ fathom_train_panel_class_init (FathomTrainPanelClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  FathomWorkerPanelClass *worker_class = FATHOM_WORKER_PANEL_CLASS (klass);
 
   object_class->dispose = fathom_train_panel_dispose;
   object_class->finalize = fathom_train_panel_finalize;
-  object_class->get_property = fathom_train_panel_get_property;
 
-  properties[PROP_RUNNING] =
-    g_param_spec_boolean ("running", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  signals[RUN_FINISHED] =
-    g_signal_new ("run-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
-
-  gtk_widget_class_install_action (widget_class, "train.start", NULL, start_action);
-  gtk_widget_class_install_action (widget_class, "train.stop", NULL, stop_action);
+  worker_class->cannot_start = cannot_start;
+  worker_class->prepare = prepare;
+  worker_class->start_job = start_job;
+  worker_class->run = job_run;
+  worker_class->clear_job = job_clear;
+  worker_class->show_progress = show_progress;
+  worker_class->job_finished = job_finished;
+  worker_class->update_state = train_update_state;
+  fathom_worker_panel_class_setup (worker_class, "train", N_("A run is in progress"),
+                                   sizeof (FathomExperimentResult));
 
   /* The bundle lives in this static library: naming it links its object
    * file, whose constructor registers the resources. */
@@ -1096,8 +772,6 @@ fathom_train_panel_class_init (FathomTrainPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, weights_button);
   gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, weights_clear_button);
   gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, hint_label);
-  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, start_button);
-  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, stop_button);
   gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, status_label);
   gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, detail_label);
@@ -1105,13 +779,14 @@ fathom_train_panel_class_init (FathomTrainPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, chart);
 
   gtk_widget_class_set_css_name (widget_class, "fathom-train-panel");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
 static void
 fathom_train_panel_init (FathomTrainPanel *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  fathom_worker_panel_set_parts (WORKER (self), self->hint_label, self->status_label, self->progress_bar,
+                                 self->detail_label, self->error_label);
 
   fathom_experiment_config_init (&self->extra);
   reset_chart (self, NULL);
