@@ -15,16 +15,21 @@
 #                                         cuda --json` (convolutions on cuDNN where the
 #                                         build has it) and the same workloads in
 #                                         PyTorch (build-aux/bench-torch.py), in
-#                                         strict FP32 and with --tf32; the full log
+#                                         strict FP32 and with --tf32 (training steps
+#                                         captured as CUDA graphs, the default), then
+#                                         fcn-step and gru-step again with
+#                                         FATHOM_CUDA_GRAPHS=0 (eager); the full log
 #                                         and the bench-*.json files go to LOGDIR
 #                                         (default $OUT, else /tmp) and a short table
 #                                         with the ours/PyTorch ratios is printed last
 #
 # The bundle leaves out libcudnn (gpu-bundle skips it, like CUDA's own
 # libraries): `run` finds this machine's libcudnn.so.9 (ldconfig, else
-# PyTorch's copy) and puts its folder on LD_LIBRARY_PATH. A build with
-# cuDNN needs it to start at all; where it is found, test-cuda runs with
-# FATHOM_REQUIRE_CUDNN=1, so cuDNN being unusable fails the check.
+# PyTorch's copy) and puts its folder on LD_LIBRARY_PATH, where the
+# backend's dlopen() (and cuDNN's own, of its sub-libraries) finds it. A
+# build with cuDNN starts without it too, convolving on im2col + cuBLAS;
+# where it is found, test-cuda runs with FATHOM_REQUIRE_CUDNN=1, so cuDNN
+# being unusable fails the check.
 #
 # Without a mode it runs when _gpu/ is there and nvidia-smi sees a GPU, and
 # builds otherwise. Exit status: 0 when every check passed.
@@ -67,6 +72,24 @@ do_build() {
 }
 
 # ---- run: on the GPU machine ------------------------------------------------------
+
+# "fcn-step graph, gru-step eager (reason)" from a bench JSON file: whether
+# each training step ran as a captured CUDA graph.
+graph_summary() {
+  python3 - "$1" <<'PY' 2>/dev/null || echo "unknown (see the bench JSON)"
+import json, sys
+rows = json.load(open(sys.argv[1])).get("results", [])
+out = []
+for r in rows:
+    if r.get("mode") != "train-step":
+        continue
+    if r.get("graph"):
+        out.append("%s graph" % r["workload"])
+    else:
+        out.append("%s eager (%s)" % (r["workload"], r.get("graph_reason", "no reason")))
+print(", ".join(out) if out else "no training steps")
+PY
+}
 
 do_run() {
   local logdir=${1:-${OUT:-/tmp}}
@@ -116,14 +139,16 @@ do_run() {
   # The bundle's GLib and friends, then CUDA's own libraries of this
   # machine, then cuDNN's folder.
   export LD_LIBRARY_PATH="$libdir:/usr/local/cuda/lib64${cudnn_dir:+:$cudnn_dir}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-  if ldd "$bundle/bin/fathom-cli" 2>/dev/null | grep -q 'libcudnn'; then
+  # A build with cuDNN does not link it (it is dlopen()ed by name), so
+  # the soname in the program, not ldd, says whether it was built in.
+  if grep -qaF 'libcudnn.so.9' "$bundle/bin/fathom-cli" 2>/dev/null; then
     built_with_cudnn=1
   fi
   if [ "$built_with_cudnn" -eq 1 ] && [ -n "$cudnn_dir" ]; then
     require_cudnn=1
-    cudnn_note="built with cuDNN; libcudnn.so.9 from $cudnn_dir"
+    cudnn_note="built with cuDNN; libcudnn.so.9 from $cudnn_dir (loaded at run time)"
   elif [ "$built_with_cudnn" -eq 1 ]; then
-    cudnn_note="built with cuDNN, but no libcudnn.so.9 here (ldconfig, PyTorch's environment): the programs cannot start"
+    cudnn_note="built with cuDNN, but no libcudnn.so.9 here (ldconfig, PyTorch's environment): convolutions on im2col + cuBLAS only"
     echo "gpu-check: $cudnn_note" >&2
   else
     cudnn_note="built without cuDNN (-Dcudnn=disabled or no cudnn.h at build time): convolutions on im2col + cuBLAS only"
@@ -139,6 +164,7 @@ do_run() {
     echo
     echo "== libraries the programs resolve"
     ldd "$bundle/bin/test-cuda" 2>&1 | grep -E "cuda|cublas|cudnn|glib|not found" || true
+    echo "(libcudnn.so.9 is not linked: it is dlopen()ed from LD_LIBRARY_PATH=$LD_LIBRARY_PATH)"
     echo
     echo "== cuDNN: $cudnn_note"
     echo
@@ -183,7 +209,7 @@ do_run() {
   #    strict FP32 then TF32. A part that fails is logged and the others
   #    still run; only our own bench failing fails the check.
   local py=python3 have_torch=1 bench_note="" bench_status="" prec flag bench_rc torch_rc
-  local -a compare_args=()
+  local -a compare_args=() eager_args=()
   [ -x /opt/torch/.venv/bin/python3 ] && py=/opt/torch/.venv/bin/python3
   if ! LD_LIBRARY_PATH=$orig_ld_path "$py" -c 'import torch, torchvision' >/dev/null 2>&1; then
     have_torch=0
@@ -218,6 +244,20 @@ do_run() {
       [ "$torch_rc" -eq 0 ] || bench_note="${bench_note:+$bench_note; }bench-torch.py ($prec) exit status $torch_rc"
     fi
     compare_args+=(--compare "$logdir/bench-fathom-$prec.json" "$logdir/bench-torch-$prec.json")
+    # The training steps once more without CUDA graphs (each result's
+    # "graph" says which ran: true is a captured step replayed, false an
+    # eager one, with "graph_reason").
+    echo "== FATHOM_CUDA_GRAPHS=0 fathom-cli bench --device cuda --json --workload fcn-step,gru-step $flag" >> "$log"
+    FATHOM_CUDA_GRAPHS=0 timeout 600 "$bundle/bin/fathom-cli" bench --device cuda --json \
+      --workload fcn-step,gru-step $flag ${conv_flag[@]+"${conv_flag[@]}"} \
+      > "$logdir/bench-fathom-$prec-eager.json" 2>> "$log"
+    bench_rc=$?
+    cat "$logdir/bench-fathom-$prec-eager.json" >> "$log"
+    echo "== fathom-cli bench ($prec, eager) exit status $bench_rc" >> "$log"
+    echo >> "$log"
+    [ "$bench_rc" -eq 0 ] || status=1
+    bench_status="$bench_status, $prec eager exit $bench_rc"
+    eager_args+=(--compare "$logdir/bench-fathom-$prec-eager.json" "$logdir/bench-torch-$prec.json")
   done
 
   # The short table, last.
@@ -240,7 +280,8 @@ do_run() {
     printf '%-18s %s\n' "check, own conv" "$(tail -1 "$check_own") (FATHOM_CUDNN=0, exit $check_own_rc)"
     grep -E 'FAIL|error:|worst:' "$check_own" | sed 's/^/                   /' || true
     printf '%-18s %s\n' "fathom-cli bench" "$bench_status"
-    printf '%-18s %s\n' "bench json" "$logdir/bench-{fathom,torch}-{fp32,tf32}.json"
+    printf '%-18s %s\n' "bench json" "$logdir/bench-{fathom,torch}-{fp32,tf32}.json, bench-fathom-{fp32,tf32}-eager.json"
+    printf '%-18s %s\n' "graphs" "$(graph_summary "$logdir/bench-fathom-fp32.json")"
     [ -z "$bench_note" ] || printf '%-18s %s\n' "bench note" "$bench_note"
     printf '%-18s %s\n' "log" "$log"
     printf '%-18s %s\n' "result" "$([ $status -eq 0 ] && echo PASS || echo FAIL)"
@@ -251,6 +292,10 @@ do_run() {
     LD_LIBRARY_PATH=$orig_ld_path "$cmp_py" -c '' >/dev/null 2>&1 || cmp_py=python3
     LD_LIBRARY_PATH=$orig_ld_path "$cmp_py" "$here/build-aux/bench-torch.py" "${compare_args[@]}" 2>&1 \
       || echo "(no Python to print the ratio table; see the bench-*.json files)"
+    echo
+    echo "== training steps without CUDA graphs (FATHOM_CUDA_GRAPHS=0): eager; ratio = ours / PyTorch"
+    LD_LIBRARY_PATH=$orig_ld_path "$cmp_py" "$here/build-aux/bench-torch.py" "${eager_args[@]}" 2>&1 \
+      || echo "(no Python to print the ratio table; see the bench-*-eager.json files)"
   } | tee -a "$log"
   return $status
 }

@@ -211,11 +211,15 @@ int fathom_cuda_gru_reset_backward (const float *g, int64_t ldg, const float *hp
 
 /* Keras SGD: without velocity (momentum 0), p -= lr g; with it,
  * v = mu v - lr g and p += v, or p += mu v - lr g (Nesterov). */
-int fathom_cuda_sgd_update  (float lr, float momentum, int nesterov, float *param, const float *grad,
-                             float *velocity, int64_t n, cudaStream_t stream);
-/* Keras Adam with the bias corrections folded into lr_t by the caller. */
-int fathom_cuda_adam_update (float lr_t, float beta1, float beta2, float eps, float *param,
-                             const float *grad, float *m, float *v, int64_t n, cudaStream_t stream);
+/* @rate, when not NULL, is a device float read in place of lr when the
+ * kernel runs (a captured graph's launches then use its current value). */
+int fathom_cuda_sgd_update  (float lr, const float *rate, float momentum, int nesterov, float *param,
+                             const float *grad, float *velocity, int64_t n, cudaStream_t stream);
+/* Keras Adam with the bias corrections folded into lr_t by the caller
+ * (or into *rate, read in its place when not NULL). */
+int fathom_cuda_adam_update (float lr_t, const float *rate, float beta1, float beta2, float eps,
+                             float *param, const float *grad, float *m, float *v, int64_t n,
+                             cudaStream_t stream);
 
 #ifdef __cplusplus
 }

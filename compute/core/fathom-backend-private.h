@@ -21,6 +21,14 @@ struct _FathomBackend
   gatomicrefcount         ref;
   const FathomBackendOps *ops;
   char                   *name;
+  gboolean                graphs_off;   /* fathom_backend_set_graphs (FALSE) */
+};
+
+/* A captured graph; a backend's own type starts with this. */
+struct _FathomBackendGraph
+{
+  FathomBackend *backend;       /* owned reference */
+  guint          n_losses;
 };
 
 struct _FathomBackendOps
@@ -127,6 +135,14 @@ struct _FathomBackendOps
                            const FathomTensor *grad, FathomTensor *velocity, GError **error);
   gboolean (*adam_update) (FathomBackend *self, const FathomAdamDesc *desc, FathomTensor *param,
                            const FathomTensor *grad, FathomTensor *m, FathomTensor *v, GError **error);
+
+  /* Captured graphs (fathom-backend.h); all four or none. graphs_reason
+   * says why none may be captured now (NULL: they may). */
+  const char         *(*graphs_reason) (FathomBackend *self);
+  gboolean            (*capture_begin) (FathomBackend *self, GError **error);
+  FathomBackendGraph *(*capture_end)   (FathomBackend *self, gboolean keep, GError **error);
+  gboolean            (*graph_launch)  (FathomBackendGraph *graph, float *losses, GError **error);
+  void                (*graph_free)    (FathomBackendGraph *graph);
 };
 
 /* For backend constructors: sets up the common part. */

@@ -773,6 +773,8 @@ fathom_backend_sgd_update (FathomBackend *self, const FathomSgdDesc *desc,
     return FALSE;
   if (desc->momentum != 0.f && velocity == NULL)
     return shape_error (error, "sgd", "momentum needs a velocity tensor");
+  if (desc->rate != NULL && desc->rate_index >= fathom_tensor_get_numel (desc->rate))
+    return shape_error (error, "sgd", "rate_index is past the rate tensor");
   DISPATCH (sgd_update, FATHOM_OP_SGD, desc, param, grad, velocity);
 }
 
@@ -786,5 +788,77 @@ fathom_backend_adam_update (FathomBackend *self, const FathomAdamDesc *desc,
     return FALSE;
   if (m == NULL || v == NULL || desc->step < 1)
     return shape_error (error, "adam", "needs m, v and a step of at least 1");
+  if (desc->rate != NULL && desc->rate_index >= fathom_tensor_get_numel (desc->rate))
+    return shape_error (error, "adam", "rate_index is past the rate tensor");
   DISPATCH (adam_update, FATHOM_OP_ADAM, desc, param, grad, m, v);
+}
+
+/* ---- captured graphs ---------------------------------------------------------- */
+
+void
+fathom_backend_set_graphs (FathomBackend *self, gboolean enabled)
+{
+  g_return_if_fail (self != NULL);
+  self->graphs_off = !enabled;
+}
+
+gboolean
+fathom_backend_get_graphs (FathomBackend *self, const char **reason)
+{
+  const char *why = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (self->ops->capture_begin == NULL)
+    why = "this backend does not capture graphs";
+  else if (self->graphs_off)
+    why = "turned off";
+  else
+    why = self->ops->graphs_reason (self);
+  if (reason != NULL)
+    *reason = why;
+  return why == NULL;
+}
+
+gboolean
+fathom_backend_capture_begin (FathomBackend *self, GError **error)
+{
+  const char *reason = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (!fathom_backend_get_graphs (self, &reason))
+    {
+      g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_UNSUPPORTED,
+                   "%s: no captured graphs: %s", self->name, reason);
+      return FALSE;
+    }
+  return self->ops->capture_begin (self, error);
+}
+
+FathomBackendGraph *
+fathom_backend_capture_end (FathomBackend *self, gboolean keep, GError **error)
+{
+  g_return_val_if_fail (self != NULL && self->ops->capture_end != NULL, NULL);
+  return self->ops->capture_end (self, keep, error);
+}
+
+gboolean
+fathom_backend_graph_launch (FathomBackendGraph *graph, float *losses, GError **error)
+{
+  g_return_val_if_fail (graph != NULL, FALSE);
+  g_return_val_if_fail (losses != NULL || graph->n_losses == 0, FALSE);
+  return graph->backend->ops->graph_launch (graph, losses, error);
+}
+
+guint
+fathom_backend_graph_get_n_losses (FathomBackendGraph *graph)
+{
+  return graph->n_losses;
+}
+
+void
+fathom_backend_graph_free (FathomBackendGraph *graph)
+{
+  if (graph == NULL)
+    return;
+  graph->backend->ops->graph_free (graph);
 }

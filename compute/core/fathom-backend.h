@@ -211,6 +211,47 @@ gboolean fathom_backend_adam_update (FathomBackend *self, const FathomAdamDesc *
                                      FathomTensor *param, const FathomTensor *grad,
                                      FathomTensor *m, FathomTensor *v, GError **error);
 
+/* ---- captured graphs ---------------------------------------------------------
+ *
+ * A backend that can (CUDA) records the work queued between capture_begin
+ * and capture_end as one graph instead of running it, and launches it
+ * later as often as wanted: the same kernels on the same addresses, with
+ * one launch instead of hundreds. Scratch the captured ops allocate stays
+ * reserved for the graph until it is freed. While capturing, nothing may
+ * wait for the device or read from it (upload, download, synchronize fail),
+ * and an op whose arguments would have to change from one launch to the
+ * next refuses (dropout's mask; an optimiser update without its step size
+ * on the device): the error says which, and capture_end (keep FALSE)
+ * then throws the capture away. A loss computed while capturing returns
+ * NaN; each launch brings the captured losses back, in order.
+ * FathomTrainStep uses all this for a whole training step. */
+typedef struct _FathomBackendGraph FathomBackendGraph;
+
+/* On by default where the backend can capture, unless the environment
+ * has FATHOM_CUDA_GRAPHS=0. */
+void                fathom_backend_set_graphs        (FathomBackend       *self,
+                                                      gboolean             enabled);
+/* TRUE when graphs may be captured here; otherwise @reason (may be NULL)
+ * says why not ("the cpu backend does not capture graphs", "turned off
+ * (FATHOM_CUDA_GRAPHS=0)"). */
+gboolean            fathom_backend_get_graphs        (FathomBackend       *self,
+                                                      const char         **reason);
+gboolean            fathom_backend_capture_begin     (FathomBackend       *self,
+                                                      GError             **error);
+/* Ends the capture begun; with @keep the graph (NULL with an error if it
+ * cannot be made), without it nothing (the capture is thrown away). */
+FathomBackendGraph *fathom_backend_capture_end       (FathomBackend       *self,
+                                                      gboolean             keep,
+                                                      GError             **error);
+/* Runs the graph once and waits for it; @losses gets the n_losses losses
+ * computed while capturing (may be NULL when there are none). */
+gboolean            fathom_backend_graph_launch      (FathomBackendGraph  *graph,
+                                                      float               *losses,
+                                                      GError             **error);
+guint               fathom_backend_graph_get_n_losses (FathomBackendGraph *graph);
+void                fathom_backend_graph_free        (FathomBackendGraph  *graph);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomBackendGraph, fathom_backend_graph_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomBackend, fathom_backend_unref)
 
 G_END_DECLS

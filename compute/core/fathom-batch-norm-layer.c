@@ -62,6 +62,14 @@ batch_norm_forward (FathomLayer *layer, FathomBackend *backend, FathomLayerIo *i
   /* the running statistics' warm-up (fathom-layer.h) */
   if (desc.training && io->step >= 1)
     desc.momentum = MIN (desc.momentum, 1.f - 1.f / (float) io->step);
+  /* a replay would repeat this step's momentum while it still changes */
+  if (io->captured && desc.training && io->step >= 1 && desc.momentum != self->desc.momentum)
+    {
+      g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_UNSUPPORTED,
+                   "batch norm: the momentum of its running statistics still changes with the step "
+                   "(step %" G_GUINT64_FORMAT "), so it is not captured yet", io->step);
+      return FALSE;
+    }
   return fathom_backend_batch_norm_forward (backend, &desc, io->x[0],
                                             fathom_layer_value (layer, 0), fathom_layer_value (layer, 1),
                                             fathom_layer_value (layer, 2), fathom_layer_value (layer, 3),

@@ -20,7 +20,8 @@ static gboolean
 cpu_sgd_update (FathomBackend *self, const FathomSgdDesc *desc, FathomTensor *param,
                 const FathomTensor *grad, FathomTensor *velocity, GError **error)
 {
-  const float lr = desc->lr, mu = desc->momentum;
+  const float lr = desc->rate != NULL ? fathom_tensor_raw (desc->rate)[desc->rate_index] : desc->lr;
+  const float mu = desc->momentum;
   const float *g;
   float *p, *v;
 
@@ -52,10 +53,10 @@ cpu_adam_update (FathomBackend *self, const FathomAdamDesc *desc, FathomTensor *
                  const FathomTensor *grad, FathomTensor *m, FathomTensor *v, GError **error)
 {
   const float b1 = desc->beta1, b2 = desc->beta2, eps = desc->eps;
-  const double t = (double) desc->step;
   /* Keras folds both bias corrections into the step size and adds eps to
    * sqrt(v) uncorrected. */
-  const float lr_t = (float) (desc->lr * sqrt (1.0 - pow (b2, t)) / (1.0 - pow (b1, t)));
+  const float lr_t = desc->rate != NULL ? fathom_tensor_raw (desc->rate)[desc->rate_index]
+                                        : fathom_adam_step_size (desc);
   const float *g;
   float *p, *ms, *vs;
 

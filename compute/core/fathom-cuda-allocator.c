@@ -8,23 +8,25 @@
  * straight to cudaFree.
  */
 #include "fathom-cuda-backend-private.h"
+#include "fathom-block-cache.h"
 #include "fathom-tsan.h"
 
 struct _FathomCudaPool
 {
-  gatomicrefcount ref;
-  GMutex          lock;
-  int             device;
-  gboolean        closed;       /* the backend is gone: free, don't cache */
-  GHashTable     *free_lists;   /* rounded size -> GSList of device pointers */
-  gsize           cached_bytes;
+  gatomicrefcount   ref;
+  GMutex            lock;
+  int               device;
+  gboolean          closed;     /* the backend is gone: free, don't cache */
+  FathomBlockCache *cache;      /* free blocks of no arena */
+  FathomBlockArena *capturing;  /* a reference while a graph is captured: blocks come from it */
 };
 
 struct _FathomCudaBlock
 {
-  FathomCudaPool *pool;         /* owned reference */
-  gpointer        data;
-  gsize           size;         /* rounded */
+  FathomCudaPool   *pool;       /* owned reference */
+  FathomBlockArena *arena;      /* owned reference, or NULL: the arena it was made for */
+  gpointer          data;
+  gsize             size;       /* rounded */
 };
 
 /* ---- the caching allocator ------------------------------------------------- */
@@ -49,27 +51,23 @@ fathom_cuda_pool_new (int device)
   g_atomic_ref_count_init (&pool->ref);
   g_mutex_init (&pool->lock);
   pool->device = device;
-  pool->free_lists = g_hash_table_new (g_direct_hash, g_direct_equal);
+  pool->cache = fathom_block_cache_new ();
   return pool;
 }
 
-/* cudaFree every cached block; the caller holds the lock. */
+static void
+free_block (gpointer data, gsize size, gpointer user_data)
+{
+  cudaFree (data);
+}
+
+/* cudaFree every cached block of no arena; the caller holds the lock.
+ * Never during a capture: cudaFree synchronises, which would end it. */
 static void
 pool_flush_locked (FathomCudaPool *pool)
 {
-  GHashTableIter iter;
-  gpointer list;
-
   cudaSetDevice (pool->device);
-  g_hash_table_iter_init (&iter, pool->free_lists);
-  while (g_hash_table_iter_next (&iter, NULL, &list))
-    {
-      for (GSList *l = list; l != NULL; l = l->next)
-        cudaFree (l->data);
-      g_slist_free (list);
-    }
-  g_hash_table_remove_all (pool->free_lists);
-  pool->cached_bytes = 0;
+  fathom_block_cache_drain (pool->cache, free_block, NULL);
   /* A free during process teardown may fail harmlessly; forget it. */
   (void) cudaGetLastError ();
 }
@@ -88,30 +86,25 @@ pool_unref (FathomCudaPool *pool)
   if (!g_atomic_ref_count_dec (&pool->ref))
     return;
   fathom_cuda_pool_flush (pool);
-  g_hash_table_unref (pool->free_lists);
+  fathom_block_cache_free (pool->cache);
   g_mutex_clear (&pool->lock);
   g_free (pool);
 }
 
+/* A cached block of @size for a new allocation: from the arena being
+ * captured into, if any, else from the general cache. *arena gets a
+ * reference to that arena (NULL when none). */
 static gpointer
-pool_take_cached (FathomCudaPool *pool, gsize size)
+pool_take_cached (FathomCudaPool *pool, gsize size, FathomBlockArena **arena)
 {
-  gpointer key = GSIZE_TO_POINTER (size);
-  GSList *list;
-  gpointer data = NULL;
+  gpointer data;
 
   fathom_tsan_mutex_lock (&pool->lock);
-  list = g_hash_table_lookup (pool->free_lists, key);
-  if (list != NULL)
-    {
-      data = list->data;
-      list = g_slist_delete_link (list, list);
-      if (list != NULL)
-        g_hash_table_insert (pool->free_lists, key, list);
-      else
-        g_hash_table_remove (pool->free_lists, key);
-      pool->cached_bytes -= size;
-    }
+  *arena = pool->capturing != NULL ? fathom_block_arena_ref (pool->capturing) : NULL;
+  if (*arena != NULL)
+    data = fathom_block_cache_take (fathom_block_arena_get_cache (*arena), size);
+  else
+    data = fathom_block_cache_take (pool->cache, size);
   fathom_tsan_mutex_unlock (&pool->lock);
   return data;
 }
@@ -130,10 +123,33 @@ out_of_memory (gsize bytes, GError **error)
   return FALSE;
 }
 
+/* cudaMalloc while a graph is captured on this thread: it is no stream
+ * operation, so the capture would call it unsafe and fail; the block it
+ * returns belongs to the arena, fixed for the graph's life, which is
+ * what makes it safe. The thread's capture mode is relaxed around it. */
+static cudaError_t
+device_malloc (void **data, gsize size, gboolean capturing)
+{
+  enum cudaStreamCaptureMode mode = cudaStreamCaptureModeRelaxed;
+  cudaError_t err;
+
+  if (capturing && cudaThreadExchangeStreamCaptureMode (&mode) != cudaSuccess)
+    return cudaGetLastError ();
+  err = cudaMalloc (data, size);
+  if (capturing && cudaThreadExchangeStreamCaptureMode (&mode) != cudaSuccess && err == cudaSuccess)
+    {
+      err = cudaGetLastError ();
+      cudaFree (*data);
+      *data = NULL;
+    }
+  return err;
+}
+
 FathomCudaBlock *
 fathom_cuda_block_new (FathomCudaBackend *self, gsize bytes, GError **error)
 {
   FathomCudaPool *pool = self->pool;
+  FathomBlockArena *arena = NULL;
   gsize size;
   gpointer data;
   cudaError_t err;
@@ -146,31 +162,44 @@ fathom_cuda_block_new (FathomCudaBackend *self, gsize bytes, GError **error)
       return NULL;
     }
   size = round_size (bytes);
-  data = pool_take_cached (pool, size);
+  data = pool_take_cached (pool, size, &arena);
   if (data == NULL)
     {
-      cudaSetDevice (self->device);
-      err = cudaMalloc (&data, size);
-      if (err == cudaErrorMemoryAllocation)
+      if (arena == NULL)
+        cudaSetDevice (self->device);
+      err = device_malloc (&data, size, arena != NULL);
+      /* The cache may hold what we need in other sizes: give it all back
+       * to the driver and try once more; not while capturing, as
+       * cudaFree would end the capture. */
+      if (err == cudaErrorMemoryAllocation && arena == NULL)
         {
-          /* The cache may hold what we need in other sizes: give it all
-           * back to the driver and try once more. */
           (void) cudaGetLastError ();
           fathom_cuda_pool_flush (pool);
           err = cudaMalloc (&data, size);
-          if (err == cudaErrorMemoryAllocation)
-            {
-              out_of_memory (bytes, error);
-              return NULL;
-            }
+        }
+      if (err == cudaErrorMemoryAllocation)
+        {
+          out_of_memory (bytes, error);
+          fathom_block_arena_unref (arena);
+          return NULL;
         }
       if (!fathom_cuda_check (err, "cudaMalloc", error))
-        return NULL;
+        {
+          fathom_block_arena_unref (arena);
+          return NULL;
+        }
+      if (arena != NULL)
+        {
+          fathom_tsan_mutex_lock (&pool->lock);
+          fathom_block_arena_add_bytes (arena, size);
+          fathom_tsan_mutex_unlock (&pool->lock);
+        }
     }
 
   block = g_new (FathomCudaBlock, 1);
   g_atomic_ref_count_inc (&pool->ref);
   block->pool = pool;
+  block->arena = arena;
   block->data = data;
   block->size = size;
   return block;
@@ -186,25 +215,27 @@ void
 fathom_cuda_block_free (FathomCudaBlock *block)
 {
   FathomCudaPool *pool;
+  FathomBlockArena *arena;
 
   if (block == NULL)
     return;
   pool = block->pool;
+  arena = block->arena;
   fathom_tsan_mutex_lock (&pool->lock);
-  if (pool->closed)
+  /* A block of a live arena goes back to it whatever else happened: the
+   * graph may still use its address. */
+  if (arena != NULL && !fathom_block_arena_is_released (arena))
+    fathom_block_cache_put (fathom_block_arena_get_cache (arena), block->data, block->size);
+  else if (pool->closed)
     {
       cudaSetDevice (pool->device);
       cudaFree (block->data);
       (void) cudaGetLastError ();
     }
   else
-    {
-      gpointer key = GSIZE_TO_POINTER (block->size);
-      GSList *list = g_hash_table_lookup (pool->free_lists, key);
-
-      g_hash_table_insert (pool->free_lists, key, g_slist_prepend (list, block->data));
-      pool->cached_bytes += block->size;
-    }
+    fathom_block_cache_put (pool->cache, block->data, block->size);
+  if (arena != NULL)
+    fathom_block_arena_unref (arena);
   fathom_tsan_mutex_unlock (&pool->lock);
   g_free (block);
   pool_unref (pool);
@@ -232,7 +263,46 @@ fathom_cuda_pool_get_cached_bytes (FathomCudaPool *pool)
   gsize bytes;
 
   fathom_tsan_mutex_lock (&pool->lock);
-  bytes = pool->cached_bytes;
+  bytes = fathom_block_cache_get_bytes (pool->cache);
   fathom_tsan_mutex_unlock (&pool->lock);
   return bytes;
+}
+
+/* ---- arenas for captured graphs ------------------------------------------------ */
+
+FathomBlockArena *
+fathom_cuda_pool_begin_arena (FathomCudaPool *pool)
+{
+  FathomBlockArena *arena = fathom_block_arena_new ();
+
+  fathom_tsan_mutex_lock (&pool->lock);
+  g_warn_if_fail (pool->capturing == NULL);
+  pool->capturing = fathom_block_arena_ref (arena);
+  fathom_tsan_mutex_unlock (&pool->lock);
+  return arena;
+}
+
+void
+fathom_cuda_pool_end_arena (FathomCudaPool *pool)
+{
+  FathomBlockArena *arena;
+
+  fathom_tsan_mutex_lock (&pool->lock);
+  arena = g_steal_pointer (&pool->capturing);
+  if (arena != NULL)
+    fathom_block_arena_unref (arena);
+  fathom_tsan_mutex_unlock (&pool->lock);
+}
+
+/* The graph is gone: its free blocks join the general cache (or, after
+ * the backend went, go to cudaFree), and its blocks still in use follow
+ * when they are freed. */
+void
+fathom_cuda_pool_release_arena (FathomCudaPool *pool, FathomBlockArena *arena)
+{
+  fathom_tsan_mutex_lock (&pool->lock);
+  fathom_block_arena_release (arena, pool->cache);
+  if (pool->closed)
+    pool_flush_locked (pool);
+  fathom_tsan_mutex_unlock (&pool->lock);
 }

@@ -7,7 +7,9 @@
  * fathom-cuda-conv.c: the convolution slots, our own im2col + cuBLAS path
  *   and the choice between it and cuDNN (the conv path setting).
  * fathom-cuda-cudnn.c: convolutions through cuDNN (fathom-cuda-cudnn.h).
+ * fathom-cuda-cudnn-loader.c: libcudnn.so.9 loaded at run time.
  * fathom-cuda-layers.c: the cuBLAS-heavy layers (dense, rnn, gru).
+ * fathom-cuda-graph.c: a training step captured as one CUDA graph.
  */
 #pragma once
 
@@ -23,6 +25,8 @@ G_BEGIN_DECLS
 typedef struct _FathomCudaPool  FathomCudaPool;
 typedef struct _FathomCudaBlock FathomCudaBlock;
 typedef struct _FathomCudaCudnn FathomCudaCudnn;
+typedef struct _FathomCudaCapture FathomCudaCapture;
+typedef struct _FathomBlockArena FathomBlockArena;
 
 typedef struct
 {
@@ -42,6 +46,9 @@ typedef struct
   FathomCudaCudnn *cudnn;          /* owned; NULL until tried, or when unavailable */
   char            *cudnn_reason;   /* owned: why cudnn is NULL after trying */
   guint64          conv_calls_cudnn, conv_calls_own;
+  /* captured graphs (fathom-cuda-graph.c) */
+  gboolean           graphs_env_off;  /* FATHOM_CUDA_GRAPHS=0 at creation */
+  FathomCudaCapture *capture;         /* owned; non-NULL while a step is captured */
 } FathomCudaBackend;
 
 #define FATHOM_CUDA(b) ((FathomCudaBackend *) (b))
@@ -97,6 +104,33 @@ void             fathom_cuda_block_release (gpointer        data,
                                             gpointer        block);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomCudaBlock, fathom_cuda_block_free)
+
+/* Arenas (fathom-block-cache.h) for captured graphs: between begin and
+ * end every block is made from, and freed back into, the new arena, whose
+ * blocks then stay reserved until it is released (the graph is gone). */
+FathomBlockArena *fathom_cuda_pool_begin_arena   (FathomCudaPool   *pool);
+void              fathom_cuda_pool_end_arena     (FathomCudaPool   *pool);
+void              fathom_cuda_pool_release_arena (FathomCudaPool   *pool,
+                                                  FathomBlockArena *arena);
+
+/* Capture (fathom-cuda-graph.c). While a step is captured, an op that
+ * cannot be replayed as it was captured refuses: FALSE with an
+ * UNSUPPORTED error naming @what unless @ok (always TRUE when nothing is
+ * being captured). */
+gboolean fathom_cuda_capture_allows (FathomCudaBackend *self,
+                                     gboolean           ok,
+                                     const char        *what,
+                                     GError           **error);
+/* A loss total (a device double, divided by @divisor when read) for the
+ * graph's launches to bring back, in the order the losses were queued. */
+gboolean fathom_cuda_capture_loss   (FathomCudaBackend *self,
+                                     const double      *total,
+                                     double             divisor,
+                                     GError           **error);
+void     fathom_cuda_graph_install  (FathomBackendOps  *ops);
+/* FATHOM_CUDA_GRAPHS read here; the goodbye ends a capture left open. */
+void     fathom_cuda_graph_init     (FathomCudaBackend *self);
+void     fathom_cuda_graph_finish   (FathomCudaBackend *self);
 
 /* Row-major C = alpha op(A) op(B) + beta C through cuBLAS (which is
  * column-major: it computes C^T = op(B)^T op(A)^T). With batch > 1 the

@@ -82,6 +82,7 @@ cuda_finalize (FathomBackend *backend)
   FathomCudaBackend *self = FATHOM_CUDA (backend);
 
   cudaSetDevice (self->device);
+  fathom_cuda_graph_finish (self);
   if (self->stream != NULL)
     cudaStreamSynchronize (self->stream);
   fathom_cuda_block_free (self->reduce);
@@ -126,6 +127,8 @@ cuda_upload (FathomBackend *backend, FathomTensor *dst, const float *src, GError
   FathomCudaBackend *self = FATHOM_CUDA (backend);
 
   FATHOM_CUDA_NEED ("upload", dst);
+  if (!fathom_cuda_capture_allows (self, FALSE, "upload (it waits for the device)", error))
+    return FALSE;
   if (dst->numel == 0)
     return TRUE;
   FATHOM_CUDA_TRY (cudaMemcpyAsync (fathom_tensor_raw (dst), src, dst->numel * sizeof (float),
@@ -140,6 +143,8 @@ cuda_download (FathomBackend *backend, const FathomTensor *src, float *dst, GErr
   FathomCudaBackend *self = FATHOM_CUDA (backend);
 
   FATHOM_CUDA_NEED ("download", src);
+  if (!fathom_cuda_capture_allows (self, FALSE, "download (it reads the device)", error))
+    return FALSE;
   if (src->numel == 0)
     return TRUE;
   FATHOM_CUDA_TRY (cudaMemcpyAsync (dst, fathom_tensor_raw (src), src->numel * sizeof (float),
@@ -151,6 +156,8 @@ cuda_download (FathomBackend *backend, const FathomTensor *src, float *dst, GErr
 static gboolean
 cuda_synchronize (FathomBackend *backend, GError **error)
 {
+  if (!fathom_cuda_capture_allows (FATHOM_CUDA (backend), FALSE, "synchronize", error))
+    return FALSE;
   FATHOM_CUDA_TRY (cudaStreamSynchronize (FATHOM_CUDA (backend)->stream), "synchronize");
   return TRUE;
 }
@@ -283,6 +290,7 @@ cuda_ops (void)
       fathom_cuda_ops_install (&ops);
       fathom_cuda_conv_install (&ops);
       fathom_cuda_layers_install (&ops);
+      fathom_cuda_graph_install (&ops);
       g_once_init_leave (&initialized, 1);
     }
   return &ops;
@@ -384,6 +392,7 @@ fathom_cuda_backend_new (int device, GError **error)
   fathom_backend_init (&self->parent, cuda_ops (), "cuda");
   self->device = device;
   fathom_cuda_conv_init (self);
+  fathom_cuda_graph_init (self);
   if (!fathom_cuda_check (cudaSetDevice (device), "cudaSetDevice", error) ||
       !fathom_cuda_check (cudaGetDeviceProperties (&prop, device), "cudaGetDeviceProperties", error) ||
       !fathom_cuda_check (cudaStreamCreateWithFlags (&self->stream, cudaStreamNonBlocking),

@@ -9,6 +9,10 @@
  * handle, a cuDNN handle once convolutions want one, and a caching device
  * allocator; like every backend it is used from one thread at a time.
  *
+ * A training step may be captured as one CUDA graph and replayed
+ * (fathom-backend.h, "captured graphs"; fathom-cuda-graph.c), unless the
+ * environment has FATHOM_CUDA_GRAPHS=0.
+ *
  * Work is queued on the backend's stream and runs asynchronously: upload,
  * download, synchronize and the losses (which return a host float) wait
  * for it, so an error of an earlier kernel may surface there. Errors are

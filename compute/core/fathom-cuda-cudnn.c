@@ -1,14 +1,23 @@
 /* fathom-cuda-cudnn.c: convolutions through cuDNN's legacy convolution
- * API (fathom-cuda-cudnn.h). The only file that reads FATHOM_HAVE_CUDNN:
- * without it, the handle is never made and every call declines.
+ * API (fathom-cuda-cudnn.h). With the loader, the only files that read
+ * FATHOM_HAVE_CUDNN (cuDNN's headers were found at build time): without
+ * it, the handle is never made and every call declines. With it, cuDNN
+ * itself is loaded when the first handle is made
+ * (fathom-cuda-cudnn-loader.h), and every call goes through the loaded
+ * table, DNN (name).
  */
 #include "fathom-cuda-cudnn.h"
 
 #ifdef FATHOM_HAVE_CUDNN
 
-#include <cudnn.h>
+#include "fathom-cuda-cudnn-loader.h"
+
 #include <limits.h>
 #include <string.h>
+
+/* A cuDNN function of the table; only reached once a handle exists, so
+ * after a load that succeeded. */
+#define DNN(name) (fathom_cudnn_api ()->name)
 
 /* An algorithm that wants more scratch than this is passed over for the
  * next one the heuristics rank: small next to the cards we run on, and
@@ -66,7 +75,7 @@ static void
 last_detail (char *detail, gsize size)
 {
   detail[0] = '\0';
-  cudnnGetLastErrorString (detail, size);
+  DNN (cudnnGetLastErrorString) (detail, size);
   detail[size - 1] = '\0';
 }
 
@@ -82,7 +91,7 @@ check (cudnnStatus_t status, const char *what, GError **error)
   (void) cudaGetLastError ();
   g_set_error (error, FATHOM_BACKEND_ERROR,
                is_out_of_memory (status) ? FATHOM_BACKEND_ERROR_OUT_OF_MEMORY : FATHOM_BACKEND_ERROR_LAUNCH,
-               "cuDNN: %s failed: %s%s%s", what, cudnnGetErrorString (status),
+               "cuDNN: %s failed: %s%s%s", what, DNN (cudnnGetErrorString) (status),
                detail[0] != '\0' ? ": " : "", detail);
   return FALSE;
 }
@@ -119,22 +128,23 @@ plan_free (gpointer data)
   Plan *p = data;
 
   if (p->x != NULL)
-    cudnnDestroyTensorDescriptor (p->x);
+    DNN (cudnnDestroyTensorDescriptor) (p->x);
   if (p->y != NULL)
-    cudnnDestroyTensorDescriptor (p->y);
+    DNN (cudnnDestroyTensorDescriptor) (p->y);
   if (p->bias != NULL)
-    cudnnDestroyTensorDescriptor (p->bias);
+    DNN (cudnnDestroyTensorDescriptor) (p->bias);
   if (p->w != NULL)
-    cudnnDestroyFilterDescriptor (p->w);
+    DNN (cudnnDestroyFilterDescriptor) (p->w);
   if (p->conv != NULL)
-    cudnnDestroyConvolutionDescriptor (p->conv);
+    DNN (cudnnDestroyConvolutionDescriptor) (p->conv);
   g_free (p);
 }
 
 FathomCudaCudnn *
 fathom_cuda_cudnn_new (FathomCudaBackend *backend, char **reason)
 {
-  size_t version = cudnnGetVersion ();
+  const char *load_failure = NULL;
+  size_t version;
   cudnnHandle_t handle = NULL;
   cudnnStatus_t status;
   const char *what;
@@ -142,8 +152,14 @@ fathom_cuda_cudnn_new (FathomCudaBackend *backend, char **reason)
   FathomCudaCudnn *self;
   cudaError_t err;
 
+  if (fathom_cudnn_api_load (&load_failure) == NULL)
+    {
+      *reason = g_strdup (load_failure);
+      return NULL;
+    }
   /* The soname pins the major release; the minor may differ from the
    * header's, which cuDNN allows. */
+  version = DNN (cudnnGetVersion) ();
   if (version / 10000 != CUDNN_MAJOR)
     {
       g_autofree char *loaded = version_string (version);
@@ -158,11 +174,11 @@ fathom_cuda_cudnn_new (FathomCudaBackend *backend, char **reason)
       return NULL;
     }
   what = "cudnnCreate";
-  status = cudnnCreate (&handle);
+  status = DNN (cudnnCreate) (&handle);
   if (status == CUDNN_STATUS_SUCCESS)
     {
       what = "cudnnSetStream";
-      status = cudnnSetStream (handle, backend->stream);
+      status = DNN (cudnnSetStream) (handle, backend->stream);
     }
   /* cuDNN 9 loads its sub-libraries on first use: asking their versions
    * loads them now, so that a missing one is a reason here rather than an
@@ -170,21 +186,21 @@ fathom_cuda_cudnn_new (FathomCudaBackend *backend, char **reason)
   if (status == CUDNN_STATUS_SUCCESS)
     {
       what = "cudnnOpsVersionCheck (libcudnn_ops)";
-      status = cudnnOpsVersionCheck ();
+      status = DNN (cudnnOpsVersionCheck) ();
     }
   if (status == CUDNN_STATUS_SUCCESS)
     {
       what = "cudnnCnnVersionCheck (libcudnn_cnn)";
-      status = cudnnCnnVersionCheck ();
+      status = DNN (cudnnCnnVersionCheck) ();
     }
   if (status != CUDNN_STATUS_SUCCESS)
     {
       last_detail (detail, sizeof detail);
       (void) cudaGetLastError ();
-      *reason = g_strdup_printf ("%s failed: %s%s%s", what, cudnnGetErrorString (status),
+      *reason = g_strdup_printf ("%s failed: %s%s%s", what, DNN (cudnnGetErrorString) (status),
                                  detail[0] != '\0' ? ": " : "", detail);
       if (handle != NULL)
-        cudnnDestroy (handle);
+        DNN (cudnnDestroy) (handle);
       return NULL;
     }
 
@@ -200,7 +216,7 @@ fathom_cuda_cudnn_free (FathomCudaCudnn *self)
   if (self == NULL)
     return;
   g_hash_table_unref (self->plans);
-  cudnnDestroy (self->handle);
+  DNN (cudnnDestroy) (self->handle);
   (void) cudaGetLastError ();
   g_free (self);
 }
@@ -208,7 +224,7 @@ fathom_cuda_cudnn_free (FathomCudaCudnn *self)
 char *
 fathom_cuda_cudnn_describe (FathomCudaCudnn *self)
 {
-  g_autofree char *version = version_string (cudnnGetVersion ());
+  g_autofree char *version = version_string (DNN (cudnnGetVersion) ());
 
   g_return_val_if_fail (self != NULL, NULL);
   return g_strdup_printf ("cuDNN %s", version);
@@ -266,25 +282,25 @@ plan_new (const PlanKey *key, GError **error)
   int n = 0, c = 0, h = 0, w = 0;
 
   p->key = *key;
-  if (!check (cudnnCreateTensorDescriptor (&p->x), "conv2d (cudnnCreateTensorDescriptor)", error) ||
-      !check (cudnnCreateTensorDescriptor (&p->y), "conv2d (cudnnCreateTensorDescriptor)", error) ||
-      !check (cudnnCreateTensorDescriptor (&p->bias), "conv2d (cudnnCreateTensorDescriptor)", error) ||
-      !check (cudnnCreateFilterDescriptor (&p->w), "conv2d (cudnnCreateFilterDescriptor)", error) ||
-      !check (cudnnCreateConvolutionDescriptor (&p->conv), "conv2d (cudnnCreateConvolutionDescriptor)", error) ||
-      !check (cudnnSetTensor4dDescriptor (p->x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
-                                          key->n, key->c, key->h, key->w),
+  if (!check (DNN (cudnnCreateTensorDescriptor) (&p->x), "conv2d (cudnnCreateTensorDescriptor)", error) ||
+      !check (DNN (cudnnCreateTensorDescriptor) (&p->y), "conv2d (cudnnCreateTensorDescriptor)", error) ||
+      !check (DNN (cudnnCreateTensorDescriptor) (&p->bias), "conv2d (cudnnCreateTensorDescriptor)", error) ||
+      !check (DNN (cudnnCreateFilterDescriptor) (&p->w), "conv2d (cudnnCreateFilterDescriptor)", error) ||
+      !check (DNN (cudnnCreateConvolutionDescriptor) (&p->conv), "conv2d (cudnnCreateConvolutionDescriptor)", error) ||
+      !check (DNN (cudnnSetTensor4dDescriptor) (p->x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
+                                                 key->n, key->c, key->h, key->w),
               "conv2d (cudnnSetTensor4dDescriptor, x)", error) ||
-      !check (cudnnSetFilter4dDescriptor (p->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
-                                          key->o, key->c, key->kh, key->kw),
+      !check (DNN (cudnnSetFilter4dDescriptor) (p->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+                                                 key->o, key->c, key->kh, key->kw),
               "conv2d (cudnnSetFilter4dDescriptor)", error) ||
-      !check (cudnnSetConvolution2dDescriptor (p->conv, key->pad_h, key->pad_w, key->sh, key->sw, 1, 1,
-                                               CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+      !check (DNN (cudnnSetConvolution2dDescriptor) (p->conv, key->pad_h, key->pad_w, key->sh, key->sw, 1, 1,
+                                                      CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
               "conv2d (cudnnSetConvolution2dDescriptor)", error) ||
-      !check (cudnnGetConvolution2dForwardOutputDim (p->conv, p->x, p->w, &n, &c, &h, &w),
+      !check (DNN (cudnnGetConvolution2dForwardOutputDim) (p->conv, p->x, p->w, &n, &c, &h, &w),
               "conv2d (cudnnGetConvolution2dForwardOutputDim)", error) ||
-      !check (cudnnSetTensor4dDescriptor (p->y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w),
+      !check (DNN (cudnnSetTensor4dDescriptor) (p->y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w),
               "conv2d (cudnnSetTensor4dDescriptor, y)", error) ||
-      !check (cudnnSetTensor4dDescriptor (p->bias, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, key->o, 1, 1),
+      !check (DNN (cudnnSetTensor4dDescriptor) (p->bias, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, key->o, 1, 1),
               "conv2d (cudnnSetTensor4dDescriptor, bias)", error))
     {
       plan_free (p);
@@ -323,7 +339,7 @@ plan_for (FathomCudaCudnn *self, FathomCudaBackend *backend, const FathomConvWin
 static gboolean
 set_math (Plan *p, cudnnMathType_t math, GError **error)
 {
-  return check (cudnnSetConvolutionMathType (p->conv, math), "conv2d (cudnnSetConvolutionMathType)", error);
+  return check (DNN (cudnnSetConvolutionMathType) (p->conv, math), "conv2d (cudnnSetConvolutionMathType)", error);
 }
 
 /* Strict FP32 (TF32 off): algorithms that run in FMA math, which is what
@@ -364,8 +380,8 @@ choose_forward (FathomCudaCudnn *self, Plan *p, GError **error)
   int found = 0;
 
   if (!set_math (p, query_math (p), error) ||
-      !check (cudnnGetConvolutionForwardAlgorithm_v7 (self->handle, p->x, p->w, p->conv, p->y,
-                                                      CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf),
+      !check (DNN (cudnnGetConvolutionForwardAlgorithm_v7) (self->handle, p->x, p->w, p->conv, p->y,
+                                                             CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf),
               "conv2d forward (cudnnGetConvolutionForwardAlgorithm_v7)", error))
     return FALSE;
   for (int i = 0; i < found && !choice.usable; i++)
@@ -377,8 +393,8 @@ choose_forward (FathomCudaCudnn *self, Plan *p, GError **error)
         continue;
       if (!set_math (p, math, error))
         return FALSE;
-      if (cudnnGetConvolutionForwardWorkspaceSize (self->handle, p->x, p->w, p->conv, p->y,
-                                                   perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS ||
+      if (DNN (cudnnGetConvolutionForwardWorkspaceSize) (self->handle, p->x, p->w, p->conv, p->y,
+                                                          perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS ||
           bytes > WORKSPACE_LIMIT)
         continue;
       choice = (Choice) { TRUE, TRUE, (int) perf[i].algo, math, bytes };
@@ -396,8 +412,8 @@ choose_backward_data (FathomCudaCudnn *self, Plan *p, GError **error)
   int found = 0;
 
   if (!set_math (p, query_math (p), error) ||
-      !check (cudnnGetConvolutionBackwardDataAlgorithm_v7 (self->handle, p->w, p->y, p->conv, p->x,
-                                                           CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, perf),
+      !check (DNN (cudnnGetConvolutionBackwardDataAlgorithm_v7) (self->handle, p->w, p->y, p->conv, p->x,
+                                                                  CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, perf),
               "conv2d backward (cudnnGetConvolutionBackwardDataAlgorithm_v7)", error))
     return FALSE;
   for (int i = 0; i < found && !choice.usable; i++)
@@ -409,8 +425,8 @@ choose_backward_data (FathomCudaCudnn *self, Plan *p, GError **error)
         continue;
       if (!set_math (p, math, error))
         return FALSE;
-      if (cudnnGetConvolutionBackwardDataWorkspaceSize (self->handle, p->w, p->y, p->conv, p->x,
-                                                        perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS ||
+      if (DNN (cudnnGetConvolutionBackwardDataWorkspaceSize) (self->handle, p->w, p->y, p->conv, p->x,
+                                                               perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS ||
           bytes > WORKSPACE_LIMIT)
         continue;
       choice = (Choice) { TRUE, TRUE, (int) perf[i].algo, math, bytes };
@@ -428,9 +444,9 @@ choose_backward_filter (FathomCudaCudnn *self, Plan *p, GError **error)
   int found = 0;
 
   if (!set_math (p, query_math (p), error) ||
-      !check (cudnnGetConvolutionBackwardFilterAlgorithm_v7 (self->handle, p->x, p->y, p->conv, p->w,
-                                                             CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
-                                                             &found, perf),
+      !check (DNN (cudnnGetConvolutionBackwardFilterAlgorithm_v7) (self->handle, p->x, p->y, p->conv, p->w,
+                                                                    CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+                                                                    &found, perf),
               "conv2d backward (cudnnGetConvolutionBackwardFilterAlgorithm_v7)", error))
     return FALSE;
   for (int i = 0; i < found && !choice.usable; i++)
@@ -442,8 +458,8 @@ choose_backward_filter (FathomCudaCudnn *self, Plan *p, GError **error)
         continue;
       if (!set_math (p, math, error))
         return FALSE;
-      if (cudnnGetConvolutionBackwardFilterWorkspaceSize (self->handle, p->x, p->y, p->conv, p->w,
-                                                          perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS ||
+      if (DNN (cudnnGetConvolutionBackwardFilterWorkspaceSize) (self->handle, p->x, p->y, p->conv, p->w,
+                                                                 perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS ||
           bytes > WORKSPACE_LIMIT)
         continue;
       choice = (Choice) { TRUE, TRUE, (int) perf[i].algo, math, bytes };
@@ -491,16 +507,16 @@ fathom_cuda_cudnn_conv2d_forward (FathomCudaCudnn *self, FathomCudaBackend *back
     return TRUE;
   if (!workspace_new (backend, p->fwd.workspace, &block, &workspace, error) ||
       !set_math (p, p->fwd.math, error) ||
-      !check (cudnnConvolutionForward (self->handle, &one, p->x, fathom_tensor_raw (x),
-                                       p->w, fathom_tensor_raw (w), p->conv,
-                                       (cudnnConvolutionFwdAlgo_t) p->fwd.algo,
-                                       workspace, p->fwd.workspace, &zero, p->y, fathom_tensor_raw (y)),
+      !check (DNN (cudnnConvolutionForward) (self->handle, &one, p->x, fathom_tensor_raw (x),
+                                              p->w, fathom_tensor_raw (w), p->conv,
+                                              (cudnnConvolutionFwdAlgo_t) p->fwd.algo,
+                                              workspace, p->fwd.workspace, &zero, p->y, fathom_tensor_raw (y)),
               "conv2d forward (cudnnConvolutionForward)", error))
     return FALSE;
   /* y += bias, broadcast over the batch and the pixels */
   if (bias != NULL &&
-      !check (cudnnAddTensor (self->handle, &one, p->bias, fathom_tensor_raw (bias), &one, p->y,
-                              fathom_tensor_raw (y)),
+      !check (DNN (cudnnAddTensor) (self->handle, &one, p->bias, fathom_tensor_raw (bias), &one, p->y,
+                                     fathom_tensor_raw (y)),
               "conv2d forward (cudnnAddTensor, bias)", error))
     return FALSE;
   *done = TRUE;
@@ -541,26 +557,26 @@ fathom_cuda_cudnn_conv2d_backward (FathomCudaCudnn *self, FathomCudaBackend *bac
   if (!workspace_new (backend, bytes, &block, &workspace, error))
     return FALSE;
   if (dbias != NULL &&
-      !check (cudnnConvolutionBackwardBias (self->handle, &one, p->y, fathom_tensor_raw (dy), &zero,
-                                            p->bias, fathom_tensor_raw (dbias)),
+      !check (DNN (cudnnConvolutionBackwardBias) (self->handle, &one, p->y, fathom_tensor_raw (dy), &zero,
+                                                   p->bias, fathom_tensor_raw (dbias)),
               "conv2d backward (cudnnConvolutionBackwardBias)", error))
     return FALSE;
   if (dw != NULL &&
       (!set_math (p, p->bwd_filter.math, error) ||
-       !check (cudnnConvolutionBackwardFilter (self->handle, &one, p->x, fathom_tensor_raw (x),
-                                               p->y, fathom_tensor_raw (dy), p->conv,
-                                               (cudnnConvolutionBwdFilterAlgo_t) p->bwd_filter.algo,
-                                               workspace, p->bwd_filter.workspace, &zero,
-                                               p->w, fathom_tensor_raw (dw)),
+       !check (DNN (cudnnConvolutionBackwardFilter) (self->handle, &one, p->x, fathom_tensor_raw (x),
+                                                      p->y, fathom_tensor_raw (dy), p->conv,
+                                                      (cudnnConvolutionBwdFilterAlgo_t) p->bwd_filter.algo,
+                                                      workspace, p->bwd_filter.workspace, &zero,
+                                                      p->w, fathom_tensor_raw (dw)),
                "conv2d backward (cudnnConvolutionBackwardFilter)", error)))
     return FALSE;
   if (dx != NULL &&
       (!set_math (p, p->bwd_data.math, error) ||
-       !check (cudnnConvolutionBackwardData (self->handle, &one, p->w, fathom_tensor_raw (w),
-                                             p->y, fathom_tensor_raw (dy), p->conv,
-                                             (cudnnConvolutionBwdDataAlgo_t) p->bwd_data.algo,
-                                             workspace, p->bwd_data.workspace, &zero,
-                                             p->x, fathom_tensor_raw (dx)),
+       !check (DNN (cudnnConvolutionBackwardData) (self->handle, &one, p->w, fathom_tensor_raw (w),
+                                                    p->y, fathom_tensor_raw (dy), p->conv,
+                                                    (cudnnConvolutionBwdDataAlgo_t) p->bwd_data.algo,
+                                                    workspace, p->bwd_data.workspace, &zero,
+                                                    p->x, fathom_tensor_raw (dx)),
                "conv2d backward (cudnnConvolutionBackwardData)", error)))
     return FALSE;
   *done = TRUE;
@@ -575,7 +591,7 @@ fathom_cuda_cudnn_conv2d_backward (FathomCudaCudnn *self, FathomCudaBackend *bac
 FathomCudaCudnn *
 fathom_cuda_cudnn_new (FathomCudaBackend *backend, char **reason)
 {
-  *reason = g_strdup ("this build has no cuDNN (-Dcudnn=disabled, or cudnn.h and libcudnn were not found)");
+  *reason = g_strdup ("this build has no cuDNN (-Dcudnn=disabled, or cuDNN 9's cudnn.h was not found)");
   return NULL;
 }
 

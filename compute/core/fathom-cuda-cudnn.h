@@ -15,9 +15,12 @@
  * failure is a GError naming the op and cudnnGetErrorString(); the
  * backend goes on.
  *
- * In a build without cuDNN (-Dcudnn=disabled, or no cudnn.h and libcudnn)
+ * In a build without cuDNN (-Dcudnn=disabled, or no cudnn.h of cuDNN 9)
  * fathom_cuda_cudnn_new() says so and returns NULL; the others are never
- * reached then.
+ * reached then. A build with it loads libcudnn.so.9 when the first handle
+ * is made (fathom-cuda-cudnn-loader.h); where the library or a function
+ * of it is missing, fathom_cuda_cudnn_new() returns NULL with the reason
+ * ("libcudnn.so.9 not found: ...").
  */
 #pragma once
 
@@ -26,7 +29,7 @@
 G_BEGIN_DECLS
 
 /* A cuDNN handle on @backend's stream, or NULL with @reason ("cudnnCreate
- * failed: ..."). */
+ * failed: ...", "libcudnn.so.9 not found: ..."). */
 FathomCudaCudnn *fathom_cuda_cudnn_new     (FathomCudaBackend      *backend,
                                             char                  **reason);
 void             fathom_cuda_cudnn_free    (FathomCudaCudnn        *self);

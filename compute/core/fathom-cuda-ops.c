@@ -239,6 +239,10 @@ cuda_dropout_forward (FathomBackend *backend, const FathomDropoutDesc *desc, con
                       FathomTensor *y, GError **error)
 {
   FATHOM_CUDA_NEED ("dropout", x, y);
+  /* the mask's seed is a kernel argument: a replay would repeat it */
+  if (!fathom_cuda_capture_allows (FATHOM_CUDA (backend), FALSE,
+                                   "dropout (it draws a new mask every step)", error))
+    return FALSE;
   FATHOM_CUDA_TRY (fathom_cuda_dropout_forward (desc->rate, desc->seed, fathom_tensor_raw (x),
                                                 fathom_tensor_raw (y), (gint64) y->numel,
                                                 STREAM (backend)), "dropout forward");
@@ -250,6 +254,9 @@ cuda_dropout_backward (FathomBackend *backend, const FathomDropoutDesc *desc, co
                        FathomTensor *dx, GError **error)
 {
   FATHOM_CUDA_NEED ("dropout", dy, dx);
+  if (!fathom_cuda_capture_allows (FATHOM_CUDA (backend), FALSE,
+                                   "dropout (it draws a new mask every step)", error))
+    return FALSE;
   FATHOM_CUDA_TRY (fathom_cuda_dropout_backward (desc->rate, desc->seed, fathom_tensor_raw (dy),
                                                  fathom_tensor_raw (dx), (gint64) dx->numel,
                                                  STREAM (backend)), "dropout backward");
@@ -360,17 +367,28 @@ need_tensor (const FathomTensor *t, const char *op, const char *what, GError **e
   return FALSE;
 }
 
-/* The device double the reductions leave their total in, brought home. */
+/* The device double the reductions leave their total in, brought home.
+ * While a step is captured nothing may come home: the total is kept on
+ * the device for the graph's launches to bring back, divided then, and
+ * *loss is NaN for now. */
 static gboolean
-read_total (FathomCudaBackend *self, double *total, GError **error)
+read_loss (FathomCudaBackend *self, double divisor, float *loss, GError **error)
 {
   const double *d = (const double *) fathom_cuda_block_data (self->reduce) + FATHOM_CUDA_REDUCE_PARTIALS;
+  double total = 0.0;
 
-  FATHOM_CUDA_TRY (cudaMemcpyAsync (total, d, sizeof (double), cudaMemcpyDeviceToHost, self->stream),
+  if (self->capture != NULL)
+    {
+      *loss = NAN;
+      return fathom_cuda_capture_loss (self, d, divisor, error);
+    }
+  FATHOM_CUDA_TRY (cudaMemcpyAsync (&total, d, sizeof (double), cudaMemcpyDeviceToHost, self->stream),
                    "loss (copy to host)");
   FATHOM_CUDA_TRY (cudaStreamSynchronize (self->stream), "loss (synchronize)");
+  *loss = (float) (total / divisor);
   return TRUE;
 }
+
 
 static gboolean
 cuda_softmax_cross_entropy_forward (FathomBackend *backend, const FathomCrossEntropyDesc *desc,
@@ -382,7 +400,6 @@ cuda_softmax_cross_entropy_forward (FathomBackend *backend, const FathomCrossEnt
   const gint64 M = (gint64) logits->numel / K;
   double *partial = fathom_cuda_block_data (self->reduce);
   g_autoptr(FathomCudaBlock) rows = NULL;
-  double total = 0.0;
 
   if (!need_tensor (target, "softmax_cross_entropy", "target", error))
     return FALSE;
@@ -398,10 +415,7 @@ cuda_softmax_cross_entropy_forward (FathomBackend *backend, const FathomCrossEnt
                    "softmax_cross_entropy forward");
   if (loss == NULL)
     return TRUE;
-  if (!read_total (self, &total, error))
-    return FALSE;
-  *loss = (float) (total / M);
-  return TRUE;
+  return read_loss (self, (double) M, loss, error);
 }
 
 static gboolean
@@ -432,7 +446,6 @@ cuda_mse_forward (FathomBackend *backend, const FathomTensor *pred, const Fathom
 {
   FathomCudaBackend *self = FATHOM_CUDA (backend);
   double *partial = fathom_cuda_block_data (self->reduce);
-  double total = 0.0;
 
   if (!need_tensor (target, "mse", "target", error))
     return FALSE;
@@ -443,10 +456,7 @@ cuda_mse_forward (FathomBackend *backend, const FathomTensor *pred, const Fathom
                                             (gint64) pred->numel, partial,
                                             partial + FATHOM_CUDA_REDUCE_PARTIALS, self->stream),
                    "mse forward");
-  if (!read_total (self, &total, error))
-    return FALSE;
-  *loss = (float) (total / pred->numel);
-  return TRUE;
+  return read_loss (self, (double) pred->numel, loss, error);
 }
 
 static gboolean
@@ -466,14 +476,24 @@ cuda_mse_backward (FathomBackend *backend, const FathomTensor *pred, const Fatho
 
 /* ---- optimisers ------------------------------------------------------------------------ */
 
+static const float *
+rate_or_null (const FathomTensor *rate, gsize index)
+{
+  return rate != NULL ? fathom_tensor_raw (rate) + index : NULL;
+}
+
 static gboolean
 cuda_sgd_update (FathomBackend *backend, const FathomSgdDesc *desc, FathomTensor *param,
                  const FathomTensor *grad, FathomTensor *velocity, GError **error)
 {
   if (!need_tensor (grad, "sgd", "gradient", error))
     return FALSE;
-  FATHOM_CUDA_NEED ("sgd", param, grad, velocity);
-  FATHOM_CUDA_TRY (fathom_cuda_sgd_update (desc->lr, desc->momentum, desc->nesterov,
+  FATHOM_CUDA_NEED ("sgd", param, grad, velocity, desc->rate);
+  if (!fathom_cuda_capture_allows (FATHOM_CUDA (backend), desc->rate != NULL,
+                                   "sgd update (its learning rate is not on the device)", error))
+    return FALSE;
+  FATHOM_CUDA_TRY (fathom_cuda_sgd_update (desc->lr, rate_or_null (desc->rate, desc->rate_index),
+                                           desc->momentum, desc->nesterov,
                                            fathom_tensor_raw (param), fathom_tensor_raw (grad),
                                            fathom_cuda_raw_or_null (velocity), (gint64) param->numel,
                                            STREAM (backend)), "sgd update");
@@ -484,15 +504,19 @@ static gboolean
 cuda_adam_update (FathomBackend *backend, const FathomAdamDesc *desc, FathomTensor *param,
                   const FathomTensor *grad, FathomTensor *m, FathomTensor *v, GError **error)
 {
-  const double t = (double) desc->step;
   /* Keras folds both bias corrections into the step size (on the host,
-   * in double, exactly as the CPU does). */
-  const float lr_t = (float) (desc->lr * sqrt (1.0 - pow (desc->beta2, t)) / (1.0 - pow (desc->beta1, t)));
+   * in double, exactly as the CPU does), or the caller did, into rate. */
+  const float lr_t = desc->rate != NULL ? 0.f : fathom_adam_step_size (desc);
 
   if (!need_tensor (grad, "adam", "gradient", error))
     return FALSE;
-  FATHOM_CUDA_NEED ("adam", param, grad, m, v);
-  FATHOM_CUDA_TRY (fathom_cuda_adam_update (lr_t, desc->beta1, desc->beta2, desc->eps,
+  FATHOM_CUDA_NEED ("adam", param, grad, m, v, desc->rate);
+  /* a step count baked into a graph would repeat at every replay */
+  if (!fathom_cuda_capture_allows (FATHOM_CUDA (backend), desc->rate != NULL,
+                                   "adam update (its step size is not on the device)", error))
+    return FALSE;
+  FATHOM_CUDA_TRY (fathom_cuda_adam_update (lr_t, rate_or_null (desc->rate, desc->rate_index),
+                                            desc->beta1, desc->beta2, desc->eps,
                                             fathom_tensor_raw (param), fathom_tensor_raw (grad),
                                             fathom_tensor_raw (m), fathom_tensor_raw (v),
                                             (gint64) param->numel, STREAM (backend)), "adam update");

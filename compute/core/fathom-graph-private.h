@@ -43,6 +43,7 @@ struct _FathomGraph
   guint64        step;
   gboolean       shapes_known;
   gboolean       have_loss;
+  gboolean       captured;      /* layers see io.captured */
   gint64         batch;
 };
 

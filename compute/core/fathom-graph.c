@@ -419,6 +419,7 @@ fathom_graph_forward (FathomGraph *self, FathomTensor *const *inputs, gboolean t
       io.training = training;
       io.seed = self->seed * G_GUINT64_CONSTANT (6364136223846793005) + self->step;
       io.step = self->step;
+      io.captured = self->captured;
       if (!node->layer->klass->forward (node->layer, self->backend, &io, error))
         {
           g_prefix_error (error, "%s: ", node->name);
@@ -439,6 +440,18 @@ fathom_graph_set_step (FathomGraph *self, guint64 step)
 {
   /* forward() adds one before use */
   self->step = step;
+}
+
+void
+fathom_graph_set_captured (FathomGraph *self, gboolean captured)
+{
+  self->captured = captured;
+}
+
+guint64
+fathom_graph_get_step (FathomGraph *self)
+{
+  return self->step;
 }
 
 FathomTensor *
@@ -605,6 +618,7 @@ fathom_graph_backward (FathomGraph *self, GError **error)
           io.dy = node->grad;
           io.dx = dx;
           io.training = TRUE;
+          io.captured = self->captured;
           if (!node->layer->klass->backward (node->layer, b, &io, error))
             {
               g_prefix_error (error, "%s: ", node->name);
@@ -621,6 +635,36 @@ fathom_graph_backward (FathomGraph *self, GError **error)
         }
     }
   return TRUE;
+}
+
+static void
+add_ref (GPtrArray *out, FathomTensor *t)
+{
+  if (t != NULL)
+    g_ptr_array_add (out, fathom_tensor_ref (t));
+}
+
+void
+fathom_graph_collect_tensors (FathomGraph *self, GPtrArray *out)
+{
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      Node *node = fathom_graph_node_at (self, (int) i);
+
+      add_ref (out, node->y);
+      add_ref (out, node->grad);
+      for (guint k = 0; node->edge_dx != NULL && k < node->n_inputs; k++)
+        add_ref (out, node->edge_dx[k]);
+    }
+  for (guint i = 0; i < self->outputs->len; i++)
+    add_ref (out, output_at (self, i)->target);
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      FathomGraphParam *gp = g_ptr_array_index (self->params, i);
+
+      add_ref (out, gp->param->value);
+      add_ref (out, gp->param->grad);
+    }
 }
 
 GPtrArray *

@@ -95,6 +95,11 @@ gboolean       fathom_graph_forward           (FathomGraph         *self,
  * same masks as an uninterrupted one. */
 void           fathom_graph_set_step          (FathomGraph         *self,
                                                guint64              step);
+guint64        fathom_graph_get_step          (FathomGraph         *self);
+/* The calls that follow are captured for replay (FathomTrainStep): the
+ * layers are told (FathomLayerIo.captured). */
+void           fathom_graph_set_captured      (FathomGraph         *self,
+                                               gboolean             captured);
 /* The seed of the masks; the build seed until set (the trainer sets its
  * own, so a model restored from a checkpoint draws the same masks). */
 void           fathom_graph_set_dropout_seed  (FathomGraph         *self,
@@ -116,6 +121,13 @@ gboolean       fathom_graph_compute_loss      (FathomGraph         *self,
 /* Gradients of the weighted total loss of the last compute_loss. */
 gboolean       fathom_graph_backward          (FathomGraph         *self,
                                                GError             **error);
+
+/* Every tensor the last forward, compute_loss and backward read or wrote
+ * and kept (node outputs, gradients and their scratch, parameters, their
+ * gradients, loss targets), added to @out with a reference each: what a
+ * captured training step uses, to be kept alive and compared. */
+void           fathom_graph_collect_tensors   (FathomGraph         *self,
+                                               GPtrArray           *out);
 
 /* Every parameter and state tensor, named "layer.param" (borrowed). */
 GPtrArray     *fathom_graph_get_params        (FathomGraph         *self);

@@ -47,6 +47,10 @@ typedef struct {
   gboolean       training;
   guint64        seed;          /* fresh per step, for dropout */
   guint64        step;          /* the graph's step, 1 at its first forward (fathom_graph_set_step) */
+  /* The call is being captured as a graph to be replayed at later steps
+   * (fathom_graph_set_captured): a layer whose arguments still depend on
+   * step must refuse (FATHOM_BACKEND_ERROR_UNSUPPORTED, saying why). */
+  gboolean       captured;
 } FathomLayerIo;
 
 struct _FathomLayerClass

@@ -1,6 +1,8 @@
 /* fathom-ops.c: op names and the shared geometry of windows and masks. */
 #include "fathom-ops.h"
 
+#include <math.h>
+
 static const char *const op_names[FATHOM_N_OPS] = {
   [FATHOM_OP_FILL] = "fill",
   [FATHOM_OP_COPY] = "copy",
@@ -105,4 +107,12 @@ fathom_dropout_keep (const FathomDropoutDesc *desc, guint64 index)
   z ^= z >> 31;
   u = (double) (z >> 11) * (1.0 / 9007199254740992.0);
   return u >= desc->rate;
+}
+
+float
+fathom_adam_step_size (const FathomAdamDesc *desc)
+{
+  const double t = (double) desc->step;
+
+  return (float) (desc->lr * sqrt (1.0 - pow (desc->beta2, t)) / (1.0 - pow (desc->beta1, t)));
 }

@@ -109,16 +109,34 @@ typedef struct {
   float clip;
 } FathomCrossEntropyDesc;
 
+typedef struct _FathomTensor FathomTensor;
+
+/* The optimisers' step size may come from the device rather than the
+ * desc: with @rate set, the update reads element @rate_index of that
+ * tensor (of the backend doing the update) when it runs, which for SGD is
+ * the learning rate and for Adam the learning rate with both bias
+ * corrections (fathom_adam_step_size()). A training step captured as a
+ * CUDA graph is replayed with the values of each launch that way (see
+ * FathomOptimizer). NULL: lr (and step) of the desc, as given. */
 typedef struct {
   float lr;
   float momentum;               /* 0 for plain SGD */
   gboolean nesterov;
+  const FathomTensor *rate;     /* optional */
+  gsize rate_index;
 } FathomSgdDesc;
 
 typedef struct {
   float lr;
   float beta1, beta2, eps;      /* Keras 0.9, 0.999, 1e-8 */
   gint64 step;                  /* 1 for the first update */
+  const FathomTensor *rate;     /* optional */
+  gsize rate_index;
 } FathomAdamDesc;
+
+/* Keras folds both bias corrections into the step size, computed in
+ * double: lr * sqrt(1 - beta2^t) / (1 - beta1^t). Every backend uses this
+ * one function, so that a step size computed ahead agrees bit for bit. */
+float fathom_adam_step_size (const FathomAdamDesc *desc);
 
 G_END_DECLS

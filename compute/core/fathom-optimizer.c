@@ -9,6 +9,7 @@ struct _FathomOptimizer
   FathomAdamDesc      adam;
   gint64              step;
   GHashTable         *slots;    /* "PARAM.m" -> FathomTensor (owned) */
+  FathomTensor       *rates;    /* owned: step sizes of prepare_step, one per updated parameter */
 };
 
 static int
@@ -52,6 +53,7 @@ fathom_optimizer_free (FathomOptimizer *self)
   if (self == NULL)
     return;
   g_hash_table_unref (self->slots);
+  g_clear_pointer (&self->rates, fathom_tensor_unref);
   g_free (self);
 }
 
@@ -105,21 +107,28 @@ slot (FathomOptimizer *self, FathomBackend *backend, const char *param, const ch
   return t;
 }
 
-gboolean
-fathom_optimizer_step (FathomOptimizer *self, FathomGraph *graph, GError **error)
+static gboolean
+updated (FathomGraphParam *gp)
+{
+  return !gp->param->is_state && !fathom_layer_get_frozen (gp->layer);
+}
+
+/* The updates of one step; with @rates, each reads its step size from
+ * the next element of it. */
+static gboolean
+update_all (FathomOptimizer *self, FathomGraph *graph, const FathomTensor *rates, GError **error)
 {
   FathomBackend *backend = fathom_graph_get_backend (graph);
   GPtrArray *params = fathom_graph_get_params (graph);
+  gsize k = 0;
 
-  self->step++;
-  self->adam.step = self->step;
   for (guint i = 0; i < params->len; i++)
     {
       FathomGraphParam *gp = g_ptr_array_index (params, i);
       FathomParam *p = gp->param;
       float scale;
 
-      if (p->is_state || fathom_layer_get_frozen (gp->layer))
+      if (!updated (gp))
         continue;
       scale = fathom_layer_get_lr_scale (gp->layer);
       if (self->kind == FATHOM_OPTIMIZER_SGD)
@@ -128,6 +137,8 @@ fathom_optimizer_step (FathomOptimizer *self, FathomGraph *graph, GError **error
           FathomTensor *velocity = NULL;
 
           sgd.lr *= scale;
+          sgd.rate = rates;
+          sgd.rate_index = k++;
           if (self->sgd.momentum != 0.f &&
               (velocity = slot (self, backend, gp->name, "velocity", p->value, error)) == NULL)
             return FALSE;
@@ -141,11 +152,83 @@ fathom_optimizer_step (FathomOptimizer *self, FathomGraph *graph, GError **error
           FathomTensor *v = m ? slot (self, backend, gp->name, "v", p->value, error) : NULL;
 
           adam.lr *= scale;
+          adam.rate = rates;
+          adam.rate_index = k++;
           if (v == NULL || !fathom_backend_adam_update (backend, &adam, p->value, p->grad, m, v, error))
             return FALSE;
         }
     }
   return TRUE;
+}
+
+gboolean
+fathom_optimizer_step (FathomOptimizer *self, FathomGraph *graph, GError **error)
+{
+  self->step++;
+  self->adam.step = self->step;
+  return update_all (self, graph, NULL, error);
+}
+
+gboolean
+fathom_optimizer_prepare_step (FathomOptimizer *self, FathomGraph *graph, GError **error)
+{
+  FathomBackend *backend = fathom_graph_get_backend (graph);
+  GPtrArray *params = fathom_graph_get_params (graph);
+  g_autoptr(GArray) host = g_array_new (FALSE, FALSE, sizeof (float));
+
+  self->step++;
+  self->adam.step = self->step;
+  for (guint i = 0; i < params->len; i++)
+    {
+      FathomGraphParam *gp = g_ptr_array_index (params, i);
+      float scale, rate;
+
+      if (!updated (gp))
+        continue;
+      /* what update_all's desc would say, computed as the backends do */
+      scale = fathom_layer_get_lr_scale (gp->layer);
+      if (self->kind == FATHOM_OPTIMIZER_SGD)
+        rate = self->sgd.lr * scale;
+      else
+        {
+          FathomAdamDesc adam = self->adam;
+
+          adam.lr *= scale;
+          rate = fathom_adam_step_size (&adam);
+        }
+      g_array_append_val (host, rate);
+    }
+  if (host->len == 0)
+    return TRUE;
+  if (self->rates != NULL && fathom_tensor_get_numel (self->rates) != host->len)
+    g_clear_pointer (&self->rates, fathom_tensor_unref);
+  if (self->rates == NULL)
+    {
+      gint64 n = host->len;
+
+      if ((self->rates = fathom_backend_new_tensor (backend, 1, &n, error)) == NULL)
+        return FALSE;
+    }
+  return fathom_backend_upload (backend, self->rates, (const float *) host->data, error);
+}
+
+gboolean
+fathom_optimizer_step_prepared (FathomOptimizer *self, FathomGraph *graph, GError **error)
+{
+  return update_all (self, graph, self->rates, error);
+}
+
+void
+fathom_optimizer_collect_tensors (FathomOptimizer *self, GPtrArray *out)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->slots);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (out, fathom_tensor_ref (value));
+  if (self->rates != NULL)
+    g_ptr_array_add (out, fathom_tensor_ref (self->rates));
 }
 
 void

@@ -33,6 +33,25 @@ gint64               fathom_optimizer_get_step  (FathomOptimizer  *self);
 gboolean             fathom_optimizer_step      (FathomOptimizer  *self,
                                                  FathomGraph      *graph,
                                                  GError          **error);
+/* A step that may be captured and replayed (FathomTrainStep): prepare
+ * advances the update count as step() does and writes the step size of
+ * every parameter step() would update (Adam's with both bias
+ * corrections) into a device tensor of the graph's backend; step_prepared
+ * then queues the same updates as step() (bit for bit), reading their
+ * step sizes from that tensor when they run, so a captured one replays
+ * with the step sizes of the latest prepare. The tensor is made once and
+ * kept while the number of updated parameters stays the same. */
+gboolean             fathom_optimizer_prepare_step  (FathomOptimizer  *self,
+                                                     FathomGraph      *graph,
+                                                     GError          **error);
+gboolean             fathom_optimizer_step_prepared (FathomOptimizer  *self,
+                                                     FathomGraph      *graph,
+                                                     GError          **error);
+/* Every device tensor step_prepared reads or writes (slots and the step
+ * sizes; not the parameters), added to @out with a reference each. */
+void                 fathom_optimizer_collect_tensors (FathomOptimizer *self,
+                                                       GPtrArray       *out);
+
 /* Slot tensors (velocity, m, v) by parameter name, for checkpoints:
  * "PARAM.velocity", "PARAM.m", "PARAM.v". Borrowed; NULL before the
  * first step of that parameter. */

@@ -78,6 +78,10 @@ typedef struct {
    * backend counts them (fathom_backend_get_conv_calls: CUDA). */
   gboolean        conv_counted;
   guint64         conv_cudnn, conv_own;
+  /* Training steps: the timed ones were launches of the step captured as
+   * one graph (FathomTrainStep); if not, graph_reason says why. */
+  gboolean        graph;
+  char           *graph_reason;
 } FathomBenchResult;
 
 void fathom_bench_result_clear (FathomBenchResult *result);
@@ -99,11 +103,19 @@ FathomGraph         *fathom_bench_workload_get_graph (FathomBenchWorkload      *
 /* The loss of the last training step; NaN before one, and for inference. */
 double               fathom_bench_workload_get_loss  (FathomBenchWorkload      *self);
 
+/* Training steps as captured graphs where the backend can (the default;
+ * fathom-train-step.h), or always eager. */
+void                 fathom_bench_workload_set_graphs (FathomBenchWorkload     *self,
+                                                       gboolean                 enabled);
+
 /* One iteration, finished on the device. */
 gboolean             fathom_bench_workload_run_once  (FathomBenchWorkload      *self,
                                                       GError                  **error);
 /* warmup untimed iterations, then the median of runs (at least 1) timed
- * ones. result is filled (clear it with fathom_bench_result_clear). */
+ * ones. Where training steps may be captured, the warm-up goes on until
+ * the step is (a captured step is what is then timed), or up to 256
+ * iterations: a step with batch norm is captured only once its running
+ * statistics' momentum stops changing (step 100 with Keras's 0.99). result is filled (clear it with fathom_bench_result_clear). */
 gboolean             fathom_bench_workload_measure   (FathomBenchWorkload      *self,
                                                       guint                     warmup,
                                                       guint                     runs,
