@@ -5,7 +5,11 @@
  * FAST path is compared with the REFERENCE path on larger ones, with
  * thread counts that take both its batch-parallel and its per-sample
  * branches, and on the conv parity cases that the CUDA check runs on each
- * of its paths. The conv path setting of a CPU backend: only its own.
+ * of its paths. 3x3 stride-1 convolutions with 16 or more channels each
+ * way run on Winograd F(2x2,3x3) on the FAST path: those are compared
+ * with the REFERENCE path, and with im2col (FATHOM_CPU_WINOGRAD=0), on
+ * shapes that cut tiles, blocks and runs of tiles at awkward places.
+ * The conv path setting of a CPU backend: only its own.
  */
 #include "fathom-test-util.h"
 #include "fathom-backend-registry.h"
@@ -243,6 +247,8 @@ static const ConvCase grad_cases[] = {
   {  3, 1,  7,  7, 2, 5, 5, 1, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
   {  1, 2,  3,  2, 3, 2, 3, 2, 1, FATHOM_PADDING_VALID, pads_wide, TRUE  },
   {  3, 2, 13,  1, 2, 3, 1, 2, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
+  /* Winograd on the FAST path: odd plane, half tiles at both edges */
+  {  2, 16,  5,  7, 17, 3, 3, 1, 1, FATHOM_PADDING_SAME, NULL,      TRUE  },
 };
 
 static void
@@ -378,6 +384,104 @@ test_conv_fast_matches_reference (void)
   g_test_message ("conv fast vs reference: worst |difference| %.3g, at most %.0f%% of "
                   "the tolerance (atol %g, rtol %g)",
                   (double) worst_abs, 100 * used, (double) PATH_ATOL, (double) PATH_RTOL);
+}
+
+/* ---- Winograd against REFERENCE and im2col -------------------------------- */
+
+/* F(2x2,3x3) adds the products in another order than the direct sum and
+ * through transforms with +-1/2: about 1e-6 relative of the sum of the
+ * magnitudes, so the tolerance of the other FAST paths holds. */
+#define WINO_ATOL 2e-4f
+#define WINO_RTOL 1e-4f
+
+static const int pads_top2[] = { 2, 0, 1, 2 };  /* the most Winograd takes on top and left */
+
+static const ConvCase wino_cases[] = {
+  /* n  c   h   w   o  kh kw sh sw  padding               pads       bias */
+  {  1, 16,  7,  9, 16, 3, 3, 1, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
+  {  3, 17, 13, 11, 19, 3, 3, 1, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
+  {  3, 23,  9, 14, 16, 3, 3, 1, 1, FATHOM_PADDING_VALID, NULL,      FALSE },
+  {  1, 16,  1,  1, 17, 3, 3, 1, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
+  {  2, 20,  5,  6, 18, 3, 3, 1, 1, FATHOM_PADDING_VALID, pads_top2, TRUE  },
+  /* several blocks of tiles, blocks that end mid-row and mid-sample */
+  {  2, 40, 23, 21, 48, 3, 3, 1, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
+  {  3, 33,  3, 40, 29, 3, 3, 1, 1, FATHOM_PADDING_VALID, NULL,      TRUE  },
+};
+
+static FathomBackend *
+fast_backend (guint threads, gboolean winograd)
+{
+  FathomBackend *be;
+
+  if (!winograd)
+    g_setenv ("FATHOM_CPU_WINOGRAD", "0", TRUE);
+  be = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, threads);
+  g_unsetenv ("FATHOM_CPU_WINOGRAD");
+  return be;
+}
+
+static void
+test_conv_winograd (void)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (14);
+  g_autoptr(FathomBackend) ref = fathom_cpu_backend_new (FATHOM_CPU_PATH_REFERENCE, 1);
+  const guint threads[] = { 1, 2, 3 };
+  double used = 0.0;
+  float worst_abs = 0.f;
+
+  for (guint k = 0; k < G_N_ELEMENTS (wino_cases); k++)
+    {
+      const ConvCase *cc = &wino_cases[k];
+      FathomConvWindow win = case_window (cc);
+      g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->n, cc->c, cc->h, cc->w);
+      g_autoptr(FathomTensor) w = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o, cc->c, cc->kh, cc->kw);
+      g_autoptr(FathomTensor) bias = cc->bias ? FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o) : NULL;
+      g_autoptr(FathomTensor) y_ref = conv_run (ref, &win, x, w, bias);
+      g_autoptr(FathomTensor) dy = fathom_tensor_new_like (y_ref);
+      g_autoptr(FathomTensor) dx_ref = fathom_tensor_new_like (x);
+      g_autoptr(FathomTensor) dw_ref = fathom_tensor_new_like (w);
+      g_autoptr(FathomBackend) im2col = fast_backend (2, FALSE);
+      g_autoptr(FathomTensor) y_col = conv_run (im2col, &win, x, w, bias);
+      g_autoptr(FathomTensor) dx_col = fathom_tensor_new_like (x);
+      g_autoptr(FathomTensor) dw_col = fathom_tensor_new_like (w);
+
+      fathom_rng_fill_uniform (rng, dy, -1.f, 1.f);
+      conv_backward_run (ref, &win, x, w, dy, dx_ref, dw_ref, NULL);
+      conv_backward_run (im2col, &win, x, w, dy, dx_col, dw_col, NULL);
+
+      for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+        {
+          g_autoptr(FathomBackend) fast = fast_backend (threads[t], TRUE);
+          g_autoptr(FathomTensor) y = conv_run (fast, &win, x, w, bias);
+          g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
+          g_autoptr(FathomTensor) dw = fathom_tensor_new_like (w);
+          g_autoptr(FathomTensor) dw1 = fathom_tensor_new_like (w);
+          g_autofree char *what = g_strdup_printf ("winograd case %u, %u threads", k, threads[t]);
+          const FathomTensor *got[] = { y, dx, dw }, *want[] = { y_ref, dx_ref, dw_ref };
+
+          conv_backward_run (fast, &win, x, w, dy, dx, dw, NULL);
+          for (guint i = 0; i < G_N_ELEMENTS (got); i++)
+            {
+              fathom_test_assert_close (got[i], want[i], WINO_ATOL, WINO_RTOL, what);
+              used = MAX (used, tolerance_used (got[i], want[i], WINO_ATOL, WINO_RTOL));
+              worst_abs = MAX (worst_abs, fathom_tensor_max_abs_diff (got[i], want[i]));
+            }
+          /* The new path ran: im2col's float sums round differently
+           * (but not on a 1x1 plane, where each dw is one product). */
+          if (cc->h * cc->w > 1)
+            {
+              g_assert_cmpfloat (fathom_tensor_max_abs_diff (y, y_col), >, 0.f);
+              g_assert_cmpfloat (fathom_tensor_max_abs_diff (dx, dx_col), >, 0.f);
+              g_assert_cmpfloat (fathom_tensor_max_abs_diff (dw, dw_col), >, 0.f);
+            }
+          /* dw alone is dw: the passes do not depend on each other */
+          conv_backward_run (fast, &win, x, w, dy, NULL, dw1, NULL);
+          fathom_test_assert_close (dw1, dw, 0.f, 0.f, "winograd dw alone");
+        }
+    }
+  g_test_message ("conv winograd vs reference: worst |difference| %.3g, at most %.0f%% of "
+                  "the tolerance (atol %g, rtol %g)", (double) worst_abs, 100 * used,
+                  (double) WINO_ATOL, (double) WINO_RTOL);
 }
 
 /* ---- zero padding --------------------------------------------------------- */
@@ -557,6 +661,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/conv/backward-values", test_conv_backward_values);
   g_test_add_func ("/conv/gradcheck", test_conv_gradcheck);
   g_test_add_func ("/conv/fast-matches-reference", test_conv_fast_matches_reference);
+  g_test_add_func ("/conv/winograd", test_conv_winograd);
   g_test_add_func ("/conv/zero-pad", test_zero_pad);
   g_test_add_func ("/conv/shape-error", test_conv_shape_error);
   g_test_add_func ("/conv/parity-cases", test_conv_parity_cases);

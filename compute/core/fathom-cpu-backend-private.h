@@ -20,6 +20,8 @@ struct _FathomCpuBackend
   FathomCpuPath  path;
   guint          n_threads;
   FathomWorkerPool *pool;       /* n_threads - 1 workers; NULL when n_threads is 1 */
+  gboolean       winograd;      /* FAST: 3x3 stride-1 convolutions by Winograd where they
+                                 * qualify (FATHOM_CPU_WINOGRAD=0 turns it off) */
 };
 
 #define FATHOM_CPU(b) ((FathomCpuBackend *) (b))

@@ -102,6 +102,8 @@ fathom_cpu_backend_new (FathomCpuPath path, guint n_threads)
                        path == FATHOM_CPU_PATH_FAST ? "cpu" : "cpu-reference");
   self->path = path;
   self->n_threads = MAX (n_threads, 1);
+  self->winograd = path == FATHOM_CPU_PATH_FAST &&
+                   g_strcmp0 (g_getenv ("FATHOM_CPU_WINOGRAD"), "0") != 0;
   /* The caller of each op runs one chunk: n_threads - 1 workers. */
   if (self->n_threads > 1)
     self->pool = fathom_worker_pool_new (self->n_threads - 1);

@@ -9,6 +9,7 @@
 #include "fathom-cpu-bench.h"
 
 #include "fathom-cpu-backend-private.h"
+#include "fathom-cpu-winograd.h"
 #include "fathom-rng.h"
 
 #include <cblas.h>
@@ -133,19 +134,44 @@ conv_backward_once (gpointer data, GError **error)
          fathom_backend_synchronize (cb->be, error);
 }
 
+/* One direction of one shape, timed into a row named op. */
 static gboolean
-bench_conv (FathomBackend *be, FathomRng *rng, gint64 n, gint64 c, gint64 hw, gint64 o,
+bench_conv_row (BenchFunc func, ConvBench *cb, const char *op, const char *shape,
+                double flops, GArray *rows, GError **error)
+{
+  BenchRow row = { g_strdup (op), g_strdup (shape), flops };
+
+  if (!time_median (func, cb, &row.seconds, &row.runs, error))
+    {
+      bench_row_clear (&row);
+      return FALSE;
+    }
+  g_array_append_val (rows, row);
+  return TRUE;
+}
+
+/* A 3x3 SAME convolution, forward and backward, on im2col and then (where
+ * the shape qualifies) on Winograd F(2x2,3x3): the figures are old path
+ * against new, and the FLOP/s count the direct method's products for
+ * both, so that they compare as times. */
+static gboolean
+bench_conv (FathomBackend *be, FathomRng *rng, gint64 n, gint64 c, gint64 h, gint64 w, gint64 o,
             GArray *rows, GError **error)
 {
   ConvBench cb = { be, { 3, 3, 1, 1 } };
+  FathomCpuBackend *cpu = fathom_backend_is_cpu (be) ? FATHOM_CPU (be) : NULL;
+  gboolean winograd = cpu != NULL && cpu->winograd;
+  g_autofree char *shape = NULL;
   gint64 oh, ow;
   double flops;
-  BenchRow row;
   gboolean ok = FALSE;
 
-  fathom_conv_window_resolve (&cb.win, FATHOM_PADDING_SAME, hw, hw, &oh, &ow);
+  fathom_conv_window_resolve (&cb.win, FATHOM_PADDING_SAME, h, w, &oh, &ow);
   flops = 2.0 * n * o * oh * ow * c * cb.win.kh * cb.win.kw;
-  if ((cb.x = random_tensor (be, rng, 4, (gint64[]) { n, c, hw, hw }, error)) == NULL ||
+  shape = g_strdup_printf ("%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+                           "x%" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT ", 3x3 same",
+                           n, c, h, w, o);
+  if ((cb.x = random_tensor (be, rng, 4, (gint64[]) { n, c, h, w }, error)) == NULL ||
       (cb.w = random_tensor (be, rng, 4, (gint64[]) { o, c, 3, 3 }, error)) == NULL ||
       (cb.bias = random_tensor (be, rng, 1, (gint64[]) { o }, error)) == NULL ||
       (cb.y = random_tensor (be, rng, 4, (gint64[]) { n, o, oh, ow }, error)) == NULL ||
@@ -154,28 +180,24 @@ bench_conv (FathomBackend *be, FathomRng *rng, gint64 n, gint64 c, gint64 hw, gi
       (cb.dbias = fathom_backend_new_tensor_like (be, cb.bias, error)) == NULL)
     goto out;
 
-  row = (BenchRow) { g_strdup ("conv2d forward"),
-                     g_strdup_printf ("%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
-                                      "x%" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT ", 3x3 same",
-                                      n, c, hw, hw, o),
-                     flops };
-  if (!time_median (conv_forward_once, &cb, &row.seconds, &row.runs, error))
+  if (cpu != NULL)
+    cpu->winograd = FALSE;
+  if (!bench_conv_row (conv_forward_once, &cb, "conv fwd im2col", shape, flops, rows, error) ||
+      !bench_conv_row (conv_backward_once, &cb, "conv bwd im2col", shape, 2.0 * flops, rows, error))
+    goto out;
+  if (cpu != NULL && winograd)
     {
-      bench_row_clear (&row);
-      goto out;
+      cpu->winograd = TRUE;
+      if (fathom_cpu_winograd_applies (cpu, &cb.win, c, o) &&
+          (!bench_conv_row (conv_forward_once, &cb, "conv fwd wino", shape, flops, rows, error) ||
+           !bench_conv_row (conv_backward_once, &cb, "conv bwd wino", shape, 2.0 * flops, rows, error)))
+        goto out;
     }
-  g_array_append_val (rows, row);
-
-  row = (BenchRow) { g_strdup ("conv2d backward"), g_strdup (row.shape), 2.0 * flops };
-  if (!time_median (conv_backward_once, &cb, &row.seconds, &row.runs, error))
-    {
-      bench_row_clear (&row);
-      goto out;
-    }
-  g_array_append_val (rows, row);
   ok = TRUE;
 
 out:
+  if (cpu != NULL)
+    cpu->winograd = winograd;
   conv_bench_clear (&cb);
   return ok;
 }
@@ -375,8 +397,11 @@ fathom_cpu_bench_run (FathomBackend *fast, gboolean json, GString *out, GError *
 
   /* OpenBLAS goes last, for the same reason. */
   ok = bench_gemm (fast, rng, rows, error) &&
-       bench_conv (fast, rng, 8, 64, 56, 64, rows, error) &&
-       bench_conv (fast, rng, 8, 128, 28, 128, rows, error) &&
+       bench_conv (fast, rng, 8, 64, 56, 56, 64, rows, error) &&
+       bench_conv (fast, rng, 8, 128, 28, 28, 128, rows, error) &&
+       /* the allconv head (G): its first and its later 3x3 layers */
+       bench_conv (fast, rng, 64, 64, 22, 40, 128, rows, error) &&
+       bench_conv (fast, rng, 64, 128, 22, 40, 128, rows, error) &&
        bench_openblas (rng, &blas, error);
   if (ok)
     {

@@ -13,8 +13,11 @@
  * batch smaller than the thread count goes one sample at a time, with the
  * lowering split over channels and the products over rows instead. A 1x1,
  * stride-1, unpadded convolution needs no col: x_n is already one.
+ * 3x3 stride-1 convolutions with channels enough go to Winograd
+ * F(2x2,3x3) instead (fathom-cpu-winograd.c), each pass on its own.
  */
 #include "fathom-cpu-backend-private.h"
+#include "fathom-cpu-winograd.h"
 
 #include <cblas.h>
 #include <string.h>
@@ -671,6 +674,9 @@ cpu_conv2d_forward (FathomBackend *backend, const FathomConvWindow *win, const F
                               fathom_tensor_raw (y));
       return TRUE;
     }
+  if (fathom_cpu_winograd_applies (self, win, g.c, g.o))
+    return fathom_cpu_winograd_forward (self, win, x->shape, g.o, g.oh, g.ow, fathom_tensor_raw (x),
+                                        fathom_tensor_raw (w), bs, fathom_tensor_raw (y), error);
   return conv_forward_fast (self, &g, fathom_tensor_raw (x), fathom_tensor_raw (w), bs,
                             fathom_tensor_raw (y), error);
 }
@@ -692,6 +698,22 @@ cpu_conv2d_backward (FathomBackend *backend, const FathomConvWindow *win, const 
       conv_backward_reference (&g, fathom_tensor_raw (x), fathom_tensor_raw (w),
                                fathom_tensor_raw (dy), dxs, dws, dbs);
       return TRUE;
+    }
+  /* Winograd takes dx and dw; the fast path's loops do the bias. */
+  if (fathom_cpu_winograd_applies (self, win, g.c, g.o))
+    {
+      if (dxs != NULL &&
+          !fathom_cpu_winograd_backward_data (self, win, x->shape, g.o, g.oh, g.ow,
+                                              fathom_tensor_raw (w), fathom_tensor_raw (dy),
+                                              dxs, error))
+        return FALSE;
+      if (dws != NULL &&
+          !fathom_cpu_winograd_backward_filter (self, win, x->shape, g.o, g.oh, g.ow,
+                                                fathom_tensor_raw (x), fathom_tensor_raw (dy),
+                                                dws, error))
+        return FALSE;
+      dxs = NULL;
+      dws = NULL;
     }
   return conv_backward_fast (self, &g, fathom_tensor_raw (x), fathom_tensor_raw (w),
                              fathom_tensor_raw (dy), dxs, dws, dbs, error);
