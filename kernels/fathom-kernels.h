@@ -69,6 +69,16 @@ int fathom_cuda_dropout_backward (float rate, uint64_t seed, const float *dy, fl
 int fathom_cuda_add_forward (unsigned n_inputs, const float *const *x, int accumulate, float *y,
                              int64_t n, cudaStream_t stream);
 
+/* ---- fathom-cuda-attention.cu --------------------------------------------- */
+
+/* y[n,k] = sum_p w[n,p] v[n,k,p] (w [n,p], v [n,k,p], y [n,k]); backward
+ * writes dw[n,p] = sum_k dy[n,k] v[n,k,p] and dv[n,k,p] = dy[n,k] w[n,p],
+ * each only where not NULL. */
+int fathom_cuda_attention_pool_forward  (const float *w, const float *v, float *y, int64_t n, int64_t k,
+                                         int64_t p, cudaStream_t stream);
+int fathom_cuda_attention_pool_backward (const float *w, const float *v, const float *dy, float *dw,
+                                         float *dv, int64_t n, int64_t k, int64_t p, cudaStream_t stream);
+
 /* Zero padding of planes [h, w] to [h+top+bottom, w+left+right]; backward crops. */
 int fathom_cuda_zero_pad_forward  (const float *x, float *y, int64_t planes, int64_t h, int64_t w,
                                    int top, int bottom, int left, int right, cudaStream_t stream);

@@ -100,6 +100,11 @@ struct _FathomBackendOps
                                GError **error);
   gboolean (*concat_backward) (FathomBackend *self, guint n, const FathomTensor *dy, FathomTensor *const *dx,
                                GError **error);
+  gboolean (*attention_pool_forward)  (FathomBackend *self, const FathomTensor *weights,
+                                       const FathomTensor *values, FathomTensor *y, GError **error);
+  gboolean (*attention_pool_backward) (FathomBackend *self, const FathomTensor *weights,
+                                       const FathomTensor *values, const FathomTensor *dy,
+                                       FathomTensor *dweights, FathomTensor *dvalues, GError **error);
   gboolean (*add_forward)     (FathomBackend *self, guint n, const FathomTensor *const *x, FathomTensor *y,
                                GError **error);
 

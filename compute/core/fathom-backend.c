@@ -64,6 +64,7 @@ op_slot (FathomBackend *self, FathomOp op)
     case FATHOM_OP_DROPOUT: return o->dropout_backward ? o->dropout_forward : NULL;
     case FATHOM_OP_CONCAT: return o->concat_backward ? o->concat_forward : NULL;
     case FATHOM_OP_ADD: return o->add_forward;
+    case FATHOM_OP_ATTENTION_POOL: return o->attention_pool_backward ? o->attention_pool_forward : NULL;
     case FATHOM_OP_RNN: return o->rnn_backward ? o->rnn_forward : NULL;
     case FATHOM_OP_GRU: return o->gru_backward ? o->gru_forward : NULL;
     case FATHOM_OP_SOFTMAX_CROSS_ENTROPY:
@@ -739,6 +740,48 @@ fathom_backend_softmax_cross_entropy_backward (FathomBackend *self, const Fathom
       !expect_same ("softmax_cross_entropy", "dlogits", dlogits, probs, error))
     return FALSE;
   DISPATCH (softmax_cross_entropy_backward, FATHOM_OP_SOFTMAX_CROSS_ENTROPY, desc, probs, target, scale, dlogits);
+}
+
+/* weights [N, ...P], values [N, K, ...P], y [N, K]. */
+static gboolean
+check_attention_pool (const FathomTensor *weights, const FathomTensor *values, const FathomTensor *y,
+                      GError **error)
+{
+  gint64 n, k, p;
+
+  if (weights == NULL || values == NULL || y == NULL)
+    return shape_error (error, "attention_pool", "weights, values and output (or its gradient) are needed");
+  if (weights->ndim < 2 || values->ndim < 2 || y->ndim != 2)
+    return shape_error (error, "attention_pool", "weights need [N, P], values [N, K, P] and the output [N, K]");
+  n = weights->shape[0];
+  k = values->shape[1];
+  p = n > 0 ? (gint64) weights->numel / n : 0;
+  if (values->shape[0] != n || p == 0 || k == 0 || (gint64) values->numel != n * k * p)
+    return shape_error (error, "attention_pool", "values have shape [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                        ", ...] and %" G_GSIZE_FORMAT " elements; weights give %" G_GINT64_FORMAT
+                        " samples of %" G_GINT64_FORMAT, values->shape[0], k, values->numel, n, p);
+  return EXPECT ("attention_pool", "output", y, n, k);
+}
+
+gboolean
+fathom_backend_attention_pool_forward (FathomBackend *self, const FathomTensor *weights,
+                                       const FathomTensor *values, FathomTensor *y, GError **error)
+{
+  if (!check_attention_pool (weights, values, y, error))
+    return FALSE;
+  DISPATCH (attention_pool_forward, FATHOM_OP_ATTENTION_POOL, weights, values, y);
+}
+
+gboolean
+fathom_backend_attention_pool_backward (FathomBackend *self, const FathomTensor *weights,
+                                        const FathomTensor *values, const FathomTensor *dy,
+                                        FathomTensor *dweights, FathomTensor *dvalues, GError **error)
+{
+  if (!check_attention_pool (weights, values, dy, error) ||
+      (dweights != NULL && !expect_numel ("attention_pool", "dweights", dweights, weights, error)) ||
+      (dvalues != NULL && !expect_numel ("attention_pool", "dvalues", dvalues, values, error)))
+    return FALSE;
+  DISPATCH (attention_pool_backward, FATHOM_OP_ATTENTION_POOL, weights, values, dy, dweights, dvalues);
 }
 
 gboolean

@@ -149,6 +149,20 @@ gboolean fathom_backend_concat_forward  (FathomBackend *self, guint n, const Fat
 gboolean fathom_backend_concat_backward (FathomBackend *self, guint n, const FathomTensor *dy,
                                          FathomTensor *const *dx, GError **error);
 
+/* Attention pooling: each sample's values averaged with its weights,
+ * y[n,k] = sum_p weights[n,p] * values[n,k,p]. weights [N, ...] holds P
+ * numbers a sample (e.g. a softmax over the cells of a map), values
+ * [N, K, ...] K maps of P cells, y [N, K]. Backward writes
+ * dweights[n,p] = sum_k dy[n,k] values[n,k,p] and dvalues[n,k,p] =
+ * dy[n,k] weights[n,p], each only where given. */
+gboolean fathom_backend_attention_pool_forward  (FathomBackend *self, const FathomTensor *weights,
+                                                 const FathomTensor *values, FathomTensor *y,
+                                                 GError **error);
+gboolean fathom_backend_attention_pool_backward (FathomBackend *self, const FathomTensor *weights,
+                                                 const FathomTensor *values, const FathomTensor *dy,
+                                                 FathomTensor *dweights, FathomTensor *dvalues,
+                                                 GError **error);
+
 /* elementwise sum of n same-shaped tensors (backward is a copy of dy). */
 gboolean fathom_backend_add_forward     (FathomBackend *self, guint n, const FathomTensor *const *x,
                                          FathomTensor *y, GError **error);

@@ -377,9 +377,92 @@ cpu_add_forward (FathomBackend *backend, guint n, const FathomTensor *const *x,
   return TRUE;
 }
 
+/* ---- attention pooling --------------------------------------------------- */
+
+typedef struct {
+  gint64 k, p;
+  const float *w, *v, *dy;
+  float *y, *dw, *dv;
+} AttentionArgs;
+
+static void
+attention_forward_samples (gint64 begin, gint64 end, guint chunk_index, gpointer data)
+{
+  const AttentionArgs *a = data;
+
+  for (gint64 n = begin; n < end; n++)
+    for (gint64 k = 0; k < a->k; k++)
+      {
+        const float *w = a->w + n * a->p, *v = a->v + (n * a->k + k) * a->p;
+        double acc = 0.0;
+
+        for (gint64 i = 0; i < a->p; i++)
+          acc += (double) w[i] * v[i];
+        a->y[n * a->k + k] = (float) acc;
+      }
+}
+
+static void
+attention_backward_samples (gint64 begin, gint64 end, guint chunk_index, gpointer data)
+{
+  const AttentionArgs *a = data;
+
+  for (gint64 n = begin; n < end; n++)
+    {
+      const float *w = a->w + n * a->p, *dy = a->dy + n * a->k;
+
+      if (a->dw != NULL)
+        for (gint64 i = 0; i < a->p; i++)
+          {
+            double acc = 0.0;
+
+            for (gint64 k = 0; k < a->k; k++)
+              acc += (double) dy[k] * a->v[(n * a->k + k) * a->p + i];
+            a->dw[n * a->p + i] = (float) acc;
+          }
+      if (a->dv != NULL)
+        for (gint64 k = 0; k < a->k; k++)
+          {
+            float *dv = a->dv + (n * a->k + k) * a->p;
+
+            for (gint64 i = 0; i < a->p; i++)
+              dv[i] = dy[k] * w[i];
+          }
+    }
+}
+
+static gboolean
+cpu_attention_pool_forward (FathomBackend *backend, const FathomTensor *weights, const FathomTensor *values,
+                            FathomTensor *y, GError **error)
+{
+  gint64 n = weights->shape[0];
+  AttentionArgs args = { values->shape[1], (gint64) weights->numel / n, fathom_tensor_raw (weights),
+                         fathom_tensor_raw (values), NULL, fathom_tensor_raw (y), NULL, NULL };
+
+  run_range (FATHOM_CPU (backend), n, (gint64) values->numel, attention_forward_samples, &args);
+  return TRUE;
+}
+
+static gboolean
+cpu_attention_pool_backward (FathomBackend *backend, const FathomTensor *weights, const FathomTensor *values,
+                             const FathomTensor *dy, FathomTensor *dweights, FathomTensor *dvalues,
+                             GError **error)
+{
+  gint64 n = weights->shape[0];
+  AttentionArgs args = { values->shape[1], (gint64) weights->numel / n, fathom_tensor_raw (weights),
+                         fathom_tensor_raw (values), fathom_tensor_raw (dy), NULL,
+                         dweights != NULL ? fathom_tensor_raw (dweights) : NULL,
+                         dvalues != NULL ? fathom_tensor_raw (dvalues) : NULL };
+
+  run_range (FATHOM_CPU (backend), n, 2 * (gint64) values->numel, attention_backward_samples, &args);
+  return TRUE;
+}
+
 void
 fathom_cpu_elementwise_install (FathomBackendOps *ops)
 {
+  ops->attention_pool_forward = cpu_attention_pool_forward;
+  ops->attention_pool_backward = cpu_attention_pool_backward;
   ops->activation_forward = cpu_activation_forward;
   ops->activation_backward = cpu_activation_backward;
   ops->softmax_forward = cpu_softmax_forward;

@@ -317,6 +317,38 @@ cuda_concat_backward (FathomBackend *backend, guint n, const FathomTensor *dy, F
   return TRUE;
 }
 
+static gboolean
+cuda_attention_pool_forward (FathomBackend *backend, const FathomTensor *weights, const FathomTensor *values,
+                             FathomTensor *y, GError **error)
+{
+  gint64 n = weights->shape[0];
+
+  FATHOM_CUDA_NEED ("attention_pool", weights, values, y);
+  FATHOM_CUDA_TRY (fathom_cuda_attention_pool_forward (fathom_tensor_raw (weights), fathom_tensor_raw (values),
+                                                       fathom_tensor_raw (y), n, values->shape[1],
+                                                       (gint64) weights->numel / n, STREAM (backend)),
+                   "attention pool forward");
+  return TRUE;
+}
+
+static gboolean
+cuda_attention_pool_backward (FathomBackend *backend, const FathomTensor *weights, const FathomTensor *values,
+                              const FathomTensor *dy, FathomTensor *dweights, FathomTensor *dvalues,
+                              GError **error)
+{
+  gint64 n = weights->shape[0];
+
+  FATHOM_CUDA_NEED ("attention_pool", weights, values, dy, dweights, dvalues);
+  FATHOM_CUDA_TRY (fathom_cuda_attention_pool_backward (fathom_tensor_raw (weights), fathom_tensor_raw (values),
+                                                        fathom_tensor_raw (dy),
+                                                        dweights != NULL ? fathom_tensor_raw (dweights) : NULL,
+                                                        dvalues != NULL ? fathom_tensor_raw (dvalues) : NULL,
+                                                        n, values->shape[1], (gint64) weights->numel / n,
+                                                        STREAM (backend)),
+                   "attention pool backward");
+  return TRUE;
+}
+
 /* A launch takes FATHOM_CUDA_ADD_MAX_INPUTS inputs; more are added in
  * chunks into y, which must then not be an input (a later chunk would
  * read the partial sum): such a call sums into scratch first. */
@@ -545,6 +577,8 @@ fathom_cuda_ops_install (FathomBackendOps *ops)
   ops->concat_forward = cuda_concat_forward;
   ops->concat_backward = cuda_concat_backward;
   ops->add_forward = cuda_add_forward;
+  ops->attention_pool_forward = cuda_attention_pool_forward;
+  ops->attention_pool_backward = cuda_attention_pool_backward;
   ops->softmax_cross_entropy_forward = cuda_softmax_cross_entropy_forward;
   ops->softmax_cross_entropy_backward = cuda_softmax_cross_entropy_backward;
   ops->mse_forward = cuda_mse_forward;

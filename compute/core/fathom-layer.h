@@ -164,6 +164,9 @@ gboolean     fathom_layer_is_softmax          (FathomLayer *self);
 FathomLayer *fathom_dropout_layer_new         (float rate);
 FathomLayer *fathom_concat_layer_new          (void);
 FathomLayer *fathom_add_layer_new             (void);
+/* Two inputs, weights (P a sample) and values ([K, ...] of P cells): the
+ * values averaged with the weights, [K] (see fathom-attention-pool-layer.c). */
+FathomLayer *fathom_attention_pool_layer_new  (void);
 FathomLayer *fathom_flatten_layer_new         (void);
 
 typedef enum {

@@ -1,5 +1,5 @@
 /* fathom-parity-cases-layers.c: parity cases of dense, batch norm,
- * activations, softmax, dropout, concat and add (tolerances in
+ * activations, softmax, dropout, concat, add and attention pooling (tolerances in
  * fathom-parity-private.h). */
 #include "fathom-parity-private.h"
 
@@ -274,6 +274,38 @@ add_case (FathomParityRun *run, gconstpointer data)
     fathom_parity_keep (run, FWD, "y", y, TOL_SUM);
 }
 
+/* Attention pooling: n samples of k maps of h x w cells. Products summed
+ * over the cells (forward, dweights) or single products (dvalues). */
+typedef struct {
+  gint64 n, k, h, w;
+} AttentionCase;
+
+static const AttentionCase attention_cases[] = {
+  { 1, 1, 1, 1 }, { 3, 4, 5, 7 }, { 2, 3, 13, 1 }, { 1, 2, 22, 40 }, { 3, 1, 31, 37 },
+};
+
+static void
+attention_case (FathomParityRun *run, gconstpointer data)
+{
+  const AttentionCase *c = data;
+  FathomTensor *w = PARITY_IN (run, 0.f, 1.f, c->n, c->h * c->w);
+  FathomTensor *v = PARITY_IN (run, -2.f, 2.f, c->n, c->k, c->h, c->w);
+  FathomTensor *y = PARITY_OUT (run, c->n, c->k);
+  FathomTensor *dy = PARITY_IN (run, -1.f, 1.f, c->n, c->k);
+  FathomTensor *dw = PARITY_OUT (run, c->n, c->h * c->w);
+  FathomTensor *dv = PARITY_OUT (run, c->n, c->k, c->h, c->w);
+
+  if (dv == NULL ||
+      !fathom_parity_ok (run, fathom_backend_attention_pool_forward (run->be, w, v, y, &run->error)))
+    return;
+  fathom_parity_keep (run, FWD, "y", y, TOL_SUM);
+  run->direction = BWD;
+  if (!fathom_parity_ok (run, fathom_backend_attention_pool_backward (run->be, w, v, dy, dw, dv, &run->error)))
+    return;
+  fathom_parity_keep (run, BWD, "dweights", dw, TOL_SUM);
+  fathom_parity_keep (run, BWD, "dvalues", dv, TOL_ELEMENT);
+}
+
 static void
 elementwise_cases_run (FathomParity *p)
 {
@@ -315,6 +347,14 @@ elementwise_cases_run (FathomParity *p)
       g_autofree char *label = g_strdup_printf ("%u x %s%s", c->n, shape, c->alias ? " into input 0" : "");
 
       fathom_parity_case (p, "add", label, add_case, c);
+    }
+  for (guint i = 0; fathom_parity_wants (p, "attention_pool") && i < G_N_ELEMENTS (attention_cases); i++)
+    {
+      const AttentionCase *c = &attention_cases[i];
+      g_autofree char *label = g_strdup_printf ("%" G_GINT64_FORMAT " x %" G_GINT64_FORMAT " maps of %"
+                                                G_GINT64_FORMAT "x%" G_GINT64_FORMAT, c->n, c->k, c->h, c->w);
+
+      fathom_parity_case (p, "attention_pool", label, attention_case, c);
     }
 }
 
