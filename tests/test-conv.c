@@ -249,6 +249,9 @@ static const ConvCase grad_cases[] = {
   {  3, 2, 13,  1, 2, 3, 1, 2, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
   /* Winograd on the FAST path: odd plane, half tiles at both edges */
   {  2, 16,  5,  7, 17, 3, 3, 1, 1, FATHOM_PADDING_SAME, NULL,      TRUE  },
+  /* kn2row on the FAST path (o * kh * kw <= c): a 3x3 and a 2x3 */
+  {  3, 19,  5,  6,  2, 3, 3, 1, 1, FATHOM_PADDING_SAME, NULL,      TRUE  },
+  {  2, 13,  4,  5,  2, 2, 3, 1, 1, FATHOM_PADDING_VALID, pads_asym, TRUE },
 };
 
 static void
@@ -388,9 +391,10 @@ test_conv_fast_matches_reference (void)
 
 /* ---- Winograd against REFERENCE and im2col -------------------------------- */
 
-/* F(2x2,3x3) adds the products in another order than the direct sum and
- * through transforms with +-1/2: about 1e-6 relative of the sum of the
- * magnitudes, so the tolerance of the other FAST paths holds. */
+/* F(4x4,3x3) adds the products in another order than the direct sum and
+ * through transforms with 4, 5, 8 and 1/24: a few 1e-6 relative of the
+ * sum of the magnitudes, within the tolerance of the other FAST paths
+ * (the test prints how much of it is used). */
 #define WINO_ATOL 2e-4f
 #define WINO_RTOL 1e-4f
 
@@ -482,6 +486,68 @@ test_conv_winograd (void)
   g_test_message ("conv winograd vs reference: worst |difference| %.3g, at most %.0f%% of "
                   "the tolerance (atol %g, rtol %g)", (double) worst_abs, 100 * used,
                   (double) WINO_ATOL, (double) WINO_RTOL);
+}
+
+/* ---- kn2row against REFERENCE ----------------------------------------------- */
+
+static const ConvCase kn2row_cases[] = {
+  /* n  c   h   w  o  kh kw sh sw  padding               pads       bias */
+  {  3, 72, 22, 40, 8, 3, 3, 1, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
+  {  4, 20,  7,  9, 2, 3, 3, 1, 1, FATHOM_PADDING_VALID, pads_top2, FALSE },
+  {  3, 25,  6,  5, 1, 5, 5, 1, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
+  {  5,  9,  1,  8, 3, 1, 3, 1, 1, FATHOM_PADDING_SAME,  NULL,      TRUE  },
+};
+
+static void
+test_conv_kn2row (void)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (15);
+  g_autoptr(FathomBackend) ref = fathom_cpu_backend_new (FATHOM_CPU_PATH_REFERENCE, 1);
+  const guint threads[] = { 1, 2, 3 };
+  double used = 0.0;
+
+  for (guint k = 0; k < G_N_ELEMENTS (kn2row_cases); k++)
+    {
+      const ConvCase *cc = &kn2row_cases[k];
+      FathomConvWindow win = case_window (cc);
+      g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->n, cc->c, cc->h, cc->w);
+      g_autoptr(FathomTensor) w = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o, cc->c, cc->kh, cc->kw);
+      g_autoptr(FathomTensor) bias = cc->bias ? FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o) : NULL;
+      g_autoptr(FathomTensor) y_ref = conv_run (ref, &win, x, w, bias);
+      g_autoptr(FathomTensor) dy = fathom_tensor_new_like (y_ref);
+      g_autoptr(FathomTensor) dx_ref = fathom_tensor_new_like (x);
+      g_autoptr(FathomTensor) dw_ref = fathom_tensor_new_like (w);
+      g_autoptr(FathomTensor) db_ref = fathom_tensor_new_1d (cc->o);
+
+      fathom_rng_fill_uniform (rng, dy, -1.f, 1.f);
+      conv_backward_run (ref, &win, x, w, dy, dx_ref, dw_ref, db_ref);
+      for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+        {
+          g_autoptr(FathomBackend) fast = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, threads[t]);
+          g_autoptr(FathomTensor) y = conv_run (fast, &win, x, w, bias);
+          g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
+          g_autoptr(FathomTensor) dw = fathom_tensor_new_like (w);
+          g_autoptr(FathomTensor) db = fathom_tensor_new_1d (cc->o);
+          g_autoptr(FathomTensor) dx1 = fathom_tensor_new_like (x);
+          g_autoptr(FathomTensor) dw1 = fathom_tensor_new_like (w);
+          g_autofree char *what = g_strdup_printf ("kn2row case %u, %u threads", k, threads[t]);
+          const FathomTensor *got[] = { y, dx, dw, db }, *want[] = { y_ref, dx_ref, dw_ref, db_ref };
+
+          conv_backward_run (fast, &win, x, w, dy, dx, dw, db);
+          for (guint i = 0; i < G_N_ELEMENTS (got); i++)
+            {
+              fathom_test_assert_close (got[i], want[i], PATH_ATOL, PATH_RTOL, what);
+              used = MAX (used, tolerance_used (got[i], want[i], PATH_ATOL, PATH_RTOL));
+            }
+          /* each gradient alone is the same */
+          conv_backward_run (fast, &win, x, w, dy, dx1, NULL, NULL);
+          conv_backward_run (fast, &win, x, w, dy, NULL, dw1, NULL);
+          fathom_test_assert_close (dx1, dx, 0.f, 0.f, "kn2row dx alone");
+          fathom_test_assert_close (dw1, dw, 0.f, 0.f, "kn2row dw alone");
+        }
+    }
+  g_test_message ("conv kn2row vs reference: at most %.0f%% of the tolerance (atol %g, rtol %g)",
+                  100 * used, (double) PATH_ATOL, (double) PATH_RTOL);
 }
 
 /* ---- zero padding --------------------------------------------------------- */
@@ -646,7 +712,7 @@ test_conv_path_setting (void)
 
   fast = fathom_backend_describe_conv (cpu);
   loops = fathom_backend_describe_conv (ref);
-  g_assert_cmpstr (fast, ==, "im2col + OpenBLAS");
+  g_assert_cmpstr (fast, ==, "Winograd F(4x4,3x3), kn2row, im2col + OpenBLAS");
   g_assert_cmpstr (loops, ==, "reference loops");
   g_assert_false (fathom_backend_get_conv_calls (cpu, &on_cudnn, &on_own));
   g_assert_cmpuint (on_cudnn, ==, 0);
@@ -662,6 +728,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/conv/gradcheck", test_conv_gradcheck);
   g_test_add_func ("/conv/fast-matches-reference", test_conv_fast_matches_reference);
   g_test_add_func ("/conv/winograd", test_conv_winograd);
+  g_test_add_func ("/conv/kn2row", test_conv_kn2row);
   g_test_add_func ("/conv/zero-pad", test_zero_pad);
   g_test_add_func ("/conv/shape-error", test_conv_shape_error);
   g_test_add_func ("/conv/parity-cases", test_conv_parity_cases);

@@ -168,7 +168,7 @@ fathom_backend_describe_conv (FathomBackend *backend)
 #endif
   if (fathom_backend_is_cpu (backend))
     return g_strdup (fathom_cpu_backend_get_path (backend) == FATHOM_CPU_PATH_FAST
-                     ? "im2col + OpenBLAS" : "reference loops");
+                     ? "Winograd F(4x4,3x3), kn2row, im2col + OpenBLAS" : "reference loops");
   return g_strdup (fathom_backend_get_name (backend));
 }
 

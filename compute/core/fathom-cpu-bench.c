@@ -151,7 +151,7 @@ bench_conv_row (BenchFunc func, ConvBench *cb, const char *op, const char *shape
 }
 
 /* A 3x3 SAME convolution, forward and backward, on im2col and then (where
- * the shape qualifies) on Winograd F(2x2,3x3): the figures are old path
+ * the shape qualifies) on Winograd F(4x4,3x3): the figures are old path
  * against new, and the FLOP/s count the direct method's products for
  * both, so that they compare as times. */
 static gboolean

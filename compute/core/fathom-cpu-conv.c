@@ -14,9 +14,12 @@
  * lowering split over channels and the products over rows instead. A 1x1,
  * stride-1, unpadded convolution needs no col: x_n is already one.
  * 3x3 stride-1 convolutions with channels enough go to Winograd
- * F(2x2,3x3) instead (fathom-cpu-winograd.c), each pass on its own.
+ * F(4x4,3x3) instead (fathom-cpu-winograd.c), each pass on its own, and
+ * other stride-1 ones with few outputs (O*kh*kw <= C) to one 1x1
+ * convolution and shifted sums (fathom-cpu-kn2row.c).
  */
 #include "fathom-cpu-backend-private.h"
+#include "fathom-cpu-kn2row.h"
 #include "fathom-cpu-winograd.h"
 
 #include <cblas.h>
@@ -677,6 +680,9 @@ cpu_conv2d_forward (FathomBackend *backend, const FathomConvWindow *win, const F
   if (fathom_cpu_winograd_applies (self, win, g.c, g.o))
     return fathom_cpu_winograd_forward (self, win, x->shape, g.o, g.oh, g.ow, fathom_tensor_raw (x),
                                         fathom_tensor_raw (w), bs, fathom_tensor_raw (y), error);
+  if (fathom_cpu_kn2row_applies (self, win, g.n, g.c, g.o))
+    return fathom_cpu_kn2row_forward (self, win, x->shape, g.o, g.oh, g.ow, fathom_tensor_raw (x),
+                                      fathom_tensor_raw (w), bs, fathom_tensor_raw (y), error);
   return conv_forward_fast (self, &g, fathom_tensor_raw (x), fathom_tensor_raw (w), bs,
                             fathom_tensor_raw (y), error);
 }
@@ -699,7 +705,7 @@ cpu_conv2d_backward (FathomBackend *backend, const FathomConvWindow *win, const 
                                fathom_tensor_raw (dy), dxs, dws, dbs);
       return TRUE;
     }
-  /* Winograd takes dx and dw; the fast path's loops do the bias. */
+  /* Winograd or kn2row takes dx and dw; the fast path's loops do the bias. */
   if (fathom_cpu_winograd_applies (self, win, g.c, g.o))
     {
       if (dxs != NULL &&
@@ -711,6 +717,16 @@ cpu_conv2d_backward (FathomBackend *backend, const FathomConvWindow *win, const 
           !fathom_cpu_winograd_backward_filter (self, win, x->shape, g.o, g.oh, g.ow,
                                                 fathom_tensor_raw (x), fathom_tensor_raw (dy),
                                                 dws, error))
+        return FALSE;
+      dxs = NULL;
+      dws = NULL;
+    }
+  else if (fathom_cpu_kn2row_applies (self, win, g.n, g.c, g.o))
+    {
+      if ((dxs != NULL || dws != NULL) &&
+          !fathom_cpu_kn2row_backward (self, win, x->shape, g.o, g.oh, g.ow, fathom_tensor_raw (x),
+                                       fathom_tensor_raw (w), fathom_tensor_raw (dy), dxs, dws,
+                                       error))
         return FALSE;
       dxs = NULL;
       dws = NULL;

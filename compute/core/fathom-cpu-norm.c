@@ -1,13 +1,19 @@
 /* fathom-cpu-norm.c: batch normalisation over axis 1 of [N,C] or [N,C,H,W].
  *
- * Channels are independent, so one implementation serves both paths: the
- * REFERENCE path walks the channels in order, the FAST path hands ranges of
- * channels to the thread pool. Each channel is computed the same way either
- * way, so results do not depend on the thread count. Sums are in double.
+ * Channels are independent: the REFERENCE path walks them in order, one
+ * element at a time with every sum in double; the FAST path hands ranges
+ * of channels to the thread pool, and sums each plane in SSE vectors of
+ * floats (eight lanes; a plane of 22x40 puts 110 numbers in a lane) before
+ * adding the planes in double, and normalises in float. Each channel is
+ * computed the same way whatever the split, so results do not depend on
+ * the thread count.
  */
 #include "fathom-cpu-backend-private.h"
 
 #include <math.h>
+#include <string.h>
+
+typedef float v4sf __attribute__ ((vector_size (16)));
 
 /* x viewed as [N, C, S] with S = H*W (1 for [N,C]). */
 typedef struct {
@@ -161,14 +167,223 @@ bn_backward_channels (gint64 begin, gint64 end, guint chunk_index, gpointer data
     }
 }
 
+/* ---- fast: planes in vectors ------------------------------------------------ */
+
+static inline v4sf
+load4 (const float *p)
+{
+  v4sf v;
+
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline void
+store4 (float *p, v4sf v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
+static inline float
+lanes_sum (v4sf a, v4sf b)
+{
+  v4sf s = a + b;
+
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+/* sum of x[k] - centre over a plane of n */
+static double
+plane_sum (const float *x, gint64 n, float centre)
+{
+  v4sf a = { 0 }, b = { 0 };
+  gint64 k = 0;
+  float tail = 0.f;
+
+  for (; k + 8 <= n; k += 8)
+    {
+      a += load4 (x + k) - centre;
+      b += load4 (x + k + 4) - centre;
+    }
+  for (; k < n; k++)
+    tail += x[k] - centre;
+  return (double) lanes_sum (a, b) + tail;
+}
+
+/* sum of (x[k] - centre)^2 over a plane of n */
+static double
+plane_sum_sq (const float *x, gint64 n, float centre)
+{
+  v4sf a = { 0 }, b = { 0 };
+  gint64 k = 0;
+  float tail = 0.f;
+
+  for (; k + 8 <= n; k += 8)
+    {
+      v4sf d0 = load4 (x + k) - centre, d1 = load4 (x + k + 4) - centre;
+
+      a += d0 * d0;
+      b += d1 * d1;
+    }
+  for (; k < n; k++)
+    tail += (x[k] - centre) * (x[k] - centre);
+  return (double) lanes_sum (a, b) + tail;
+}
+
+/* sum of dy[k] * (x[k] - centre) over a plane of n */
+static double
+plane_dot (const float *dy, const float *x, gint64 n, float centre)
+{
+  v4sf a = { 0 }, b = { 0 };
+  gint64 k = 0;
+  float tail = 0.f;
+
+  for (; k + 8 <= n; k += 8)
+    {
+      a += load4 (dy + k) * (load4 (x + k) - centre);
+      b += load4 (dy + k + 4) * (load4 (x + k + 4) - centre);
+    }
+  for (; k < n; k++)
+    tail += dy[k] * (x[k] - centre);
+  return (double) lanes_sum (a, b) + tail;
+}
+
+/* out[k] = a * u[k] + b * (v[k] - centre) + c over a plane of n; u may
+ * be NULL (a is then 0). */
 static void
-bn_run (FathomCpuBackend *self, FathomCpuRangeFunc func, BatchNormArgs *args)
+plane_affine (const float *u, const float *v, gint64 n, float a, float b, float centre,
+              float c, float *out)
+{
+  gint64 k = 0;
+
+  for (; k + 4 <= n; k += 4)
+    {
+      v4sf r = b * (load4 (v + k) - centre) + c;
+
+      if (u != NULL)
+        r += a * load4 (u + k);
+      store4 (out + k, r);
+    }
+  for (; k < n; k++)
+    out[k] = (u != NULL ? a * u[k] : 0.f) + b * (v[k] - centre) + c;
+}
+
+static void
+bn_forward_channels_fast (gint64 begin, gint64 end, guint chunk_index, gpointer data)
+{
+  const BatchNormArgs *a = data;
+  const gint64 count = a->n * a->s;
+
+  for (gint64 ch = begin; ch < end; ch++)
+    {
+      double mean, invstd, scale;
+
+      if (a->desc->training)
+        {
+          double sum = 0.0, sq = 0.0, var;
+
+          for (gint64 i = 0; i < a->n; i++)
+            sum += plane_sum (a->x + (i * a->c + ch) * a->s, a->s, 0.f);
+          mean = count > 0 ? sum / count : 0.0;
+          /* Two passes: a one-pass E[x^2] - E[x]^2 cancels badly. The
+           * float mean leaves a bias e in every deviation: take it out,
+           * var = E[(x - m)^2] - e^2. */
+          for (gint64 i = 0; i < a->n; i++)
+            sq += plane_sum_sq (a->x + (i * a->c + ch) * a->s, a->s, (float) mean);
+          var = count > 0 ? sq / count : 0.0;
+          {
+            double e = mean - (double) (float) mean;
+
+            var = MAX (var - e * e, 0.0);
+          }
+          invstd = 1.0 / sqrt (var + a->desc->eps);
+
+          {
+            double mom = a->desc->momentum;
+            double run_var = var;
+
+            if (a->desc->unbiased_running_var && count > 1)
+              run_var = var * count / (count - 1);
+            a->running_mean[ch] = (float) (mom * a->running_mean[ch] + (1.0 - mom) * mean);
+            a->running_var[ch] = (float) (mom * a->running_var[ch] + (1.0 - mom) * run_var);
+          }
+        }
+      else
+        {
+          mean = a->running_mean[ch];
+          invstd = 1.0 / sqrt ((double) a->running_var[ch] + a->desc->eps);
+        }
+      a->save_mean[ch] = (float) mean;
+      a->save_invstd[ch] = (float) invstd;
+
+      /* y = gamma * invstd * (x - mean) + beta, centred on the float mean
+       * so that a large mean does not cancel */
+      scale = a->gamma[ch] * invstd;
+      for (gint64 i = 0; i < a->n; i++)
+        plane_affine (NULL, a->x + (i * a->c + ch) * a->s, a->s, 0.f, (float) scale,
+                      (float) mean, (float) (a->beta[ch] - (mean - (double) (float) mean) * scale),
+                      a->y + (i * a->c + ch) * a->s);
+    }
+}
+
+static void
+bn_backward_channels_fast (gint64 begin, gint64 end, guint chunk_index, gpointer data)
+{
+  const BatchNormArgs *a = data;
+  const gint64 count = a->n * a->s;
+
+  for (gint64 ch = begin; ch < end; ch++)
+    {
+      const double invstd = a->invstd_in[ch];
+      const float mean_f = a->mean_in[ch];
+      double sum_dy = 0.0, sum_dy_xc = 0.0, sum_dy_xhat;
+
+      for (gint64 i = 0; i < a->n; i++)
+        {
+          const float *xc = a->x + (i * a->c + ch) * a->s;
+          const float *dyc = a->dy + (i * a->c + ch) * a->s;
+
+          sum_dy += plane_sum (dyc, a->s, 0.f);
+          sum_dy_xc += plane_dot (dyc, xc, a->s, mean_f);
+        }
+      sum_dy_xhat = sum_dy_xc * invstd;
+      if (a->dgamma != NULL)
+        a->dgamma[ch] = (float) sum_dy_xhat;
+      if (a->dbeta != NULL)
+        a->dbeta[ch] = (float) sum_dy;
+      if (a->dx == NULL)
+        continue;
+
+      for (gint64 i = 0; i < a->n; i++)
+        {
+          const float *xc = a->x + (i * a->c + ch) * a->s;
+          const float *dyc = a->dy + (i * a->c + ch) * a->s;
+          float *dxc = a->dx + (i * a->c + ch) * a->s;
+          const double k0 = a->gamma[ch] * invstd;
+
+          /* training: dx = k0 * (dy - mean(dy) - xhat * mean(dy * xhat));
+           * fixed statistics: dx = k0 * dy */
+          if (a->desc->training)
+            plane_affine (dyc, xc, a->s, (float) k0,
+                          (float) (-k0 * invstd * sum_dy_xhat / count), mean_f,
+                          (float) (-k0 * sum_dy / count), dxc);
+          else
+            plane_affine (NULL, dyc, a->s, 0.f, (float) k0, 0.f, 0.f, dxc);
+        }
+    }
+}
+
+static void
+bn_run (FathomCpuBackend *self, FathomCpuRangeFunc func, FathomCpuRangeFunc fast,
+        BatchNormArgs *args)
 {
   /* Small tensors are not worth waking the pool for. */
-  if (self->path == FATHOM_CPU_PATH_REFERENCE || args->n * args->c * args->s < 16384)
+  if (self->path == FATHOM_CPU_PATH_REFERENCE)
     func (0, args->c, 0, args);
+  else if (args->n * args->c * args->s < 16384)
+    fast (0, args->c, 0, args);
   else
-    fathom_cpu_parallel_for (self, args->c, func, args);
+    fathom_cpu_parallel_for (self, args->c, fast, args);
 }
 
 static gboolean
@@ -189,7 +404,7 @@ cpu_batch_norm_forward (FathomBackend *backend, const FathomBatchNormDesc *desc,
   args.y = fathom_tensor_raw (y);
   args.save_mean = fathom_tensor_raw (save_mean);
   args.save_invstd = fathom_tensor_raw (save_invstd);
-  bn_run (FATHOM_CPU (backend), bn_forward_channels, &args);
+  bn_run (FATHOM_CPU (backend), bn_forward_channels, bn_forward_channels_fast, &args);
   return TRUE;
 }
 
@@ -212,7 +427,7 @@ cpu_batch_norm_backward (FathomBackend *backend, const FathomBatchNormDesc *desc
   args.dx = dx != NULL ? fathom_tensor_raw (dx) : NULL;
   args.dgamma = dgamma != NULL ? fathom_tensor_raw (dgamma) : NULL;
   args.dbeta = dbeta != NULL ? fathom_tensor_raw (dbeta) : NULL;
-  bn_run (FATHOM_CPU (backend), bn_backward_channels, &args);
+  bn_run (FATHOM_CPU (backend), bn_backward_channels, bn_backward_channels_fast, &args);
   return TRUE;
 }
 
