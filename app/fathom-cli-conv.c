@@ -112,7 +112,7 @@ parse_split (const char *text, FathomSplitMode *mode)
 
 /* Options every convolutional command shares. */
 typedef struct {
-  char    *data, *run, *device, *weights, *backbone, *split, *size, *cache;
+  char    *data, *run, *device, *weights, *backbone, *split, *size, *cache, *box_head;
   int      epochs, batch, mini_epochs, threads, patience;
   gint64   seed, split_seed;
   double   lr, lr_later, bbox_weight, valid_fraction;
@@ -130,6 +130,7 @@ conv_args_clear (ConvArgs *a)
   g_free (a->split);
   g_free (a->size);
   g_free (a->cache);
+  g_free (a->box_head);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ConvArgs, conv_args_clear)
@@ -159,6 +160,7 @@ conv_add_entries (GOptionContext *context, ConvArgs *a, gboolean features)
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &a->lr, "First learning rate (default 1e-3, Adam)", "X" },
     { "lr-later", 0, 0, G_OPTION_ARG_DOUBLE, &a->lr_later, "Rate of the later phase (default: the lesson's, e.g. 1e-5 for fcn)", "X" },
     { "bbox-weight", 0, 0, G_OPTION_ARG_DOUBLE, &a->bbox_weight, "bbox: weight of the box MSE (default 0.001)", "W" },
+    { "box-head", 0, 0, G_OPTION_ARG_STRING, &a->box_head, "bbox: attention (default: where the fish is, then its box) or dense (the lesson's Dense(4))", "NAME" },
     { "patience", 0, 0, G_OPTION_ARG_INT, &a->patience, "Stop after N epochs without a better validation loss (default 0: never)", "N" },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &a->resume, "Continue the stopped or interrupted run in RUNDIR from its last epoch (same options)", NULL },
     { "keras1-lr", 0, 0, G_OPTION_ARG_NONE, &a->keras1_lr, "Keep the first rate in the later phase, as Keras 1 most likely did", NULL },
@@ -208,6 +210,7 @@ conv_args_apply (const ConvArgs *a, FathomExperimentConfig *c)
   c->backbone = a->backbone;
   c->weights = a->weights;
   c->bbox_weight = a->bbox_weight;
+  c->box_head = a->box_head;
   c->cache_dir = a->cache;
   c->keras1_lr = a->keras1_lr;
   c->n_threads = (guint) a->threads;
@@ -304,6 +307,7 @@ fathom_cli_train (int argc, char **argv)
     {
       g_printerr ("Usage: fathom-cli train EXPERIMENT --data DIR --run RUNDIR [--device cpu|cuda] [--epochs N] [--batch B]\n"
                   "       [--lr X] [--seed S] [--weights FILE] [--split random|stratified|by-size] [--bbox-weight W]\n"
+                  "       [--box-head attention|dense]\n"
                   "       [--size HxW] [--cache DIR] [--keras1-lr] [--overwrite | --resume]\n");
       return 2;
     }

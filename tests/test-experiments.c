@@ -415,7 +415,7 @@ test_leak (void)
  * predictions.csv one at a time, says what the run's own evaluation said:
  * probabilities, boxes and class maps. */
 static void
-check_predictor (const char *experiment)
+check_predictor (const char *experiment, const char *box_head)
 {
   FathomExperimentConfig c;
   g_autoptr(GError) error = NULL;
@@ -423,11 +423,12 @@ check_predictor (const char *experiment)
   g_autoptr(FathomSafetensors) maps = NULL;
   g_autoptr(FathomTensor) want_maps = NULL;
   g_auto(GStrv) lines = NULL;
-  g_autofree char *name = g_strconcat ("predict-", experiment, NULL);
+  g_autofree char *name = g_strconcat ("predict-", experiment, box_head != NULL ? "-" : NULL, box_head, NULL);
   guint n_lines, checked = 0;
   int in_w, in_h;
 
   small_config (&c, experiment, name);
+  c.box_head = box_head;
   g_assert_true (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
   g_assert_no_error (error);
   predictor = fathom_predictor_new (c.run_dir, "cpu", &error);
@@ -487,10 +488,11 @@ check_predictor (const char *experiment)
 static void
 test_predictor (void)
 {
-  check_predictor ("fcn");          /* class maps */
-  check_predictor ("bbox");         /* boxes */
-  check_predictor ("multi-input");  /* the size one-hot from the photo */
-  check_predictor ("leak-size-only");
+  check_predictor ("fcn", NULL);            /* class maps */
+  check_predictor ("bbox", NULL);           /* boxes from the attention box head */
+  check_predictor ("bbox", "dense");        /* and from the lesson's */
+  check_predictor ("multi-input", NULL);    /* the size one-hot from the photo */
+  check_predictor ("leak-size-only", NULL);
 }
 
 static void

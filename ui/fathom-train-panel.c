@@ -55,6 +55,8 @@ struct _FathomTrainPanel
   AdwActionRow           *bbox_row;
   GtkSpinButton          *bbox_spin;
   GtkSwitch              *keras1_switch;
+  AdwActionRow           *dense_box_row;
+  GtkSwitch              *dense_box_switch;
   AdwComboRow            *device_row;
   AdwComboRow            *backbone_row;
   AdwActionRow           *weights_row;
@@ -358,6 +360,7 @@ apply_preset (FathomTrainPanel *self)
   gtk_spin_button_set_value (self->batch_spin, preset->batch_size);
   gtk_spin_button_set_value (self->lr_spin, preset->lr_first);
   gtk_widget_set_visible (GTK_WIDGET (self->bbox_row), preset->has_bbox);
+  gtk_widget_set_visible (GTK_WIDGET (self->dense_box_row), preset->has_bbox);
 }
 
 static void
@@ -455,7 +458,8 @@ train_update_state (FathomWorkerPanel *panel,
   GtkWidget *rows[] = {
     GTK_WIDGET (self->experiment_row), GTK_WIDGET (self->epochs_spin), GTK_WIDGET (self->batch_spin),
     GTK_WIDGET (self->lr_spin), GTK_WIDGET (self->seed_spin), GTK_WIDGET (self->split_row),
-    GTK_WIDGET (self->bbox_spin), GTK_WIDGET (self->keras1_switch), GTK_WIDGET (self->weights_row),
+    GTK_WIDGET (self->bbox_spin), GTK_WIDGET (self->keras1_switch), GTK_WIDGET (self->dense_box_switch),
+    GTK_WIDGET (self->weights_row),
   };
   const FathomExperimentPreset *preset = selected_preset (self);
 
@@ -575,6 +579,7 @@ fathom_train_panel_set_config (FathomTrainPanel             *self,
       adw_combo_row_set_selected (self->split_row, i);
   gtk_spin_button_set_value (self->bbox_spin, config->bbox_weight >= 0 ? config->bbox_weight : 0.001);
   gtk_switch_set_active (self->keras1_switch, config->keras1_lr);
+  gtk_switch_set_active (self->dense_box_switch, g_strcmp0 (config->box_head, "dense") == 0);
   /* CUDA only where usable; before the probe ends, once it does */
   self->want_cuda = g_strcmp0 (config->device, "cuda") == 0;
   if (!self->want_cuda || (self->cuda_probed && self->cuda_reason == NULL))
@@ -618,6 +623,7 @@ fathom_train_panel_get_config (FathomTrainPanel       *self,
   config->split = split_modes[MIN (adw_combo_row_get_selected (self->split_row), G_N_ELEMENTS (split_modes) - 1)];
   config->bbox_weight = gtk_spin_button_get_value (self->bbox_spin);
   config->keras1_lr = gtk_switch_get_active (self->keras1_switch);
+  config->box_head = gtk_switch_get_active (self->dense_box_switch) ? "dense" : "attention";
   config->backbone = backbone_names[MIN (adw_combo_row_get_selected (self->backbone_row), 2)];
   config->weights = uses_weights (self) ? self->weights : NULL;
   config->valid_fraction = self->extra.valid_fraction;
@@ -766,6 +772,8 @@ fathom_train_panel_class_init (FathomTrainPanelClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, bbox_row);
   gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, bbox_spin);
   gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, keras1_switch);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, dense_box_row);
+  gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, dense_box_switch);
   gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, device_row);
   gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, backbone_row);
   gtk_widget_class_bind_template_child (widget_class, FathomTrainPanel, weights_row);
@@ -807,6 +815,7 @@ fathom_train_panel_init (FathomTrainPanel *self)
   label_widget (self->seed_spin, _("Seed"));
   label_widget (self->bbox_spin, _("Box loss weight"));
   label_widget (self->keras1_switch, _("Keep the first rate (Keras 1)"));
+  label_widget (self->dense_box_switch, _("The lesson's dense box head"));
   label_widget (self->weights_button, _("Choose a weights file"));
   label_widget (self->weights_clear_button, _("Forget the weights file"));
   label_widget (self->progress_bar, _("Training progress"));

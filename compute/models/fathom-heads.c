@@ -63,7 +63,29 @@ fathom_head_options_init (FathomHeadOptions *options, const char *experiment)
     .n_sizes = 10,
     .dropout = 0.6f,
     .bbox_weight = 0.001f,
+    .box_head = FATHOM_BOX_HEAD_DENSE,
   };
+}
+
+static const char *const box_head_names[] = { "dense", "attention" };
+
+const char *
+fathom_box_head_to_string (FathomBoxHead head)
+{
+  g_return_val_if_fail (head < G_N_ELEMENTS (box_head_names), "dense");
+  return box_head_names[head];
+}
+
+gboolean
+fathom_box_head_from_string (const char *name, FathomBoxHead *head)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (box_head_names); i++)
+    if (g_strcmp0 (name, box_head_names[i]) == 0)
+      {
+        *head = (FathomBoxHead) i;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 static FathomLayer *
@@ -118,6 +140,92 @@ inception_block (FathomGraph *g, int x)
 
   bp = conv_relu_bn (g, bp, 16, 1, 1);
   return FATHOM_GRAPH_ADD (g, fathom_concat_layer_new (), b1, b5, b3, bp);
+}
+
+/* A dense layer whose weights are set once (fathom_head_init_box_readout)
+ * and never trained. */
+static FathomLayer *
+fixed_dense (gint64 units)
+{
+  FathomLayer *layer = fathom_dense_layer_new (units, FATHOM_ACTIVATION_IDENTITY, FALSE);
+
+  fathom_layer_set_frozen (layer, TRUE);
+  return layer;
+}
+
+/* FATHOM_BOX_HEAD_ATTENTION on features x: three 3x3 convs of 128, 128
+ * and 64 (relu, BN; together they see about five cells around each, a
+ * whole fish) shared by "bb_where", one logit a cell whose softmax weighs the cells,
+ * and "bb_cells", four numbers a cell: the offset from the cell's centre
+ * to its fish's centre (dx, dy) and the fish's size (h, w), in pixels.
+ * "bb_centre" reads the weighted cell centres, "bb_pool" the weighted
+ * offsets and sizes, and "bb" adds them up into [h, w, x, y]. */
+static int
+attention_box (FathomGraph *g, int x)
+{
+  int f, where, cells, centre, pooled;
+
+  f = FATHOM_GRAPH_ADD (g, bn (), x);
+  f = conv_relu_bn (g, f, 128, 3, 1);
+  f = conv_relu_bn (g, f, 128, 3, 1);
+  f = conv_relu_bn (g, f, 64, 3, 1);
+  where = FATHOM_GRAPH_ADD_NAMED (g, "bb_where", fathom_conv2d_layer_new (1, 1, 1, 1, 1, FATHOM_PADDING_SAME,
+                                                                          FATHOM_ACTIVATION_IDENTITY, TRUE), f);
+  where = FATHOM_GRAPH_ADD (g, fathom_flatten_layer_new (), where);
+  where = FATHOM_GRAPH_ADD (g, fathom_softmax_layer_new (), where);
+  cells = FATHOM_GRAPH_ADD_NAMED (g, "bb_cells", fathom_conv2d_layer_new (4, 1, 1, 1, 1, FATHOM_PADDING_SAME,
+                                                                          FATHOM_ACTIVATION_IDENTITY, TRUE), f);
+  pooled = FATHOM_GRAPH_ADD_NAMED (g, "bb_pool", fathom_attention_pool_layer_new (), where, cells);
+  centre = FATHOM_GRAPH_ADD_NAMED (g, "bb_centre", fixed_dense (2), where);
+  x = FATHOM_GRAPH_ADD (g, fathom_concat_layer_new (), pooled, centre);
+  return FATHOM_GRAPH_ADD_NAMED (g, "bb", fixed_dense (4), x);
+}
+
+static gboolean
+upload_fixed (FathomGraph *graph, const char *layer_name, const float *values, gsize n, GError **error)
+{
+  FathomLayer *layer = fathom_graph_find_layer (graph, layer_name);
+  FathomParam *kernel = layer != NULL ? fathom_layer_find_param (layer, "kernel") : NULL;
+
+  if (kernel == NULL || fathom_tensor_get_numel (kernel->value) != n)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "The attention box head has no %s of %" G_GSIZE_FORMAT " weights", layer_name, n);
+      return FALSE;
+    }
+  return fathom_backend_upload (fathom_graph_get_backend (graph), kernel->value, values, error);
+}
+
+gboolean
+fathom_head_init_box_readout (FathomGraph *graph, gint64 input_height, gint64 input_width, GError **error)
+{
+  /* [h, w, x, y] from (dx, dy, h, w, cx, cy): x = cx + dx - w / 2 */
+  static const float sum[4 * 6] = {
+    0, 0, 1, 0, 0, 0,
+    0, 0, 0, 1, 0, 0,
+    1, 0, 0, -0.5f, 1, 0,
+    0, 1, -0.5f, 0, 0, 1,
+  };
+  FathomLayer *cells = fathom_graph_find_layer (graph, "bb_cells");
+  int input = fathom_graph_find_input (graph, "features");
+  const FathomShape *in;
+  g_autofree float *centres = NULL;
+  gint64 fh, fw;
+
+  if (cells == NULL || input < 0)
+    return TRUE;
+  in = fathom_graph_get_input_shape (graph, (guint) input);
+  fh = in->d[1];
+  fw = in->d[2];
+  centres = g_new (float, 2 * fh * fw);
+  for (gint64 r = 0; r < fh; r++)
+    for (gint64 c = 0; c < fw; c++)
+      {
+        centres[r * fw + c] = (float) ((c + 0.5) * input_width / fw);
+        centres[fh * fw + r * fw + c] = (float) ((r + 0.5) * input_height / fh);
+      }
+  return upload_fixed (graph, "bb_centre", centres, (gsize) 2 * fh * fw, error) &&
+         upload_fixed (graph, "bb", sum, G_N_ELEMENTS (sum), error);
 }
 
 /* Class maps, then global average pooling and the softmax. */
@@ -181,7 +289,10 @@ fathom_head_new (const char *experiment, const FathomHeadOptions *options, GErro
   else if (g_str_equal (experiment, "bbox"))
     {
       int trunk = dense_trunk (g, x, options->dropout);
-      int bb = FATHOM_GRAPH_ADD_NAMED (g, "bb", fathom_dense_layer_new (4, FATHOM_ACTIVATION_IDENTITY, TRUE), trunk);
+      int bb = options->box_head == FATHOM_BOX_HEAD_ATTENTION
+                 ? attention_box (g, x)
+                 : FATHOM_GRAPH_ADD_NAMED (g, "bb", fathom_dense_layer_new (4, FATHOM_ACTIVATION_IDENTITY, TRUE),
+                                           trunk);
 
       if (!fathom_graph_add_output (g, "bb", bb, FATHOM_LOSS_MSE, options->bbox_weight, error))
         return NULL;

@@ -7,12 +7,28 @@
 
 G_BEGIN_DECLS
 
+/* How bbox reads its box from the features. */
+typedef enum {
+  /* The lesson's: Dense(4) on B's trunk, the flattened features' 512-vector. */
+  FATHOM_BOX_HEAD_DENSE,
+  /* Where, then what: a softmax over the feature cells picks where the
+   * fish is; each cell says how far its fish's centre is from it and how
+   * large the fish is; the box is those read at the picked cells plus the
+   * cells' own centres (fathom_head_init_box_readout). */
+  FATHOM_BOX_HEAD_ATTENTION,
+} FathomBoxHead;
+
+const char *fathom_box_head_to_string   (FathomBoxHead  head);
+gboolean    fathom_box_head_from_string (const char    *name,
+                                         FathomBoxHead *head);
+
 typedef struct {
   gint64 n_classes;             /* 8 fisheries classes */
   gint64 channels, height, width; /* the feature map; 0 takes the lesson's */
   gint64 n_sizes;               /* image-size one-hot for multi-input; 10 */
   float  dropout;               /* B's p: 0.6 */
   float  bbox_weight;           /* D's MSE weight: 0.001 */
+  FathomBoxHead box_head;       /* D's box output: FATHOM_BOX_HEAD_DENSE */
 } FathomHeadOptions;
 
 /* The lesson's settings for experiment name (vgg-finetune, dense-head,
@@ -26,6 +42,15 @@ void          fathom_head_options_init   (FathomHeadOptions       *options,
 FathomGraph  *fathom_head_new            (const char              *experiment,
                                           const FathomHeadOptions *options,
                                           GError                 **error);
+/* The attention box head's fixed read-out, once the graph is built: the
+ * feature cells' centres in pixels of an input of input_height x
+ * input_width, and the sum that turns centre, offset and size into the
+ * box [h, w, x, y] (x, y its top left corner). Nothing to do for other
+ * heads. */
+gboolean      fathom_head_init_box_readout (FathomGraph          *graph,
+                                            gint64                input_height,
+                                            gint64                input_width,
+                                            GError              **error);
 /* NULL-terminated list of experiment names with heads. */
 const char *const *fathom_head_list      (void);
 const char   *fathom_head_describe       (const char              *experiment);

@@ -30,7 +30,7 @@ size_only_graph (guint n_sizes, guint n_classes, GError **error)
 
 FathomGraph *
 fathom_exp_graph_new (const FathomExperimentPreset *preset, guint n_classes, guint n_sizes, gint64 channels,
-                      gint64 height, gint64 width, float bbox_weight, GError **error)
+                      gint64 height, gint64 width, float bbox_weight, FathomBoxHead box_head, GError **error)
 {
   FathomHeadOptions ho;
 
@@ -43,6 +43,7 @@ fathom_exp_graph_new (const FathomExperimentPreset *preset, guint n_classes, gui
   ho.width = width;
   ho.n_sizes = MAX (n_sizes, 1);
   ho.bbox_weight = bbox_weight;
+  ho.box_head = box_head;
   return fathom_head_new (preset->name, &ho, error);
 }
 

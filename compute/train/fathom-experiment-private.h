@@ -5,6 +5,7 @@
 #include "fathom-experiment.h"
 #include "fathom-feature-cache.h"
 #include "fathom-graph.h"
+#include "fathom-heads.h"
 #include "fathom-run.h"
 
 G_BEGIN_DECLS
@@ -18,6 +19,7 @@ FathomGraph      *fathom_exp_graph_new    (const FathomExperimentPreset *preset,
                                            gint64           height,
                                            gint64           width,
                                            float            bbox_weight,
+                                           FathomBoxHead    box_head,
                                            GError         **error);
 
 /* Rows of precomputed features (and the size one-hot) with their targets,

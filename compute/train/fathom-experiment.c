@@ -86,6 +86,7 @@ typedef struct {
   float                         lr_first, lr_later;
   guint                         batch_size;
   float                         bbox_weight;
+  FathomBoxHead                 box_head;
   const char                   *resume_from;       /* an epoch checkpoint, or NULL */
 } Plan;
 
@@ -179,6 +180,13 @@ make_plan (Plan *p, const FathomExperimentConfig *c, GError **error)
                 : p->lr_first * (preset->lr_later / preset->lr_first);
   p->batch_size = c->batch_size > 0 ? c->batch_size : preset->batch_size;
   p->bbox_weight = c->bbox_weight >= 0 ? (float) c->bbox_weight : 0.001f;
+  p->box_head = FATHOM_BOX_HEAD_ATTENTION;
+  if (c->box_head != NULL && !fathom_box_head_from_string (c->box_head, &p->box_head))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Unknown box head “%s” (attention or dense)", c->box_head);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -236,7 +244,10 @@ describe_run (FathomRun *run, const Plan *p, FathomDataset *ds)
       fathom_run_set_config_int (run, "input_height", p->height);
     }
   if (p->preset->has_bbox)
-    fathom_run_set_config_double (run, "bbox_weight", p->bbox_weight);
+    {
+      fathom_run_set_config_double (run, "bbox_weight", p->bbox_weight);
+      fathom_run_set_config_string (run, "box_head", fathom_box_head_to_string (p->box_head));
+    }
 }
 
 static FathomGraph *
@@ -251,7 +262,7 @@ make_graph (const Plan *p, FathomDataset *ds, FathomFeatureReader *reader, GErro
       w = fathom_feature_reader_get_width (reader);
     }
   return fathom_exp_graph_new (p->preset, fathom_dataset_get_n_classes (ds), fathom_dataset_get_n_size_features (ds),
-                               c, h, w, p->bbox_weight, error);
+                               c, h, w, p->bbox_weight, p->box_head, error);
 }
 
 /* The head's weights and what fathom-predictor.h needs to use them on any
@@ -298,6 +309,8 @@ save_model (FathomGraph *graph, FathomRun *run, const Plan *p, FathomDataset *ds
   g_hash_table_insert (meta, (char *) "input_height", g_strdup_printf ("%d", p->height));
   g_hash_table_insert (meta, (char *) "n_sizes", g_strdup_printf ("%u", fathom_dataset_get_n_size_features (ds)));
   g_hash_table_insert (meta, (char *) "sizes", g_strdup (sizes->str));
+  if (p->preset->has_bbox)
+    g_hash_table_insert (meta, (char *) "box_head", g_strdup (fathom_box_head_to_string (p->box_head)));
   return fathom_checkpoint_save (graph, path, meta, error);
 }
 
@@ -308,19 +321,24 @@ save_model (FathomGraph *graph, FathomRun *run, const Plan *p, FathomDataset *ds
  * pixels, made from unit-scale features by steps of about the rate: the
  * box layer's rate is scaled by the boxes' spread (in pixels), so that it
  * learns in pixels at the pace the class output learns in logits. The
- * loss stays the lesson's weighted MSE in pixels. */
+ * loss stays the lesson's weighted MSE in pixels. The attention head's
+ * per-cell offsets and sizes start at no offset and the mean size, at the
+ * same scaled rate, and its fixed read-out gets the cells' centres. */
 static gboolean
 init_box_output (FathomGraph *graph, FathomDataset *ds, const Plan *p, FathomRun *run, float mean[4],
                  GError **error)
 {
-  FathomLayer *bb = fathom_graph_find_layer (graph, "bb");
+  gboolean attention = p->box_head == FATHOM_BOX_HEAD_ATTENTION;
+  FathomLayer *bb = fathom_graph_find_layer (graph, attention ? "bb_cells" : "bb");
   FathomParam *bias = bb != NULL ? fathom_layer_find_param (bb, "bias") : NULL;
   double sum[4] = { 0 }, sq[4] = { 0 }, var = 0;
-  float box[4], spread;
+  float box[4], spread, start[4];
   guint n = 0;
   g_autofree char *note = NULL;
 
   memset (mean, 0, 4 * sizeof (float));
+  if (attention && !fathom_head_init_box_readout (graph, p->height, p->width, error))
+    return FALSE;
   if (bias == NULL)
     return TRUE;
   for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
@@ -346,13 +364,31 @@ init_box_output (FathomGraph *graph, FathomDataset *ds, const Plan *p, FathomRun
     }
   spread = (float) MAX (sqrt (var), 1.0);
   fathom_layer_set_lr_scale (bb, spread);
-  note = g_strdup_printf ("the box output's bias starts at the mean of the %u training boxes, [h, w, x, y] = "
-                          "[%.1f, %.1f, %.1f, %.1f] (the lesson started it at zero), its rate is %.1f times "
-                          "the others' (the boxes' spread in pixels), and that mean is the target of photos "
-                          "without a box (the lesson's was [0, 0, 0, 0])", n, (double) mean[0], (double) mean[1],
-                          (double) mean[2], (double) mean[3], (double) spread);
+  if (attention)
+    {
+      /* (dx, dy, h, w) of every cell */
+      float cell[4] = { 0.f, 0.f, mean[0], mean[1] };
+
+      memcpy (start, cell, sizeof start);
+      note = g_strdup_printf ("the attention box head: a softmax over the feature cells picks where the fish is, "
+                              "each cell gives the offset to its fish's centre and the fish's size, starting at "
+                              "no offset and the mean size of the %u training boxes, [h, w] = [%.1f, %.1f], at "
+                              "%.1f times the others' rate (the boxes' spread in pixels); photos without a box "
+                              "aim at the mean box [h, w, x, y] = [%.1f, %.1f, %.1f, %.1f]", n,
+                              (double) mean[0], (double) mean[1], (double) spread, (double) mean[0],
+                              (double) mean[1], (double) mean[2], (double) mean[3]);
+    }
+  else
+    {
+      memcpy (start, mean, sizeof start);
+      note = g_strdup_printf ("the box output's bias starts at the mean of the %u training boxes, [h, w, x, y] = "
+                              "[%.1f, %.1f, %.1f, %.1f] (the lesson started it at zero), its rate is %.1f times "
+                              "the others' (the boxes' spread in pixels), and that mean is the target of photos "
+                              "without a box (the lesson's was [0, 0, 0, 0])", n, (double) mean[0],
+                              (double) mean[1], (double) mean[2], (double) mean[3], (double) spread);
+    }
   fathom_run_set_info (run, "bbox_init", note);
-  return fathom_backend_upload (fathom_graph_get_backend (graph), bias->value, mean, error);
+  return fathom_backend_upload (fathom_graph_get_backend (graph), bias->value, start, error);
 }
 
 /* A resumed run must be the one started: same experiment, and the options

@@ -86,6 +86,7 @@ typedef struct {
   double          valid_fraction; /* 0: the course's 500/3777 */
   guint64         split_seed;
   double          bbox_weight;  /* < 0: the lesson's 0.001 */
+  const char     *box_head;     /* bbox: "attention" (NULL) or the lesson's "dense" */
   int             width, height;/* 0: the preset's input */
   const char     *cache_dir;    /* NULL: fathom_features_default_cache_dir() */
   gboolean        keras1_lr;    /* keep the first rate in the later phase */

@@ -105,7 +105,8 @@ fathom_predictor_new (const char *run_dir, const char *device, GError **error)
   g_autofree char *path = g_build_filename (run_dir, "checkpoints", "model.safetensors", NULL);
   g_autoptr(FathomSafetensors) st = NULL;
   const FathomExperimentPreset *preset;
-  const char *experiment, *classes, *backbone, *weights, *norm, *width, *height, *sizes;
+  const char *experiment, *classes, *backbone, *weights, *norm, *width, *height, *sizes, *box_head_name;
+  FathomBoxHead box_head = FATHOM_BOX_HEAD_DENSE;
   gint64 c = 0, h = 0, w = 0;
 
   st = fathom_safetensors_load (path, error);
@@ -155,8 +156,15 @@ fathom_predictor_new (const char *run_dir, const char *device, GError **error)
       h = s->ndim == 3 ? s->d[1] : 1;
       w = s->ndim == 3 ? s->d[2] : 1;
     }
+  /* runs from before the attention box head had the lesson's */
+  box_head_name = fathom_safetensors_get_metadata (st, "box_head");
+  if (box_head_name != NULL && !fathom_box_head_from_string (box_head_name, &box_head))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: unknown box head “%s”", path, box_head_name);
+      return NULL;
+    }
   self->head = fathom_exp_graph_new (preset, g_strv_length (self->classes), g_strv_length (self->sizes), c, h, w,
-                                     0.001f, error);
+                                     0.001f, box_head, error);
   if (self->head == NULL || !fathom_graph_build (self->head, self->backend, 0, error) ||
       !fathom_checkpoint_load (self->head, path, FALSE, error))
     return NULL;
