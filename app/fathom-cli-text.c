@@ -26,7 +26,7 @@ fathom_cli_text_train (int argc, char **argv)
   int epochs = 1, batch = 64, hidden = 256, embedding = 42;
   gint64 seed = 0, max_sequences = 0;
   double lr = 0, valid_fraction = 0, clip = 0;
-  gboolean overwrite = FALSE;
+  gboolean overwrite = FALSE, resume = FALSE;
   GOptionEntry entries[] = {
     { "corpus", 0, 0, G_OPTION_ARG_FILENAME, &corpus, "Text file (nietzsche.txt)", "FILE" },
     { "run", 0, 0, G_OPTION_ARG_FILENAME, &run, "Run folder to write", "RUNDIR" },
@@ -42,6 +42,7 @@ fathom_cli_text_train (int argc, char **argv)
     { "valid-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &valid_fraction, "Hold out the last windows (default 0)", "F" },
     { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip, "rnn-scratch: clip the gradient norm (default 0, none, as the lesson)", "C" },
     { "overwrite", 0, 0, G_OPTION_ARG_NONE, &overwrite, "Replace a run already in RUNDIR", NULL },
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume, "Continue the stopped or interrupted run in RUNDIR from its last epoch (same options)", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("MODEL — train rnn-scratch, rnn or gru on a text, as lesson 6");
@@ -55,11 +56,11 @@ fathom_cli_text_train (int argc, char **argv)
   fathom_text_config_init (&tt.config);
   if (argc != 2 || corpus == NULL || run == NULL || !fathom_text_model_from_string (argv[1], &tt.config.model) ||
       epochs < 1 || batch < 1 || hidden < 1 || embedding < 0 || seed < 0 || max_sequences < 0 ||
-      valid_fraction < 0 || valid_fraction >= 1 || clip < 0 || lr < 0)
+      valid_fraction < 0 || valid_fraction >= 1 || clip < 0 || lr < 0 || (overwrite && resume))
     {
       g_printerr ("Usage: fathom-cli text-train rnn-scratch|rnn|gru --corpus FILE --run RUNDIR [--epochs N] [--batch B]\n"
                   "       [--lr X] [--hidden H] [--seed S] [--device cpu|cuda] [--candidate tanh|relu|sigmoid]\n"
-                  "       [--max-sequences N] [--valid-fraction F] [--embedding E] [--clip C] [--overwrite]\n");
+                  "       [--max-sequences N] [--valid-fraction F] [--embedding E] [--clip C] [--overwrite | --resume]\n");
       return 2;
     }
   if (candidate == NULL || g_str_equal (candidate, "tanh"))
@@ -76,6 +77,7 @@ fathom_cli_text_train (int argc, char **argv)
   tt.config.corpus_path = corpus;
   tt.config.run_dir = run;
   tt.config.overwrite = overwrite;
+  tt.config.resume = resume;
   tt.config.device = device != NULL ? device : "cpu";
   tt.config.epochs = (guint) epochs;
   tt.config.batch_size = (guint) batch;

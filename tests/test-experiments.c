@@ -604,7 +604,7 @@ test_resume (void)
   c.resume = TRUE;
   c.seed++;
   g_assert_false (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
-  g_assert_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA);
+  g_assert_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_NOT_RESUMABLE);
   g_assert_nonnull (strstr (error->message, "seed"));
   g_clear_error (&error);
   c.seed--;

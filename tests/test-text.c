@@ -570,6 +570,85 @@ test_stop_keeps_valid_run (void)
     }
 }
 
+/* A run stopped in its second epoch and resumed ends where the
+ * uninterrupted run ends, for each model; other settings are refused. */
+static void
+test_resume (void)
+{
+  g_autofree char *path = nietzsche_path ();
+  g_autoptr(GCancellable) cancel = g_cancellable_new ();
+  const FathomTextModel models[] = { FATHOM_TEXT_MODEL_RNN_SCRATCH, FATHOM_TEXT_MODEL_RNN, FATHOM_TEXT_MODEL_GRU };
+
+  if (path == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (models); i++)
+    {
+      g_autofree char *whole_dir = temp_run_dir (), *cut_dir = temp_run_dir ();
+      g_autoptr(FathomRunInfo) whole_info = NULL, cut_info = NULL;
+      g_autoptr(GError) error = NULL;
+      /* rnn-scratch reports every 100 sequences, the others every batch:
+       * stop in the second of two epochs of 576 training sequences */
+      Seen seen = { .cancel = cancel, .cancel_at = i == 0 ? 8 : 12 };
+      FathomTextConfig cfg;
+      FathomTextResult whole, cut, resumed;
+
+      fathom_text_config_init (&cfg);
+      cfg.model = models[i];
+      cfg.corpus_path = path;
+      cfg.hidden = 24;
+      cfg.max_sequences = 640;
+      cfg.valid_fraction = 0.1;
+      cfg.log_every = 100;
+      cfg.epochs = 2;
+      cfg.seed = 3;
+      cfg.run_dir = whole_dir;
+      g_assert_true (fathom_text_train (&cfg, NULL, NULL, NULL, &whole, &error));
+      g_assert_no_error (error);
+
+      g_cancellable_reset (cancel);
+      cfg.run_dir = cut_dir;
+      g_assert_false (fathom_text_train (&cfg, on_progress, &seen, cancel, &cut, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_clear_error (&error);
+      g_assert_cmpuint (cut.epochs_done, ==, 1);
+
+      cfg.resume = TRUE;
+      cfg.seed = 4;
+      g_assert_false (fathom_text_train (&cfg, NULL, NULL, NULL, &resumed, &error));
+      g_assert_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_NOT_RESUMABLE);
+      g_assert_nonnull (strstr (error->message, "seed"));
+      g_clear_error (&error);
+      cfg.seed = 3;
+      g_assert_true (fathom_text_train (&cfg, NULL, NULL, NULL, &resumed, &error));
+      g_assert_no_error (error);
+
+      g_test_message ("%s: whole train %.8f val %.8f, resumed %.8f %.8f", fathom_text_model_to_string (models[i]),
+                      whole.train_loss, whole.val_loss, resumed.train_loss, resumed.val_loss);
+      g_assert_cmpuint (resumed.epochs_done, ==, 2);
+      if (i == 0)
+        {
+          /* rnn-scratch computes in double; its checkpoints, like its
+           * model file, hold the weights rounded to float */
+          g_assert_cmpfloat_with_epsilon (resumed.train_loss, whole.train_loss, 1e-6 * whole.train_loss);
+          g_assert_cmpfloat_with_epsilon (resumed.val_loss, whole.val_loss, 1e-6 * whole.val_loss);
+          g_assert_cmpfloat (resumed.seq_loss_first, ==, whole.seq_loss_first);
+          g_assert_cmpfloat_with_epsilon (resumed.seq_loss_last, whole.seq_loss_last, 1e-6 * whole.seq_loss_last);
+        }
+      else
+        {
+          g_assert_cmpfloat (resumed.train_loss, ==, whole.train_loss);
+          g_assert_cmpfloat (resumed.val_loss, ==, whole.val_loss);
+        }
+      whole_info = fathom_run_info_load (whole_dir, &error);
+      cut_info = fathom_run_info_load (cut_dir, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (fathom_run_info_get_status (cut_info), ==, "finished");
+      g_assert_cmpuint (fathom_run_info_get_n_rows (cut_info), ==, fathom_run_info_get_n_rows (whole_info));
+      remove_run (whole_dir);
+      remove_run (cut_dir);
+    }
+}
+
 static void
 test_errors (void)
 {
@@ -607,6 +686,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/text/errors", test_errors);
   g_test_add_func ("/text/stop-keeps-valid-run", test_stop_keeps_valid_run);
   g_test_add_func ("/text/deterministic", test_deterministic);
+  g_test_add_func ("/text/resume", test_resume);
   g_test_add_func ("/text/scratch-learns", test_scratch_learns);
   g_test_add_func ("/text/gru-learns", test_gru_learns);
   return g_test_run ();

@@ -396,45 +396,14 @@ init_box_output (FathomGraph *graph, FathomDataset *ds, const Plan *p, FathomRun
 static gboolean
 check_resumable (FathomRunInfo *info, const Plan *p, GError **error)
 {
-  JsonObject *root = fathom_run_info_get_json (info);
-  JsonNode *node = root != NULL ? json_object_get_member (root, "config") : NULL;
-  JsonObject *config = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  const struct { const char *key; gint64 value; } same[] = {
+  const FathomRunSetting same[] = {
     { "seed", (gint64) p->config->seed },
     { "batch_size", p->batch_size },
     { "epochs", p->first + p->later },
   };
 
-  if (g_strcmp0 (fathom_run_info_get_experiment (info), p->preset->name) != 0)
-    {
-      g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
-                   "%s is a run of %s, not %s: resume it with that experiment", p->config->run_dir,
-                   fathom_run_info_get_experiment (info), p->preset->name);
-      return FALSE;
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (same); i++)
-    {
-      JsonNode *value = config != NULL ? json_object_get_member (config, same[i].key) : NULL;
-      gint64 was;
-
-      if (value == NULL || json_node_get_value_type (value) != G_TYPE_INT64)
-        {
-          g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
-                       "%s/run.json does not say which %s the run was started with: it cannot be resumed",
-                       p->config->run_dir, same[i].key);
-          return FALSE;
-        }
-      was = json_node_get_int (value);
-      if (was != same[i].value)
-        {
-          g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
-                       "%s was started with %s %" G_GINT64_FORMAT ", not %" G_GINT64_FORMAT
-                       ": resume it with the options it was started with", p->config->run_dir, same[i].key,
-                       was, same[i].value);
-          return FALSE;
-        }
-    }
-  return TRUE;
+  return fathom_run_info_check_resumable (info, p->config->run_dir, p->preset->name, same, G_N_ELEMENTS (same),
+                                          error);
 }
 
 /* Features (backbone and cache), the head's fit, the final evaluation. */

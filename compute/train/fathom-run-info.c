@@ -201,6 +201,47 @@ fathom_run_info_get_experiment (FathomRunInfo *self)
   return json_object_get_string_member (json_node_get_object (self->root), "experiment");
 }
 
+gboolean
+fathom_run_info_check_resumable (FathomRunInfo *self, const char *dir, const char *experiment,
+                                 const FathomRunSetting *settings, guint n_settings, GError **error)
+{
+  JsonObject *root = json_node_get_object (self->root);
+  JsonNode *node = json_object_get_member (root, "config");
+  JsonObject *config = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  const char *was_experiment = fathom_run_info_get_experiment (self);
+
+  if (g_strcmp0 (was_experiment, experiment) != 0)
+    {
+      g_set_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_NOT_RESUMABLE,
+                   "%s is a run of %s, not %s: resume it with that experiment", dir,
+                   was_experiment != NULL ? was_experiment : "an unknown experiment", experiment);
+      return FALSE;
+    }
+  for (guint i = 0; i < n_settings; i++)
+    {
+      JsonNode *value = config != NULL ? json_object_get_member (config, settings[i].key) : NULL;
+      gint64 was;
+
+      if (value == NULL || json_node_get_value_type (value) != G_TYPE_INT64)
+        {
+          g_set_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_NOT_RESUMABLE,
+                       "%s/run.json does not say which %s the run was started with: it cannot be resumed",
+                       dir, settings[i].key);
+          return FALSE;
+        }
+      was = json_node_get_int (value);
+      if (was != settings[i].value)
+        {
+          g_set_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_NOT_RESUMABLE,
+                       "%s was started with %s %" G_GINT64_FORMAT ", not %" G_GINT64_FORMAT
+                       ": resume it with the options it was started with", dir, settings[i].key, was,
+                       settings[i].value);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 const char *
 fathom_run_info_get_status (FathomRunInfo *self)
 {

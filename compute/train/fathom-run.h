@@ -26,6 +26,7 @@ typedef enum {
   FATHOM_RUN_ERROR_EXISTS,        /* the folder already holds a run */
   FATHOM_RUN_ERROR_IO,
   FATHOM_RUN_ERROR_PARSE,         /* run.json or metrics.csv is malformed */
+  FATHOM_RUN_ERROR_NOT_RESUMABLE, /* another experiment, or other settings */
 } FathomRunError;
 
 typedef struct _FathomRun FathomRun;
@@ -124,6 +125,22 @@ const double  *fathom_run_info_get_row     (FathomRunInfo *self,
                                             gint64        *step,
                                             guint         *epoch,
                                             const char   **phase);
+
+/* A setting a run must have been started with to be resumed. */
+typedef struct {
+  const char *key;              /* in run.json's config */
+  gint64      value;
+} FathomRunSetting;
+
+/* Whether the run in dir (its info) is one of experiment started with
+ * every setting given; else FALSE and an error naming the first that
+ * differs or is missing. */
+gboolean       fathom_run_info_check_resumable (FathomRunInfo          *self,
+                                                const char             *dir,
+                                                const char             *experiment,
+                                                const FathomRunSetting *settings,
+                                                guint                   n_settings,
+                                                GError                **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomRunInfo, fathom_run_info_free)
 

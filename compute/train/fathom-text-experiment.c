@@ -226,6 +226,71 @@ open_run (const FathomTextConfig *config, const TextData *d, double lr, GError *
   return g_steal_pointer (&run);
 }
 
+/* Where a resumed run goes on from: the last finished epoch's checkpoint
+ * (NULL when none finished) and rnn-scratch's first-epoch figure. */
+typedef struct {
+  char   *checkpoint;
+  guint   epochs_done;
+  double  seq_loss_first;
+} TextResume;
+
+static void
+text_resume_clear (TextResume *r)
+{
+  g_clear_pointer (&r->checkpoint, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TextResume, text_resume_clear)
+
+/* The run in config->run_dir, if it is this one (model, corpus, the
+ * settings that decide its batches and schedule), reopened to go on. */
+static FathomRun *
+resume_run (const FathomTextConfig *config, const TextData *d, TextResume *resume, GError **error)
+{
+  gboolean scratch = config->model == FATHOM_TEXT_MODEL_RNN_SCRATCH;
+  const FathomRunSetting same[] = {
+    { "seed", (gint64) config->seed },
+    { "epochs", config->epochs },
+    { "hidden", config->hidden },
+    { "batch_size", scratch ? 1 : config->batch_size },
+    { "vocab", d->vocab },
+    { "train_sequences", (gint64) d->n_train },
+    { "valid_sequences", (gint64) d->n_valid },
+  };
+  g_autoptr(FathomRunInfo) info = fathom_run_info_load (config->run_dir, error);
+  g_autoptr(FathomRun) run = NULL;
+  g_autofree char *note = NULL;
+  JsonNode *node;
+  const char *corpus;
+
+  if (info == NULL ||
+      !fathom_run_info_check_resumable (info, config->run_dir, fathom_text_model_to_string (config->model), same,
+                                        G_N_ELEMENTS (same), error))
+    return NULL;
+  node = json_object_get_member (fathom_run_info_get_json (info), "corpus_fingerprint");
+  corpus = node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+             ? json_node_get_string (node) : NULL;
+  if (g_strcmp0 (corpus, d->fingerprint) != 0)
+    {
+      g_set_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_NOT_RESUMABLE,
+                   "%s was trained on another text than %s: resume it with its own corpus",
+                   config->run_dir, config->corpus_path);
+      return NULL;
+    }
+  run = fathom_run_resume (config->run_dir, error);
+  if (run == NULL)
+    return NULL;
+  resume->checkpoint = fathom_run_find_last_checkpoint (config->run_dir, &resume->epochs_done);
+  resume->seq_loss_first = fathom_run_info_get_final (info, "seq_loss_first");
+  /* rows of an epoch cut short are redone */
+  fathom_run_truncate_rows (run, resume->epochs_done);
+  note = resume->checkpoint != NULL ? g_strdup_printf ("resumed after epoch %u from %s", resume->epochs_done,
+                                                       resume->checkpoint)
+                                    : g_strdup ("resumed from the start: no epoch had finished");
+  fathom_run_set_info (run, "resumed", note);
+  return g_steal_pointer (&run);
+}
+
 static gboolean
 is_cancel (GError *error)
 {
@@ -254,7 +319,7 @@ engine_progress (const FathomTrainProgress *p, gpointer data)
 }
 
 static gboolean
-train_engine (const FathomTextConfig *config, TextData *d, FathomRun *run,
+train_engine (const FathomTextConfig *config, TextData *d, FathomRun *run, const TextResume *resume,
               FathomTrainProgressFunc progress, gpointer user_data, GCancellable *cancellable,
               FathomTextResult *res, GError **error)
 {
@@ -288,6 +353,7 @@ train_engine (const FathomTextConfig *config, TextData *d, FathomRun *run,
   meta = model_metadata (config, d, 0);
   g_hash_table_remove (meta, "epochs");
   cfg.checkpoint_metadata = meta;
+  cfg.resume_from = resume->checkpoint;
 
   ok = fathom_trainer_fit (graph, opt, &cfg, &tsrc, d->n_valid > 0 ? &vsrc : NULL, run,
                            engine_progress, &rep, cancellable, &tr, &fit_error);
@@ -354,11 +420,11 @@ save_scratch (FathomCharRnn *model, FathomRun *run, const char *relative,
 }
 
 static gboolean
-train_scratch (const FathomTextConfig *config, TextData *d, FathomRun *run,
+train_scratch (const FathomTextConfig *config, TextData *d, FathomRun *run, const TextResume *resume,
                FathomTrainProgressFunc progress, gpointer user_data, GCancellable *cancellable,
                FathomTextResult *res, GError **error)
 {
-  g_autoptr(FathomCharRnn) model = fathom_char_rnn_new (d->vocab, config->hidden, config->seed);
+  g_autoptr(FathomCharRnn) model = NULL;
   const char *columns[] = { "loss", "seq_loss" };
   double lr = config->lr > 0 ? config->lr : 0.01;
   guint every = MAX (config->log_every, 1);
@@ -368,8 +434,17 @@ train_scratch (const FathomTextConfig *config, TextData *d, FathomRun *run,
   gint64 step = 0;
   gboolean ok = TRUE;
 
+  /* In order and without shuffling: the weights after an epoch are all a
+   * resumed run needs to go on as if never stopped. */
+  model = resume->checkpoint != NULL ? fathom_char_rnn_load (resume->checkpoint, error)
+                                     : fathom_char_rnn_new (d->vocab, config->hidden, config->seed);
+  if (model == NULL)
+    return FALSE;
+  res->epochs_done = resume->epochs_done;
+  res->seq_loss_first = resume->seq_loss_first;
+  step = (gint64) resume->epochs_done * (gint64) n;
   fathom_run_set_columns (run, G_N_ELEMENTS (columns), columns);
-  for (guint e = 0; ok && e < config->epochs; e++)
+  for (guint e = resume->epochs_done; ok && e < config->epochs; e++)
     {
       double block = 0, sum = 0, recent = 0;
       gsize block_n = 0, done = 0;
@@ -436,6 +511,8 @@ train_scratch (const FathomTextConfig *config, TextData *d, FathomRun *run,
           for (gsize i = 0; i < MIN (every, done); i++)
             s += losses[i];
           res->seq_loss_first = s / MIN (every, done);
+          /* kept in run.json from now on, for a resumed run to report */
+          fathom_run_set_final (run, "seq_loss_first", res->seq_loss_first);
         }
       {
         double s = 0;
@@ -488,6 +565,7 @@ fathom_text_train (const FathomTextConfig *config, FathomTrainProgressFunc progr
 {
   FathomTextResult res = { 0, 0, NAN, NAN, NAN, NAN, 0 };
   g_auto(TextData) d = { 0 };
+  g_auto(TextResume) resume = { NULL, 0, NAN };
   g_autoptr(FathomRun) run = NULL;
   gint64 t0 = g_get_monotonic_time ();
   gboolean scratch = config->model == FATHOM_TEXT_MODEL_RNN_SCRATCH;
@@ -511,14 +589,16 @@ fathom_text_train (const FathomTextConfig *config, FathomTrainProgressFunc progr
     }
   if (!text_data_load (&d, config, error))
     return FALSE;
-  run = open_run (config, &d, lr, error);
+  run = config->resume ? resume_run (config, &d, &resume, error) : open_run (config, &d, lr, error);
   if (run == NULL)
+    return FALSE;
+  if (!fathom_run_save (run, error))
     return FALSE;
 
   if (scratch)
-    ok = train_scratch (config, &d, run, progress, user_data, cancellable, &res, &train_error);
+    ok = train_scratch (config, &d, run, &resume, progress, user_data, cancellable, &res, &train_error);
   else
-    ok = train_engine (config, &d, run, progress, user_data, cancellable, &res, &train_error);
+    ok = train_engine (config, &d, run, &resume, progress, user_data, cancellable, &res, &train_error);
   res.seconds = (g_get_monotonic_time () - t0) / 1e6;
 
   fathom_run_set_final (run, "train_loss", res.train_loss);

@@ -64,6 +64,10 @@ typedef struct {
    * nietzsche.txt without diverging (summed loss 25.1 -> 14.3). */
   double            clip;
   guint             log_every;      /* rnn-scratch: sequences per metrics row (1000) */
+  /* Continue the stopped or interrupted run in run_dir from its last epoch
+   * checkpoint (weights; for rnn and gru the optimiser and the shuffling
+   * too), started with the same model, corpus and settings. */
+  gboolean          resume;
 } FathomTextConfig;
 
 void fathom_text_config_init (FathomTextConfig *config);
