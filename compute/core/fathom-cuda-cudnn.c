@@ -366,17 +366,73 @@ query_math (const Plan *p)
   return p->key.tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH;
 }
 
+/* One entry of a direction's ranking, whatever its perf type. */
+typedef struct {
+  cudnnStatus_t   status;
+  int             algo;
+  cudnnMathType_t math;
+} Ranked;
+
+typedef enum { FORWARD, BACKWARD_DATA, BACKWARD_FILTER } Direction;
+
+static cudnnStatus_t
+workspace_size (FathomCudaCudnn *self, const Plan *p, Direction dir, int algo, size_t *bytes)
+{
+  switch (dir)
+    {
+    case FORWARD:
+      return DNN (cudnnGetConvolutionForwardWorkspaceSize) (self->handle, p->x, p->w, p->conv, p->y,
+                                                            (cudnnConvolutionFwdAlgo_t) algo, bytes);
+    case BACKWARD_DATA:
+      return DNN (cudnnGetConvolutionBackwardDataWorkspaceSize) (self->handle, p->w, p->y, p->conv, p->x,
+                                                                 (cudnnConvolutionBwdDataAlgo_t) algo, bytes);
+    case BACKWARD_FILTER:
+    default:
+      return DNN (cudnnGetConvolutionBackwardFilterWorkspaceSize) (self->handle, p->x, p->y, p->conv, p->w,
+                                                                   (cudnnConvolutionBwdFilterAlgo_t) algo, bytes);
+    }
+}
+
+/* The first of the ranking whose status is SUCCESS, whose math is allowed
+ * and whose workspace in that math is within the limit. None: the choice
+ * is unusable and the shape runs our own path. */
+static gboolean
+pick (FathomCudaCudnn *self, Plan *p, Direction dir, const Ranked *ranked, int found, Choice *out,
+      GError **error)
+{
+  gboolean tf32 = p->key.tf32;
+  Choice choice = { .chosen = TRUE };
+
+  for (int i = 0; i < found && !choice.usable; i++)
+    {
+      cudnnMathType_t math = run_math (ranked[i].math, tf32);
+      size_t bytes = 0;
+
+      if (ranked[i].status != CUDNN_STATUS_SUCCESS || !math_allowed (ranked[i].math, tf32))
+        continue;
+      if (!set_math (p, math, error))
+        return FALSE;
+      if (workspace_size (self, p, dir, ranked[i].algo, &bytes) != CUDNN_STATUS_SUCCESS || bytes > WORKSPACE_LIMIT)
+        continue;
+      choice = (Choice) { TRUE, TRUE, ranked[i].algo, math, bytes };
+    }
+  *out = choice;
+  return TRUE;
+}
+
+#define RANK(perf, found, ranked)                                                       \
+  G_STMT_START {                                                                        \
+    for (int i_ = 0; i_ < (found); i_++)                                                \
+      (ranked)[i_] = (Ranked) { (perf)[i_].status, (int) (perf)[i_].algo, (perf)[i_].mathType }; \
+  } G_STMT_END
+
 /* Each chooser asks the heuristics for the ranking (no timing, so no
- * trial runs on the caller's data), then takes the first algorithm whose
- * status is SUCCESS, whose math is allowed and whose workspace in that
- * math is within the limit. None: the choice is unusable and the shape
- * runs our own path. */
+ * trial runs on the caller's data), then picks from it. */
 static gboolean
 choose_forward (FathomCudaCudnn *self, Plan *p, GError **error)
 {
   cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-  Choice choice = { .chosen = TRUE };
-  gboolean tf32 = p->key.tf32;
+  Ranked ranked[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
   int found = 0;
 
   if (!set_math (p, query_math (p), error) ||
@@ -384,31 +440,15 @@ choose_forward (FathomCudaCudnn *self, Plan *p, GError **error)
                                                              CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf),
               "conv2d forward (cudnnGetConvolutionForwardAlgorithm_v7)", error))
     return FALSE;
-  for (int i = 0; i < found && !choice.usable; i++)
-    {
-      cudnnMathType_t math = run_math (perf[i].mathType, tf32);
-      size_t bytes = 0;
-
-      if (perf[i].status != CUDNN_STATUS_SUCCESS || !math_allowed (perf[i].mathType, tf32))
-        continue;
-      if (!set_math (p, math, error))
-        return FALSE;
-      if (DNN (cudnnGetConvolutionForwardWorkspaceSize) (self->handle, p->x, p->w, p->conv, p->y,
-                                                          perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS ||
-          bytes > WORKSPACE_LIMIT)
-        continue;
-      choice = (Choice) { TRUE, TRUE, (int) perf[i].algo, math, bytes };
-    }
-  p->fwd = choice;
-  return TRUE;
+  RANK (perf, found, ranked);
+  return pick (self, p, FORWARD, ranked, found, &p->fwd, error);
 }
 
 static gboolean
 choose_backward_data (FathomCudaCudnn *self, Plan *p, GError **error)
 {
   cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-  Choice choice = { .chosen = TRUE };
-  gboolean tf32 = p->key.tf32;
+  Ranked ranked[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
   int found = 0;
 
   if (!set_math (p, query_math (p), error) ||
@@ -416,31 +456,15 @@ choose_backward_data (FathomCudaCudnn *self, Plan *p, GError **error)
                                                                   CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, perf),
               "conv2d backward (cudnnGetConvolutionBackwardDataAlgorithm_v7)", error))
     return FALSE;
-  for (int i = 0; i < found && !choice.usable; i++)
-    {
-      cudnnMathType_t math = run_math (perf[i].mathType, tf32);
-      size_t bytes = 0;
-
-      if (perf[i].status != CUDNN_STATUS_SUCCESS || !math_allowed (perf[i].mathType, tf32))
-        continue;
-      if (!set_math (p, math, error))
-        return FALSE;
-      if (DNN (cudnnGetConvolutionBackwardDataWorkspaceSize) (self->handle, p->w, p->y, p->conv, p->x,
-                                                               perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS ||
-          bytes > WORKSPACE_LIMIT)
-        continue;
-      choice = (Choice) { TRUE, TRUE, (int) perf[i].algo, math, bytes };
-    }
-  p->bwd_data = choice;
-  return TRUE;
+  RANK (perf, found, ranked);
+  return pick (self, p, BACKWARD_DATA, ranked, found, &p->bwd_data, error);
 }
 
 static gboolean
 choose_backward_filter (FathomCudaCudnn *self, Plan *p, GError **error)
 {
   cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-  Choice choice = { .chosen = TRUE };
-  gboolean tf32 = p->key.tf32;
+  Ranked ranked[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
   int found = 0;
 
   if (!set_math (p, query_math (p), error) ||
@@ -449,23 +473,8 @@ choose_backward_filter (FathomCudaCudnn *self, Plan *p, GError **error)
                                                                     &found, perf),
               "conv2d backward (cudnnGetConvolutionBackwardFilterAlgorithm_v7)", error))
     return FALSE;
-  for (int i = 0; i < found && !choice.usable; i++)
-    {
-      cudnnMathType_t math = run_math (perf[i].mathType, tf32);
-      size_t bytes = 0;
-
-      if (perf[i].status != CUDNN_STATUS_SUCCESS || !math_allowed (perf[i].mathType, tf32))
-        continue;
-      if (!set_math (p, math, error))
-        return FALSE;
-      if (DNN (cudnnGetConvolutionBackwardFilterWorkspaceSize) (self->handle, p->x, p->y, p->conv, p->w,
-                                                                 perf[i].algo, &bytes) != CUDNN_STATUS_SUCCESS ||
-          bytes > WORKSPACE_LIMIT)
-        continue;
-      choice = (Choice) { TRUE, TRUE, (int) perf[i].algo, math, bytes };
-    }
-  p->bwd_filter = choice;
-  return TRUE;
+  RANK (perf, found, ranked);
+  return pick (self, p, BACKWARD_FILTER, ranked, found, &p->bwd_filter, error);
 }
 
 /* Scratch for a call, from the caching allocator; none for 0 bytes. */
