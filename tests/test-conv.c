@@ -6,14 +6,17 @@
  * thread counts that take both its batch-parallel and its per-sample
  * branches, and on the conv parity cases that the CUDA check runs on each
  * of its paths. 3x3 stride-1 convolutions with 16 or more channels each
- * way run on Winograd F(2x2,3x3) on the FAST path: those are compared
- * with the REFERENCE path, and with im2col (FATHOM_CPU_WINOGRAD=0), on
- * shapes that cut tiles, blocks and runs of tiles at awkward places.
+ * way run on Winograd F(4x4,3x3) on the FAST path where the output plane
+ * fills two thirds of its tiles: those are compared with the REFERENCE
+ * path, and with im2col (FATHOM_CPU_WINOGRAD=0), on shapes that cut
+ * tiles, blocks and runs of tiles at awkward places, with Winograd on
+ * every plane (FATHOM_CPU_WINOGRAD=all), small ones included.
  * The conv path setting of a CPU backend: only its own.
  */
 #include "fathom-test-util.h"
 #include "fathom-backend-registry.h"
 #include "fathom-parity.h"
+#include "fathom-cpu-winograd.h"
 
 #include <math.h>
 
@@ -264,14 +267,20 @@ test_conv_gradcheck (void)
     for (guint k = 0; k < G_N_ELEMENTS (grad_cases); k++)
       {
         const ConvCase *cc = &grad_cases[k];
-        g_autoptr(FathomBackend) be = fathom_cpu_backend_new (fathom_test_paths[p], 3);
+        g_autoptr(FathomBackend) be = NULL;
         g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->n, cc->c, cc->h, cc->w);
         g_autoptr(FathomTensor) w = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o, cc->c, cc->kh, cc->kw);
         g_autoptr(FathomTensor) bias = cc->bias ? FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o) : NULL;
         g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
         g_autoptr(FathomTensor) dw = fathom_tensor_new_like (w);
         g_autoptr(FathomTensor) dbias = cc->bias ? fathom_tensor_new_like (bias) : NULL;
-        ConvCtx ctx = { be, case_window (cc), x, w, bias, dx, dw, dbias };
+        ConvCtx ctx;
+
+        /* the Winograd case's 5x7 plane on Winograd too */
+        g_setenv ("FATHOM_CPU_WINOGRAD", "all", TRUE);
+        be = fathom_cpu_backend_new (fathom_test_paths[p], 3);
+        g_unsetenv ("FATHOM_CPU_WINOGRAD");
+        ctx = (ConvCtx) { be, case_window (cc), x, w, bias, dx, dw, dbias };
         g_autoptr(FathomTensor) y = conv_output (&ctx.win, x, w);
         FathomTestGradTarget targets[] = {
           { "x", x, dx }, { "w", w, dw }, { "bias", bias, dbias },
@@ -417,8 +426,9 @@ fast_backend (guint threads, gboolean winograd)
 {
   FathomBackend *be;
 
-  if (!winograd)
-    g_setenv ("FATHOM_CPU_WINOGRAD", "0", TRUE);
+  /* "all": Winograd on the small planes of the cases too, whose tiles
+   * are mostly padding and the FAST path would give to im2col */
+  g_setenv ("FATHOM_CPU_WINOGRAD", winograd ? "all" : "0", TRUE);
   be = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, threads);
   g_unsetenv ("FATHOM_CPU_WINOGRAD");
   return be;
@@ -486,6 +496,58 @@ test_conv_winograd (void)
   g_test_message ("conv winograd vs reference: worst |difference| %.3g, at most %.0f%% of "
                   "the tolerance (atol %g, rtol %g)", (double) worst_abs, 100 * used,
                   (double) WINO_ATOL, (double) WINO_RTOL);
+}
+
+/* Which planes the FAST path gives to Winograd by default: fcn's 5x10
+ * (52% of its tiles' cells) goes to im2col, identical bit for bit to a
+ * backend without Winograd; 11x20 (92%) and 22x40 stay on Winograd,
+ * within WINO_ATOL + WINO_RTOL * |ref| of the REFERENCE path. */
+static void
+test_conv_winograd_planes (void)
+{
+  static const struct { gint64 h, w; gboolean winograd; } planes[] = {
+    { 5, 10, FALSE }, { 6, 6, FALSE }, { 11, 20, TRUE }, { 22, 40, TRUE }, { 4, 4, TRUE },
+  };
+  g_autoptr(FathomRng) rng = fathom_rng_new (17);
+  g_autoptr(FathomBackend) ref = fathom_cpu_backend_new (FATHOM_CPU_PATH_REFERENCE, 1);
+  g_autoptr(FathomBackend) fast = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
+  g_autoptr(FathomBackend) im2col = fast_backend (2, FALSE);
+
+  for (guint k = 0; k < G_N_ELEMENTS (planes); k++)
+    {
+      const ConvCase cc = { 2, 16, planes[k].h, planes[k].w, 16, 3, 3, 1, 1, FATHOM_PADDING_SAME, NULL, TRUE };
+      FathomConvWindow win = case_window (&cc);
+      g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, cc.n, cc.c, cc.h, cc.w);
+      g_autoptr(FathomTensor) w = FATHOM_TEST_UNIFORM (rng, -1, 1, cc.o, cc.c, 3, 3);
+      g_autoptr(FathomTensor) bias = FATHOM_TEST_UNIFORM (rng, -1, 1, cc.o);
+      g_autoptr(FathomTensor) y_ref = conv_run (ref, &win, x, w, bias);
+      g_autoptr(FathomTensor) y_col = conv_run (im2col, &win, x, w, bias);
+      g_autoptr(FathomTensor) y = conv_run (fast, &win, x, w, bias);
+      g_autoptr(FathomTensor) dy = FATHOM_TEST_UNIFORM (rng, -1, 1, cc.n, cc.o, cc.h, cc.w);
+      g_autoptr(FathomTensor) dx_ref = fathom_tensor_new_like (x);
+      g_autoptr(FathomTensor) dw_ref = fathom_tensor_new_like (w);
+      g_autoptr(FathomTensor) dx_col = fathom_tensor_new_like (x);
+      g_autoptr(FathomTensor) dw_col = fathom_tensor_new_like (w);
+      g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
+      g_autoptr(FathomTensor) dw = fathom_tensor_new_like (w);
+
+      g_assert_cmpint (fathom_cpu_winograd_applies (FATHOM_CPU (fast), &win, cc.c, cc.o, cc.h, cc.w), ==,
+                       planes[k].winograd);
+      conv_backward_run (ref, &win, x, w, dy, dx_ref, dw_ref, NULL);
+      conv_backward_run (im2col, &win, x, w, dy, dx_col, dw_col, NULL);
+      conv_backward_run (fast, &win, x, w, dy, dx, dw, NULL);
+      fathom_test_assert_close (y, y_ref, WINO_ATOL, WINO_RTOL, "plane y");
+      fathom_test_assert_close (dx, dx_ref, WINO_ATOL, WINO_RTOL, "plane dx");
+      fathom_test_assert_close (dw, dw_ref, WINO_ATOL, WINO_RTOL, "plane dw");
+      if (planes[k].winograd)
+        g_assert_cmpfloat (fathom_tensor_max_abs_diff (y, y_col), >, 0.f);
+      else
+        {
+          fathom_test_assert_close (y, y_col, 0.f, 0.f, "plane y on im2col");
+          fathom_test_assert_close (dx, dx_col, 0.f, 0.f, "plane dx on im2col");
+          fathom_test_assert_close (dw, dw_col, 0.f, 0.f, "plane dw on im2col");
+        }
+    }
 }
 
 /* ---- kn2row against REFERENCE ----------------------------------------------- */
@@ -728,6 +790,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/conv/gradcheck", test_conv_gradcheck);
   g_test_add_func ("/conv/fast-matches-reference", test_conv_fast_matches_reference);
   g_test_add_func ("/conv/winograd", test_conv_winograd);
+  g_test_add_func ("/conv/winograd-planes", test_conv_winograd_planes);
   g_test_add_func ("/conv/kn2row", test_conv_kn2row);
   g_test_add_func ("/conv/zero-pad", test_zero_pad);
   g_test_add_func ("/conv/shape-error", test_conv_shape_error);

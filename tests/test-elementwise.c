@@ -627,12 +627,84 @@ test_elementwise_paths_agree (void)
       fathom_tensor_unref (out[r][k]);
 }
 
+/* The FAST path's vector loops against the plain loops of the REFERENCE
+ * path on the values where a select and a max part ways (NaN, -0, the
+ * infinities, subnormals), at every offset of a vector step and in place:
+ * identical bit for bit (atol 0, rtol 0). */
+static void
+test_activation_special_values (void)
+{
+  static const float special[] = {
+    NAN, -NAN, 0.f, -0.f, INFINITY, -INFINITY, 1e-40f, -1e-40f, 1.f, -1.f, 0.5f, -2.5f, 1e30f, -1e30f,
+  };
+  static const FathomActivation acts[] = {
+    FATHOM_ACTIVATION_RELU, FATHOM_ACTIVATION_SIGMOID, FATHOM_ACTIVATION_TANH,
+  };
+  g_autoptr(FathomBackend) ref = fathom_cpu_backend_new (FATHOM_CPU_PATH_REFERENCE, 1);
+  g_autoptr(FathomBackend) fast = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
+
+  /* 53 = three vector steps and a tail of 5; every value meets every lane */
+  for (gint64 n = 1; n <= 53; n += 13)
+    for (guint a = 0; a < G_N_ELEMENTS (acts); a++)
+      {
+        g_autoptr(FathomTensor) x = fathom_tensor_new (1, (gint64[]) { n });
+        g_autoptr(FathomTensor) dy = fathom_tensor_new (1, (gint64[]) { n });
+        float *xd = fathom_tensor_get_data (x), *dyd = fathom_tensor_get_data (dy);
+        FathomTensor *y[2], *dx[2], *inplace[2];
+        FathomBackend *be[2] = { ref, fast };
+        gsize bytes = (gsize) n * sizeof (float);
+
+        for (gint64 i = 0; i < n; i++)
+          {
+            xd[i] = special[i % G_N_ELEMENTS (special)];
+            dyd[i] = special[(i * 5 + 3) % G_N_ELEMENTS (special)];
+          }
+        for (guint b = 0; b < 2; b++)
+          {
+            y[b] = fathom_tensor_new_like (x);
+            dx[b] = fathom_tensor_new_like (x);
+            g_assert_true (fathom_backend_activation_forward (be[b], acts[a], x, y[b], NULL));
+            /* y from the specials as well, so a NaN y and a -0 y are met */
+            g_assert_true (fathom_backend_activation_backward (be[b], acts[a], x, dy, dx[b], NULL));
+            inplace[b] = fathom_tensor_new_like (x);
+            fathom_tensor_copy_from (inplace[b], x);
+            g_assert_true (fathom_backend_activation_forward (be[b], acts[a], inplace[b], inplace[b], NULL));
+            g_assert_true (fathom_backend_activation_backward (be[b], acts[a], x, inplace[b], inplace[b], NULL));
+          }
+        g_assert_cmpmem (fathom_tensor_get_data (y[1]), bytes, fathom_tensor_get_data (y[0]), bytes);
+        g_assert_cmpmem (fathom_tensor_get_data (dx[1]), bytes, fathom_tensor_get_data (dx[0]), bytes);
+        g_assert_cmpmem (fathom_tensor_get_data (inplace[1]), bytes, fathom_tensor_get_data (inplace[0]), bytes);
+        for (guint b = 0; b < 2; b++)
+          {
+            fathom_tensor_unref (y[b]);
+            fathom_tensor_unref (dx[b]);
+            fathom_tensor_unref (inplace[b]);
+          }
+      }
+  /* and the ReLU's own rules, on the FAST path */
+  {
+    g_autoptr(FathomTensor) x = fathom_tensor_new (1, (gint64[]) { 32 });
+    g_autoptr(FathomTensor) y = fathom_tensor_new_like (x);
+    float *xd = fathom_tensor_get_data (x);
+    const float *yd = fathom_tensor_get_const_data (y);
+
+    for (int i = 0; i < 32; i++)
+      xd[i] = special[i % G_N_ELEMENTS (special)];
+    g_assert_true (fathom_backend_activation_forward (fast, FATHOM_ACTIVATION_RELU, x, y, NULL));
+    g_assert_true (isnan (yd[0]) && isnan (yd[1]) && isnan (yd[14]));
+    g_assert_true (yd[3] == 0.f && signbit (yd[3]));
+    g_assert_cmpfloat (yd[5], ==, 0.f);
+    g_assert_cmpfloat (yd[4], ==, INFINITY);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/elementwise/activation/by-hand", test_activation_by_hand);
   g_test_add_func ("/elementwise/activation/gradcheck", test_activation_gradcheck);
+  g_test_add_func ("/elementwise/activation/special-values", test_activation_special_values);
   g_test_add_func ("/elementwise/softmax/by-hand", test_softmax_by_hand);
   g_test_add_func ("/elementwise/softmax/gradcheck", test_softmax_gradcheck);
   g_test_add_func ("/elementwise/dropout/mask", test_dropout_mask);

@@ -22,6 +22,8 @@ struct _FathomCpuBackend
   FathomWorkerPool *pool;       /* n_threads - 1 workers; NULL when n_threads is 1 */
   gboolean       winograd;      /* FAST: 3x3 stride-1 convolutions by Winograd where they
                                  * qualify (FATHOM_CPU_WINOGRAD=0 turns it off) */
+  gboolean       winograd_all_planes; /* and on planes its tiles fill poorly too
+                                       * (FATHOM_CPU_WINOGRAD=all; the tests) */
 };
 
 #define FATHOM_CPU(b) ((FathomCpuBackend *) (b))

@@ -104,6 +104,7 @@ fathom_cpu_backend_new (FathomCpuPath path, guint n_threads)
   self->n_threads = MAX (n_threads, 1);
   self->winograd = path == FATHOM_CPU_PATH_FAST &&
                    g_strcmp0 (g_getenv ("FATHOM_CPU_WINOGRAD"), "0") != 0;
+  self->winograd_all_planes = g_strcmp0 (g_getenv ("FATHOM_CPU_WINOGRAD"), "all") == 0;
   /* The caller of each op runs one chunk: n_threads - 1 workers. */
   if (self->n_threads > 1)
     self->pool = fathom_worker_pool_new (self->n_threads - 1);

@@ -8,6 +8,10 @@
  * over blocks of T tiles of the batch, and one transform of the sums at
  * the end. Blocks go to threads; each thread sums its blocks into its own
  * dU; those are added in thread order, so results do not depend on timing.
+ * A thread's dU for 128 -> 128 (2.4 MB) is more than its 2 MB of L2, yet
+ * blocks of 48 to 256 tiles (fewer passes over dU, V and E out of L2) and
+ * groups of output channels on threads (a share of dU that fits, the
+ * input transform repeated per group) both measured slower than this.
  */
 #include "fathom-cpu-winograd-private.h"
 
@@ -50,6 +54,9 @@ grad_transform (const WinoGeom *g, const float *dy, const TileRun *run, float *e
       const float *plane = dy + (run->image * g->k + k) * g->oh * g->ow;
       float *out = e + k * g->ld + run->off;
 
+      if (k + WINO_PREFETCH_AHEAD < g->k)
+        prefetch_rows (plane + WINO_PREFETCH_AHEAD * g->oh * g->ow, g->oh, g->ow, run->p0, 4, run->q0,
+                       width, FALSE);
       for (int i = 0; i < 4; i++)
         fathom_cpu_winograd_load_row (plane, g->oh, g->ow, run->p0 + i, run->q0, width, d[i]);
       for (gint64 j = 0; j < width; j += 4)

@@ -1,4 +1,4 @@
-/* fathom-cpu-winograd.h: 3x3 stride-1 convolutions by Winograd F(2x2,3x3)
+/* fathom-cpu-winograd.h: 3x3 stride-1 convolutions by Winograd F(4x4,3x3)
  * on the CPU fast path (fathom-cpu-conv.c decides when to use them). */
 #pragma once
 
@@ -6,14 +6,18 @@
 
 G_BEGIN_DECLS
 
-/* Whether a convolution with this window and c input, o output channels
- * goes the Winograd way: 3x3, stride 1, leading pads of at most 2 (the
- * transposed convolution of backward-data then has pads >= 0), and
- * channels enough for the batched products to beat im2col. */
+/* Whether a convolution with this window, c input and o output channels
+ * and an output plane of oh x ow goes the Winograd way: 3x3, stride 1,
+ * leading pads of at most 2 (the transposed convolution of backward-data
+ * then has pads >= 0), channels enough for the batched products to beat
+ * im2col, and a plane that fills at least two thirds of its 4x4 tiles
+ * (any plane with FATHOM_CPU_WINOGRAD=all). */
 gboolean fathom_cpu_winograd_applies         (const FathomCpuBackend  *self,
                                               const FathomConvWindow  *win,
                                               gint64                   c,
-                                              gint64                   o);
+                                              gint64                   o,
+                                              gint64                   oh,
+                                              gint64                   ow);
 
 /* y [n,o,oh,ow] = conv (x [n,c,h,w], w [o,c,3,3]) + bias (may be NULL). */
 gboolean fathom_cpu_winograd_forward         (FathomCpuBackend        *self,
