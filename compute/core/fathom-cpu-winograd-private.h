@@ -13,7 +13,6 @@ G_BEGIN_DECLS
 #define WINO_MAX_BLOCK 256
 
 typedef float v4sf __attribute__ ((vector_size (16)));
-typedef int v4si __attribute__ ((vector_size (16)));
 
 typedef struct {
   gint64 n, c, h, w;            /* the convolution's input: x, or dy for backward-data */
@@ -54,15 +53,14 @@ store4 (float *p, v4sf v)
 static inline void
 transpose4 (v4sf *a, v4sf *b, v4sf *c, v4sf *d)
 {
-  const v4si lo = { 0, 4, 1, 5 }, hi = { 2, 6, 3, 7 };
-  const v4si first = { 0, 1, 4, 5 }, second = { 2, 3, 6, 7 };
-  v4sf t0 = __builtin_shuffle (*a, *b, lo), t1 = __builtin_shuffle (*a, *b, hi);
-  v4sf t2 = __builtin_shuffle (*c, *d, lo), t3 = __builtin_shuffle (*c, *d, hi);
+  /* __builtin_shufflevector: GCC 12 and clang alike (the fuzz build is clang) */
+  v4sf t0 = __builtin_shufflevector (*a, *b, 0, 4, 1, 5), t1 = __builtin_shufflevector (*a, *b, 2, 6, 3, 7);
+  v4sf t2 = __builtin_shufflevector (*c, *d, 0, 4, 1, 5), t3 = __builtin_shufflevector (*c, *d, 2, 6, 3, 7);
 
-  *a = __builtin_shuffle (t0, t2, first);
-  *b = __builtin_shuffle (t0, t2, second);
-  *c = __builtin_shuffle (t1, t3, first);
-  *d = __builtin_shuffle (t1, t3, second);
+  *a = __builtin_shufflevector (t0, t2, 0, 1, 4, 5);
+  *b = __builtin_shufflevector (t0, t2, 2, 3, 6, 7);
+  *c = __builtin_shufflevector (t1, t3, 0, 1, 4, 5);
+  *d = __builtin_shufflevector (t1, t3, 2, 3, 6, 7);
 }
 
 /* Channels ahead that the transforms ask memory for: a transform reads a
