@@ -328,6 +328,41 @@ static const ConvCase path_cases[] = {
   {  3, 600, 23, 17, 3, 3, 3, 2, 1, FATHOM_PADDING_VALID, pads_wide, FALSE },
 };
 
+/* A case's inputs drawn from rng (x, w, the bias when the case has one,
+ * then dy) and the REFERENCE path's results on them; db only with
+ * bias_grad. */
+typedef struct {
+  FathomConvWindow win;
+  FathomTensor    *x, *w, *bias, *y, *dy, *dx, *dw, *db;
+} ConvRef;
+
+static void
+conv_ref_init (ConvRef *r, FathomRng *rng, FathomBackend *ref, const ConvCase *cc, gboolean bias_grad)
+{
+  r->win = case_window (cc);
+  r->x = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->n, cc->c, cc->h, cc->w);
+  r->w = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o, cc->c, cc->kh, cc->kw);
+  r->bias = cc->bias ? FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o) : NULL;
+  r->y = conv_run (ref, &r->win, r->x, r->w, r->bias);
+  r->dy = fathom_tensor_new_like (r->y);
+  r->dx = fathom_tensor_new_like (r->x);
+  r->dw = fathom_tensor_new_like (r->w);
+  r->db = bias_grad ? fathom_tensor_new_1d (cc->o) : NULL;
+  fathom_rng_fill_uniform (rng, r->dy, -1.f, 1.f);
+  conv_backward_run (ref, &r->win, r->x, r->w, r->dy, r->dx, r->dw, r->db);
+}
+
+static void
+conv_ref_clear (ConvRef *r)
+{
+  FathomTensor **all[] = { &r->x, &r->w, &r->bias, &r->y, &r->dy, &r->dx, &r->dw, &r->db };
+
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    g_clear_pointer (all[i], fathom_tensor_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ConvRef, conv_ref_clear)
+
 static void
 test_conv_fast_matches_reference (void)
 {
@@ -340,50 +375,41 @@ test_conv_fast_matches_reference (void)
   for (guint k = 0; k < G_N_ELEMENTS (path_cases); k++)
     {
       const ConvCase *cc = &path_cases[k];
-      FathomConvWindow win = case_window (cc);
-      g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->n, cc->c, cc->h, cc->w);
-      g_autoptr(FathomTensor) w = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o, cc->c, cc->kh, cc->kw);
-      g_autoptr(FathomTensor) bias = cc->bias ? FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o) : NULL;
-      g_autoptr(FathomTensor) y_ref = conv_run (ref, &win, x, w, bias);
-      g_autoptr(FathomTensor) dy = fathom_tensor_new_like (y_ref);
-      g_autoptr(FathomTensor) dx_ref = fathom_tensor_new_like (x);
-      g_autoptr(FathomTensor) dw_ref = fathom_tensor_new_like (w);
-      g_autoptr(FathomTensor) db_ref = fathom_tensor_new_1d (cc->o);
+      g_auto(ConvRef) r = { 0 };
 
-      fathom_rng_fill_uniform (rng, dy, -1.f, 1.f);
-      conv_backward_run (ref, &win, x, w, dy, dx_ref, dw_ref, db_ref);
+      conv_ref_init (&r, rng, ref, cc, TRUE);
 
       for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
         {
           g_autoptr(FathomBackend) fast = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, threads[t]);
-          g_autoptr(FathomTensor) y = conv_run (fast, &win, x, w, bias);
-          g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
-          g_autoptr(FathomTensor) dw = fathom_tensor_new_like (w);
+          g_autoptr(FathomTensor) y = conv_run (fast, &r.win, r.x, r.w, r.bias);
+          g_autoptr(FathomTensor) dx = fathom_tensor_new_like (r.x);
+          g_autoptr(FathomTensor) dw = fathom_tensor_new_like (r.w);
           g_autoptr(FathomTensor) db = fathom_tensor_new_1d (cc->o);
           g_autofree char *what = g_strdup_printf ("case %u, %u threads", k, threads[t]);
 
-          conv_backward_run (fast, &win, x, w, dy, dx, dw, db);
-          fathom_test_assert_close (y, y_ref, PATH_ATOL, PATH_RTOL, what);
-          fathom_test_assert_close (dx, dx_ref, PATH_ATOL, PATH_RTOL, what);
-          fathom_test_assert_close (dw, dw_ref, PATH_ATOL, PATH_RTOL, what);
-          fathom_test_assert_close (db, db_ref, PATH_ATOL, PATH_RTOL, what);
-          worst_abs = MAX (worst_abs, fathom_tensor_max_abs_diff (y, y_ref));
-          worst_abs = MAX (worst_abs, fathom_tensor_max_abs_diff (dx, dx_ref));
-          worst_abs = MAX (worst_abs, fathom_tensor_max_abs_diff (dw, dw_ref));
-          worst_abs = MAX (worst_abs, fathom_tensor_max_abs_diff (db, db_ref));
-          used = MAX (used, tolerance_used (y, y_ref, PATH_ATOL, PATH_RTOL));
-          used = MAX (used, tolerance_used (dx, dx_ref, PATH_ATOL, PATH_RTOL));
-          used = MAX (used, tolerance_used (dw, dw_ref, PATH_ATOL, PATH_RTOL));
-          used = MAX (used, tolerance_used (db, db_ref, PATH_ATOL, PATH_RTOL));
+          conv_backward_run (fast, &r.win, r.x, r.w, r.dy, dx, dw, db);
+          fathom_test_assert_close (y, r.y, PATH_ATOL, PATH_RTOL, what);
+          fathom_test_assert_close (dx, r.dx, PATH_ATOL, PATH_RTOL, what);
+          fathom_test_assert_close (dw, r.dw, PATH_ATOL, PATH_RTOL, what);
+          fathom_test_assert_close (db, r.db, PATH_ATOL, PATH_RTOL, what);
+          worst_abs = MAX (worst_abs, fathom_tensor_max_abs_diff (y, r.y));
+          worst_abs = MAX (worst_abs, fathom_tensor_max_abs_diff (dx, r.dx));
+          worst_abs = MAX (worst_abs, fathom_tensor_max_abs_diff (dw, r.dw));
+          worst_abs = MAX (worst_abs, fathom_tensor_max_abs_diff (db, r.db));
+          used = MAX (used, tolerance_used (y, r.y, PATH_ATOL, PATH_RTOL));
+          used = MAX (used, tolerance_used (dx, r.dx, PATH_ATOL, PATH_RTOL));
+          used = MAX (used, tolerance_used (dw, r.dw, PATH_ATOL, PATH_RTOL));
+          used = MAX (used, tolerance_used (db, r.db, PATH_ATOL, PATH_RTOL));
 
           /* Each gradient alone: a NULL output is skipped, the others unchanged. */
           for (int only = 0; only < 3; only++)
             {
-              g_autoptr(FathomTensor) dx1 = only == 0 ? fathom_tensor_new_like (x) : NULL;
-              g_autoptr(FathomTensor) dw1 = only == 1 ? fathom_tensor_new_like (w) : NULL;
+              g_autoptr(FathomTensor) dx1 = only == 0 ? fathom_tensor_new_like (r.x) : NULL;
+              g_autoptr(FathomTensor) dw1 = only == 1 ? fathom_tensor_new_like (r.w) : NULL;
               g_autoptr(FathomTensor) db1 = only == 2 ? fathom_tensor_new_1d (cc->o) : NULL;
 
-              conv_backward_run (fast, &win, x, w, dy, dx1, dw1, db1);
+              conv_backward_run (fast, &r.win, r.x, r.w, r.dy, dx1, dw1, db1);
               if (dx1 != NULL)
                 fathom_test_assert_close (dx1, dx, 0.f, 0.f, "dx alone");
               if (dw1 != NULL)
@@ -446,34 +472,29 @@ test_conv_winograd (void)
   for (guint k = 0; k < G_N_ELEMENTS (wino_cases); k++)
     {
       const ConvCase *cc = &wino_cases[k];
-      FathomConvWindow win = case_window (cc);
-      g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->n, cc->c, cc->h, cc->w);
-      g_autoptr(FathomTensor) w = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o, cc->c, cc->kh, cc->kw);
-      g_autoptr(FathomTensor) bias = cc->bias ? FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o) : NULL;
-      g_autoptr(FathomTensor) y_ref = conv_run (ref, &win, x, w, bias);
-      g_autoptr(FathomTensor) dy = fathom_tensor_new_like (y_ref);
-      g_autoptr(FathomTensor) dx_ref = fathom_tensor_new_like (x);
-      g_autoptr(FathomTensor) dw_ref = fathom_tensor_new_like (w);
+      g_auto(ConvRef) r = { 0 };
       g_autoptr(FathomBackend) im2col = fast_backend (2, FALSE);
-      g_autoptr(FathomTensor) y_col = conv_run (im2col, &win, x, w, bias);
-      g_autoptr(FathomTensor) dx_col = fathom_tensor_new_like (x);
-      g_autoptr(FathomTensor) dw_col = fathom_tensor_new_like (w);
+      g_autoptr(FathomTensor) y_col = NULL;
+      g_autoptr(FathomTensor) dx_col = NULL;
+      g_autoptr(FathomTensor) dw_col = NULL;
 
-      fathom_rng_fill_uniform (rng, dy, -1.f, 1.f);
-      conv_backward_run (ref, &win, x, w, dy, dx_ref, dw_ref, NULL);
-      conv_backward_run (im2col, &win, x, w, dy, dx_col, dw_col, NULL);
+      conv_ref_init (&r, rng, ref, cc, FALSE);
+      y_col = conv_run (im2col, &r.win, r.x, r.w, r.bias);
+      dx_col = fathom_tensor_new_like (r.x);
+      dw_col = fathom_tensor_new_like (r.w);
+      conv_backward_run (im2col, &r.win, r.x, r.w, r.dy, dx_col, dw_col, NULL);
 
       for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
         {
           g_autoptr(FathomBackend) fast = fast_backend (threads[t], TRUE);
-          g_autoptr(FathomTensor) y = conv_run (fast, &win, x, w, bias);
-          g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
-          g_autoptr(FathomTensor) dw = fathom_tensor_new_like (w);
-          g_autoptr(FathomTensor) dw1 = fathom_tensor_new_like (w);
+          g_autoptr(FathomTensor) y = conv_run (fast, &r.win, r.x, r.w, r.bias);
+          g_autoptr(FathomTensor) dx = fathom_tensor_new_like (r.x);
+          g_autoptr(FathomTensor) dw = fathom_tensor_new_like (r.w);
+          g_autoptr(FathomTensor) dw1 = fathom_tensor_new_like (r.w);
           g_autofree char *what = g_strdup_printf ("winograd case %u, %u threads", k, threads[t]);
-          const FathomTensor *got[] = { y, dx, dw }, *want[] = { y_ref, dx_ref, dw_ref };
+          const FathomTensor *got[] = { y, dx, dw }, *want[] = { r.y, r.dx, r.dw };
 
-          conv_backward_run (fast, &win, x, w, dy, dx, dw, NULL);
+          conv_backward_run (fast, &r.win, r.x, r.w, r.dy, dx, dw, NULL);
           for (guint i = 0; i < G_N_ELEMENTS (got); i++)
             {
               fathom_test_assert_close (got[i], want[i], WINO_ATOL, WINO_RTOL, what);
@@ -489,7 +510,7 @@ test_conv_winograd (void)
               g_assert_cmpfloat (fathom_tensor_max_abs_diff (dw, dw_col), >, 0.f);
             }
           /* dw alone is dw: the passes do not depend on each other */
-          conv_backward_run (fast, &win, x, w, dy, NULL, dw1, NULL);
+          conv_backward_run (fast, &r.win, r.x, r.w, r.dy, NULL, dw1, NULL);
           fathom_test_assert_close (dw1, dw, 0.f, 0.f, "winograd dw alone");
         }
     }
@@ -571,39 +592,30 @@ test_conv_kn2row (void)
   for (guint k = 0; k < G_N_ELEMENTS (kn2row_cases); k++)
     {
       const ConvCase *cc = &kn2row_cases[k];
-      FathomConvWindow win = case_window (cc);
-      g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->n, cc->c, cc->h, cc->w);
-      g_autoptr(FathomTensor) w = FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o, cc->c, cc->kh, cc->kw);
-      g_autoptr(FathomTensor) bias = cc->bias ? FATHOM_TEST_UNIFORM (rng, -1, 1, cc->o) : NULL;
-      g_autoptr(FathomTensor) y_ref = conv_run (ref, &win, x, w, bias);
-      g_autoptr(FathomTensor) dy = fathom_tensor_new_like (y_ref);
-      g_autoptr(FathomTensor) dx_ref = fathom_tensor_new_like (x);
-      g_autoptr(FathomTensor) dw_ref = fathom_tensor_new_like (w);
-      g_autoptr(FathomTensor) db_ref = fathom_tensor_new_1d (cc->o);
+      g_auto(ConvRef) r = { 0 };
 
-      fathom_rng_fill_uniform (rng, dy, -1.f, 1.f);
-      conv_backward_run (ref, &win, x, w, dy, dx_ref, dw_ref, db_ref);
+      conv_ref_init (&r, rng, ref, cc, TRUE);
       for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
         {
           g_autoptr(FathomBackend) fast = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, threads[t]);
-          g_autoptr(FathomTensor) y = conv_run (fast, &win, x, w, bias);
-          g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
-          g_autoptr(FathomTensor) dw = fathom_tensor_new_like (w);
+          g_autoptr(FathomTensor) y = conv_run (fast, &r.win, r.x, r.w, r.bias);
+          g_autoptr(FathomTensor) dx = fathom_tensor_new_like (r.x);
+          g_autoptr(FathomTensor) dw = fathom_tensor_new_like (r.w);
           g_autoptr(FathomTensor) db = fathom_tensor_new_1d (cc->o);
-          g_autoptr(FathomTensor) dx1 = fathom_tensor_new_like (x);
-          g_autoptr(FathomTensor) dw1 = fathom_tensor_new_like (w);
+          g_autoptr(FathomTensor) dx1 = fathom_tensor_new_like (r.x);
+          g_autoptr(FathomTensor) dw1 = fathom_tensor_new_like (r.w);
           g_autofree char *what = g_strdup_printf ("kn2row case %u, %u threads", k, threads[t]);
-          const FathomTensor *got[] = { y, dx, dw, db }, *want[] = { y_ref, dx_ref, dw_ref, db_ref };
+          const FathomTensor *got[] = { y, dx, dw, db }, *want[] = { r.y, r.dx, r.dw, r.db };
 
-          conv_backward_run (fast, &win, x, w, dy, dx, dw, db);
+          conv_backward_run (fast, &r.win, r.x, r.w, r.dy, dx, dw, db);
           for (guint i = 0; i < G_N_ELEMENTS (got); i++)
             {
               fathom_test_assert_close (got[i], want[i], PATH_ATOL, PATH_RTOL, what);
               used = MAX (used, tolerance_used (got[i], want[i], PATH_ATOL, PATH_RTOL));
             }
           /* each gradient alone is the same */
-          conv_backward_run (fast, &win, x, w, dy, dx1, NULL, NULL);
-          conv_backward_run (fast, &win, x, w, dy, NULL, dw1, NULL);
+          conv_backward_run (fast, &r.win, r.x, r.w, r.dy, dx1, NULL, NULL);
+          conv_backward_run (fast, &r.win, r.x, r.w, r.dy, NULL, dw1, NULL);
           fathom_test_assert_close (dx1, dx, 0.f, 0.f, "kn2row dx alone");
           fathom_test_assert_close (dw1, dw, 0.f, 0.f, "kn2row dw alone");
         }
