@@ -79,6 +79,12 @@ int fathom_cuda_attention_pool_forward  (const float *w, const float *v, float *
 int fathom_cuda_attention_pool_backward (const float *w, const float *v, const float *dy, float *dw,
                                          float *dv, int64_t n, int64_t k, int64_t p, cudaStream_t stream);
 
+/* Of each of the n maps [h, w] in x, the cells within radius (rows and
+ * columns) of its first largest, scaled to sum to 1 (unscaled when they
+ * sum to 0), and 0 elsewhere, into y (fathom_backend_peak_window_forward). */
+int fathom_cuda_peak_window_forward     (const float *x, float *y, int64_t n, int64_t h, int64_t w,
+                                         int radius, cudaStream_t stream);
+
 /* Zero padding of planes [h, w] to [h+top+bottom, w+left+right]; backward crops. */
 int fathom_cuda_zero_pad_forward  (const float *x, float *y, int64_t planes, int64_t h, int64_t w,
                                    int top, int bottom, int left, int right, cudaStream_t stream);

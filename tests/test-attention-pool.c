@@ -1,9 +1,12 @@
 /* test-attention-pool.c: attention pooling (each sample's maps averaged
  * with its own weights) by hand, against finite differences on both CPU
- * paths, and as a layer: a spatial soft-argmax in a graph. */
+ * paths, and as a layer: a spatial soft-argmax in a graph; the window
+ * around a map's peak by hand and as the layer that narrows the soft-argmax
+ * when predicting. */
 #include "fathom-graph.h"
 #include "fathom-test-util.h"
 
+#include <math.h>
 #include <string.h>
 
 /* The op is bilinear: central differences are exact up to rounding. */
@@ -178,6 +181,145 @@ test_layer_shape_error (void)
   g_assert_nonnull (strstr (error->message, "12 cells"));
 }
 
+static void
+test_peak_by_hand (void)
+{
+  /* four 3x4 maps: a peak at row 1, column 2; a tie between the first and
+   * last cells (the first wins; its window is clipped by the corner); all
+   * zeros (kept as they are); a NaN first, never the peak */
+  static const float x[4 * 12] = {
+    0.1f, 0.2f, 0.3f, 0.4f,   0.05f, 0.1f, 2.0f, 0.05f,   0.3f, 0.1f, 0.4f, 0.6f,
+    1.0f, 0.5f, 0.0f, 0.0f,   0.25f, 0.0f, 0.0f, 0.0f,    0.0f, 0.0f, 0.0f, 1.0f,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    NAN, 0.0f, 0.0f, 0.0f,    0.0f, 0.0f, 0.0f, 0.0f,     0.0f, 0.0f, 0.5f, 0.5f,
+  };
+  /* map 0: rows 0-2, columns 1-3 kept, sum 0.2+0.3+0.4+0.1+2+0.05+0.1+0.4+0.6 = 4.15;
+   * map 1: rows 0-1, columns 0-1, sum 1.75; map 3: the first 0.5 at row 2,
+   * column 2, columns 1-3 of rows 1-2 kept, sum 1 */
+  const float s0 = 1.f / 4.15f, s1 = 1.f / 1.75f;
+  const float want[4 * 12] = {
+    0, 0.2f * s0, 0.3f * s0, 0.4f * s0,   0, 0.1f * s0, 2.0f * s0, 0.05f * s0,   0, 0.1f * s0, 0.4f * s0, 0.6f * s0,
+    1.0f * s1, 0.5f * s1, 0, 0,           0.25f * s1, 0, 0, 0,                    0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0,                           0, 0, 0, 0,                             0, 0, 0.5f, 0.5f,
+  };
+
+  for (guint p = 0; p < G_N_ELEMENTS (fathom_test_paths); p++)
+    {
+      g_autoptr(FathomBackend) be = fathom_cpu_backend_new (fathom_test_paths[p], 3);
+      g_autoptr(FathomTensor) w = fathom_tensor_new_from_data (2, (gint64[]) { 4, 12 }, x);
+      g_autoptr(FathomTensor) y = fathom_tensor_new_like (w);
+      g_autoptr(FathomTensor) whole = fathom_tensor_new_like (w);
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("path %s", fathom_test_path_name (fathom_test_paths[p]));
+      g_assert_true (fathom_backend_peak_window_forward (be, w, 3, 4, 1, y, &error));
+      g_assert_no_error (error);
+      fathom_test_assert_values (y, want, 48, 1e-6f, "radius 1");
+
+      /* a radius past the map's edges keeps the map, scaled */
+      g_assert_true (fathom_backend_peak_window_forward (be, w, 3, 4, 5, whole, &error));
+      g_assert_cmpfloat_with_epsilon (fathom_tensor_get_const_data (whole)[6], 2.0f / 4.6f, 1e-6);
+      g_assert_cmpfloat_with_epsilon (fathom_tensor_get_const_data (whole)[12], 1.0f / 2.75f, 1e-6);
+    }
+}
+
+static void
+test_peak_shape_errors (void)
+{
+  g_autoptr(FathomBackend) be = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 1);
+  g_autoptr(FathomTensor) w = fathom_tensor_new_2d (2, 12);
+  g_autoptr(FathomTensor) y = fathom_tensor_new_2d (2, 12);
+  g_autoptr(FathomTensor) short_y = fathom_tensor_new_2d (2, 11);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (fathom_backend_peak_window_forward (be, w, 3, 5, 1, y, &error));
+  g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE);
+  g_assert_nonnull (strstr (error->message, "3x5"));
+  g_clear_error (&error);
+  g_assert_false (fathom_backend_peak_window_forward (be, w, 3, 4, -1, y, &error));
+  g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE);
+  g_clear_error (&error);
+  g_assert_false (fathom_backend_peak_window_forward (be, w, 3, 4, 1, short_y, &error));
+  g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE);
+  g_assert_nonnull (strstr (error->message, "peak_window"));
+}
+
+/* The layer on its own: training passes weights and gradients through
+ * untouched; predicting narrows. */
+static void
+test_peak_layer_io (void)
+{
+  g_autoptr(FathomBackend) be = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 1);
+  g_autoptr(FathomRng) rng = fathom_rng_new (5);
+  g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, 0, 1, 2, 20);
+  g_autoptr(FathomTensor) dy = FATHOM_TEST_UNIFORM (rng, -1, 1, 2, 20);
+  g_autoptr(FathomTensor) y = fathom_tensor_new_like (x);
+  g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
+  g_autoptr(FathomTensor) want = fathom_tensor_new_like (x);
+  FathomLayer *layer = fathom_peak_window_layer_new (4, 5, 1);
+  FathomTensor *xs[1] = { x }, *dxs[1] = { dx };
+  FathomLayerIo io = { 1, xs, y, dy, dxs, TRUE };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (layer->klass->forward (layer, be, &io, &error));
+  fathom_test_assert_values (y, fathom_tensor_get_const_data (x), 40, 0.f, "training forward");
+  g_assert_true (layer->klass->backward (layer, be, &io, &error));
+  fathom_test_assert_values (dx, fathom_tensor_get_const_data (dy), 40, 0.f, "training backward");
+
+  io.training = FALSE;
+  g_assert_true (layer->klass->forward (layer, be, &io, &error));
+  g_assert_true (fathom_backend_peak_window_forward (be, x, 4, 5, 1, want, &error));
+  g_assert_no_error (error);
+  fathom_test_assert_values (y, fathom_tensor_get_const_data (want), 40, 0.f, "predicting");
+  fathom_layer_free (layer);
+}
+
+/* Two peaks far apart, one a little higher: the soft-argmax over the whole
+ * map answers between them (while training), with the window it answers
+ * at the higher one (when predicting). */
+static void
+test_peak_soft_argmax (void)
+{
+  enum { H = 5, W = 7 };
+  g_autoptr(FathomBackend) be = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
+  g_autoptr(FathomGraph) g = fathom_graph_new ();
+  FathomShape map_shape = FATHOM_SHAPE (1, H, W), coord_shape = FATHOM_SHAPE (2, H, W);
+  int map = fathom_graph_add_input (g, "map", &map_shape);
+  int coords = fathom_graph_add_input (g, "coords", &coord_shape);
+  int a, xy;
+  g_autoptr(FathomTensor) m = fathom_tensor_new_4d (1, 1, H, W);
+  g_autoptr(FathomTensor) cxy = fathom_tensor_new_4d (1, 2, H, W);
+  g_autoptr(GError) error = NULL;
+  float *md = fathom_tensor_get_data (m), *cd = fathom_tensor_get_data (cxy);
+  const float *out;
+
+  a = FATHOM_GRAPH_ADD (g, fathom_flatten_layer_new (), map);
+  a = FATHOM_GRAPH_ADD (g, fathom_softmax_layer_new (), a);
+  a = FATHOM_GRAPH_ADD_NAMED (g, "peak", fathom_peak_window_layer_new (H, W, 1), a);
+  xy = FATHOM_GRAPH_ADD_NAMED (g, "where", fathom_attention_pool_layer_new (), a, coords);
+  g_assert_true (fathom_graph_add_output (g, "where", xy, FATHOM_LOSS_NONE, 0.f, &error));
+  g_assert_true (fathom_graph_build (g, be, 1, &error));
+  g_assert_no_error (error);
+  for (int r = 0; r < H; r++)
+    for (int c = 0; c < W; c++)
+      {
+        md[r * W + c] = r == 1 && c == 1 ? 10.f : r == 3 && c == 5 ? 9.5f : 0.f;
+        cd[r * W + c] = (float) c;
+        cd[H * W + r * W + c] = (float) r;
+      }
+  g_assert_true (fathom_graph_forward (g, (FathomTensor *[]) { m, cxy }, TRUE, &error));
+  g_assert_no_error (error);
+  out = fathom_tensor_get_const_data (fathom_graph_get_output (g, 0));
+  /* weights 1 : e^-0.5 : about 3.4e-4 a cell elsewhere */
+  g_assert_cmpfloat (out[0], >, 2.4f);
+  g_assert_cmpfloat (out[0], <, 2.7f);
+  g_assert_true (fathom_graph_forward (g, (FathomTensor *[]) { m, cxy }, FALSE, &error));
+  out = fathom_tensor_get_const_data (fathom_graph_get_output (g, 0));
+  g_assert_cmpfloat_with_epsilon (out[0], 1.f, 1e-3);
+  g_assert_cmpfloat_with_epsilon (out[1], 1.f, 1e-3);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -187,5 +329,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/attention-pool/gradcheck", test_gradcheck);
   g_test_add_func ("/attention-pool/soft-argmax", test_soft_argmax);
   g_test_add_func ("/attention-pool/layer-shape-error", test_layer_shape_error);
+  g_test_add_func ("/attention-pool/peak-window/by-hand", test_peak_by_hand);
+  g_test_add_func ("/attention-pool/peak-window/shape-errors", test_peak_shape_errors);
+  g_test_add_func ("/attention-pool/peak-window/layer", test_peak_layer_io);
+  g_test_add_func ("/attention-pool/peak-window/soft-argmax", test_peak_soft_argmax);
   return g_test_run ();
 }

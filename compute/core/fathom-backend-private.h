@@ -105,6 +105,8 @@ struct _FathomBackendOps
   gboolean (*attention_pool_backward) (FathomBackend *self, const FathomTensor *weights,
                                        const FathomTensor *values, const FathomTensor *dy,
                                        FathomTensor *dweights, FathomTensor *dvalues, GError **error);
+  gboolean (*peak_window_forward) (FathomBackend *self, const FathomTensor *weights, gint64 height,
+                                   gint64 width, int radius, FathomTensor *y, GError **error);
   gboolean (*add_forward)     (FathomBackend *self, guint n, const FathomTensor *const *x, FathomTensor *y,
                                GError **error);
 

@@ -65,6 +65,7 @@ op_slot (FathomBackend *self, FathomOp op)
     case FATHOM_OP_CONCAT: return o->concat_backward ? o->concat_forward : NULL;
     case FATHOM_OP_ADD: return o->add_forward;
     case FATHOM_OP_ATTENTION_POOL: return o->attention_pool_backward ? o->attention_pool_forward : NULL;
+    case FATHOM_OP_PEAK_WINDOW: return o->peak_window_forward;
     case FATHOM_OP_RNN: return o->rnn_backward ? o->rnn_forward : NULL;
     case FATHOM_OP_GRU: return o->gru_backward ? o->gru_forward : NULL;
     case FATHOM_OP_SOFTMAX_CROSS_ENTROPY:
@@ -782,6 +783,23 @@ fathom_backend_attention_pool_backward (FathomBackend *self, const FathomTensor 
       (dvalues != NULL && !expect_numel ("attention_pool", "dvalues", dvalues, values, error)))
     return FALSE;
   DISPATCH (attention_pool_backward, FATHOM_OP_ATTENTION_POOL, weights, values, dy, dweights, dvalues);
+}
+
+gboolean
+fathom_backend_peak_window_forward (FathomBackend *self, const FathomTensor *weights, gint64 height,
+                                    gint64 width, int radius, FathomTensor *y, GError **error)
+{
+  if (weights == NULL || y == NULL)
+    return shape_error (error, "peak_window", "weights and output are needed");
+  if (weights->ndim < 2 || height < 1 || width < 1 || radius < 0 ||
+      (gint64) weights->numel != weights->shape[0] * height * width)
+    return shape_error (error, "peak_window", "weights of %" G_GSIZE_FORMAT " elements in %" G_GINT64_FORMAT
+                        " samples are not maps of %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+                        " (radius %d)", weights->numel, weights->ndim > 0 ? weights->shape[0] : 0,
+                        height, width, radius);
+  if (!expect_same ("peak_window", "output", y, weights, error))
+    return FALSE;
+  DISPATCH (peak_window_forward, FATHOM_OP_PEAK_WINDOW, weights, height, width, radius, y);
 }
 
 gboolean

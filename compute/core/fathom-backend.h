@@ -163,6 +163,20 @@ gboolean fathom_backend_attention_pool_backward (FathomBackend *self, const Fath
                                                  FathomTensor *dweights, FathomTensor *dvalues,
                                                  GError **error);
 
+/* The weights near each sample's peak: weights [N, ...] holds a map of
+ * height x width numbers a sample (row-major, e.g. a softmax over its
+ * cells). y, of the same shape, keeps the weights within radius cells (in
+ * rows and in columns) of the sample's largest one (the first, on a tie)
+ * scaled to sum to 1, and is 0 elsewhere; a sample whose kept weights sum
+ * to 0 keeps them as they are. The sums are in double. An attention
+ * reader that averages over the whole map puts its answer between two
+ * likely places; this one answers at the likelier. No backward: the
+ * window moves in jumps (fathom-peak-window-layer.c uses it only to
+ * predict). */
+gboolean fathom_backend_peak_window_forward     (FathomBackend *self, const FathomTensor *weights,
+                                                 gint64 height, gint64 width, int radius,
+                                                 FathomTensor *y, GError **error);
+
 /* elementwise sum of n same-shaped tensors (backward is a copy of dy). */
 gboolean fathom_backend_add_forward     (FathomBackend *self, guint n, const FathomTensor *const *x,
                                          FathomTensor *y, GError **error);

@@ -579,11 +579,69 @@ cpu_attention_pool_backward (FathomBackend *backend, const FathomTensor *weights
   return TRUE;
 }
 
+/* ---- the window around a map's peak --------------------------------------- */
+
+typedef struct {
+  gint64 h, w;
+  int radius;
+  const float *x;
+  float *y;
+} PeakArgs;
+
+static void
+peak_window_samples (gint64 begin, gint64 end, guint chunk_index, gpointer data)
+{
+  const PeakArgs *a = data;
+  gint64 p = a->h * a->w;
+
+  for (gint64 n = begin; n < end; n++)
+    {
+      const float *x = a->x + n * p;
+      float *y = a->y + n * p;
+      gint64 best = 0, r0, c0;
+      float top = -INFINITY;
+      double sum = 0.0;
+      float scale;
+
+      /* the first largest; a NaN is never it */
+      for (gint64 i = 0; i < p; i++)
+        if (x[i] > top)
+          {
+            top = x[i];
+            best = i;
+          }
+      r0 = best / a->w;
+      c0 = best % a->w;
+      for (gint64 r = MAX (r0 - a->radius, 0); r <= MIN (r0 + a->radius, a->h - 1); r++)
+        for (gint64 c = MAX (c0 - a->radius, 0); c <= MIN (c0 + a->radius, a->w - 1); c++)
+          sum += x[r * a->w + c];
+      scale = sum != 0.0 ? (float) (1.0 / sum) : 1.f;
+      for (gint64 r = 0; r < a->h; r++)
+        for (gint64 c = 0; c < a->w; c++)
+          {
+            gboolean near = ABS (r - r0) <= a->radius && ABS (c - c0) <= a->radius;
+
+            y[r * a->w + c] = near ? x[r * a->w + c] * scale : 0.f;
+          }
+    }
+}
+
+static gboolean
+cpu_peak_window_forward (FathomBackend *backend, const FathomTensor *weights, gint64 height, gint64 width,
+                         int radius, FathomTensor *y, GError **error)
+{
+  PeakArgs args = { height, width, radius, fathom_tensor_raw (weights), fathom_tensor_raw (y) };
+
+  run_range (FATHOM_CPU (backend), weights->shape[0], (gint64) weights->numel, peak_window_samples, &args);
+  return TRUE;
+}
+
 void
 fathom_cpu_elementwise_install (FathomBackendOps *ops)
 {
   ops->attention_pool_forward = cpu_attention_pool_forward;
   ops->attention_pool_backward = cpu_attention_pool_backward;
+  ops->peak_window_forward = cpu_peak_window_forward;
   ops->activation_forward = cpu_activation_forward;
   ops->activation_backward = cpu_activation_backward;
   ops->softmax_forward = cpu_softmax_forward;

@@ -332,6 +332,17 @@ cuda_attention_pool_forward (FathomBackend *backend, const FathomTensor *weights
 }
 
 static gboolean
+cuda_peak_window_forward (FathomBackend *backend, const FathomTensor *weights, gint64 height, gint64 width,
+                          int radius, FathomTensor *y, GError **error)
+{
+  FATHOM_CUDA_NEED ("peak_window", weights, y);
+  FATHOM_CUDA_TRY (fathom_cuda_peak_window_forward (fathom_tensor_raw (weights), fathom_tensor_raw (y),
+                                                    weights->shape[0], height, width, radius, STREAM (backend)),
+                   "peak window forward");
+  return TRUE;
+}
+
+static gboolean
 cuda_attention_pool_backward (FathomBackend *backend, const FathomTensor *weights, const FathomTensor *values,
                               const FathomTensor *dy, FathomTensor *dweights, FathomTensor *dvalues,
                               GError **error)
@@ -579,6 +590,7 @@ fathom_cuda_ops_install (FathomBackendOps *ops)
   ops->add_forward = cuda_add_forward;
   ops->attention_pool_forward = cuda_attention_pool_forward;
   ops->attention_pool_backward = cuda_attention_pool_backward;
+  ops->peak_window_forward = cuda_peak_window_forward;
   ops->softmax_cross_entropy_forward = cuda_softmax_cross_entropy_forward;
   ops->softmax_cross_entropy_backward = cuda_softmax_cross_entropy_backward;
   ops->mse_forward = cuda_mse_forward;

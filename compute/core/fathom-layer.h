@@ -167,6 +167,10 @@ FathomLayer *fathom_add_layer_new             (void);
 /* Two inputs, weights (P a sample) and values ([K, ...] of P cells): the
  * values averaged with the weights, [K] (see fathom-attention-pool-layer.c). */
 FathomLayer *fathom_attention_pool_layer_new  (void);
+/* A map of height x width weights a sample, passed on while training and
+ * narrowed to the cells within radius of its peak (then summing to 1)
+ * when predicting (see fathom-peak-window-layer.c). */
+FathomLayer *fathom_peak_window_layer_new     (gint64 height, gint64 width, int radius);
 FathomLayer *fathom_flatten_layer_new         (void);
 
 typedef enum {

@@ -20,6 +20,7 @@ static const char *const op_names[FATHOM_N_OPS] = {
   [FATHOM_OP_DROPOUT] = "dropout",
   [FATHOM_OP_CONCAT] = "concat",
   [FATHOM_OP_ATTENTION_POOL] = "attention_pool",
+  [FATHOM_OP_PEAK_WINDOW] = "peak_window",
   [FATHOM_OP_ADD] = "add",
   [FATHOM_OP_RNN] = "rnn",
   [FATHOM_OP_GRU] = "gru",

@@ -306,6 +306,32 @@ attention_case (FathomParityRun *run, gconstpointer data)
   fathom_parity_keep (run, BWD, "dvalues", dv, TOL_ELEMENT);
 }
 
+typedef struct {
+  gint64 n, h, w;
+  int    radius;
+} PeakCase;
+
+/* Edges clip the window (the peak in a corner of 1x1 and 13x1 maps), and
+ * one radius covers the whole 5x7 map. */
+static const PeakCase peak_cases[] = {
+  { 1, 1, 1, 0 }, { 3, 5, 7, 1 }, { 2, 13, 1, 2 }, { 3, 5, 7, 9 }, { 4, 14, 14, 2 }, { 3, 22, 40, 3 },
+  { 1, 31, 37, 0 },
+};
+
+static void
+peak_case (FathomParityRun *run, gconstpointer data)
+{
+  const PeakCase *c = data;
+  FathomTensor *w = PARITY_IN (run, 0.f, 1.f, c->n, c->h * c->w);
+  FathomTensor *y = PARITY_OUT (run, c->n, c->h * c->w);
+
+  if (y == NULL ||
+      !fathom_parity_ok (run, fathom_backend_peak_window_forward (run->be, w, c->h, c->w, c->radius, y,
+                                                                  &run->error)))
+    return;
+  fathom_parity_keep (run, FWD, "y", y, TOL_ELEMENT);
+}
+
 static void
 elementwise_cases_run (FathomParity *p)
 {
@@ -355,6 +381,14 @@ elementwise_cases_run (FathomParity *p)
                                                 G_GINT64_FORMAT "x%" G_GINT64_FORMAT, c->n, c->k, c->h, c->w);
 
       fathom_parity_case (p, "attention_pool", label, attention_case, c);
+    }
+  for (guint i = 0; fathom_parity_wants (p, "peak_window") && i < G_N_ELEMENTS (peak_cases); i++)
+    {
+      const PeakCase *c = &peak_cases[i];
+      g_autofree char *label = g_strdup_printf ("%" G_GINT64_FORMAT " maps of %" G_GINT64_FORMAT "x%"
+                                                G_GINT64_FORMAT ", radius %d", c->n, c->h, c->w, c->radius);
+
+      fathom_parity_case (p, "peak_window", label, peak_case, c);
     }
 }
 

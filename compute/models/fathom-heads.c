@@ -159,9 +159,15 @@ fixed_dense (gint64 units)
  * and "bb_cells", four numbers a cell: the offset from the cell's centre
  * to its fish's centre (dx, dy) and the fish's size (h, w), in pixels.
  * "bb_centre" reads the weighted cell centres, "bb_pool" the weighted
- * offsets and sizes, and "bb" adds them up into [h, w, x, y]. */
+ * offsets and sizes, and "bb" adds them up into [h, w, x, y]. When the
+ * model predicts, "bb_peak" keeps only the weights within BOX_PEAK_RADIUS
+ * cells of the largest: where two fish compete, the soft average of the
+ * whole map put the box between them (default data, 112x112: mean IoU
+ * 0.480 over the whole map, 0.529, 0.531 and 0.530 at radius 1, 2, 3). */
+#define BOX_PEAK_RADIUS 2
+
 static int
-attention_box (FathomGraph *g, int x)
+attention_box (FathomGraph *g, int x, gint64 height, gint64 width)
 {
   int f, where, cells, centre, pooled;
 
@@ -173,6 +179,8 @@ attention_box (FathomGraph *g, int x)
                                                                           FATHOM_ACTIVATION_IDENTITY, TRUE), f);
   where = FATHOM_GRAPH_ADD (g, fathom_flatten_layer_new (), where);
   where = FATHOM_GRAPH_ADD (g, fathom_softmax_layer_new (), where);
+  where = FATHOM_GRAPH_ADD_NAMED (g, "bb_peak", fathom_peak_window_layer_new (height, width, BOX_PEAK_RADIUS),
+                                  where);
   cells = FATHOM_GRAPH_ADD_NAMED (g, "bb_cells", fathom_conv2d_layer_new (4, 1, 1, 1, 1, FATHOM_PADDING_SAME,
                                                                           FATHOM_ACTIVATION_IDENTITY, TRUE), f);
   pooled = FATHOM_GRAPH_ADD_NAMED (g, "bb_pool", fathom_attention_pool_layer_new (), where, cells);
@@ -290,7 +298,7 @@ fathom_head_new (const char *experiment, const FathomHeadOptions *options, GErro
     {
       int trunk = dense_trunk (g, x, options->dropout);
       int bb = options->box_head == FATHOM_BOX_HEAD_ATTENTION
-                 ? attention_box (g, x)
+                 ? attention_box (g, x, options->height, options->width)
                  : FATHOM_GRAPH_ADD_NAMED (g, "bb", fathom_dense_layer_new (4, FATHOM_ACTIVATION_IDENTITY, TRUE),
                                            trunk);
 
