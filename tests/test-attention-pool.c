@@ -118,43 +118,59 @@ test_gradcheck (void)
                   worst, (double) LINEAR_ATOL, (double) LINEAR_RTOL);
 }
 
-/* A spatial soft-argmax: the softmax of a map's cells pools two constant
- * maps holding each cell's column and row. A sharp peak gives its place;
- * a flat map the centre. */
-static void
-test_soft_argmax (void)
+/* A spatial soft-argmax on maps of h x w: the softmax of a map's cells
+ * pools two constant maps holding each cell's column and row (filled for
+ * n samples into coords); with radius >= 0 a peak window narrows the
+ * softmax first. */
+static FathomGraph *
+soft_argmax_new (FathomBackend *be, int h, int w, int radius, int n, FathomTensor **coords)
 {
-  enum { H = 4, W = 5 };
-  g_autoptr(FathomBackend) be = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
   g_autoptr(FathomGraph) g = fathom_graph_new ();
-  FathomShape map_shape = FATHOM_SHAPE (1, H, W), coord_shape = FATHOM_SHAPE (2, H, W);
+  FathomShape map_shape = FATHOM_SHAPE (1, h, w), coord_shape = FATHOM_SHAPE (2, h, w);
   int map = fathom_graph_add_input (g, "map", &map_shape);
-  int coords = fathom_graph_add_input (g, "coords", &coord_shape);
-  int a, xy;
-  g_autoptr(FathomTensor) m = fathom_tensor_new_4d (2, 1, H, W);
-  g_autoptr(FathomTensor) cxy = fathom_tensor_new_4d (2, 2, H, W);
+  int xy = fathom_graph_add_input (g, "coords", &coord_shape);
+  int a;
   g_autoptr(GError) error = NULL;
-  float *md = fathom_tensor_get_data (m), *cd = fathom_tensor_get_data (cxy);
-  const float *out;
+  float *cd;
 
   a = FATHOM_GRAPH_ADD (g, fathom_flatten_layer_new (), map);
   a = FATHOM_GRAPH_ADD (g, fathom_softmax_layer_new (), a);
-  xy = FATHOM_GRAPH_ADD_NAMED (g, "where", fathom_attention_pool_layer_new (), a, coords);
+  if (radius >= 0)
+    a = FATHOM_GRAPH_ADD_NAMED (g, "peak", fathom_peak_window_layer_new (h, w, radius), a);
+  xy = FATHOM_GRAPH_ADD_NAMED (g, "where", fathom_attention_pool_layer_new (), a, xy);
   g_assert_true (fathom_graph_add_output (g, "where", xy, FATHOM_LOSS_NONE, 0.f, &error));
   g_assert_true (fathom_graph_build (g, be, 1, &error));
   g_assert_no_error (error);
   g_assert_cmpint (fathom_graph_get_output_shape (g, 0)->ndim, ==, 1);
   g_assert_cmpint (fathom_graph_get_output_shape (g, 0)->d[0], ==, 2);
 
-  for (int n = 0; n < 2; n++)
-    for (int r = 0; r < H; r++)
-      for (int c = 0; c < W; c++)
+  *coords = fathom_tensor_new_4d (n, 2, h, w);
+  cd = fathom_tensor_get_data (*coords);
+  for (int s = 0; s < n; s++)
+    for (int r = 0; r < h; r++)
+      for (int c = 0; c < w; c++)
         {
-          /* sample 0: a peak of 30 at row 2, column 3; sample 1: flat */
-          md[(n * H + r) * W + c] = n == 0 && r == 2 && c == 3 ? 30.f : 0.f;
-          cd[((n * 2 + 0) * H + r) * W + c] = (float) c;
-          cd[((n * 2 + 1) * H + r) * W + c] = (float) r;
+          cd[((s * 2 + 0) * h + r) * w + c] = (float) c;
+          cd[((s * 2 + 1) * h + r) * w + c] = (float) r;
         }
+  return g_steal_pointer (&g);
+}
+
+/* A sharp peak gives its place; a flat map the centre. */
+static void
+test_soft_argmax (void)
+{
+  enum { H = 4, W = 5 };
+  g_autoptr(FathomBackend) be = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
+  g_autoptr(FathomTensor) cxy = NULL;
+  g_autoptr(FathomGraph) g = soft_argmax_new (be, H, W, -1, 2, &cxy);
+  g_autoptr(FathomTensor) m = fathom_tensor_new_4d (2, 1, H, W);
+  g_autoptr(GError) error = NULL;
+  float *md = fathom_tensor_get_data (m);
+  const float *out;
+
+  /* sample 0: a peak of 30 at row 2, column 3; sample 1: flat */
+  md[2 * W + 3] = 30.f;
   g_assert_true (fathom_graph_forward (g, (FathomTensor *[]) { m, cxy }, FALSE, &error));
   g_assert_no_error (error);
   out = fathom_tensor_get_const_data (fathom_graph_get_output (g, 0));
@@ -283,31 +299,15 @@ test_peak_soft_argmax (void)
 {
   enum { H = 5, W = 7 };
   g_autoptr(FathomBackend) be = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
-  g_autoptr(FathomGraph) g = fathom_graph_new ();
-  FathomShape map_shape = FATHOM_SHAPE (1, H, W), coord_shape = FATHOM_SHAPE (2, H, W);
-  int map = fathom_graph_add_input (g, "map", &map_shape);
-  int coords = fathom_graph_add_input (g, "coords", &coord_shape);
-  int a, xy;
+  g_autoptr(FathomTensor) cxy = NULL;
+  g_autoptr(FathomGraph) g = soft_argmax_new (be, H, W, 1, 1, &cxy);
   g_autoptr(FathomTensor) m = fathom_tensor_new_4d (1, 1, H, W);
-  g_autoptr(FathomTensor) cxy = fathom_tensor_new_4d (1, 2, H, W);
   g_autoptr(GError) error = NULL;
-  float *md = fathom_tensor_get_data (m), *cd = fathom_tensor_get_data (cxy);
+  float *md = fathom_tensor_get_data (m);
   const float *out;
 
-  a = FATHOM_GRAPH_ADD (g, fathom_flatten_layer_new (), map);
-  a = FATHOM_GRAPH_ADD (g, fathom_softmax_layer_new (), a);
-  a = FATHOM_GRAPH_ADD_NAMED (g, "peak", fathom_peak_window_layer_new (H, W, 1), a);
-  xy = FATHOM_GRAPH_ADD_NAMED (g, "where", fathom_attention_pool_layer_new (), a, coords);
-  g_assert_true (fathom_graph_add_output (g, "where", xy, FATHOM_LOSS_NONE, 0.f, &error));
-  g_assert_true (fathom_graph_build (g, be, 1, &error));
-  g_assert_no_error (error);
-  for (int r = 0; r < H; r++)
-    for (int c = 0; c < W; c++)
-      {
-        md[r * W + c] = r == 1 && c == 1 ? 10.f : r == 3 && c == 5 ? 9.5f : 0.f;
-        cd[r * W + c] = (float) c;
-        cd[H * W + r * W + c] = (float) r;
-      }
+  md[1 * W + 1] = 10.f;
+  md[3 * W + 5] = 9.5f;
   g_assert_true (fathom_graph_forward (g, (FathomTensor *[]) { m, cxy }, TRUE, &error));
   g_assert_no_error (error);
   out = fathom_tensor_get_const_data (fathom_graph_get_output (g, 0));
@@ -315,6 +315,7 @@ test_peak_soft_argmax (void)
   g_assert_cmpfloat (out[0], >, 2.4f);
   g_assert_cmpfloat (out[0], <, 2.7f);
   g_assert_true (fathom_graph_forward (g, (FathomTensor *[]) { m, cxy }, FALSE, &error));
+  g_assert_no_error (error);
   out = fathom_tensor_get_const_data (fathom_graph_get_output (g, 0));
   g_assert_cmpfloat_with_epsilon (out[0], 1.f, 1e-3);
   g_assert_cmpfloat_with_epsilon (out[1], 1.f, 1e-3);
