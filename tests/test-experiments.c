@@ -148,8 +148,16 @@ test_features_file (void)
     FathomTensor *in[1] = { image };
 
     mo.cache_dir = cache_dir;
+    double valid_accuracy;
+    guint n_valid;
+
     mini = fathom_mini_backbone_ensure (ds, &mo, NULL, NULL, NULL, NULL, &error);
     g_assert_no_error (error);
+    /* the pretraining classifier was scored on exactly the validation
+     * photos: a whole number of them right */
+    g_assert_true (fathom_mini_backbone_get_valid_accuracy (mini, &valid_accuracy, &n_valid));
+    g_assert_cmpuint (n_valid, ==, fathom_dataset_count (ds, FATHOM_SPLIT_VALID, -1));
+    g_assert_cmpfloat (fabs (valid_accuracy * n_valid - round (valid_accuracy * n_valid)), <, 1e-3 * n_valid);
     g = fathom_mini_backbone_load (mini, 48, 80, backend, &error);
     g_assert_no_error (error);
     g_assert_true (fathom_graph_forward (g, in, FALSE, &error));

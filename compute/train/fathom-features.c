@@ -64,6 +64,9 @@ setup_mini (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
   FathomMiniOptions mo = o->mini;
   g_autofree char *path = NULL;
   g_autofree char *sha = NULL;
+  g_autofree char *score = NULL;
+  double valid_accuracy;
+  guint n_valid;
 
   mo.cache_dir = o->cache_dir;
   mo.device = o->device;
@@ -82,13 +85,18 @@ setup_mini (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
   self->weights_path = g_strdup (path);
   self->backbone_key = g_strdup_printf ("mini-v%d-block4", FATHOM_MINI_VERSION);
   self->weights_fingerprint = g_strconcat ("sha256:", sha, NULL);
+  if (fathom_mini_backbone_get_valid_accuracy (path, &valid_accuracy, &n_valid))
+    score = g_strdup_printf ("; its own classifier (global max pooling, dense) scored %.3f on the %u "
+                             "validation photos, a yardstick for the heads on its features",
+                             valid_accuracy, n_valid);
   self->description = g_strdup_printf ("mini: a small VGG-style trunk (5x5/2 stem, 32-64-128-128-%d channels, 8x) "
                                        "trained %u epochs on %dx%d %s of this dataset's %u training images "
                                        "only, then frozen; it stands in for ImageNet pretraining (no "
-                                       "pretrained weights were given) and is kept in %s",
+                                       "pretrained weights were given) and is kept in %s%s",
                                        FATHOM_MINI_CHANNELS, mo.epochs, mo.height, mo.width,
                                        mo.crop_scale > 1 ? "windows of larger photos" : "photos",
-                                       fathom_dataset_count (self->ds, FATHOM_SPLIT_TRAIN, -1), path);
+                                       fathom_dataset_count (self->ds, FATHOM_SPLIT_TRAIN, -1), path,
+                                       score != NULL ? score : "");
   return TRUE;
 }
 

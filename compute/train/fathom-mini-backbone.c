@@ -159,6 +159,58 @@ relabel_progress (const FathomTrainProgress *p, gpointer data)
     r->progress (&q, r->user_data);
 }
 
+static GArray *
+split_items (FathomDataset *ds, FathomSplit split)
+{
+  GArray *items = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
+    if (fathom_dataset_get_item (ds, i)->split == split)
+      g_array_append_val (items, i);
+  return items;
+}
+
+static FathomImageSource *
+photo_source (FathomDataset *ds, const FathomMiniOptions *o, GArray *items, gboolean augment)
+{
+  FathomImageSourceOptions so;
+
+  fathom_image_source_options_init (&so);
+  so.width = o->width;
+  so.height = o->height;
+  so.n_threads = o->n_threads;
+  so.seed = o->seed;
+  if (augment)
+    {
+      so.flip = TRUE;
+      so.crop_scale = o->crop_scale;
+    }
+  return fathom_image_source_new (ds, (const guint *) items->data, items->len, &so);
+}
+
+/* The pretraining classifier's accuracy on the validation photos, which
+ * it never trained on, kept with the trunk: the heads on its frozen
+ * features can be judged against it. */
+static gboolean
+score_validation (FathomDataset *ds, const FathomMiniOptions *o, FathomGraph *graph, GHashTable *meta,
+                  GError **error)
+{
+  g_autoptr(GArray) items = split_items (ds, FATHOM_SPLIT_VALID);
+  g_autoptr(FathomImageSource) source = NULL;
+  FathomBatchSource valid;
+  double loss, accuracy;
+
+  if (items->len == 0)
+    return TRUE;
+  source = photo_source (ds, o, items, FALSE);
+  valid = fathom_image_source_get_batch_source (source);
+  if (!fathom_trainer_evaluate (graph, &valid, o->batch_size, NULL, NULL, &loss, NULL, &accuracy, error))
+    return FALSE;
+  g_hash_table_insert (meta, (char *) "valid_accuracy", g_strdup_printf ("%.4f", accuracy));
+  g_hash_table_insert (meta, (char *) "valid_images", g_strdup_printf ("%u", items->len));
+  return TRUE;
+}
+
 static gboolean
 pretrain (FathomDataset *ds, const FathomMiniOptions *o, const char *path, const char *key,
           FathomTrainProgressFunc progress, gpointer user_data, GCancellable *cancellable, GError **error)
@@ -167,9 +219,8 @@ pretrain (FathomDataset *ds, const FathomMiniOptions *o, const char *path, const
   g_autoptr(FathomGraph) graph = NULL;
   g_autoptr(FathomOptimizer) opt = NULL;
   g_autoptr(FathomImageSource) source = NULL;
-  g_autoptr(GArray) items = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GArray) items = split_items (ds, FATHOM_SPLIT_TRAIN);
   g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  FathomImageSourceOptions so;
   FathomTrainConfig cfg;
   FathomTrainResult res;
   FathomBatchSource train;
@@ -177,9 +228,6 @@ pretrain (FathomDataset *ds, const FathomMiniOptions *o, const char *path, const
 
   if (backend == NULL)
     return FALSE;
-  for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
-    if (fathom_dataset_get_item (ds, i)->split == FATHOM_SPLIT_TRAIN)
-      g_array_append_val (items, i);
   if (items->len == 0)
     {
       g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
@@ -191,14 +239,7 @@ pretrain (FathomDataset *ds, const FathomMiniOptions *o, const char *path, const
   if (graph == NULL || !fathom_graph_build (graph, backend, o->seed, error))
     return FALSE;
 
-  fathom_image_source_options_init (&so);
-  so.width = o->width;
-  so.height = o->height;
-  so.n_threads = o->n_threads;
-  so.flip = TRUE;
-  so.crop_scale = o->crop_scale;
-  so.seed = o->seed;
-  source = fathom_image_source_new (ds, (const guint *) items->data, items->len, &so);
+  source = photo_source (ds, o, items, TRUE);
   train = fathom_image_source_get_batch_source (source);
 
   fathom_train_config_init (&cfg);
@@ -213,7 +254,8 @@ pretrain (FathomDataset *ds, const FathomMiniOptions *o, const char *path, const
   cfg.lr[1] = o->lr / 10;
   opt = fathom_optimizer_new_adam (o->lr);
   if (!fathom_trainer_fit (graph, opt, &cfg, &train, NULL, NULL, relabel_progress, &relabel,
-                           cancellable, &res, error))
+                           cancellable, &res, error) ||
+      !score_validation (ds, o, graph, meta, error))
     return FALSE;
 
   g_hash_table_insert (meta, (char *) "mini_key", g_strdup (key));
@@ -266,4 +308,32 @@ fathom_mini_backbone_load (const char *path, gint64 height, gint64 width, Fathom
       !fathom_checkpoint_load (graph, path, TRUE, error))
     return NULL;
   return g_steal_pointer (&graph);
+}
+
+gboolean
+fathom_mini_backbone_get_valid_accuracy (const char *path, double *accuracy, guint *n_images)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomSafetensors) st = fathom_safetensors_load (path, &error);
+  const char *acc, *n;
+  char *end;
+  double a;
+  guint64 count;
+
+  if (st == NULL)
+    {
+      g_debug ("mini backbone %s: %s", path, error->message);
+      return FALSE;
+    }
+  acc = fathom_safetensors_get_metadata (st, "valid_accuracy");
+  n = fathom_safetensors_get_metadata (st, "valid_images");
+  if (acc == NULL || n == NULL)
+    return FALSE;
+  a = g_ascii_strtod (acc, &end);
+  if (*end != '\0' || !(a >= 0.0 && a <= 1.0) ||
+      !g_ascii_string_to_unsigned (n, 10, 1, G_MAXUINT, &count, NULL))
+    return FALSE;
+  *accuracy = a;
+  *n_images = (guint) count;
+  return TRUE;
 }

@@ -17,6 +17,10 @@
  * size fcn, allconv and inception use: trained at 88x160 its features at
  * 176x320 were much worse (fcn 0.76 against 0.85 validation accuracy).
  *
+ * After pretraining, the classifier is scored on the validation photos
+ * (which it never trained on) and the accuracy is kept in the checkpoint:
+ * a yardstick for the heads trained on its frozen features.
+ *
  * The trained trunk is a checkpoint in a cache directory, keyed by the
  * dataset fingerprint (which covers the split), the pretraining size,
  * seed and schedule: later runs reuse it instead of retraining.
@@ -72,6 +76,12 @@ char        *fathom_mini_backbone_ensure (FathomDataset            *ds,
                                           GCancellable             *cancellable,
                                           gboolean                 *trained,
                                           GError                  **error);
+/* The pretraining classifier's accuracy on the validation photos and how
+ * many there were, as kept in the trunk at path; FALSE when it holds none
+ * (the dataset had no validation photos, or the trunk is unreadable). */
+gboolean     fathom_mini_backbone_get_valid_accuracy (const char *path,
+                                                      double     *accuracy,
+                                                      guint      *n_images);
 /* The trunk at height x width, built on backend, weights from path. */
 FathomGraph *fathom_mini_backbone_load   (const char               *path,
                                           gint64                    height,
