@@ -270,6 +270,15 @@ test_experiment (gconstpointer data)
   assert_final_number (final, "majority_rate");
   if (g_str_equal (name, "bbox"))
     assert_final_number (final, "val_iou_mean");
+  if (!g_str_equal (name, "leak-size-only"))
+    {
+      /* mini's own classifier on the same validation photos */
+      double b;
+
+      assert_final_number (final, "backbone_val_accuracy");
+      b = json_object_get_double_member (final, "backbone_val_accuracy");
+      g_assert_cmpfloat (fabs (b * res.n_valid - round (b * res.n_valid)), <, 1e-3 * res.n_valid);
+    }
   if (g_str_equal (name, "fcn") || g_str_equal (name, "allconv"))
     {
       g_autofree char *path = g_build_filename (c.run_dir, "heatmaps.safetensors", NULL);

@@ -159,6 +159,7 @@ update_header (FathomRunView *self,
     { "heatmap_pointing", "Pointing", TRUE },
     { "heatmap_in_box", "Map in box", TRUE },
     { "majority_rate", "Majority class", TRUE },
+    { "backbone_val_accuracy", "Backbone alone", TRUE },
   };
   JsonObject *root = fathom_run_info_get_json (info);
   g_autofree char *name = g_path_get_basename (self->run_dir);

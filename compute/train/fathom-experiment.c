@@ -449,6 +449,8 @@ run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgres
       res->features_computed = report.computed;
       res->backbone_trained = report.pretrained;
       fathom_run_set_info (run, "backbone_note", report.description);
+      if (isfinite (report.backbone_valid_accuracy))
+        fathom_run_set_final (run, "backbone_val_accuracy", report.backbone_valid_accuracy);
       reader = fathom_feature_reader_open (path, error);
       if (reader == NULL)
         return FALSE;

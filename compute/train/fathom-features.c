@@ -41,6 +41,7 @@ struct _FathomFeatureExtractor
   char           *weights_path;         /* the trunk's checkpoint or weights file */
   gboolean        pretrained_now;
   int             pretrained_index;     /* into pretrained[]; -1 for mini */
+  double          valid_accuracy;       /* mini's own classifier on the validation photos, or NAN */
 };
 
 void
@@ -86,9 +87,12 @@ setup_mini (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
   self->backbone_key = g_strdup_printf ("mini-v%d-block4", FATHOM_MINI_VERSION);
   self->weights_fingerprint = g_strconcat ("sha256:", sha, NULL);
   if (fathom_mini_backbone_get_valid_accuracy (path, &valid_accuracy, &n_valid))
-    score = g_strdup_printf ("; its own classifier (global max pooling, dense) scored %.3f on the %u "
-                             "validation photos, a yardstick for the heads on its features",
-                             valid_accuracy, n_valid);
+    {
+      self->valid_accuracy = valid_accuracy;
+      score = g_strdup_printf ("; its own classifier (global max pooling, dense) scored %.3f on the %u "
+                               "validation photos, a yardstick for the heads on its features",
+                               valid_accuracy, n_valid);
+    }
   self->description = g_strdup_printf ("mini: a small VGG-style trunk (5x5/2 stem, 32-64-128-128-%d channels, 8x) "
                                        "trained %u epochs on %dx%d %s of this dataset's %u training images "
                                        "only, then frozen; it stands in for ImageNet pretraining (no "
@@ -182,6 +186,7 @@ fathom_feature_extractor_new (FathomDataset *ds, const FathomFeaturesOptions *op
     }
   self->ds = ds;
   self->pretrained_index = -1;
+  self->valid_accuracy = NAN;
   self->width = options->width;
   self->height = options->height;
   self->batch_size = MAX (options->batch_size, 1);
@@ -382,6 +387,7 @@ fathom_features_ensure (FathomDataset *ds, const FathomFeaturesOptions *options,
       report->description = g_strdup (fathom_feature_extractor_describe (ex));
       report->weights_path = g_strdup (ex->weights_path);
       report->norm = ex->norm;
+      report->backbone_valid_accuracy = ex->valid_accuracy;
     }
   fathom_feature_extractor_get_key (ex, &key);
   if (!fathom_feature_cache_lookup (options->cache_dir, &key, &path, &lookup_error))

@@ -91,6 +91,10 @@ typedef struct {
   char     *description;        /* the backbone, for run.json (owned) */
   char     *weights_path;       /* mini's checkpoint or the weights file (owned) */
   FathomInputNorm norm;
+  /* mini's own pretraining classifier on the validation photos, a
+   * yardstick for the heads; NAN for pretrained weights, or a trunk
+   * cached before it was kept */
+  double    backbone_valid_accuracy;
 } FathomFeaturesReport;
 
 void         fathom_features_report_clear   (FathomFeaturesReport        *report);
