@@ -104,10 +104,10 @@ relu_backward_vec (const float *y, const float *dy, float *dx, gint64 begin, gin
   return i;
 }
 
-/* dx = dy * y * (1 - y), and dx = dy * (1 - y * y), in the scalar loops'
- * order of operations. */
+/* dx = dy * y * (1 - y) (sigmoid), or dx = dy * (1 - y * y) (tanh), in
+ * the scalar loops' order of operations. */
 static gint64
-sigmoid_backward_vec (const float *y, const float *dy, float *dx, gint64 begin, gint64 end)
+squashing_backward_vec (gboolean is_tanh, const float *y, const float *dy, float *dx, gint64 begin, gint64 end)
 {
   gint64 i;
 
@@ -121,27 +121,7 @@ sigmoid_backward_vec (const float *y, const float *dy, float *dx, gint64 begin, 
           d[j] = vload (dy + i + 4 * j);
         }
       for (int j = 0; j < 4; j++)
-        vstore (dx + i + 4 * j, d[j] * v[j] * (1.f - v[j]));
-    }
-  return i;
-}
-
-static gint64
-tanh_backward_vec (const float *y, const float *dy, float *dx, gint64 begin, gint64 end)
-{
-  gint64 i;
-
-  for (i = begin; i + VEC_STEP <= end; i += VEC_STEP)
-    {
-      v4sf v[4], d[4];
-
-      for (int j = 0; j < 4; j++)
-        {
-          v[j] = vload (y + i + 4 * j);
-          d[j] = vload (dy + i + 4 * j);
-        }
-      for (int j = 0; j < 4; j++)
-        vstore (dx + i + 4 * j, d[j] * (1.f - v[j] * v[j]));
+        vstore (dx + i + 4 * j, is_tanh ? d[j] * (1.f - v[j] * v[j]) : d[j] * v[j] * (1.f - v[j]));
     }
   return i;
 }
@@ -207,13 +187,13 @@ activation_backward_range (gint64 begin, gint64 end, guint chunk_index, gpointer
       break;
     case FATHOM_ACTIVATION_SIGMOID:
       if (a->vector)
-        begin = sigmoid_backward_vec (a->y, a->dy, a->dx, begin, end);
+        begin = squashing_backward_vec (FALSE, a->y, a->dy, a->dx, begin, end);
       for (gint64 i = begin; i < end; i++)
         a->dx[i] = a->dy[i] * a->y[i] * (1.f - a->y[i]);
       break;
     case FATHOM_ACTIVATION_TANH:
       if (a->vector)
-        begin = tanh_backward_vec (a->y, a->dy, a->dx, begin, end);
+        begin = squashing_backward_vec (TRUE, a->y, a->dy, a->dx, begin, end);
       for (gint64 i = begin; i < end; i++)
         a->dx[i] = a->dy[i] * (1.f - a->y[i] * a->y[i]);
       break;
