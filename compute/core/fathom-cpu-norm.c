@@ -33,6 +33,22 @@ bn_geometry (const FathomTensor *x, gint64 *n, gint64 *c, gint64 *s)
   *s = x->ndim == 4 ? x->shape[2] * x->shape[3] : 1;
 }
 
+/* After a training batch's channel mean and (biased) variance over count
+ * values: the running averages move towards them, and 1/sqrt(var + eps)
+ * is returned. */
+static double
+settle_channel (const BatchNormArgs *a, gint64 ch, gint64 count, double mean, double var)
+{
+  double mom = a->desc->momentum;
+  double run_var = var;
+
+  if (a->desc->unbiased_running_var && count > 1)
+    run_var = var * count / (count - 1);
+  a->running_mean[ch] = (float) (mom * a->running_mean[ch] + (1.0 - mom) * mean);
+  a->running_var[ch] = (float) (mom * a->running_var[ch] + (1.0 - mom) * run_var);
+  return 1.0 / sqrt (var + a->desc->eps);
+}
+
 static void
 bn_forward_channels (gint64 begin, gint64 end, guint chunk_index, gpointer data)
 {
@@ -67,17 +83,7 @@ bn_forward_channels (gint64 begin, gint64 end, guint chunk_index, gpointer data)
                 }
             }
           var = count > 0 ? sq / count : 0.0;
-          invstd = 1.0 / sqrt (var + a->desc->eps);
-
-          {
-            double mom = a->desc->momentum;
-            double run_var = var;
-
-            if (a->desc->unbiased_running_var && count > 1)
-              run_var = var * count / (count - 1);
-            a->running_mean[ch] = (float) (mom * a->running_mean[ch] + (1.0 - mom) * mean);
-            a->running_var[ch] = (float) (mom * a->running_var[ch] + (1.0 - mom) * run_var);
-          }
+          invstd = settle_channel (a, ch, count, mean, var);
         }
       else
         {
@@ -296,17 +302,7 @@ bn_forward_channels_fast (gint64 begin, gint64 end, guint chunk_index, gpointer 
 
             var = MAX (var - e * e, 0.0);
           }
-          invstd = 1.0 / sqrt (var + a->desc->eps);
-
-          {
-            double mom = a->desc->momentum;
-            double run_var = var;
-
-            if (a->desc->unbiased_running_var && count > 1)
-              run_var = var * count / (count - 1);
-            a->running_mean[ch] = (float) (mom * a->running_mean[ch] + (1.0 - mom) * mean);
-            a->running_var[ch] = (float) (mom * a->running_var[ch] + (1.0 - mom) * run_var);
-          }
+          invstd = settle_channel (a, ch, count, mean, var);
         }
       else
         {
