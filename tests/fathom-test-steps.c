@@ -1,6 +1,7 @@
 /* fathom-test-steps.c: small models trained step by step (fathom-test-steps.h). */
 #include "fathom-test-steps.h"
 
+#include "fathom-bench-workload.h"
 #include "fathom-graph.h"
 #include "fathom-layer.h"
 #include "fathom-optimizer.h"
@@ -8,7 +9,6 @@
 #include "fathom-text-experiment.h"
 #include "fathom-train-step.h"
 
-#include <string.h>
 
 #define BATCH 6
 #define CLASSES 5
@@ -30,36 +30,14 @@ conv_model (void)
   return g;
 }
 
-/* A host batch for shape [BATCH, ...], one-hot over the last axis or
- * uniform in [-1, 1), uploaded. */
 static FathomTensor *
 batch_tensor (FathomBackend *backend, const FathomShape *shape, gboolean one_hot, FathomRng *rng)
 {
-  gint64 full[FATHOM_MAX_DIMS];
-  g_autoptr(FathomTensor) host = NULL;
   g_autoptr(GError) error = NULL;
-  FathomTensor *dev;
+  FathomTensor *t = fathom_bench_batch_tensor_new (backend, shape, BATCH, one_hot, rng, &error);
 
-  full[0] = BATCH;
-  memcpy (full + 1, shape->d, shape->ndim * sizeof (gint64));
-  host = fathom_tensor_new (shape->ndim + 1, full);
-  if (one_hot)
-    {
-      gint64 width = full[shape->ndim];
-      gsize rows = fathom_tensor_get_numel (host) / (gsize) width;
-      float *data = fathom_tensor_get_data (host);
-
-      memset (data, 0, fathom_tensor_get_numel (host) * sizeof (float));
-      for (gsize r = 0; r < rows; r++)
-        data[r * (gsize) width + fathom_rng_below (rng, (guint64) width)] = 1.f;
-    }
-  else
-    fathom_rng_fill_uniform (rng, host, -1.f, 1.f);
-  dev = fathom_backend_new_tensor (backend, shape->ndim + 1, full, &error);
   g_assert_no_error (error);
-  g_assert_true (fathom_backend_upload (backend, dev, fathom_tensor_get_const_data (host), &error));
-  g_assert_no_error (error);
-  return dev;
+  return t;
 }
 
 void

@@ -174,9 +174,9 @@ fill_host (FathomTensor *host, gboolean one_hot, FathomRng *rng)
     fathom_rng_fill_uniform (rng, host, -1.f, 1.f);
 }
 
-static FathomTensor *
-new_batch_tensor (FathomBackend *backend, const FathomShape *shape, guint batch, gboolean one_hot,
-                  FathomRng *rng, GError **error)
+FathomTensor *
+fathom_bench_batch_tensor_new (FathomBackend *backend, const FathomShape *shape, guint batch, gboolean one_hot,
+                               FathomRng *rng, GError **error)
 {
   gint64 full[FATHOM_MAX_DIMS];
   g_autoptr(FathomTensor) host = NULL;
@@ -227,15 +227,17 @@ fathom_bench_workload_new (FathomBenchKind kind, FathomBackend *backend, const F
    * next characters. */
   rng = fathom_rng_new (fathom_rng_mix64 (options->seed));
   for (guint i = 0; i < fathom_graph_get_n_inputs (self->graph); i++)
-    if ((self->inputs[i] = new_batch_tensor (backend, fathom_graph_get_input_shape (self->graph, i),
-                                             self->batch, kind == FATHOM_BENCH_GRU_STEP, rng, error)) == NULL)
+    if ((self->inputs[i] = fathom_bench_batch_tensor_new (backend, fathom_graph_get_input_shape (self->graph, i),
+                                                          self->batch, kind == FATHOM_BENCH_GRU_STEP, rng,
+                                                          error)) == NULL)
       return NULL;
   if (kinds[kind].training)
     {
       for (guint i = 0; i < fathom_graph_get_n_outputs (self->graph); i++)
         if (fathom_graph_get_output_loss (self->graph, i) != FATHOM_LOSS_NONE &&
-            (self->targets[i] = new_batch_tensor (backend, fathom_graph_get_output_shape (self->graph, i),
-                                                  self->batch, TRUE, rng, error)) == NULL)
+            (self->targets[i] = fathom_bench_batch_tensor_new (backend,
+                                                               fathom_graph_get_output_shape (self->graph, i),
+                                                               self->batch, TRUE, rng, error)) == NULL)
           return NULL;
       self->optimizer = fathom_optimizer_new_adam (1e-3f);
       self->step = fathom_train_step_new (self->graph, self->optimizer);

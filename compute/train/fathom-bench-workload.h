@@ -31,6 +31,7 @@
 
 #include "fathom-backend.h"
 #include "fathom-graph.h"
+#include "fathom-rng.h"
 
 G_BEGIN_DECLS
 
@@ -87,6 +88,16 @@ typedef struct {
 void fathom_bench_result_clear (FathomBenchResult *result);
 
 typedef struct _FathomBenchWorkload FathomBenchWorkload;
+
+/* A [batch, ...shape] tensor on backend holding one-hot rows over the
+ * last axis (characters, classes) or values uniform in [-1, 1), drawn
+ * from rng: the workloads' inputs and targets (and the tests' steps). */
+FathomTensor        *fathom_bench_batch_tensor_new   (FathomBackend            *backend,
+                                                      const FathomShape        *shape,
+                                                      guint                     batch,
+                                                      gboolean                  one_hot,
+                                                      FathomRng                *rng,
+                                                      GError                  **error);
 
 /* Builds the model on backend (parameters, optimiser, inputs and targets
  * uploaded). Errors: out of memory on the device, or a size too small for
