@@ -247,23 +247,19 @@ job_finished (FathomWorkerPanel   *panel,
   FathomTextLab *self = FATHOM_TEXT_LAB (panel);
   FathomTextLabJob *job = (FathomTextLabJob *) parent;
   const FathomTextResult *result = res;
-  g_autofree char *status = NULL;
+  g_autofree char *finished = NULL;
 
   job->stopped = outcome == FATHOM_WORKER_STOPPED;
   if (outcome == FATHOM_WORKER_FINISHED)
     {
       g_autofree char *took = fathom_duration_format (result->seconds);
 
-      status = isfinite (result->val_loss)
-               ? g_strdup_printf (_("Finished: training loss %.4f, validation loss %.4f nats/char, in %s"),
-                                  result->train_loss, result->val_loss, took)
-               : g_strdup_printf (_("Finished: training loss %.4f nats/char, in %s"), result->train_loss, took);
+      finished = isfinite (result->val_loss)
+                 ? g_strdup_printf (_("Finished: training loss %.4f, validation loss %.4f nats/char, in %s"),
+                                    result->train_loss, result->val_loss, took)
+                 : g_strdup_printf (_("Finished: training loss %.4f nats/char, in %s"), result->train_loss, took);
     }
-  else if (outcome == FATHOM_WORKER_STOPPED)
-    status = g_strdup (_("Stopped: the run folder keeps what was done"));
-  else
-    status = g_strdup (_("Training failed"));
-  fathom_worker_panel_set_status (panel, status);
+  fathom_worker_panel_set_run_outcome (panel, outcome, finished);
   _fathom_text_lab_sample_run_end (self, job, outcome == FATHOM_WORKER_FINISHED);
 }
 

@@ -512,22 +512,18 @@ job_finished (FathomWorkerPanel   *panel,
               FathomWorkerOutcome  outcome)
 {
   const FathomExperimentResult *result = res;
-  g_autofree char *status = NULL;
+  g_autofree char *finished = NULL;
 
   if (outcome == FATHOM_WORKER_FINISHED)
     {
       g_autofree char *took = fathom_duration_format (result->seconds);
 
-      status = isfinite (result->val_accuracy)
-               ? g_strdup_printf (_("Finished: validation accuracy %.3f, loss %.4g, in %s"),
-                                  result->val_accuracy, result->val_loss, took)
-               : g_strdup_printf (_("Finished: validation loss %.4g, in %s"), result->val_loss, took);
+      finished = isfinite (result->val_accuracy)
+                 ? g_strdup_printf (_("Finished: validation accuracy %.3f, loss %.4g, in %s"),
+                                    result->val_accuracy, result->val_loss, took)
+                 : g_strdup_printf (_("Finished: validation loss %.4g, in %s"), result->val_loss, took);
     }
-  else if (outcome == FATHOM_WORKER_STOPPED)
-    status = g_strdup (_("Stopped: the run folder keeps what was done"));
-  else
-    status = g_strdup (_("Training failed"));
-  fathom_worker_panel_set_status (panel, status);
+  fathom_worker_panel_set_run_outcome (panel, outcome, finished);
 }
 
 /* Public API ------------------------------------------------------------------ */

@@ -275,6 +275,16 @@ fathom_worker_panel_set_status (FathomWorkerPanel *self,
 }
 
 void
+fathom_worker_panel_set_run_outcome (FathomWorkerPanel *self, FathomWorkerOutcome outcome, const char *finished)
+{
+  g_return_if_fail (FATHOM_IS_WORKER_PANEL (self));
+  fathom_worker_panel_set_status (self, outcome == FATHOM_WORKER_FINISHED ? finished
+                                        : outcome == FATHOM_WORKER_STOPPED
+                                        ? _("Stopped: the run folder keeps what was done")
+                                        : _("Training failed"));
+}
+
+void
 fathom_worker_panel_show_progress (FathomWorkerPanel *self,
                                    double             fraction,
                                    const char        *text,

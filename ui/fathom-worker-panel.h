@@ -135,6 +135,12 @@ void          fathom_worker_panel_show_error       (FathomWorkerPanel *self,
                                                     const char        *message);
 void          fathom_worker_panel_set_status       (FathomWorkerPanel *self,
                                                     const char        *status);
+/* The status at the end of a training run: finished (used only for
+ * FATHOM_WORKER_FINISHED), or that the stopped run's folder keeps its
+ * work, or that training failed. */
+void          fathom_worker_panel_set_run_outcome  (FathomWorkerPanel  *self,
+                                                    FathomWorkerOutcome outcome,
+                                                    const char         *finished);
 /* The bar at fraction (clamped to 0..1) saying text, unless Stop was
  * asked; detail under it. */
 void          fathom_worker_panel_show_progress    (FathomWorkerPanel *self,
