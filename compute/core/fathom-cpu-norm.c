@@ -9,11 +9,10 @@
  * the thread count.
  */
 #include "fathom-cpu-backend-private.h"
+#include "fathom-cpu-vector-private.h"
 
 #include <math.h>
 #include <string.h>
-
-typedef float v4sf __attribute__ ((vector_size (16)));
 
 /* x viewed as [N, C, S] with S = H*W (1 for [N,C]). */
 typedef struct {
@@ -33,20 +32,34 @@ bn_geometry (const FathomTensor *x, gint64 *n, gint64 *c, gint64 *s)
   *s = x->ndim == 4 ? x->shape[2] * x->shape[3] : 1;
 }
 
-/* After a training batch's channel mean and (biased) variance over count
- * values: the running averages move towards them, and 1/sqrt(var + eps)
- * is returned. */
+/* Channel ch's statistics, saved for backward: while training the
+ * batch's mean and (biased) variance over count values, towards which the
+ * running averages move; otherwise the running averages (mean is
+ * replaced, var unused). Returns 1/sqrt(var + eps). */
 static double
-settle_channel (const BatchNormArgs *a, gint64 ch, gint64 count, double mean, double var)
+settle_channel (const BatchNormArgs *a, gint64 ch, gint64 count, double *mean, double var)
 {
-  double mom = a->desc->momentum;
-  double run_var = var;
+  double invstd;
 
-  if (a->desc->unbiased_running_var && count > 1)
-    run_var = var * count / (count - 1);
-  a->running_mean[ch] = (float) (mom * a->running_mean[ch] + (1.0 - mom) * mean);
-  a->running_var[ch] = (float) (mom * a->running_var[ch] + (1.0 - mom) * run_var);
-  return 1.0 / sqrt (var + a->desc->eps);
+  if (a->desc->training)
+    {
+      double mom = a->desc->momentum;
+      double run_var = var;
+
+      invstd = 1.0 / sqrt (var + a->desc->eps);
+      if (a->desc->unbiased_running_var && count > 1)
+        run_var = var * count / (count - 1);
+      a->running_mean[ch] = (float) (mom * a->running_mean[ch] + (1.0 - mom) * *mean);
+      a->running_var[ch] = (float) (mom * a->running_var[ch] + (1.0 - mom) * run_var);
+    }
+  else
+    {
+      *mean = a->running_mean[ch];
+      invstd = 1.0 / sqrt ((double) a->running_var[ch] + a->desc->eps);
+    }
+  a->save_mean[ch] = (float) *mean;
+  a->save_invstd[ch] = (float) invstd;
+  return invstd;
 }
 
 static void
@@ -57,11 +70,11 @@ bn_forward_channels (gint64 begin, gint64 end, guint chunk_index, gpointer data)
 
   for (gint64 ch = begin; ch < end; ch++)
     {
-      double mean, invstd, scale, shift;
+      double mean = 0.0, var = 0.0, invstd, scale, shift;
 
       if (a->desc->training)
         {
-          double sum = 0.0, sq = 0.0, var;
+          double sum = 0.0, sq = 0.0;
 
           for (gint64 i = 0; i < a->n; i++)
             {
@@ -83,15 +96,8 @@ bn_forward_channels (gint64 begin, gint64 end, guint chunk_index, gpointer data)
                 }
             }
           var = count > 0 ? sq / count : 0.0;
-          invstd = settle_channel (a, ch, count, mean, var);
         }
-      else
-        {
-          mean = a->running_mean[ch];
-          invstd = 1.0 / sqrt ((double) a->running_var[ch] + a->desc->eps);
-        }
-      a->save_mean[ch] = (float) mean;
-      a->save_invstd[ch] = (float) invstd;
+      invstd = settle_channel (a, ch, count, &mean, var);
 
       /* y = gamma * (x - mean) * invstd + beta = x * scale + shift */
       scale = a->gamma[ch] * invstd;
@@ -174,21 +180,6 @@ bn_backward_channels (gint64 begin, gint64 end, guint chunk_index, gpointer data
 }
 
 /* ---- fast: planes in vectors ------------------------------------------------ */
-
-static inline v4sf
-load4 (const float *p)
-{
-  v4sf v;
-
-  memcpy (&v, p, sizeof v);
-  return v;
-}
-
-static inline void
-store4 (float *p, v4sf v)
-{
-  memcpy (p, &v, sizeof v);
-}
 
 static inline float
 lanes_sum (v4sf a, v4sf b)
@@ -282,11 +273,11 @@ bn_forward_channels_fast (gint64 begin, gint64 end, guint chunk_index, gpointer 
 
   for (gint64 ch = begin; ch < end; ch++)
     {
-      double mean, invstd, scale;
+      double mean = 0.0, var = 0.0, invstd, scale;
 
       if (a->desc->training)
         {
-          double sum = 0.0, sq = 0.0, var;
+          double sum = 0.0, sq = 0.0;
 
           for (gint64 i = 0; i < a->n; i++)
             sum += plane_sum (a->x + (i * a->c + ch) * a->s, a->s, 0.f);
@@ -302,15 +293,8 @@ bn_forward_channels_fast (gint64 begin, gint64 end, guint chunk_index, gpointer 
 
             var = MAX (var - e * e, 0.0);
           }
-          invstd = settle_channel (a, ch, count, mean, var);
         }
-      else
-        {
-          mean = a->running_mean[ch];
-          invstd = 1.0 / sqrt ((double) a->running_var[ch] + a->desc->eps);
-        }
-      a->save_mean[ch] = (float) mean;
-      a->save_invstd[ch] = (float) invstd;
+      invstd = settle_channel (a, ch, count, &mean, var);
 
       /* y = gamma * invstd * (x - mean) + beta, centred on the float mean
        * so that a large mean does not cancel */
