@@ -8,6 +8,7 @@
  * scalar loops, so its results are identical bit for bit.
  */
 #include "fathom-cpu-backend-private.h"
+#include "fathom-cpu-vector-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -38,29 +39,11 @@ typedef struct {
   gboolean vector;              /* the FAST path: vector loops where there are some */
 } ActivationArgs;
 
-typedef float v4sf __attribute__ ((vector_size (16)));
-typedef int v4si __attribute__ ((vector_size (16)));
-
 /* Sixteen floats a step in four vectors; x and y (dy and dx) may be one
  * buffer, as a step reads all of its floats before it writes any. At -O2
  * GCC leaves the scalar loops scalar (the buffers may overlap), and the
  * ReLUs of a convolution stack are large enough for that to matter. */
 #define VEC_STEP 16
-
-static inline v4sf
-vload (const float *p)
-{
-  v4sf v;
-
-  memcpy (&v, p, sizeof v);
-  return v;
-}
-
-static inline void
-vstore (float *p, v4sf v)
-{
-  memcpy (p, &v, sizeof v);
-}
 
 /* y = x < 0 ? 0 : x as a mask: a NaN compares false and passes, as in
  * the scalar loop; -0 passes as -0. Returns where the scalar tail starts. */
@@ -75,9 +58,9 @@ relu_forward_vec (const float *x, float *y, gint64 begin, gint64 end)
       v4sf v[4];
 
       for (int j = 0; j < 4; j++)
-        v[j] = vload (x + i + 4 * j);
+        v[j] = load4 (x + i + 4 * j);
       for (int j = 0; j < 4; j++)
-        vstore (y + i + 4 * j, (v4sf) ((v4si) v[j] & ~(v4si) (v[j] < zero)));
+        store4 (y + i + 4 * j, (v4sf) ((v4si) v[j] & ~(v4si) (v[j] < zero)));
     }
   return i;
 }
@@ -95,11 +78,11 @@ relu_backward_vec (const float *y, const float *dy, float *dx, gint64 begin, gin
 
       for (int j = 0; j < 4; j++)
         {
-          m[j] = vload (y + i + 4 * j);
-          d[j] = vload (dy + i + 4 * j);
+          m[j] = load4 (y + i + 4 * j);
+          d[j] = load4 (dy + i + 4 * j);
         }
       for (int j = 0; j < 4; j++)
-        vstore (dx + i + 4 * j, (v4sf) ((v4si) d[j] & (v4si) (m[j] > zero)));
+        store4 (dx + i + 4 * j, (v4sf) ((v4si) d[j] & (v4si) (m[j] > zero)));
     }
   return i;
 }
@@ -117,11 +100,11 @@ squashing_backward_vec (gboolean is_tanh, const float *y, const float *dy, float
 
       for (int j = 0; j < 4; j++)
         {
-          v[j] = vload (y + i + 4 * j);
-          d[j] = vload (dy + i + 4 * j);
+          v[j] = load4 (y + i + 4 * j);
+          d[j] = load4 (dy + i + 4 * j);
         }
       for (int j = 0; j < 4; j++)
-        vstore (dx + i + 4 * j, is_tanh ? d[j] * (1.f - v[j] * v[j]) : d[j] * v[j] * (1.f - v[j]));
+        store4 (dx + i + 4 * j, is_tanh ? d[j] * (1.f - v[j] * v[j]) : d[j] * v[j] * (1.f - v[j]));
     }
   return i;
 }

@@ -3,6 +3,7 @@
  * fathom-cpu-winograd-filter.c backward-filter. */
 #pragma once
 
+#include "fathom-cpu-vector-private.h"
 #include "fathom-cpu-winograd.h"
 
 #include <string.h>
@@ -11,8 +12,6 @@ G_BEGIN_DECLS
 
 /* Tiles per block at most, which sizes the transforms' row buffers. */
 #define WINO_MAX_BLOCK 256
-
-typedef float v4sf __attribute__ ((vector_size (16)));
 
 typedef struct {
   gint64 n, c, h, w;            /* the convolution's input: x, or dy for backward-data */
@@ -33,21 +32,6 @@ typedef struct {
 } TileRun;
 
 /* ---- four tiles in a vector ------------------------------------------------ */
-
-static inline v4sf
-load4 (const float *p)
-{
-  v4sf v;
-
-  memcpy (&v, p, sizeof v);
-  return v;
-}
-
-static inline void
-store4 (float *p, v4sf v)
-{
-  memcpy (p, &v, sizeof v);
-}
 
 /* Rows a, b, c, d become the columns. */
 static inline void
