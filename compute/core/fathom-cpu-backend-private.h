@@ -42,6 +42,12 @@ void  fathom_cpu_parallel_for (FathomCpuBackend   *self,
                                FathomCpuRangeFunc  func,
                                gpointer            data);
 
+/* n floats of scratch (uninitialised), or NULL and an out-of-memory error
+ * saying what they were for ("convolution scratch"). */
+float *fathom_cpu_alloc_floats (gsize        n,
+                                const char  *what,
+                                GError     **error);
+
 /* The number of chunks fathom_cpu_parallel_for() will use for n items. */
 guint fathom_cpu_n_chunks     (FathomCpuBackend   *self,
                                gint64              n);

@@ -28,6 +28,17 @@ host_free (gpointer data, gpointer user_data)
   g_free (data);
 }
 
+float *
+fathom_cpu_alloc_floats (gsize n, const char *what, GError **error)
+{
+  float *p = g_try_malloc_n (MAX (n, 1), sizeof (float));
+
+  if (p == NULL)
+    g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_OUT_OF_MEMORY,
+                 "Out of host memory for %" G_GSIZE_FORMAT " bytes of %s", n * sizeof (float), what);
+  return p;
+}
+
 static FathomStorage *
 cpu_alloc (FathomBackend *self, gsize bytes, GError **error)
 {

@@ -544,18 +544,6 @@ use_batch_threads (const FathomCpuBackend *self, const ConvGeom *g)
   return g->n >= (gint64) self->n_threads;
 }
 
-static float *
-alloc_floats (gsize n, GError **error)
-{
-  float *p = g_try_malloc (MAX (n, 1) * sizeof (float));
-
-  if (p == NULL)
-    g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_OUT_OF_MEMORY,
-                 "Out of host memory for %" G_GSIZE_FORMAT " bytes of convolution scratch",
-                 n * sizeof (float));
-  return p;
-}
-
 static gboolean
 conv_forward_fast (FathomCpuBackend *self, const ConvGeom *g, const float *x,
                    const float *w, const float *bias, float *y, GError **error)
@@ -567,7 +555,7 @@ conv_forward_fast (FathomCpuBackend *self, const ConvGeom *g, const float *x,
 
   if (!g->pointwise)
     {
-      scratch = alloc_floats ((gsize) chunks * g->ckk * g->block, error);
+      scratch = fathom_cpu_alloc_floats ((gsize) chunks * g->ckk * g->block, "convolution scratch", error);
       if (scratch == NULL)
         return FALSE;
     }
@@ -619,13 +607,13 @@ conv_backward_fast (FathomCpuBackend *self, const ConvGeom *g, const float *x,
 
   if (!g->pointwise && (dx != NULL || dw != NULL))
     {
-      scratch = alloc_floats ((gsize) chunks * g->ckk * g->block, error);
+      scratch = fathom_cpu_alloc_floats ((gsize) chunks * g->ckk * g->block, "convolution scratch", error);
       if (scratch == NULL)
         return FALSE;
     }
   if (dw != NULL && chunks > 1)
     {
-      dw_part = alloc_floats ((chunks - 1) * dw_numel, error);
+      dw_part = fathom_cpu_alloc_floats ((chunks - 1) * dw_numel, "convolution scratch", error);
       if (dw_part == NULL)
         return FALSE;
       memset (dw_part, 0, (chunks - 1) * dw_numel * sizeof (float));

@@ -140,14 +140,10 @@ rearrange_filters (const FathomConvWindow *win, gint64 o, gint64 c, const float 
                    GError **error)
 {
   gint64 kk = win->kh * win->kw;
-  float *wr = g_try_malloc (MAX (o * kk * c, 1) * sizeof (float));
+  float *wr = fathom_cpu_alloc_floats ((gsize) (o * kk * c), "convolution filters", error);
 
   if (wr == NULL)
-    {
-      g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_OUT_OF_MEMORY,
-                   "Out of host memory for convolution filters");
-      return NULL;
-    }
+    return NULL;
   for (gint64 k = 0; k < o; k++)
     for (gint64 ci = 0; ci < c; ci++)
       for (gint64 t = 0; t < kk; t++)
@@ -160,15 +156,10 @@ kn2row_run (FathomCpuBackend *self, Kn2rowJob *job, FathomCpuRangeFunc func, GEr
 {
   guint chunks = fathom_cpu_n_chunks (self, job->n);
   gsize z_numel = (gsize) job->rows * job->h * job->w;
-  g_autofree float *scratch = g_try_malloc (MAX (chunks * z_numel, 1) * sizeof (float));
+  g_autofree float *scratch = fathom_cpu_alloc_floats (chunks * z_numel, "convolution scratch", error);
 
   if (scratch == NULL)
-    {
-      g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_OUT_OF_MEMORY,
-                   "Out of host memory for %" G_GSIZE_FORMAT " bytes of convolution scratch",
-                   chunks * z_numel * sizeof (float));
-      return FALSE;
-    }
+    return FALSE;
   job->scratch = scratch;
   if (job->n > 0)
     fathom_cpu_parallel_for (self, job->n, func, job);
@@ -206,13 +197,10 @@ fathom_cpu_kn2row_backward (FathomCpuBackend *self, const FathomConvWindow *win,
     return FALSE;
   if (dw != NULL)
     {
-      dwr = g_try_malloc0 (chunks * dwr_numel * sizeof (float));
+      dwr = fathom_cpu_alloc_floats (chunks * dwr_numel, "convolution filter gradients", error);
       if (dwr == NULL)
-        {
-          g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_OUT_OF_MEMORY,
-                       "Out of host memory for convolution filter gradients");
-          return FALSE;
-        }
+        return FALSE;
+      memset (dwr, 0, chunks * dwr_numel * sizeof (float));
     }
   job.dwr = dwr;
   if (!kn2row_run (self, &job, backward_samples, error))

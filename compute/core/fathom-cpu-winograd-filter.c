@@ -163,10 +163,10 @@ fathom_cpu_winograd_backward_filter (FathomCpuBackend *self, const FathomConvWin
                                  win->pad_top, win->pad_left);
   chunks = MAX (fathom_cpu_n_chunks (self, g.n_blocks), 1);
   scratch_numel = (gsize) chunks * 36 * (g.v_stride + g.m_stride);
-  scratch = fathom_cpu_winograd_alloc (scratch_numel, error);
+  scratch = fathom_cpu_alloc_floats (scratch_numel, "Winograd scratch", error);
   if (scratch == NULL)
     return FALSE;
-  acc = fathom_cpu_winograd_alloc (chunks * acc_numel, error);
+  acc = fathom_cpu_alloc_floats (chunks * acc_numel, "Winograd scratch", error);
   if (acc == NULL)
     return FALSE;
   memset (scratch, 0, scratch_numel * sizeof (float));

@@ -109,10 +109,6 @@ void     fathom_cpu_winograd_input_transform (const WinoGeom  *g,
                                               const TileRun   *run,
                                               float           *v);
 
-/* n floats of scratch, or NULL and an out-of-memory error. */
-float   *fathom_cpu_winograd_alloc           (gsize            n,
-                                              GError         **error);
-
 /* Columns c0 + [0, width) of row r of plane [h, w] into dst; cells
  * outside the plane read as zero. */
 void     fathom_cpu_winograd_load_row        (const float     *plane,

@@ -69,18 +69,6 @@ fathom_cpu_winograd_geom_init (WinoGeom *g, gint64 n, gint64 c, gint64 h, gint64
   g->m_stride = (gsize) (k * g->ld + 15) / 16 * 16 + 16;
 }
 
-float *
-fathom_cpu_winograd_alloc (gsize n, GError **error)
-{
-  float *p = g_try_malloc (MAX (n, 1) * sizeof (float));
-
-  if (p == NULL)
-    g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_OUT_OF_MEMORY,
-                 "Out of host memory for %" G_GSIZE_FORMAT " bytes of Winograd scratch",
-                 n * sizeof (float));
-  return p;
-}
-
 void
 fathom_cpu_winograd_load_row (const float *plane, gint64 h, gint64 w, gint64 r, gint64 c0,
                               gint64 width, float *dst)
@@ -308,7 +296,7 @@ run_convolution (FathomCpuBackend *self, const WinoGeom *g, const float *src, co
   if (g->tiles == 0)
     return TRUE;
   n = (gsize) chunks * 36 * (g->v_stride + g->m_stride);
-  scratch = fathom_cpu_winograd_alloc (n, error);
+  scratch = fathom_cpu_alloc_floats (n, "Winograd scratch", error);
   if (scratch == NULL)
     return FALSE;
   /* The slots past a block's last tile, which the transforms read four at
@@ -342,7 +330,7 @@ fathom_cpu_winograd_applies (const FathomCpuBackend *self, const FathomConvWindo
 static float *
 transform_filters (const float *w, gint64 o, gint64 c, gboolean flipped, GError **error)
 {
-  float *u = fathom_cpu_winograd_alloc ((gsize) 36 * o * c, error);
+  float *u = fathom_cpu_alloc_floats ((gsize) 36 * o * c, "Winograd scratch", error);
 
   if (u == NULL)
     return NULL;
