@@ -167,6 +167,106 @@ test_features_file (void)
   fathom_test_assert_close (row, direct, 1e-4f, 1e-4f, "feature row 3");
 }
 
+/* ---- training augmentation ------------------------------------------------------ */
+
+#define AUG_ROWS 4
+#define AUG_W 80
+#define AUG_H 48
+
+static void
+load_rows (FathomImageSource *source, float *out)
+{
+  g_autoptr(GError) error = NULL;
+  const gint64 rows[AUG_ROWS] = { 0, 1, 2, 3 };
+
+  g_assert_true (fathom_image_source_load (source, rows, AUG_ROWS, out, &error));
+  g_assert_no_error (error);
+}
+
+/* Each channel of each row of jittered is a * plain + b_c, one contrast a
+ * for the three channels, within the strength's bounds (b in grey levels:
+ * level[c] normalised units each). Returns the largest |a - 1|. */
+static double
+assert_recoloured (const float *plain, const float *jittered, double strength, const double level[3])
+{
+  gsize plane = (gsize) AUG_W * AUG_H;
+  double largest = 0;
+
+  for (int r = 0; r < AUG_ROWS; r++)
+    {
+      double a0 = NAN;
+
+      for (int c = 0; c < 3; c++)
+        {
+          const float *x = plain + ((gsize) r * 3 + c) * plane, *y = jittered + ((gsize) r * 3 + c) * plane;
+          double sx = 0, sy = 0, sxx = 0, sxy = 0, a, b, worst = 0;
+
+          for (gsize i = 0; i < plane; i++)
+            {
+              sx += x[i];
+              sy += y[i];
+              sxx += (double) x[i] * x[i];
+              sxy += (double) x[i] * y[i];
+            }
+          a = (plane * sxy - sx * sy) / (plane * sxx - sx * sx);
+          b = (sy - a * sx) / plane;
+          for (gsize i = 0; i < plane; i++)
+            worst = MAX (worst, fabs (a * x[i] + b - y[i]));
+          g_assert_cmpfloat (worst, <, 1e-3);
+          if (c == 0)
+            a0 = a;
+          g_assert_cmpfloat (fabs (a - a0), <, 1e-5);
+          g_assert_cmpfloat (fabs (a - 1), <=, strength + 1e-6);
+          /* 60 levels for the photo and 20 for the channel, at most */
+          g_assert_cmpfloat (fabs (b / level[c]), <=, 80 * strength + 1e-3);
+        }
+      largest = MAX (largest, fabs (a0 - 1));
+    }
+  return largest;
+}
+
+static void
+test_colour_augmentation (void)
+{
+  g_autoptr(FathomDataset) ds = load_dataset (FATHOM_SPLIT_MODE_RANDOM);
+  gsize n = (gsize) AUG_ROWS * 3 * AUG_W * AUG_H;
+  g_autofree float *plain = g_new (float, n), *first = g_new (float, n), *again = g_new (float, n);
+  g_autofree float *second = g_new (float, n);
+  const guint items[AUG_ROWS] = { 0, 1, 2, 3 };
+  static const double vgg_level[3] = { 1, 1, 1 };
+  const double torch_level[3] = { 1 / (255 * 0.229), 1 / (255 * 0.224), 1 / (255 * 0.225) };
+  FathomImageSourceOptions so;
+  double moved;
+
+  for (int norm = 0; norm < 2; norm++)
+    {
+      g_autoptr(FathomImageSource) base = NULL, a = NULL, b = NULL;
+
+      fathom_image_source_options_init (&so);
+      so.width = AUG_W;
+      so.height = AUG_H;
+      so.seed = 3;
+      so.norm = norm == 0 ? FATHOM_INPUT_NORM_VGG : FATHOM_INPUT_NORM_TORCHVISION;
+      base = fathom_image_source_new (ds, items, AUG_ROWS, &so);
+      load_rows (base, plain);
+
+      so.photometric = 0.3;
+      a = fathom_image_source_new (ds, items, AUG_ROWS, &so);
+      b = fathom_image_source_new (ds, items, AUG_ROWS, &so);
+      load_rows (a, first);
+      load_rows (b, again);
+      /* the same seed and loads: the same colours */
+      g_assert_cmpmem (first, n * sizeof (float), again, n * sizeof (float));
+      moved = assert_recoloured (plain, first, so.photometric, norm == 0 ? vgg_level : torch_level);
+      /* the next load draws other colours */
+      load_rows (a, second);
+      g_assert_true (memcmp (first, second, n * sizeof (float)) != 0);
+      moved = MAX (moved, assert_recoloured (plain, second, so.photometric, norm == 0 ? vgg_level : torch_level));
+      /* eight draws of a uniform contrast in [0.7, 1.3]: not all near 1 */
+      g_assert_cmpfloat (moved, >, 0.05);
+    }
+}
+
 /* ---- the cache ------------------------------------------------------------------ */
 
 static void
@@ -701,6 +801,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/experiments/features-file", test_features_file);
   g_test_add_func ("/experiments/feature-cache", test_feature_cache);
+  g_test_add_func ("/experiments/colour-augmentation", test_colour_augmentation);
   for (guint i = 0; i < G_N_ELEMENTS (experiments); i++)
     {
       g_autofree char *path = g_strdup_printf ("/experiments/run/%s", experiments[i]);

@@ -94,11 +94,12 @@ setup_mini (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
                                valid_accuracy, n_valid);
     }
   self->description = g_strdup_printf ("mini: a small VGG-style trunk (5x5/2 stem, 32-64-128-128-%d channels, 8x) "
-                                       "trained %u epochs on %dx%d %s of this dataset's %u training images "
+                                       "trained %u epochs on %dx%d %s%s of this dataset's %u training images "
                                        "only, then frozen; it stands in for ImageNet pretraining (no "
                                        "pretrained weights were given) and is kept in %s%s",
                                        FATHOM_MINI_CHANNELS, mo.epochs, mo.height, mo.width,
                                        mo.crop_scale > 1 ? "windows of larger photos" : "photos",
+                                       mo.photometric > 0 ? " (mirrored and recoloured at random)" : " (mirrored at random)",
                                        fathom_dataset_count (self->ds, FATHOM_SPLIT_TRAIN, -1), path,
                                        score != NULL ? score : "");
   return TRUE;

@@ -50,7 +50,7 @@ struct _FathomImageSource
   GMutex                    lock;       /* guards what follows */
   FathomImage             **cache;      /* per row, NULL when not kept */
   gsize                     cache_used;
-  guint64                   n_loads;    /* batches loaded: the flip stream */
+  guint64                   n_loads;    /* batches loaded: the augmentation stream */
 };
 
 /* One batch in flight: one pool chunk per photo. */
@@ -58,7 +58,7 @@ typedef struct {
   FathomImageSource *self;
   const gint64      *rows;
   float             *out;
-  guint64            flip_salt;
+  guint64            aug_salt;
   GError           **errors;            /* per photo, NULL when it loaded */
 } Batch;
 
@@ -138,6 +138,35 @@ flip_planes (float *chw, int width, int height)
     }
 }
 
+/* Uniform in [-1, 1) from the counter *r, which it advances. */
+static double
+signed_unit (guint64 *r)
+{
+  *r = fathom_rng_mix64 (*r);
+  return (double) (*r >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+/* The colour augmentation of fathom-image-source.h on a preprocessed
+ * photo: 0 is the mean colour in both preprocessings, so contrast is a
+ * scale; one grey level is 1 (vgg) or 1 / (255 std) (torchvision). */
+static void
+jitter_colour (float *chw, gsize plane, FathomInputNorm norm, double strength, guint64 r)
+{
+  static const double torch_std[3] = { 0.229, 0.224, 0.225 };
+  double contrast = 1.0 + strength * signed_unit (&r);
+  double brightness = 60.0 * strength * signed_unit (&r);
+
+  for (int c = 0; c < 3; c++)
+    {
+      double level = norm == FATHOM_INPUT_NORM_VGG ? 1.0 : 1.0 / (255.0 * torch_std[c]);
+      float a = (float) contrast, b = (float) ((brightness + 20.0 * strength * signed_unit (&r)) * level);
+      float *p = chw + c * plane;
+
+      for (gsize i = 0; i < plane; i++)
+        p[i] = a * p[i] + b;
+    }
+}
+
 /* The range of window starts [lo, hi] along one axis (window size n, photo
  * size full) that keeps the box [b0, b1] inside, or its centre when the
  * box is larger than the window. */
@@ -198,7 +227,7 @@ run_job (guint index, gpointer data)
 
       if (img->width != self->options.width || img->height != self->options.height)
         {
-          FathomImage *window = crop (self, img, row, batch->flip_salt);
+          FathomImage *window = crop (self, img, row, batch->aug_salt);
 
           if (owned)
             fathom_image_free (img);
@@ -206,8 +235,12 @@ run_job (guint index, gpointer data)
           owned = TRUE;
         }
       fathom_input_normalize (img, self->options.norm, dst);
-      if (self->options.flip && (fathom_rng_mix64 (batch->flip_salt ^ fathom_rng_mix64 ((guint64) row)) & 1))
+      if (self->options.flip && (fathom_rng_mix64 (batch->aug_salt ^ fathom_rng_mix64 ((guint64) row)) & 1))
         flip_planes (dst, self->options.width, self->options.height);
+      if (self->options.photometric > 0)
+        jitter_colour (dst, (gsize) self->options.width * self->options.height, self->options.norm,
+                       self->options.photometric,
+                       batch->aug_salt ^ fathom_rng_mix64 ((guint64) row + 0x6a09e667f3bcc908));
       if (owned)
         fathom_image_free (img);
     }
@@ -283,7 +316,7 @@ fathom_image_source_load (FathomImageSource *self, const gint64 *rows, gint64 co
     return TRUE;
 
   fathom_tsan_mutex_lock (&self->lock);
-  batch.flip_salt = fathom_rng_mix64 (self->options.seed ^ fathom_rng_mix64 (++self->n_loads));
+  batch.aug_salt = fathom_rng_mix64 (self->options.seed ^ fathom_rng_mix64 (++self->n_loads));
   fathom_tsan_mutex_unlock (&self->lock);
   fathom_worker_pool_run (self->pool, (guint) count, run_job, &batch);
 

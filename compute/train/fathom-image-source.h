@@ -51,6 +51,12 @@ typedef struct {
    * the box inside (its centre, when it is larger than the window); a
    * photo without a box is shown whole. 0 or 1: no cropping. */
   double          crop_scale;
+  /* Training augmentation of colour, by the same stream: each row's
+   * contrast about the mean colour scaled by 1 + p u, its brightness
+   * moved by 60 p u' grey levels and each channel by 20 p u'' more
+   * (u, u', u'' uniform in [-1, 1]), as light, exposure and white balance
+   * differ between photos and cameras. 0: none. */
+  double          photometric;
   guint64         seed;
 } FathomImageSourceOptions;
 

@@ -40,6 +40,7 @@ fathom_mini_options_init (FathomMiniOptions *options)
     .batch_size = 16,
     .lr = 1e-3f,
     .crop_scale = 1.0,
+    .photometric = 0.3,
     .seed = 0,
     .device = "cpu",
   };
@@ -121,9 +122,9 @@ fathom_mini_backbone_new (gint64 height, gint64 width, GError **error)
 static char *
 cache_key (FathomDataset *ds, const FathomMiniOptions *o)
 {
-  return g_strdup_printf ("mini-v%d|%s|%dx%d|crop %g|seed %" G_GUINT64_FORMAT "|epochs %u|batch %u|lr %g|device %s",
+  return g_strdup_printf ("mini-v%d|%s|%dx%d|crop %g|colour %g|seed %" G_GUINT64_FORMAT "|epochs %u|batch %u|lr %g|device %s",
                           FATHOM_MINI_VERSION, fathom_dataset_get_fingerprint (ds), o->width, o->height,
-                          o->crop_scale, o->seed, o->epochs, o->batch_size, (double) o->lr, o->device);
+                          o->crop_scale, o->photometric, o->seed, o->epochs, o->batch_size, (double) o->lr, o->device);
 }
 
 static gboolean
@@ -184,6 +185,7 @@ photo_source (FathomDataset *ds, const FathomMiniOptions *o, GArray *items, gboo
     {
       so.flip = TRUE;
       so.crop_scale = o->crop_scale;
+      so.photometric = o->photometric;
     }
   return fathom_image_source_new (ds, (const guint *) items->data, items->len, &so);
 }
