@@ -18,8 +18,9 @@
  * 176x320 were much worse (fcn 0.76 against 0.85 validation accuracy).
  * Its photos are mirrored and recoloured at random (contrast, brightness
  * and white balance, FathomMiniOptions.photometric): recolouring moved
- * fcn's class maps onto the fish (heatmap pointing 0.529 to 0.592, and
- * 0.484 to 0.567 with seed 1) and its accuracy by -0.005 to +0.02.
+ * fcn's class maps onto the fish on the default data (heatmap pointing
+ * 0.529 to 0.592; 0.484 to 0.567 with seed 1, in a trial build of the
+ * same recipe) and its accuracy by -0.005 to +0.02.
  *
  * After pretraining, the classifier is scored on the validation photos
  * (which it never trained on) and the accuracy is kept in the checkpoint:
