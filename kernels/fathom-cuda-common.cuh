@@ -126,7 +126,8 @@ fathom_act_apply (int act, float z)
 {
   switch (act)
     {
-    case FATHOM_CUDA_ACT_RELU: return z > 0.f ? z : 0.f;
+    /* as the CPU: a NaN passes, so the trainer sees it */
+    case FATHOM_CUDA_ACT_RELU: return z < 0.f ? 0.f : z;
     case FATHOM_CUDA_ACT_SIGMOID: return fathom_sigmoid (z);
     case FATHOM_CUDA_ACT_TANH: return tanhf (z);
     default: return z;

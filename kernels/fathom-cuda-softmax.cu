@@ -131,7 +131,13 @@ cross_entropy_forward_kernel (double clip, const float *logits, const float *tar
           /* Keras clips the probability itself; unclipped, log-softmax
            * stays finite where exp(log_p) would underflow. */
           if (clip > 0.0)
-            log_p = log (fmin (fmax (exp (log_p), clip), 1.0 - clip));
+            {
+              /* GLib's CLAMP, as the CPU: a NaN stays NaN (fmax would
+               * turn it into the clip and hide a diverging run) */
+              double p = exp (log_p);
+
+              log_p = log (p > 1.0 - clip ? 1.0 - clip : (p < clip ? clip : p));
+            }
           loss -= tr[j] * log_p;
         }
       loss = fathom_block_sum (loss);
@@ -212,8 +218,10 @@ fathom_cuda_softmax_cross_entropy_forward (float clip, const float *logits, cons
   unsigned int blocks = partial_blocks (rows);
   int status;
 
+  /* no rows (the backend refuses them first): a total of 0, never the
+   * last loss's */
   if (rows <= 0 || k <= 0)
-    return 0;
+    return (int) cudaMemsetAsync (total, 0, sizeof (double), stream);
   cross_entropy_forward_kernel<<<fathom_cuda_item_blocks (rows), ROW_BLOCK, 0, stream>>>
     (clip, logits, target, probs, row_loss, rows, k);
   if ((status = fathom_cuda_status ()) != 0)
@@ -244,7 +252,7 @@ fathom_cuda_mse_forward (const float *pred, const float *target, int64_t n, doub
   int status;
 
   if (n <= 0)
-    return 0;
+    return (int) cudaMemsetAsync (total, 0, sizeof (double), stream);
   squared_error_kernel<<<blocks, FATHOM_CUDA_BLOCK, 0, stream>>> (pred, target, n, partial);
   if ((status = fathom_cuda_status ()) != 0)
     return status;

@@ -10,7 +10,8 @@
  * 20-step training run whose losses must agree step by step; an
  * allocation larger than any card (OUT_OF_MEMORY, then the backend still
  * works); a host tensor handed to a CUDA op (an error, not a crash); the
- * caching allocator handing back zeroed memory. Convolutions are checked
+ * caching allocator handing back zeroed memory; NaN passed on by ReLU and
+ * the clipped cross-entropy as on the CPU. Convolutions are checked
  * on our own path and, where cuDNN can be used, on cuDNN (the parity
  * cases run both); FATHOM_REQUIRE_CUDNN=1 (set by gpu-check.sh where it
  * found libcudnn) makes cuDNN being unusable a failure. FATHOM_CUDNN=0
@@ -197,6 +198,83 @@ test_allocator_reuse (void)
   fathom_tensor_unref (t);
 }
 
+/* ---- NaN as the CPU has it -------------------------------------------------------- */
+
+static FathomTensor *
+device_tensor (FathomBackend *be, gint64 rows, gint64 cols, const float *values)
+{
+  g_autoptr(GError) error = NULL;
+  FathomTensor *t = fathom_backend_new_tensor (be, 2, (gint64[]) { rows, cols }, &error);
+
+  g_assert_no_error (error);
+  if (values != NULL)
+    {
+      g_assert_true (fathom_backend_upload (be, t, values, &error));
+      g_assert_no_error (error);
+    }
+  return t;
+}
+
+/* A diverging run must show its NaN on the GPU as on the CPU: ReLU passes
+ * NaN (and -0) on, the clipped cross-entropy of a NaN row is NaN, and a
+ * loss over no rows is refused, never the last loss read again. */
+static void
+assert_nan_semantics (FathomBackend *be)
+{
+  g_autoptr(FathomTensor) x = NULL, y = NULL, logits = NULL, target = NULL, probs = NULL;
+  g_autoptr(FathomTensor) finite = NULL, none = NULL, none_t = NULL, none_p = NULL;
+  g_autoptr(GError) error = NULL;
+  FathomCrossEntropyDesc desc = { .clip = 1e-7f };
+  float out[4], loss = 0.f;
+
+  x = device_tensor (be, 1, 4, (const float[]) { NAN, -0.f, -1.f, 2.f });
+  y = device_tensor (be, 1, 4, NULL);
+  g_assert_true (fathom_backend_activation_forward (be, FATHOM_ACTIVATION_RELU, x, y, &error));
+  g_assert_true (fathom_backend_download (be, y, out, &error));
+  g_assert_no_error (error);
+  g_assert_true (isnan (out[0]));
+  g_assert_true (out[1] == 0.f && signbit (out[1]));
+  g_assert_cmpfloat (out[2], ==, 0.f);
+  g_assert_cmpfloat (out[3], ==, 2.f);
+
+  logits = device_tensor (be, 2, 2, (const float[]) { 0.f, 1.f, NAN, 0.f });
+  target = device_tensor (be, 2, 2, (const float[]) { 0.f, 1.f, 0.f, 1.f });
+  probs = device_tensor (be, 2, 2, NULL);
+  g_assert_true (fathom_backend_softmax_cross_entropy_forward (be, &desc, logits, target, probs, &loss, &error));
+  g_assert_no_error (error);
+  g_assert_true (isnan (loss));
+
+  /* a finite loss, then none over no rows */
+  finite = device_tensor (be, 2, 2, (const float[]) { 0.f, 1.f, 1.f, 0.f });
+  g_assert_true (fathom_backend_mse_forward (be, finite, target, &loss, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (loss, ==, 0.5f);
+  none = device_tensor (be, 0, 2, NULL);
+  none_t = device_tensor (be, 0, 2, NULL);
+  none_p = device_tensor (be, 0, 2, NULL);
+  /* refused before a kernel could read a stale total */
+  g_assert_false (fathom_backend_softmax_cross_entropy_forward (be, &desc, none, none_t, none_p, &loss, &error));
+  g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE);
+  g_clear_error (&error);
+  g_assert_false (fathom_backend_mse_forward (be, none, none_t, &loss, &error));
+  g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_SHAPE);
+  g_clear_error (&error);
+  g_assert_cmpfloat (loss, ==, 0.5f);
+}
+
+static void
+test_nan_semantics (void)
+{
+  g_autoptr(FathomBackend) cpu = fathom_backend_new_by_name ("cpu-reference", NULL);
+  g_autoptr(FathomBackend) cuda = NULL;
+
+  /* the reference the GPU must match, checked everywhere */
+  assert_nan_semantics (cpu);
+  cuda = cuda_or_skip ();
+  if (cuda != NULL)
+    assert_nan_semantics (cuda);
+}
+
 /* ---- the convolution paths ---------------------------------------------------- */
 
 static void
@@ -368,6 +446,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cuda/out-of-memory", test_out_of_memory);
   g_test_add_func ("/cuda/host-tensor-refused", test_host_tensor_refused);
   g_test_add_func ("/cuda/allocator-reuse", test_allocator_reuse);
+  g_test_add_func ("/cuda/nan-semantics", test_nan_semantics);
   g_test_add_func ("/cuda/conv-paths", test_conv_paths);
   g_test_add_func ("/cuda/cudnn-tf32", test_cudnn_tf32);
   g_test_add_data_func ("/cuda/graph-step/conv", GINT_TO_POINTER (FATHOM_TEST_STEPS_CONV), test_graph_step);
