@@ -76,7 +76,9 @@ void
 fathom_cuda_pool_flush (FathomCudaPool *pool)
 {
   fathom_tsan_mutex_lock (&pool->lock);
-  pool_flush_locked (pool);
+  /* a trim asked for during a capture waits for the next one */
+  if (pool->capturing == NULL)
+    pool_flush_locked (pool);
   fathom_tsan_mutex_unlock (&pool->lock);
 }
 
@@ -226,6 +228,12 @@ fathom_cuda_block_free (FathomCudaBlock *block)
    * graph may still use its address. */
   if (arena != NULL && !fathom_block_arena_is_released (arena))
     fathom_block_cache_put (fathom_block_arena_get_cache (arena), block->data, block->size);
+  /* A block made before a capture and freed inside it: the captured
+   * kernels may use its address, so it stays with the graph's arena (and
+   * reaches the general cache when the graph is gone), not where the next
+   * eager tensor would get it. */
+  else if (pool->capturing != NULL)
+    fathom_block_cache_put (fathom_block_arena_get_cache (pool->capturing), block->data, block->size);
   else if (pool->closed)
     {
       cudaSetDevice (pool->device);

@@ -23,6 +23,8 @@ is_sticky (cudaError_t err)
     case cudaErrorInvalidAddressSpace:
     case cudaErrorInvalidPc:
     case cudaErrorAssert:
+    case cudaErrorLaunchTimeout:
+    case cudaErrorECCUncorrectable:
       return TRUE;
     default:
       return FALSE;
