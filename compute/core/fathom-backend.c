@@ -286,7 +286,7 @@ static gboolean
 check_conv (const FathomConvWindow *win, const FathomTensor *x, const FathomTensor *w,
             const FathomTensor *y, GError **error)
 {
-  gint64 oh, ow;
+  gint64 oh = 0, ow = 0;   /* set unless window_output fails */
 
   if (!window_output ("conv2d", win, x, &oh, &ow, error))
     return FALSE;
@@ -352,7 +352,7 @@ static gboolean
 check_pool (const char *op, const FathomConvWindow *win, const FathomTensor *x,
             const FathomTensor *y, GError **error)
 {
-  gint64 oh, ow;
+  gint64 oh = 0, ow = 0;   /* set unless window_output fails */
 
   if (!window_output (op, win, x, &oh, &ow, error))
     return FALSE;
