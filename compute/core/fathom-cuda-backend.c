@@ -203,17 +203,26 @@ fathom_cuda_sgemm (FathomCudaBackend *self, gboolean trans_a, gboolean trans_b,
     }
   /* Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: the
    * same buffers with the operands swapped and m, n exchanged. */
-  if (batch == 1)
-    return fathom_cuda_check_blas (cublasSgemm (self->cublas, op_b, op_a, (int) n, (int) m, (int) k,
-                                                &alpha, b, (int) ldb, a, (int) lda,
-                                                &beta, c, (int) ldc),
-                                   "sgemm", error);
-  return fathom_cuda_check_blas (cublasSgemmStridedBatched (self->cublas, op_b, op_a,
-                                                            (int) n, (int) m, (int) k, &alpha,
-                                                            b, (int) ldb, stride_b,
-                                                            a, (int) lda, stride_a, &beta,
-                                                            c, (int) ldc, stride_c, (int) batch),
-                                 "sgemm (strided batched)", error);
+  for (int attempt = 0;; attempt++)
+    {
+      cublasStatus_t status =
+        batch == 1 ? cublasSgemm (self->cublas, op_b, op_a, (int) n, (int) m, (int) k,
+                                  &alpha, b, (int) ldb, a, (int) lda, &beta, c, (int) ldc)
+                   : cublasSgemmStridedBatched (self->cublas, op_b, op_a, (int) n, (int) m, (int) k, &alpha,
+                                                b, (int) ldb, stride_b, a, (int) lda, stride_a, &beta,
+                                                c, (int) ldc, stride_c, (int) batch);
+
+      /* cuBLAS allocates for itself too: out of memory, our cache may
+       * hold what it needs, so give that back to the driver and try once
+       * more (not while capturing, where cudaFree is not allowed) */
+      if (status == CUBLAS_STATUS_ALLOC_FAILED && attempt == 0 && self->capture == NULL)
+        {
+          (void) cudaGetLastError ();
+          fathom_cuda_pool_flush (self->pool);
+          continue;
+        }
+      return fathom_cuda_check_blas (status, batch == 1 ? "sgemm" : "sgemm (strided batched)", error);
+    }
 }
 
 /* ---- vtable: basic ops ---------------------------------------------------------- */
