@@ -134,9 +134,9 @@ cross_entropy_forward_kernel (double clip, const float *logits, const float *tar
             {
               /* GLib's CLAMP, as the CPU: a NaN stays NaN (fmax would
                * turn it into the clip and hide a diverging run) */
-              double p = exp (log_p);
+              double prob = exp (log_p);
 
-              log_p = log (p > 1.0 - clip ? 1.0 - clip : (p < clip ? clip : p));
+              log_p = log (prob > 1.0 - clip ? 1.0 - clip : (prob < clip ? clip : prob));
             }
           loss -= tr[j] * log_p;
         }
