@@ -356,7 +356,7 @@ fathom_cli_submit (int argc, char **argv)
   g_autoptr(GOptionContext) context = g_option_context_new ("— a Kaggle submission of a trained model's test predictions");
   g_autoptr(FathomDataset) ds = NULL;
   g_autoptr(FathomPredictor) predictor = NULL;
-  g_autoptr(GArray) items = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GArray) items = NULL;
   g_autoptr(GString) csv = g_string_new ("image");
   g_autoptr(GBytes) gz = NULL;
   FathomDatasetOptions dso;
@@ -380,9 +380,7 @@ fathom_cli_submit (int argc, char **argv)
   ds = fathom_dataset_load (data, &dso, &error);
   if (ds == NULL)
     return fathom_cli_fail (error);
-  for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
-    if (fathom_dataset_get_item (ds, i)->split == FATHOM_SPLIT_TEST)
-      g_array_append_val (items, i);
+  items = fathom_dataset_list_items (ds, FATHOM_SPLIT_TEST);
   if (items->len == 0)
     {
       g_printerr ("fathom-cli: %s has no unlabelled test photos (test_stg1/)\n", data);

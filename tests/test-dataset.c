@@ -150,6 +150,23 @@ test_fisheries_layout (void)
     }
   g_assert_cmpuint (fathom_dataset_get_n_items (ds), ==, 39 + 3);
   g_assert_cmpuint (fathom_dataset_count (ds, FATHOM_SPLIT_TEST, -1), ==, 3);
+  {
+    g_autoptr(GArray) test = fathom_dataset_list_items (ds, FATHOM_SPLIT_TEST);
+    g_autoptr(GArray) all = fathom_dataset_list_items (ds, FATHOM_SPLIT_ANY);
+
+    /* the test photos' indices, ascending; every item for ANY */
+    g_assert_cmpuint (test->len, ==, 3);
+    for (guint i = 0; i < test->len; i++)
+      {
+        guint at = g_array_index (test, guint, i);
+
+        g_assert_cmpint (fathom_dataset_get_item (ds, at)->split, ==, FATHOM_SPLIT_TEST);
+        if (i > 0)
+          g_assert_cmpuint (at, >, g_array_index (test, guint, i - 1));
+      }
+    g_assert_cmpuint (all->len, ==, fathom_dataset_get_n_items (ds));
+    g_assert_cmpuint (g_array_index (all, guint, all->len - 1), ==, all->len - 1);
+  }
 
   /* the four bad files, by name, in path order; .DS_Store and README are
    * not image names and pass silently */

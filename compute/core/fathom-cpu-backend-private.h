@@ -47,6 +47,10 @@ void  fathom_cpu_parallel_for (FathomCpuBackend   *self,
 float *fathom_cpu_alloc_floats (gsize        n,
                                 const char  *what,
                                 GError     **error);
+/* The same, set to zero. */
+float *fathom_cpu_alloc_zeros  (gsize        n,
+                                const char  *what,
+                                GError     **error);
 
 /* The number of chunks fathom_cpu_parallel_for() will use for n items. */
 guint fathom_cpu_n_chunks     (FathomCpuBackend   *self,

@@ -28,15 +28,27 @@ host_free (gpointer data, gpointer user_data)
   g_free (data);
 }
 
-float *
-fathom_cpu_alloc_floats (gsize n, const char *what, GError **error)
+static float *
+alloc_floats (gsize n, gboolean zeroed, const char *what, GError **error)
 {
-  float *p = g_try_malloc_n (MAX (n, 1), sizeof (float));
+  float *p = zeroed ? g_try_malloc0_n (MAX (n, 1), sizeof (float)) : g_try_malloc_n (MAX (n, 1), sizeof (float));
 
   if (p == NULL)
     g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_OUT_OF_MEMORY,
                  "Out of host memory for %" G_GSIZE_FORMAT " bytes of %s", n * sizeof (float), what);
   return p;
+}
+
+float *
+fathom_cpu_alloc_floats (gsize n, const char *what, GError **error)
+{
+  return alloc_floats (n, FALSE, what, error);
+}
+
+float *
+fathom_cpu_alloc_zeros (gsize n, const char *what, GError **error)
+{
+  return alloc_floats (n, TRUE, what, error);
 }
 
 static FathomStorage *

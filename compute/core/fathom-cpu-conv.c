@@ -613,10 +613,9 @@ conv_backward_fast (FathomCpuBackend *self, const ConvGeom *g, const float *x,
     }
   if (dw != NULL && chunks > 1)
     {
-      dw_part = fathom_cpu_alloc_floats ((chunks - 1) * dw_numel, "convolution scratch", error);
+      dw_part = fathom_cpu_alloc_zeros ((chunks - 1) * dw_numel, "convolution scratch", error);
       if (dw_part == NULL)
         return FALSE;
-      memset (dw_part, 0, (chunks - 1) * dw_numel * sizeof (float));
     }
   /* dw is a sum over samples: start it (and the partials) at zero. */
   if (dw != NULL)

@@ -197,10 +197,9 @@ fathom_cpu_kn2row_backward (FathomCpuBackend *self, const FathomConvWindow *win,
     return FALSE;
   if (dw != NULL)
     {
-      dwr = fathom_cpu_alloc_floats (chunks * dwr_numel, "convolution filter gradients", error);
+      dwr = fathom_cpu_alloc_zeros (chunks * dwr_numel, "convolution filter gradients", error);
       if (dwr == NULL)
         return FALSE;
-      memset (dwr, 0, chunks * dwr_numel * sizeof (float));
     }
   job.dwr = dwr;
   if (!kn2row_run (self, &job, backward_samples, error))

@@ -163,14 +163,12 @@ fathom_cpu_winograd_backward_filter (FathomCpuBackend *self, const FathomConvWin
                                  win->pad_top, win->pad_left);
   chunks = MAX (fathom_cpu_n_chunks (self, g.n_blocks), 1);
   scratch_numel = (gsize) chunks * 36 * (g.v_stride + g.m_stride);
-  scratch = fathom_cpu_alloc_floats (scratch_numel, "Winograd scratch", error);
+  scratch = fathom_cpu_alloc_zeros (scratch_numel, "Winograd scratch", error);
   if (scratch == NULL)
     return FALSE;
-  acc = fathom_cpu_alloc_floats (chunks * acc_numel, "Winograd scratch", error);
+  acc = fathom_cpu_alloc_zeros (chunks * acc_numel, "Winograd scratch", error);
   if (acc == NULL)
     return FALSE;
-  memset (scratch, 0, scratch_numel * sizeof (float));
-  memset (acc, 0, chunks * acc_numel * sizeof (float));
   job = (FilterJob) { &g, x, dy, scratch, acc };
   if (g.tiles > 0)
     fathom_cpu_parallel_for (self, g.n_blocks, filter_blocks, &job);

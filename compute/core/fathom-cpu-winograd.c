@@ -296,12 +296,12 @@ run_convolution (FathomCpuBackend *self, const WinoGeom *g, const float *src, co
   if (g->tiles == 0)
     return TRUE;
   n = (gsize) chunks * 36 * (g->v_stride + g->m_stride);
-  scratch = fathom_cpu_alloc_floats (n, "Winograd scratch", error);
+  /* Zeroed: the slots past a block's last tile, which the transforms
+   * read four at a time and then drop, then hold numbers rather than old
+   * bytes. */
+  scratch = fathom_cpu_alloc_zeros (n, "Winograd scratch", error);
   if (scratch == NULL)
     return FALSE;
-  /* The slots past a block's last tile, which the transforms read four at
-   * a time and then drop, then hold numbers rather than old bytes. */
-  memset (scratch, 0, n * sizeof (float));
   job.scratch = scratch;
   fathom_cpu_parallel_for (self, g->n_blocks, forward_blocks, &job);
   return TRUE;

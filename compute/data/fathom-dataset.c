@@ -596,6 +596,17 @@ fathom_dataset_count (FathomDataset *self, FathomSplit split, int class_index)
   return n;
 }
 
+GArray *
+fathom_dataset_list_items (FathomDataset *self, FathomSplit split)
+{
+  GArray *items = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; i < self->items->len; i++)
+    if (split == FATHOM_SPLIT_ANY || g_array_index (self->items, FathomDatasetItem, i).split == split)
+      g_array_append_val (items, i);
+  return items;
+}
+
 const char *
 fathom_dataset_get_fingerprint (FathomDataset *self)
 {

@@ -125,6 +125,10 @@ const FathomDatasetItem *fathom_dataset_get_item (FathomDataset        *self,
 guint          fathom_dataset_count              (FathomDataset        *self,
                                                   FathomSplit           split,
                                                   int                   class_index);
+/* The indices of a split's items (or FATHOM_SPLIT_ANY's), in order, as
+ * guint. Free with g_array_unref(). */
+GArray        *fathom_dataset_list_items         (FathomDataset        *self,
+                                                  FathomSplit           split);
 /* Distinct sizes of a split (or any), sorted by count descending, then by
  * width and height ascending. Free with g_array_unref(). */
 GArray        *fathom_dataset_list_sizes         (FathomDataset        *self,

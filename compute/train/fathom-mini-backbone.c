@@ -160,17 +160,6 @@ relabel_progress (const FathomTrainProgress *p, gpointer data)
     r->progress (&q, r->user_data);
 }
 
-static GArray *
-split_items (FathomDataset *ds, FathomSplit split)
-{
-  GArray *items = g_array_new (FALSE, FALSE, sizeof (guint));
-
-  for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
-    if (fathom_dataset_get_item (ds, i)->split == split)
-      g_array_append_val (items, i);
-  return items;
-}
-
 static FathomImageSource *
 photo_source (FathomDataset *ds, const FathomMiniOptions *o, GArray *items, gboolean augment)
 {
@@ -197,7 +186,7 @@ static gboolean
 score_validation (FathomDataset *ds, const FathomMiniOptions *o, FathomGraph *graph, GHashTable *meta,
                   GError **error)
 {
-  g_autoptr(GArray) items = split_items (ds, FATHOM_SPLIT_VALID);
+  g_autoptr(GArray) items = fathom_dataset_list_items (ds, FATHOM_SPLIT_VALID);
   g_autoptr(FathomImageSource) source = NULL;
   FathomBatchSource valid;
   double loss, accuracy;
@@ -221,7 +210,7 @@ pretrain (FathomDataset *ds, const FathomMiniOptions *o, const char *path, const
   g_autoptr(FathomGraph) graph = NULL;
   g_autoptr(FathomOptimizer) opt = NULL;
   g_autoptr(FathomImageSource) source = NULL;
-  g_autoptr(GArray) items = split_items (ds, FATHOM_SPLIT_TRAIN);
+  g_autoptr(GArray) items = fathom_dataset_list_items (ds, FATHOM_SPLIT_TRAIN);
   g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   FathomTrainConfig cfg;
   FathomTrainResult res;
