@@ -94,7 +94,7 @@ bench_kernels (FathomBackend *backend, gboolean json)
  * still run. */
 static int
 bench_lesson (FathomBackend *backend, const char *device, GArray *kinds, int batch, int warmup, int runs,
-              gboolean json)
+              int profile, gboolean json)
 {
   g_autofree char *device_name = fathom_backend_describe_device (backend);
   g_autoptr(FathomBenchReport) report = fathom_bench_report_new (device, device_name,
@@ -130,6 +130,16 @@ bench_lesson (FathomBackend *backend, const char *device, GArray *kinds, int bat
         }
       fathom_bench_report_add (report, &result);
       fathom_bench_result_clear (&result);
+      if (profile > 0)
+        {
+          g_autofree char *where = fathom_bench_workload_profile (workload, (guint) profile, &error);
+
+          /* on stderr, so that --json stays one object on stdout */
+          if (where == NULL)
+            g_printerr ("bench: %s: profiling failed: %s\n", fathom_bench_kind_to_string (kind), error->message);
+          else
+            g_printerr ("%s\n", where);
+        }
     }
 
   text = json ? fathom_bench_report_to_json (report) : fathom_bench_report_to_table (report);
@@ -142,7 +152,7 @@ fathom_cli_bench (int argc, char **argv)
 {
   g_autofree char *device = NULL, *workload = NULL, *conv_path = NULL;
   gboolean json = FALSE, tf32 = FALSE, kernels;
-  int batch = -1, runs = -1, warmup = -1;
+  int batch = -1, runs = -1, warmup = -1, profile = 0;
   GOptionEntry entries[] = {
     { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Device to time: cpu (default) or cuda", "DEVICE" },
     { "workload", 'w', 0, G_OPTION_ARG_STRING, &workload,
@@ -153,6 +163,8 @@ fathom_cli_bench (int argc, char **argv)
     { "tf32", 0, 0, G_OPTION_ARG_NONE, &tf32, "CUDA: TF32 tensor-core products (default strict FP32)", NULL },
     { "conv-path", 0, 0, G_OPTION_ARG_STRING, &conv_path,
       "CUDA: convolutions on auto (default: cuDNN where it can), cudnn or own (im2col + cuBLAS)", "PATH" },
+    { "profile", 0, 0, G_OPTION_ARG_INT, &profile,
+      "After timing, N more eager iterations with every layer timed: a table on stderr", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
     { NULL }
   };
@@ -168,11 +180,12 @@ fathom_cli_bench (int argc, char **argv)
   g_option_context_set_description (context, bench_description);
   if (!fathom_cli_parse (context, &argc, &argv))
     return 2;
-  if (argc != 1 || batch == 0 || batch < -1 || runs == 0 || runs < -1 || warmup < -1 ||
+  if (argc != 1 || batch == 0 || batch < -1 || runs == 0 || runs < -1 || warmup < -1 || profile < 0 ||
       (conv_path != NULL && !fathom_conv_path_from_string (conv_path, &path)))
     {
       g_printerr ("Usage: fathom-cli bench [--device cpu|cuda] [--workload NAME[,NAME]|all|kernels] [--batch B]\n"
-                  "                        [--runs N] [--warmup N] [--tf32] [--conv-path auto|cudnn|own] [--json]\n"
+                  "                        [--runs N] [--warmup N] [--tf32] [--conv-path auto|cudnn|own]\n"
+                  "                        [--profile N] [--json]\n"
                   "(B and N at least 1; see fathom-cli bench --help)\n");
       return 2;
     }
@@ -186,9 +199,9 @@ fathom_cli_bench (int argc, char **argv)
   cpu = !g_str_equal (device, "cuda");
   if (!parse_workloads (workload != NULL ? workload : cpu ? "kernels" : "all", &kernels, kinds))
     return 2;
-  if (kernels && (batch > 0 || runs > 0 || warmup >= 0 || tf32))
+  if (kernels && (batch > 0 || runs > 0 || warmup >= 0 || tf32 || profile > 0))
     {
-      g_printerr ("fathom-cli: --batch, --runs, --warmup and --tf32 apply to the lesson workloads; "
+      g_printerr ("fathom-cli: --batch, --runs, --warmup, --tf32 and --profile apply to the lesson workloads; "
                   "the kernels workload picks its own runs\n");
       return 2;
     }
@@ -212,5 +225,5 @@ fathom_cli_bench (int argc, char **argv)
     return bench_kernels (backend, json);
   return bench_lesson (backend, device, kinds, batch,
                        warmup >= 0 ? warmup : cpu ? CPU_WARMUP : CUDA_WARMUP,
-                       runs > 0 ? runs : cpu ? CPU_RUNS : CUDA_RUNS, json);
+                       runs > 0 ? runs : cpu ? CPU_RUNS : CUDA_RUNS, profile, json);
 }

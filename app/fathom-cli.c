@@ -697,6 +697,9 @@ int
 main (int argc, char *argv[])
 {
   setlocale (LC_ALL, "");
+  /* Log messages (G_MESSAGES_DEBUG=all) on stderr, never into the data a
+   * command prints on stdout (bench --json, check's table). */
+  g_log_writer_default_set_use_stderr (TRUE);
   if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
     {
       usage (argc < 2 ? stderr : stdout);

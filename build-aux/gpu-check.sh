@@ -8,20 +8,29 @@
 #                                         libraries packed as lib.tar.xz: 21 MiB in
 #                                         all, where 75 would not travel)
 #   build-aux/gpu-check.sh run [LOGDIR]  on the GPU machine, with _gpu/ carried:
-#                                         the cuda tests, `fathom-cli check --device
-#                                         cuda` (conv2d on our own path and on cuDNN;
-#                                         the training smoke test once on each), then
-#                                         the benchmark: `fathom-cli bench --device
-#                                         cuda --json` (convolutions on cuDNN where the
-#                                         build has it) and the same workloads in
-#                                         PyTorch (build-aux/bench-torch.py), in
-#                                         strict FP32 and with --tf32 (training steps
-#                                         captured as CUDA graphs, the default), then
-#                                         fcn-step and gru-step again with
+#                                         the cuda tests, then again under
+#                                         compute-sanitizer's memcheck (at most
+#                                         GPU_CHECK_MEMCHECK_TIMEOUT s, default 120),
+#                                         `fathom-cli check --device cuda` (conv2d on
+#                                         our own path and on cuDNN; the training
+#                                         smoke test once on each), then the
+#                                         benchmark: `fathom-cli bench --device cuda
+#                                         --json --profile 5` (convolutions on cuDNN
+#                                         where the build has it, their algorithms
+#                                         and the per-layer profile in the log) and
+#                                         the same workloads in PyTorch
+#                                         (build-aux/bench-torch.py), by default and
+#                                         with cudnn.benchmark, in strict FP32 and
+#                                         with --tf32 (training steps captured as
+#                                         CUDA graphs, the default), then ours with
+#                                         FATHOM_CUDNN_SEARCH=heuristic, and fcn-step
+#                                         and gru-step again with
 #                                         FATHOM_CUDA_GRAPHS=0 (eager); the full log
 #                                         and the bench-*.json files go to LOGDIR
-#                                         (default $OUT, else /tmp) and a short table
-#                                         with the ours/PyTorch ratios is printed last
+#                                         (default $OUT, else /tmp) and short tables
+#                                         with the ours/PyTorch ratios are printed
+#                                         last. GPU_CHECK_STEP_TIMEOUT (default 600)
+#                                         bounds each program's seconds.
 #
 # The bundle leaves out libcudnn (gpu-bundle skips it, like CUDA's own
 # libraries): `run` finds this machine's libcudnn.so.9 (ldconfig, else
@@ -96,6 +105,9 @@ do_run() {
   mkdir -p "$logdir"
   local log=$logdir/gpu-check.log tap=$logdir/test-cuda.tap check=$logdir/check.txt
   local status=0 tests_rc check_rc
+  # Each program gets at most this many seconds (GPU_CHECK_STEP_TIMEOUT),
+  # so one that hangs cannot take the whole lease.
+  local step_timeout=${GPU_CHECK_STEP_TIMEOUT:-600}
 
   if [ ! -x "$bundle/bin/test-cuda" ] || [ ! -x "$bundle/bin/fathom-cli" ]; then
     echo "gpu-check: no bundle in $bundle (run 'build-aux/gpu-check.sh build' on a dev machine and carry _gpu)" >&2
@@ -128,7 +140,13 @@ do_run() {
   # cuDNN of this machine: the system's, else the one in PyTorch's
   # environment (its sub-libraries lie beside it, where it loads them from).
   local cudnn_lib="" cudnn_dir="" cudnn_note="" built_with_cudnn=0 require_cudnn=0
-  cudnn_lib=$(ldconfig -p 2>/dev/null | awk '/libcudnn\.so\.9 / {print $NF; exit}')
+  # GPU_CHECK_CUDNN_DIR names another folder holding libcudnn.so.9 (PyTorch's
+  # own, say, to run the version it runs).
+  if [ -n "${GPU_CHECK_CUDNN_DIR:-}" ] && [ -f "$GPU_CHECK_CUDNN_DIR/libcudnn.so.9" ]; then
+    cudnn_lib=$GPU_CHECK_CUDNN_DIR/libcudnn.so.9
+  else
+    cudnn_lib=$(ldconfig -p 2>/dev/null | awk '/libcudnn\.so\.9 / {print $NF; exit}')
+  fi
   if [ -z "$cudnn_lib" ]; then
     for candidate in /opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib/libcudnn.so.9 \
                      /opt/torch/.venv/lib/python3*/site-packages/nvidia/cudnn/lib/libcudnn.so.9; do
@@ -177,12 +195,37 @@ do_run() {
   #    --keep-going reports every failing op rather than bailing out.
   echo "== test-cuda (FATHOM_REQUIRE_CUDA=1, FATHOM_REQUIRE_CUDNN=$require_cudnn)" >> "$log"
   FATHOM_REQUIRE_CUDA=1 FATHOM_REQUIRE_CUDNN=$require_cudnn \
-    timeout 600 "$bundle/bin/test-cuda" --tap --keep-going --verbose > "$tap" 2>&1
+    timeout "$step_timeout" "$bundle/bin/test-cuda" --tap --keep-going --verbose > "$tap" 2>&1
   tests_rc=$?
   cat "$tap" >> "$log"
-  echo "== test-cuda exit status $tests_rc" >> "$log"
+  echo "== test-cuda exit status $tests_rc ($SECONDS s since the start)" >> "$log"
   echo >> "$log"
   [ "$tests_rc" -eq 0 ] || status=1
+
+  # 1b. The same tests under compute-sanitizer's memcheck (out-of-bounds
+  #     and misaligned accesses, in our kernels and in what the libraries
+  #     do with our buffers), for at most GPU_CHECK_MEMCHECK_TIMEOUT
+  #     seconds (default 120; 0 skips it). API errors are not counted:
+  #     /cuda/out-of-memory makes cudaMalloc fail on purpose. cuDNN's
+  #     algorithms are taken
+  #     from its heuristics there: timing every algorithm under memcheck
+  #     would take the whole budget.
+  local memcheck_timeout=${GPU_CHECK_MEMCHECK_TIMEOUT:-120} memcheck_note="skipped" sanitizer
+  sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
+  if [ "$memcheck_timeout" -gt 0 ] && [ -x "$sanitizer" ]; then
+    echo "== compute-sanitizer --tool memcheck test-cuda (at most $memcheck_timeout s)" >> "$log"
+    FATHOM_REQUIRE_CUDA=1 FATHOM_CUDNN_SEARCH=heuristic timeout "$memcheck_timeout" \
+      "$sanitizer" --tool memcheck --report-api-errors no --error-exitcode 3 "$bundle/bin/test-cuda" --tap --keep-going \
+      > "$logdir/memcheck.txt" 2>&1
+    local memcheck_rc=$?
+    cat "$logdir/memcheck.txt" >> "$log"
+    memcheck_note="$(grep -c '^ok ' "$logdir/memcheck.txt") tests ran, $(grep -c '^not ok' "$logdir/memcheck.txt") failed; $(grep -m1 'ERROR SUMMARY' "$logdir/memcheck.txt" | sed 's/^=* *//') (exit $memcheck_rc$([ "$memcheck_rc" -eq 124 ] && echo ': stopped at the time limit'))"
+    echo "== memcheck exit status $memcheck_rc ($SECONDS s since the start)" >> "$log"
+    echo >> "$log"
+    [ "$memcheck_rc" -eq 3 ] && status=1
+  elif [ "$memcheck_timeout" -gt 0 ]; then
+    memcheck_note="no compute-sanitizer on this machine"
+  fi
 
   # 2. Parity of every op and the training smoke test, as a table. The
   #    parity cases run conv2d on both paths (conv2d, conv2d/cudnn) each
@@ -191,17 +234,17 @@ do_run() {
   #    FATHOM_CUDNN=0 (our own path).
   local check_own=$logdir/check-own.txt check_own_rc
   echo "== fathom-cli check --device cuda (default conv path)" >> "$log"
-  timeout 600 "$bundle/bin/fathom-cli" check --device cuda > "$check" 2>&1
+  timeout "$step_timeout" "$bundle/bin/fathom-cli" check --device cuda > "$check" 2>&1
   check_rc=$?
   cat "$check" >> "$log"
-  echo "== fathom-cli check exit status $check_rc" >> "$log"
+  echo "== fathom-cli check exit status $check_rc ($SECONDS s since the start)" >> "$log"
   echo >> "$log"
   [ "$check_rc" -eq 0 ] || status=1
   echo "== FATHOM_CUDNN=0 fathom-cli check --device cuda (our own conv path)" >> "$log"
-  FATHOM_CUDNN=0 timeout 600 "$bundle/bin/fathom-cli" check --device cuda > "$check_own" 2>&1
+  FATHOM_CUDNN=0 timeout "$step_timeout" "$bundle/bin/fathom-cli" check --device cuda > "$check_own" 2>&1
   check_own_rc=$?
   cat "$check_own" >> "$log"
-  echo "== fathom-cli check (FATHOM_CUDNN=0) exit status $check_own_rc" >> "$log"
+  echo "== fathom-cli check (FATHOM_CUDNN=0) exit status $check_own_rc ($SECONDS s since the start)" >> "$log"
   echo >> "$log"
   [ "$check_own_rc" -eq 0 ] || status=1
 
@@ -209,7 +252,7 @@ do_run() {
   #    strict FP32 then TF32. A part that fails is logged and the others
   #    still run; only our own bench failing fails the check.
   local py=python3 have_torch=1 bench_note="" bench_status="" prec flag bench_rc torch_rc
-  local -a compare_args=() eager_args=()
+  local -a compare_args=() eager_args=() tuned_args=() heuristic_args=()
   [ -x /opt/torch/.venv/bin/python3 ] && py=/opt/torch/.venv/bin/python3
   if ! LD_LIBRARY_PATH=$orig_ld_path "$py" -c 'import torch, torchvision' >/dev/null 2>&1; then
     have_torch=0
@@ -224,36 +267,63 @@ do_run() {
   for prec in fp32 tf32; do
     flag=""
     [ "$prec" = tf32 ] && flag=--tf32
-    echo "== fathom-cli bench --device cuda --json $flag ${conv_flag[*]+${conv_flag[*]}}" >> "$log"
-    timeout 600 "$bundle/bin/fathom-cli" bench --device cuda --json $flag ${conv_flag[@]+"${conv_flag[@]}"} \
-      > "$logdir/bench-fathom-$prec.json" 2>> "$log"
+    # cuDNN's algorithm for each convolution (G_MESSAGES_DEBUG) and, after
+    # the timing, where an iteration's time goes layer by layer
+    # (--profile) go to the log.
+    echo "== fathom-cli bench --device cuda --json --profile 5 $flag ${conv_flag[*]+${conv_flag[*]}}" >> "$log"
+    G_MESSAGES_DEBUG=all timeout "$step_timeout" "$bundle/bin/fathom-cli" bench --device cuda --json --profile 5 \
+      $flag ${conv_flag[@]+"${conv_flag[@]}"} > "$logdir/bench-fathom-$prec.json" 2>> "$log"
     bench_rc=$?
     cat "$logdir/bench-fathom-$prec.json" >> "$log"
-    echo "== fathom-cli bench ($prec) exit status $bench_rc" >> "$log"
+    echo "== fathom-cli bench ($prec) exit status $bench_rc ($SECONDS s since the start)" >> "$log"
     echo >> "$log"
     [ "$bench_rc" -eq 0 ] || status=1
     bench_status="${bench_status:+$bench_status, }$prec exit $bench_rc"
     if [ "$have_torch" -eq 1 ]; then
       echo "== bench-torch.py $flag ($py)" >> "$log"
-      LD_LIBRARY_PATH=$orig_ld_path timeout 600 "$py" "$here/build-aux/bench-torch.py" $flag \
+      LD_LIBRARY_PATH=$orig_ld_path timeout "$step_timeout" "$py" "$here/build-aux/bench-torch.py" $flag \
         > "$logdir/bench-torch-$prec.json" 2>> "$log"
       torch_rc=$?
       cat "$logdir/bench-torch-$prec.json" >> "$log"
-      echo "== bench-torch.py ($prec) exit status $torch_rc" >> "$log"
+      echo "== bench-torch.py ($prec) exit status $torch_rc ($SECONDS s since the start)" >> "$log"
       echo >> "$log"
       [ "$torch_rc" -eq 0 ] || bench_note="${bench_note:+$bench_note; }bench-torch.py ($prec) exit status $torch_rc"
+      # PyTorch with cudnn.benchmark: cuDNN's algorithms timed, as ours
+      # are by default
+      echo "== bench-torch.py --cudnn-benchmark $flag ($py)" >> "$log"
+      LD_LIBRARY_PATH=$orig_ld_path timeout "$step_timeout" "$py" "$here/build-aux/bench-torch.py" --cudnn-benchmark \
+        $flag > "$logdir/bench-torch-$prec-tuned.json" 2>> "$log"
+      torch_rc=$?
+      cat "$logdir/bench-torch-$prec-tuned.json" >> "$log"
+      echo "== bench-torch.py --cudnn-benchmark ($prec) exit status $torch_rc ($SECONDS s since the start)" >> "$log"
+      echo >> "$log"
+      [ "$torch_rc" -eq 0 ] || bench_note="${bench_note:+$bench_note; }bench-torch.py --cudnn-benchmark ($prec) exit status $torch_rc"
     fi
+    tuned_args+=(--compare "$logdir/bench-fathom-$prec.json" "$logdir/bench-torch-$prec-tuned.json")
+    # Ours with cuDNN's heuristics choosing (nothing timed), beside
+    # PyTorch's default, which does the same.
+    echo "== FATHOM_CUDNN_SEARCH=heuristic fathom-cli bench --device cuda --json --workload vgg16-features,fcn-step,resnet50-features $flag" >> "$log"
+    FATHOM_CUDNN_SEARCH=heuristic timeout "$step_timeout" "$bundle/bin/fathom-cli" bench --device cuda --json \
+      --workload vgg16-features,fcn-step,resnet50-features $flag ${conv_flag[@]+"${conv_flag[@]}"} \
+      > "$logdir/bench-fathom-$prec-heuristic.json" 2>> "$log"
+    bench_rc=$?
+    cat "$logdir/bench-fathom-$prec-heuristic.json" >> "$log"
+    echo "== fathom-cli bench ($prec, heuristic) exit status $bench_rc ($SECONDS s since the start)" >> "$log"
+    echo >> "$log"
+    [ "$bench_rc" -eq 0 ] || status=1
+    bench_status="$bench_status, $prec heuristic exit $bench_rc"
+    heuristic_args+=(--compare "$logdir/bench-fathom-$prec-heuristic.json" "$logdir/bench-torch-$prec.json")
     compare_args+=(--compare "$logdir/bench-fathom-$prec.json" "$logdir/bench-torch-$prec.json")
     # The training steps once more without CUDA graphs (each result's
     # "graph" says which ran: true is a captured step replayed, false an
     # eager one, with "graph_reason").
     echo "== FATHOM_CUDA_GRAPHS=0 fathom-cli bench --device cuda --json --workload fcn-step,gru-step $flag" >> "$log"
-    FATHOM_CUDA_GRAPHS=0 timeout 600 "$bundle/bin/fathom-cli" bench --device cuda --json \
+    FATHOM_CUDA_GRAPHS=0 timeout "$step_timeout" "$bundle/bin/fathom-cli" bench --device cuda --json \
       --workload fcn-step,gru-step $flag ${conv_flag[@]+"${conv_flag[@]}"} \
       > "$logdir/bench-fathom-$prec-eager.json" 2>> "$log"
     bench_rc=$?
     cat "$logdir/bench-fathom-$prec-eager.json" >> "$log"
-    echo "== fathom-cli bench ($prec, eager) exit status $bench_rc" >> "$log"
+    echo "== fathom-cli bench ($prec, eager) exit status $bench_rc ($SECONDS s since the start)" >> "$log"
     echo >> "$log"
     [ "$bench_rc" -eq 0 ] || status=1
     bench_status="$bench_status, $prec eager exit $bench_rc"
@@ -273,6 +343,7 @@ do_run() {
     echo "== summary"
     printf '%-18s %s\n' "device" "${device:-unknown (nvidia-smi failed)}"
     printf '%-18s %s\n' "test-cuda" "$passed passed, $failed failed, $skipped skipped (exit $tests_rc)"
+    printf '%-18s %s\n' "memcheck" "$memcheck_note"
     printf '%-18s %s\n' "cuDNN" "$cudnn_note"
     printf '%-18s %s\n' "convolutions" "$(grep -m1 'convolutions:' "$check" | sed 's/^cuda convolutions: //')"
     printf '%-18s %s\n' "fathom-cli check" "$ops (exit $check_rc)"
@@ -280,7 +351,7 @@ do_run() {
     printf '%-18s %s\n' "check, own conv" "$(tail -1 "$check_own") (FATHOM_CUDNN=0, exit $check_own_rc)"
     grep -E 'FAIL|error:|worst:' "$check_own" | sed 's/^/                   /' || true
     printf '%-18s %s\n' "fathom-cli bench" "$bench_status"
-    printf '%-18s %s\n' "bench json" "$logdir/bench-{fathom,torch}-{fp32,tf32}.json, bench-fathom-{fp32,tf32}-eager.json"
+    printf '%-18s %s\n' "bench json" "$logdir/bench-{fathom,torch}-{fp32,tf32}.json, bench-fathom-{fp32,tf32}-{eager,heuristic}.json, bench-torch-{fp32,tf32}-tuned.json"
     printf '%-18s %s\n' "graphs" "$(graph_summary "$logdir/bench-fathom-fp32.json")"
     [ -z "$bench_note" ] || printf '%-18s %s\n' "bench note" "$bench_note"
     printf '%-18s %s\n' "log" "$log"
@@ -292,6 +363,14 @@ do_run() {
     LD_LIBRARY_PATH=$orig_ld_path "$cmp_py" -c '' >/dev/null 2>&1 || cmp_py=python3
     LD_LIBRARY_PATH=$orig_ld_path "$cmp_py" "$here/build-aux/bench-torch.py" "${compare_args[@]}" 2>&1 \
       || echo "(no Python to print the ratio table; see the bench-*.json files)"
+    echo
+    echo "== the same, PyTorch with cudnn.benchmark (its algorithms timed, as ours are)"
+    LD_LIBRARY_PATH=$orig_ld_path "$cmp_py" "$here/build-aux/bench-torch.py" "${tuned_args[@]}" 2>&1 \
+      || echo "(no Python to print the ratio table; see the bench-*-tuned.json files)"
+    echo
+    echo "== ours with cuDNN's heuristics (FATHOM_CUDNN_SEARCH=heuristic) beside PyTorch's default, which uses them too"
+    LD_LIBRARY_PATH=$orig_ld_path "$cmp_py" "$here/build-aux/bench-torch.py" "${heuristic_args[@]}" 2>&1 \
+      || echo "(no Python to print the ratio table; see the bench-*-heuristic.json files)"
     echo
     echo "== training steps without CUDA graphs (FATHOM_CUDA_GRAPHS=0): eager; ratio = ours / PyTorch"
     LD_LIBRARY_PATH=$orig_ld_path "$cmp_py" "$here/build-aux/bench-torch.py" "${eager_args[@]}" 2>&1 \

@@ -214,6 +214,11 @@ typedef struct {
   const float *x[FATHOM_CUDA_ADD_MAX_INPUTS];
 } AddInputs;
 
+/* The loop over the inputs is unrolled to the maximum with a guard, so
+ * every in.x[k] has a constant index and is read from the parameters: a
+ * loop with a variable index made each thread copy the whole array into
+ * local memory first, which the first GPU run measured at a tenth of the
+ * memory bandwidth (ResNet50's 16 adds took 10.7 ms of a 30 ms pass). */
 static __global__ void
 add_kernel (AddInputs in, unsigned n_inputs, int accumulate, float *y, int64_t n)
 {
@@ -223,8 +228,10 @@ add_kernel (AddInputs in, unsigned n_inputs, int accumulate, float *y, int64_t n
        * y may be one of the inputs. */
       double acc = accumulate ? (double) y[i] : 0.0;
 
-      for (unsigned k = 0; k < n_inputs; k++)
-        acc += in.x[k][i];
+#pragma unroll
+      for (unsigned k = 0; k < FATHOM_CUDA_ADD_MAX_INPUTS; k++)
+        if (k < n_inputs)
+          acc += in.x[k][i];
       y[i] = (float) acc;
     }
 }

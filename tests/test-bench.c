@@ -8,6 +8,7 @@
 
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static FathomBackend *
@@ -224,6 +225,50 @@ test_gru_step (void)
   check_training (FATHOM_BENCH_GRU_STEP, &options, 2 * 8, "chars/s", "8x86", 12);
 }
 
+/* --profile: every layer of the model timed, the layers' sum no more
+ * than the iterations' time, and the workload steps on afterwards. */
+static void
+test_profile (void)
+{
+  g_autoptr(FathomBackend) be = cpu ();
+  g_autoptr(FathomBenchWorkload) w = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *table = NULL;
+  FathomBenchOptions options;
+  const char *line;
+  double iteration_ms = 0.0, layers_ms = 0.0, gru_fwd = 0.0, gru_bwd = 0.0;
+  guint gru_layers = 0;
+
+  fathom_bench_options_init (&options);
+  options.batch = 2;
+  w = fathom_bench_workload_new (FATHOM_BENCH_GRU_STEP, be, &options, &error);
+  g_assert_no_error (error);
+  table = fathom_bench_workload_profile (w, 3, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s", table);
+  g_assert_cmpint (sscanf (table, "gru-step: 3 eager iterations, each layer waited for (%lf ms an iteration)",
+                           &iteration_ms), ==, 1);
+  line = strstr (table, "\nGRU ");
+  g_assert_nonnull (line);
+  g_assert_cmpint (sscanf (line + 1, "GRU %u %lf %lf", &gru_layers, &gru_fwd, &gru_bwd), ==, 3);
+  g_assert_cmpuint (gru_layers, ==, 1);
+  g_assert_cmpfloat (gru_fwd, >, 0.0);
+  g_assert_cmpfloat (gru_bwd, >, 0.0);
+  g_assert_nonnull (strstr (table, "\nDense "));
+  line = strstr (table, "\nlayers together ");
+  g_assert_nonnull (line);
+  g_assert_cmpint (sscanf (line + 1, "layers together %lf", &layers_ms), ==, 1);
+  g_assert_cmpfloat (layers_ms, >=, gru_fwd + gru_bwd - 2e-3);
+  g_assert_cmpfloat (layers_ms, <=, iteration_ms + 2e-3);
+  g_assert_nonnull (strstr (table, "\nrest (loss, optimiser) "));
+  g_assert_nonnull (strstr (table, "slowest layers:\n  gru_1 "));
+
+  /* the workload goes on as before */
+  g_assert_true (fathom_bench_workload_run_once (w, &error));
+  g_assert_no_error (error);
+  g_assert_true (isfinite (fathom_bench_workload_get_loss (w)));
+}
+
 static void
 test_too_small (void)
 {
@@ -354,6 +399,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/bench/inference", test_inference);
   g_test_add_func ("/bench/fcn-step", test_fcn_step);
   g_test_add_func ("/bench/gru-step", test_gru_step);
+  g_test_add_func ("/bench/profile", test_profile);
   g_test_add_func ("/bench/too-small", test_too_small);
   g_test_add_func ("/bench/report", test_report);
   g_test_add_func ("/bench/report-conv", test_report_conv);

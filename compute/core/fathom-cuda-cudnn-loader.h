@@ -55,7 +55,10 @@ G_BEGIN_DECLS
   X (cudnnAddTensor)                                    \
   X (cudnnConvolutionBackwardBias)                      \
   X (cudnnConvolutionBackwardData)                      \
-  X (cudnnConvolutionBackwardFilter)
+  X (cudnnConvolutionBackwardFilter)                    \
+  X (cudnnFindConvolutionForwardAlgorithmEx)            \
+  X (cudnnFindConvolutionBackwardDataAlgorithmEx)       \
+  X (cudnnFindConvolutionBackwardFilterAlgorithmEx)
 
 typedef struct
 {

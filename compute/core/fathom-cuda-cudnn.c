@@ -19,10 +19,15 @@
  * after a load that succeeded. */
 #define DNN(name) (fathom_cudnn_api ()->name)
 
-/* An algorithm that wants more scratch than this is passed over for the
- * next one the heuristics rank: small next to the cards we run on, and
- * enough for the fast algorithms of the lesson's shapes. */
-#define WORKSPACE_LIMIT ((size_t) 256 << 20)
+/* An algorithm that wants more scratch than the limit is passed over for
+ * the next one: a sixteenth of the card's memory, between 256 MiB and
+ * 4 GiB. The fast algorithms of the lesson's shapes want more than
+ * 256 MiB at its batch sizes (Winograd and the TF32 tensor-core kernels
+ * on NCHW transform their inputs into the workspace: VGG16 at 360x640,
+ * batch 32, or head F's first 3x3 convolution), which the first GPU run
+ * showed: with a 256 MiB limit TF32 ran slower than strict FP32. */
+#define WORKSPACE_FLOOR ((size_t) 256 << 20)
+#define WORKSPACE_CEILING ((size_t) 4 << 30)
 /* Shapes remembered; past this the cache starts over, so a program that
  * keeps changing its input size pays one heuristics query per new shape
  * and no unbounded memory. */
@@ -32,6 +37,8 @@ struct _FathomCudaCudnn
 {
   cudnnHandle_t  handle;        /* owned, bound to the backend's stream */
   GHashTable    *plans;         /* PlanKey -> Plan (owned; the key lives in the plan) */
+  size_t         workspace_limit;
+  gboolean       measure;       /* time the algorithms (FATHOM_CUDNN_SEARCH) */
 };
 
 /* What a plan depends on. Only ints, so memcmp compares it. */
@@ -51,6 +58,7 @@ typedef struct {
   int             algo;         /* a cudnnConvolution*Algo_t of the direction */
   cudnnMathType_t math;
   size_t          workspace;
+  float           ms;           /* its time where measured, else -1 */
 } Choice;
 
 typedef struct {
@@ -150,6 +158,7 @@ fathom_cuda_cudnn_new (FathomCudaBackend *backend, char **reason)
   const char *what;
   char detail[256];
   FathomCudaCudnn *self;
+  size_t free_bytes = 0, total_bytes = 0;
   cudaError_t err;
 
   if (fathom_cudnn_api_load (&load_failure) == NULL)
@@ -207,6 +216,11 @@ fathom_cuda_cudnn_new (FathomCudaBackend *backend, char **reason)
   self = g_new0 (FathomCudaCudnn, 1);
   self->handle = handle;
   self->plans = g_hash_table_new_full (plan_key_hash, plan_key_equal, NULL, plan_free);
+  self->workspace_limit = WORKSPACE_FLOOR;
+  if (cudaMemGetInfo (&free_bytes, &total_bytes) == cudaSuccess)
+    self->workspace_limit = CLAMP (total_bytes / 16, WORKSPACE_FLOOR, WORKSPACE_CEILING);
+  (void) cudaGetLastError ();
+  self->measure = g_strcmp0 (g_getenv ("FATHOM_CUDNN_SEARCH"), "heuristic") != 0;
   return self;
 }
 
@@ -227,7 +241,8 @@ fathom_cuda_cudnn_describe (FathomCudaCudnn *self)
   g_autofree char *version = version_string (DNN (cudnnGetVersion) ());
 
   g_return_val_if_fail (self != NULL, NULL);
-  return g_strdup_printf ("cuDNN %s", version);
+  return g_strdup_printf ("cuDNN %s, algorithms %s", version,
+                          self->measure ? "measured" : "by heuristics (FATHOM_CUDNN_SEARCH=heuristic)");
 }
 
 /* ---- plans: descriptors per shape ------------------------------------------------- */
@@ -371,9 +386,12 @@ typedef struct {
   cudnnStatus_t   status;
   int             algo;
   cudnnMathType_t math;
+  float           ms;           /* measured; -1 from the heuristics */
 } Ranked;
 
 typedef enum { FORWARD, BACKWARD_DATA, BACKWARD_FILTER } Direction;
+
+static const char *const direction_names[] = { "forward", "backward data", "backward filter" };
 
 static cudnnStatus_t
 workspace_size (FathomCudaCudnn *self, const Plan *p, Direction dir, int algo, size_t *bytes)
@@ -401,7 +419,7 @@ pick (FathomCudaCudnn *self, Plan *p, Direction dir, const Ranked *ranked, int f
       GError **error)
 {
   gboolean tf32 = p->key.tf32;
-  Choice choice = { .chosen = TRUE };
+  Choice choice = { .chosen = TRUE, .ms = -1.f };
 
   for (int i = 0; i < found && !choice.usable; i++)
     {
@@ -412,70 +430,31 @@ pick (FathomCudaCudnn *self, Plan *p, Direction dir, const Ranked *ranked, int f
         continue;
       if (!set_math (p, math, error))
         return FALSE;
-      if (workspace_size (self, p, dir, ranked[i].algo, &bytes) != CUDNN_STATUS_SUCCESS || bytes > WORKSPACE_LIMIT)
+      if (workspace_size (self, p, dir, ranked[i].algo, &bytes) != CUDNN_STATUS_SUCCESS ||
+          bytes > self->workspace_limit)
         continue;
-      choice = (Choice) { TRUE, TRUE, ranked[i].algo, math, bytes };
+      choice = (Choice) { TRUE, TRUE, ranked[i].algo, math, bytes, ranked[i].ms };
     }
+  /* G_MESSAGES_DEBUG=Fathom shows each choice (gpu-check.sh logs them) */
+  if (choice.usable)
+    g_debug ("cuDNN %s %dx%dx%dx%d -> %d, %dx%d/%d%s: algorithm %d, math %d, workspace %zu MiB, %s %.3f ms",
+             direction_names[dir], p->key.n, p->key.c, p->key.h, p->key.w, p->key.o, p->key.kh, p->key.kw,
+             p->key.sh, p->key.tf32 ? " tf32" : "", choice.algo, (int) choice.math, choice.workspace >> 20,
+             choice.ms >= 0.f ? "measured" : "heuristic", (double) choice.ms);
+  else
+    g_debug ("cuDNN %s %dx%dx%dx%d -> %d, %dx%d/%d%s: no algorithm within %zu MiB, our own path",
+             direction_names[dir], p->key.n, p->key.c, p->key.h, p->key.w, p->key.o, p->key.kh, p->key.kw,
+             p->key.sh, p->key.tf32 ? " tf32" : "", self->workspace_limit >> 20);
   *out = choice;
   return TRUE;
 }
 
-#define RANK(perf, found, ranked)                                                       \
+#define RANK(perf, found, ranked, measured)                                             \
   G_STMT_START {                                                                        \
     for (int i_ = 0; i_ < (found); i_++)                                                \
-      (ranked)[i_] = (Ranked) { (perf)[i_].status, (int) (perf)[i_].algo, (perf)[i_].mathType }; \
+      (ranked)[i_] = (Ranked) { (perf)[i_].status, (int) (perf)[i_].algo, (perf)[i_].mathType, \
+                                (measured) ? (perf)[i_].time : -1.f };                   \
   } G_STMT_END
-
-/* Each chooser asks the heuristics for the ranking (no timing, so no
- * trial runs on the caller's data), then picks from it. */
-static gboolean
-choose_forward (FathomCudaCudnn *self, Plan *p, GError **error)
-{
-  cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-  Ranked ranked[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-  int found = 0;
-
-  if (!set_math (p, query_math (p), error) ||
-      !check (DNN (cudnnGetConvolutionForwardAlgorithm_v7) (self->handle, p->x, p->w, p->conv, p->y,
-                                                             CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf),
-              "conv2d forward (cudnnGetConvolutionForwardAlgorithm_v7)", error))
-    return FALSE;
-  RANK (perf, found, ranked);
-  return pick (self, p, FORWARD, ranked, found, &p->fwd, error);
-}
-
-static gboolean
-choose_backward_data (FathomCudaCudnn *self, Plan *p, GError **error)
-{
-  cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-  Ranked ranked[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-  int found = 0;
-
-  if (!set_math (p, query_math (p), error) ||
-      !check (DNN (cudnnGetConvolutionBackwardDataAlgorithm_v7) (self->handle, p->w, p->y, p->conv, p->x,
-                                                                  CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found, perf),
-              "conv2d backward (cudnnGetConvolutionBackwardDataAlgorithm_v7)", error))
-    return FALSE;
-  RANK (perf, found, ranked);
-  return pick (self, p, BACKWARD_DATA, ranked, found, &p->bwd_data, error);
-}
-
-static gboolean
-choose_backward_filter (FathomCudaCudnn *self, Plan *p, GError **error)
-{
-  cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-  Ranked ranked[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-  int found = 0;
-
-  if (!set_math (p, query_math (p), error) ||
-      !check (DNN (cudnnGetConvolutionBackwardFilterAlgorithm_v7) (self->handle, p->x, p->y, p->conv, p->w,
-                                                                    CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
-                                                                    &found, perf),
-              "conv2d backward (cudnnGetConvolutionBackwardFilterAlgorithm_v7)", error))
-    return FALSE;
-  RANK (perf, found, ranked);
-  return pick (self, p, BACKWARD_FILTER, ranked, found, &p->bwd_filter, error);
-}
 
 /* Scratch for a call, from the caching allocator; none for 0 bytes. */
 static gboolean
@@ -490,6 +469,140 @@ workspace_new (FathomCudaBackend *backend, size_t bytes, FathomCudaBlock **block
     return FALSE;
   *data = fathom_cuda_block_data (*block);
   return TRUE;
+}
+
+/* Scratch for timing the algorithms: the limit, else what the card has
+ * left (halving down to the floor), else none: then the heuristics
+ * choose. Measuring runs the convolutions and synchronises, which a
+ * graph being captured cannot hold: there the heuristics choose too
+ * (the first step of a shape runs eagerly, so a captured step has its
+ * choices already). */
+static gboolean
+measure_workspace (FathomCudaCudnn *self, FathomCudaBackend *backend, FathomCudaBlock **block,
+                   void **data, size_t *bytes)
+{
+  *block = NULL;
+  *data = NULL;
+  *bytes = 0;
+  if (!self->measure || backend->capture != NULL)
+    return FALSE;
+  for (size_t size = self->workspace_limit; size >= WORKSPACE_FLOOR; size /= 2)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (workspace_new (backend, size, block, data, &error))
+        {
+          *bytes = size;
+          return TRUE;
+        }
+      if (!g_error_matches (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_OUT_OF_MEMORY))
+        return FALSE;
+    }
+  return FALSE;
+}
+
+/* Each chooser ranks the algorithms of its direction, measured on the
+ * call's own tensors (cudnnFind*AlgorithmEx: each algorithm runs and the
+ * fastest comes first; it writes only the call's output, which the call
+ * then overwrites) or, with FATHOM_CUDNN_SEARCH=heuristic or where no
+ * scratch can be had, by cuDNN's heuristics (no trial runs), then picks
+ * from the ranking. */
+static gboolean
+choose_forward (FathomCudaCudnn *self, FathomCudaBackend *backend, Plan *p, const FathomTensor *x,
+                const FathomTensor *w, FathomTensor *y, GError **error)
+{
+  cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+  Ranked ranked[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+  g_autoptr(FathomCudaBlock) block = NULL;
+  void *scratch;
+  size_t bytes;
+  gboolean measured = measure_workspace (self, backend, &block, &scratch, &bytes);
+  int found = 0;
+
+  if (!set_math (p, query_math (p), error))
+    return FALSE;
+  if (measured)
+    {
+      if (!check (DNN (cudnnFindConvolutionForwardAlgorithmEx) (self->handle, p->x, fathom_tensor_raw (x),
+                                                                 p->w, fathom_tensor_raw (w), p->conv, p->y,
+                                                                 fathom_tensor_raw (y),
+                                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf,
+                                                                 scratch, bytes),
+                  "conv2d forward (cudnnFindConvolutionForwardAlgorithmEx)", error))
+        return FALSE;
+    }
+  else if (!check (DNN (cudnnGetConvolutionForwardAlgorithm_v7) (self->handle, p->x, p->w, p->conv, p->y,
+                                                                  CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf),
+                   "conv2d forward (cudnnGetConvolutionForwardAlgorithm_v7)", error))
+    return FALSE;
+  RANK (perf, found, ranked, measured);
+  return pick (self, p, FORWARD, ranked, found, &p->fwd, error);
+}
+
+static gboolean
+choose_backward_data (FathomCudaCudnn *self, FathomCudaBackend *backend, Plan *p, const FathomTensor *w,
+                      const FathomTensor *dy, FathomTensor *dx, GError **error)
+{
+  cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+  Ranked ranked[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+  g_autoptr(FathomCudaBlock) block = NULL;
+  void *scratch;
+  size_t bytes;
+  gboolean measured = measure_workspace (self, backend, &block, &scratch, &bytes);
+  int found = 0;
+
+  if (!set_math (p, query_math (p), error))
+    return FALSE;
+  if (measured)
+    {
+      if (!check (DNN (cudnnFindConvolutionBackwardDataAlgorithmEx) (self->handle, p->w, fathom_tensor_raw (w),
+                                                                      p->y, fathom_tensor_raw (dy), p->conv, p->x,
+                                                                      fathom_tensor_raw (dx),
+                                                                      CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found,
+                                                                      perf, scratch, bytes),
+                  "conv2d backward (cudnnFindConvolutionBackwardDataAlgorithmEx)", error))
+        return FALSE;
+    }
+  else if (!check (DNN (cudnnGetConvolutionBackwardDataAlgorithm_v7) (self->handle, p->w, p->y, p->conv, p->x,
+                                                                       CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
+                                                                       &found, perf),
+                   "conv2d backward (cudnnGetConvolutionBackwardDataAlgorithm_v7)", error))
+    return FALSE;
+  RANK (perf, found, ranked, measured);
+  return pick (self, p, BACKWARD_DATA, ranked, found, &p->bwd_data, error);
+}
+
+static gboolean
+choose_backward_filter (FathomCudaCudnn *self, FathomCudaBackend *backend, Plan *p, const FathomTensor *x,
+                        const FathomTensor *dy, FathomTensor *dw, GError **error)
+{
+  cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+  Ranked ranked[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+  g_autoptr(FathomCudaBlock) block = NULL;
+  void *scratch;
+  size_t bytes;
+  gboolean measured = measure_workspace (self, backend, &block, &scratch, &bytes);
+  int found = 0;
+
+  if (!set_math (p, query_math (p), error))
+    return FALSE;
+  if (measured)
+    {
+      if (!check (DNN (cudnnFindConvolutionBackwardFilterAlgorithmEx) (self->handle, p->x, fathom_tensor_raw (x),
+                                                                        p->y, fathom_tensor_raw (dy), p->conv, p->w,
+                                                                        fathom_tensor_raw (dw),
+                                                                        CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+                                                                        &found, perf, scratch, bytes),
+                  "conv2d backward (cudnnFindConvolutionBackwardFilterAlgorithmEx)", error))
+        return FALSE;
+    }
+  else if (!check (DNN (cudnnGetConvolutionBackwardFilterAlgorithm_v7) (self->handle, p->x, p->y, p->conv, p->w,
+                                                                         CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+                                                                         &found, perf),
+                   "conv2d backward (cudnnGetConvolutionBackwardFilterAlgorithm_v7)", error))
+    return FALSE;
+  RANK (perf, found, ranked, measured);
+  return pick (self, p, BACKWARD_FILTER, ranked, found, &p->bwd_filter, error);
 }
 
 /* ---- the ops ------------------------------------------------------------------------------ */
@@ -510,7 +623,7 @@ fathom_cuda_cudnn_conv2d_forward (FathomCudaCudnn *self, FathomCudaBackend *back
     return FALSE;
   if (p == NULL)
     return TRUE;
-  if (!p->fwd.chosen && !choose_forward (self, p, error))
+  if (!p->fwd.chosen && !choose_forward (self, backend, p, x, w, y, error))
     return FALSE;
   if (!p->fwd.usable)
     return TRUE;
@@ -551,9 +664,9 @@ fathom_cuda_cudnn_conv2d_backward (FathomCudaCudnn *self, FathomCudaBackend *bac
     return FALSE;
   if (p == NULL)
     return TRUE;
-  if (dx != NULL && !p->bwd_data.chosen && !choose_backward_data (self, p, error))
+  if (dx != NULL && !p->bwd_data.chosen && !choose_backward_data (self, backend, p, w, dy, dx, error))
     return FALSE;
-  if (dw != NULL && !p->bwd_filter.chosen && !choose_backward_filter (self, p, error))
+  if (dw != NULL && !p->bwd_filter.chosen && !choose_backward_filter (self, backend, p, x, dy, dw, error))
     return FALSE;
   /* all on cuDNN or all on our own path, never a mixture within a call */
   if ((dx != NULL && !p->bwd_data.usable) || (dw != NULL && !p->bwd_filter.usable))

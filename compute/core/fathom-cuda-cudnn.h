@@ -3,10 +3,15 @@
  *
  * One FathomCudaCudnn per backend: a cuDNN handle bound to the backend's
  * stream, and per convolution shape the tensor, filter and convolution
- * descriptors and the algorithm of each direction, chosen once by cuDNN's
- * heuristics (cudnnGetConvolution*Algorithm_v7) within a workspace limit,
- * so that steady-state steps search nothing. Workspace comes from the
- * backend's caching allocator.
+ * descriptors and the algorithm of each direction, chosen once within a
+ * workspace limit (a sixteenth of the card, 256 MiB to 4 GiB), so that
+ * steady-state steps search nothing: by timing every algorithm on the
+ * first call's own tensors (cudnnFind*AlgorithmEx, as TensorFlow's
+ * autotuning and PyTorch's cudnn.benchmark do), or, with
+ * FATHOM_CUDNN_SEARCH=heuristic, by cuDNN's heuristics
+ * (cudnnGetConvolution*Algorithm_v7), which time nothing and so choose
+ * the same on every run. Workspace comes from the backend's caching
+ * allocator.
  *
  * A call either runs the whole op on cuDNN (*done = TRUE) or declines
  * (*done = FALSE, nothing queued) for the caller's own path: a shape
@@ -33,7 +38,8 @@ G_BEGIN_DECLS
 FathomCudaCudnn *fathom_cuda_cudnn_new     (FathomCudaBackend      *backend,
                                             char                  **reason);
 void             fathom_cuda_cudnn_free    (FathomCudaCudnn        *self);
-/* "cuDNN 9.19.0": the library that was loaded, not the header's. */
+/* "cuDNN 9.19.0, algorithms measured": the library that was loaded, not
+ * the header's, and how algorithms are chosen. */
 char            *fathom_cuda_cudnn_describe (FathomCudaCudnn       *self);
 
 /* The math of the backend's TF32 setting is read at each call. */

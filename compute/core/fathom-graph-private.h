@@ -19,6 +19,10 @@ typedef struct {
   gboolean       needs_grad;
   int            output;        /* index into outputs, or -1 */
   gboolean       fused_ce;      /* softmax output whose loss is fused */
+  double         forward_s;     /* profiling (fathom-graph-profile.c): time in */
+  double         backward_s;    /*   this node's forward and backward, and */
+  guint          forward_n;     /*   how many of each were timed */
+  guint          backward_n;
 } Node;
 
 typedef struct {
@@ -44,10 +48,24 @@ struct _FathomGraph
   gboolean       shapes_known;
   gboolean       have_loss;
   gboolean       captured;      /* layers see io.captured */
+  gboolean       profiling;     /* time each node (fathom-graph-profile.c) */
   gint64         batch;
 };
 
 Node *fathom_graph_node_at (FathomGraph *self,
                             int          i);
+
+/* Profiling (fathom-graph-profile.c): with it on, start() waits for the
+ * backend and reads the clock into *t0, finish() waits again and adds the
+ * time since to the node's forward or backward; both do nothing with it
+ * off. */
+gboolean fathom_graph_profile_start  (FathomGraph  *self,
+                                      gint64       *t0,
+                                      GError      **error);
+gboolean fathom_graph_profile_finish (FathomGraph  *self,
+                                      Node         *node,
+                                      gboolean      backward,
+                                      gint64        t0,
+                                      GError      **error);
 
 G_END_DECLS

@@ -406,6 +406,7 @@ fathom_graph_forward (FathomGraph *self, FathomTensor *const *inputs, gboolean t
       Node *node = fathom_graph_node_at (self, (int) i);
       FathomTensor *x[64];
       FathomLayerIo io = { 0 };
+      gint64 t0 = 0;
 
       if (node->layer == NULL)
         continue;
@@ -420,7 +421,9 @@ fathom_graph_forward (FathomGraph *self, FathomTensor *const *inputs, gboolean t
       io.seed = self->seed * G_GUINT64_CONSTANT (6364136223846793005) + self->step;
       io.step = self->step;
       io.captured = self->captured;
-      if (!node->layer->klass->forward (node->layer, self->backend, &io, error))
+      if (!fathom_graph_profile_start (self, &t0, error) ||
+          !node->layer->klass->forward (node->layer, self->backend, &io, error) ||
+          !fathom_graph_profile_finish (self, node, FALSE, t0, error))
         {
           g_prefix_error (error, "%s: ", node->name);
           return FALSE;
@@ -576,9 +579,12 @@ fathom_graph_backward (FathomGraph *self, GError **error)
       FathomTensor *dx[64] = { NULL };
       FathomTensor *x[64];
       FathomLayerIo io = { 0 };
+      gint64 t0 = 0;
 
       if (node->layer == NULL || !node->needs_grad)
         continue;
+      if (!fathom_graph_profile_start (self, &t0, error))
+        return FALSE;
       for (guint k = 0; k < node->n_inputs; k++)
         {
           Node *in = fathom_graph_node_at (self, node->inputs[k]);
@@ -633,6 +639,8 @@ fathom_graph_backward (FathomGraph *self, GError **error)
               !fathom_backend_axpy (b, 1.f, dx[k], in->grad, error))
             return FALSE;
         }
+      if (!fathom_graph_profile_finish (self, node, TRUE, t0, error))
+        return FALSE;
     }
   return TRUE;
 }

@@ -136,6 +136,22 @@ gsize          fathom_graph_count_params      (FathomGraph         *self,
 /* A Keras-like table: layer (type), output shape, parameters, inputs. */
 char          *fathom_graph_summary           (FathomGraph         *self);
 
+/* Where a step's time goes. With profiling on, every layer's forward and
+ * backward waits for the backend before and after (so the time is the
+ * device's, launches included, and nothing overlaps) and adds its time to
+ * the layer; turning it on clears what was gathered. Much slower than a
+ * normal step on a GPU, and it cannot be captured in a graph: for
+ * `fathom-cli bench --profile`, not for training. */
+void           fathom_graph_set_profiling     (FathomGraph         *self,
+                                               gboolean             enabled);
+/* The times gathered, by layer type, per step over @steps steps: type,
+ * layers, forward and backward ms, share of @step_ms (the whole step's
+ * time, loss and optimiser included; 0 for the layers' sum), then the
+ * five slowest layers by name. */
+char          *fathom_graph_format_profile    (FathomGraph         *self,
+                                               guint                steps,
+                                               double               step_ms);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomGraph, fathom_graph_free)
 
 G_END_DECLS

@@ -404,3 +404,33 @@ fathom_bench_workload_measure (FathomBenchWorkload *self, guint warmup, guint ru
   result->throughput = result->items / MAX (result->median_s, 1e-12);
   return TRUE;
 }
+
+char *
+fathom_bench_workload_profile (FathomBenchWorkload *self, guint steps, GError **error)
+{
+  g_autofree char *table = NULL;
+  double total = 0.0;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  steps = MAX (steps, 1);
+  fathom_bench_workload_set_graphs (self, FALSE);
+  fathom_graph_set_profiling (self->graph, TRUE);
+  for (guint i = 0; i < steps && ok; i++)
+    {
+      double start = now_seconds ();
+
+      ok = fathom_bench_workload_run_once (self, error);
+      total += now_seconds () - start;
+    }
+  if (ok)
+    table = fathom_graph_format_profile (self->graph, steps, 1e3 * total / steps);
+  fathom_graph_set_profiling (self->graph, FALSE);
+  fathom_bench_workload_set_graphs (self, TRUE);
+  if (!ok)
+    return NULL;
+  return g_strdup_printf ("%s: %u eager iterations, each layer waited for (%.3f ms an iteration)\n%s",
+                          fathom_bench_kind_to_string (self->kind), steps, 1e3 * total / steps, table);
+}

@@ -133,6 +133,16 @@ gboolean             fathom_bench_workload_measure   (FathomBenchWorkload      *
                                                       FathomBenchResult        *result,
                                                       GError                  **error);
 
+/* Where the time of an iteration goes: @steps more iterations, eager
+ * (never a captured graph), each layer timed with the backend waited for
+ * before and after (fathom_graph_set_profiling()), as a table by layer
+ * type with the whole iteration's mean time; afterwards the workload runs
+ * as before. Slower than the iterations measure() times: for finding the
+ * slow layers, not for throughput. */
+char                *fathom_bench_workload_profile   (FathomBenchWorkload      *self,
+                                                      guint                     steps,
+                                                      GError                  **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomBenchWorkload, fathom_bench_workload_free)
 
 G_END_DECLS
