@@ -9,7 +9,10 @@
  * awkward shapes (fathom-parity.c, which states each tolerance); a
  * 20-step training run whose losses must agree step by step; an
  * allocation larger than any card (OUT_OF_MEMORY, then the backend still
- * works); a host tensor handed to a CUDA op (an error, not a crash); the
+ * works); out of memory in the middle of an epoch (the fit stops with an
+ * error naming the epoch and batch, its run folder intact; the run then
+ * resumes on the same backend, and the CPU trains in the same process);
+ * a host tensor handed to a CUDA op (an error, not a crash); the
  * caching allocator handing back zeroed memory; NaN passed on by ReLU and
  * the clipped cross-entropy as on the CPU. Convolutions are checked
  * on our own path and, where cuDNN can be used, on cuDNN (the parity
@@ -26,6 +29,11 @@
 #include "fathom-backend-registry.h"
 #include "fathom-parity.h"
 #include "fathom-test-steps.h"
+#include "fathom-checkpoint.h"
+#include "fathom-graph.h"
+#include "fathom-optimizer.h"
+#include "fathom-run.h"
+#include "fathom-trainer.h"
 
 #include <math.h>
 #include <string.h>
@@ -430,6 +438,176 @@ test_graph_step (gconstpointer data)
   g_assert_cmpfloat (replayed[GRAPH_STEPS - 1], <, 0.9 * replayed[0]);
 }
 
+/* ---- out of memory in the middle of an epoch ----------------------------------------- */
+
+/* Three blobs in the plane, one per class: [n, 2] points, [n, 3] one-hot. */
+static void
+blobs (gint64 n, guint64 seed, FathomTensor **x, FathomTensor **t)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (seed);
+  float *xd, *td;
+
+  *x = fathom_tensor_new_2d (n, 2);
+  *t = fathom_tensor_new_2d (n, 3);
+  xd = fathom_tensor_get_data (*x);
+  td = fathom_tensor_get_data (*t);
+  for (gint64 i = 0; i < n; i++)
+    {
+      int c = (int) fathom_rng_below (rng, 3);
+
+      xd[2 * i] = (float) (3 * cos (2 * G_PI * c / 3) + fathom_rng_normal (rng, 0, 0.6));
+      xd[2 * i + 1] = (float) (3 * sin (2 * G_PI * c / 3) + fathom_rng_normal (rng, 0, 0.6));
+      td[3 * i + c] = 1.f;
+    }
+}
+
+static FathomGraph *
+blob_model (FathomBackend *backend)
+{
+  FathomGraph *g = fathom_graph_new ();
+  FathomShape in = FATHOM_SHAPE (2);
+  int x = fathom_graph_add_input (g, "x", &in);
+  g_autoptr(GError) error = NULL;
+
+  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (16, FATHOM_ACTIVATION_RELU, TRUE), x);
+  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (3, FATHOM_ACTIVATION_IDENTITY, TRUE), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "class", fathom_softmax_layer_new (), x);
+  g_assert_true (fathom_graph_add_output (g, "class", x, FATHOM_LOSS_CROSS_ENTROPY, 1.f, &error));
+  g_assert_true (fathom_graph_build (g, backend, 2, &error));
+  g_assert_no_error (error);
+  return g;
+}
+
+typedef struct {
+  FathomBackend *cuda;
+  gboolean       limited;
+} MidEpoch;
+
+/* After the third batch of the second epoch, a cap below what the model
+ * holds already: the next allocation the backend cannot serve from its
+ * cache fails, as on a card another program has just filled. */
+static void
+limit_mid_epoch (const FathomTrainProgress *p, gpointer user_data)
+{
+  MidEpoch *st = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (p->epoch_end || st->limited || p->epoch != 1 || p->batch != 2)
+    return;
+  g_assert_true (fathom_backend_set_memory_limit (st->cuda, 1, &error));
+  g_assert_no_error (error);
+  st->limited = TRUE;
+}
+
+static void
+test_out_of_memory_mid_epoch (void)
+{
+  g_autoptr(FathomBackend) cuda = cuda_or_skip ();
+  g_autoptr(FathomBackend) cpu = NULL;
+  g_autoptr(FathomTensor) tx = NULL, tt = NULL, vx = NULL, vt = NULL;
+  g_autoptr(FathomTensorSource) ts = NULL, vs = NULL;
+  g_autofree char *base = NULL, *dir = NULL, *ckpt = NULL;
+  g_autoptr(GError) error = NULL;
+  FathomBatchSource tsrc, vsrc;
+  FathomTrainConfig cfg;
+  FathomTrainResult res;
+  MidEpoch st = { 0 };
+  guint last_epoch = 0;
+
+  if (cuda == NULL)
+    return;
+  blobs (300, 1, &tx, &tt);     /* batches of 32: nine full ones and one of 12 */
+  blobs (100, 2, &vx, &vt);
+  ts = fathom_tensor_source_new (1, &tx, 1, &tt);
+  vs = fathom_tensor_source_new (1, &vx, 1, &vt);
+  tsrc = fathom_tensor_source_get (ts);
+  vsrc = fathom_tensor_source_get (vs);
+  fathom_train_config_init (&cfg);
+  cfg.epochs = 4;
+  cfg.batch_size = 32;
+  cfg.seed = 3;
+  base = g_dir_make_tmp ("fathom-oom-XXXXXX", NULL);
+  dir = g_build_filename (base, "run", NULL);
+
+  /* 1. the run stops in epoch 2 with the error, its folder intact */
+  {
+    g_autoptr(FathomGraph) g = blob_model (cuda);
+    g_autoptr(FathomOptimizer) opt = fathom_optimizer_new_adam (0.01f);
+    g_autoptr(FathomRun) run = fathom_run_new (dir, "toy", FALSE, &error);
+
+    g_assert_no_error (error);
+    st.cuda = cuda;
+    g_assert_false (fathom_trainer_fit (g, opt, &cfg, &tsrc, &vsrc, run, limit_mid_epoch, &st, NULL, &res, &error));
+    g_assert_true (st.limited);
+    g_test_message ("the fit stopped: %s", error->message);
+    g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_OUT_OF_MEMORY);
+    g_assert_nonnull (strstr (error->message, "Training stopped at epoch 2, batch "));
+    g_assert_nonnull (strstr (error->message, "memory limit"));
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr(FathomRunInfo) info = fathom_run_info_load (dir, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (fathom_run_info_get_status (info), ==, "failed");
+  }
+  ckpt = fathom_run_find_last_checkpoint (dir, &last_epoch);
+  g_assert_nonnull (ckpt);
+  g_assert_cmpuint (last_epoch, ==, 1);
+
+  /* 2. the same process goes on: the limit lifted, the run resumes from
+   *    its checkpoint on the same backend and finishes */
+  g_assert_true (fathom_backend_set_memory_limit (cuda, 0, &error));
+  {
+    g_autoptr(FathomGraph) g = blob_model (cuda);
+    g_autoptr(FathomOptimizer) opt = fathom_optimizer_new_adam (0.01f);
+    g_autoptr(FathomRun) run = fathom_run_resume (dir, &error);
+    g_autoptr(FathomRunInfo) info = NULL;
+
+    g_assert_no_error (error);
+    cfg.resume_from = ckpt;
+    g_assert_true (fathom_trainer_fit (g, opt, &cfg, &tsrc, &vsrc, run, NULL, NULL, NULL, &res, &error));
+    g_assert_no_error (error);
+    cfg.resume_from = NULL;
+    g_test_message ("resumed on cuda: %u epochs, val accuracy %.3f", res.epochs_done, res.val_accuracy);
+    g_assert_cmpuint (res.epochs_done, ==, 4);
+    g_assert_cmpfloat (res.val_accuracy, >=, 0.9);
+    g_clear_pointer (&run, fathom_run_free);
+    info = fathom_run_info_load (dir, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (fathom_run_info_get_status (info), ==, "finished");
+  }
+
+  /* 3. and the CPU trains in the same process, from the checkpoint the
+   *    GPU wrote */
+  cpu = fathom_backend_new_by_name ("cpu", &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(FathomGraph) g = blob_model (cpu);
+    g_autoptr(FathomOptimizer) opt = fathom_optimizer_new_adam (0.01f);
+
+    g_assert_true (fathom_checkpoint_load (g, ckpt, FALSE, &error));
+    g_assert_no_error (error);
+    cfg.epochs = 2;
+    g_assert_true (fathom_trainer_fit (g, opt, &cfg, &tsrc, &vsrc, NULL, NULL, NULL, NULL, &res, &error));
+    g_assert_no_error (error);
+    g_test_message ("on the cpu afterwards: val accuracy %.3f", res.val_accuracy);
+    g_assert_cmpfloat (res.val_accuracy, >=, 0.9);
+  }
+  fathom_test_remove_tree (base);
+}
+
+/* Device memory is a CUDA backend's: a CPU backend refuses a limit. */
+static void
+test_memory_limit_cpu_refused (void)
+{
+  g_autoptr(FathomBackend) cpu = fathom_backend_new_by_name ("cpu", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (fathom_backend_set_memory_limit (cpu, 1 << 20, &error));
+  g_assert_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_UNSUPPORTED);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -444,6 +622,8 @@ main (int argc, char *argv[])
     }
   g_test_add_func ("/cuda/train", test_train);
   g_test_add_func ("/cuda/out-of-memory", test_out_of_memory);
+  g_test_add_func ("/cuda/out-of-memory-mid-epoch", test_out_of_memory_mid_epoch);
+  g_test_add_func ("/cuda/memory-limit-cpu-refused", test_memory_limit_cpu_refused);
   g_test_add_func ("/cuda/host-tensor-refused", test_host_tensor_refused);
   g_test_add_func ("/cuda/allocator-reuse", test_allocator_reuse);
   g_test_add_func ("/cuda/nan-semantics", test_nan_semantics);

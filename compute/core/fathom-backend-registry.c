@@ -88,6 +88,23 @@ fathom_backend_get_tf32 (FathomBackend *backend)
   return FALSE;
 }
 
+gboolean
+fathom_backend_set_memory_limit (FathomBackend *backend, guint64 bytes, GError **error)
+{
+  g_return_val_if_fail (backend != NULL, FALSE);
+#ifdef FATHOM_HAVE_CUDA
+  if (fathom_backend_is_cuda (backend))
+    {
+      fathom_cuda_backend_set_memory_limit (backend, bytes);
+      return TRUE;
+    }
+#endif
+  g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_UNSUPPORTED,
+               "A memory limit is a setting of the CUDA backend; %s uses host memory",
+               fathom_backend_get_name (backend));
+  return FALSE;
+}
+
 char *
 fathom_backend_describe_device (FathomBackend *backend)
 {

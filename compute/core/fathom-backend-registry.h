@@ -19,6 +19,16 @@ gboolean       fathom_backend_set_tf32          (FathomBackend  *backend,
                                                  gboolean        enabled,
                                                  GError        **error);
 gboolean       fathom_backend_get_tf32          (FathomBackend  *backend);
+/* A cap on the device memory a CUDA backend's allocator holds (tensors
+ * in use and its cache together), for a GPU shared with other programs:
+ * an allocation past it fails with OUT_OF_MEMORY as on a full card (the
+ * cache is given back first); 0 lifts it. A cap below what is held
+ * already gives the cache back at once, and fails the next allocation.
+ * The libraries' own memory (cuBLAS's and cuDNN's handles) is not
+ * counted. UNSUPPORTED for a backend without device memory. */
+gboolean       fathom_backend_set_memory_limit  (FathomBackend  *backend,
+                                                 guint64         bytes,
+                                                 GError        **error);
 /* What a backend runs on, for logs and reports: the GPU's name ("NVIDIA
  * H100 80GB HBM3 (sm_90)"), or the CPU path and its threads. */
 char          *fathom_backend_describe_device   (FathomBackend  *backend);

@@ -19,6 +19,8 @@ struct _FathomCudaPool
   gboolean          closed;     /* the backend is gone: free, don't cache */
   FathomBlockCache *cache;      /* free blocks of no arena */
   FathomBlockArena *capturing;  /* a reference while a graph is captured: blocks come from it */
+  gsize             held;       /* bytes from cudaMalloc not yet given back: in use and cached */
+  gsize             limit;      /* on held; 0: none (fathom_cuda_pool_set_limit) */
 };
 
 struct _FathomCudaBlock
@@ -58,7 +60,10 @@ fathom_cuda_pool_new (int device)
 static void
 free_block (gpointer data, gsize size, gpointer user_data)
 {
+  FathomCudaPool *pool = user_data;
+
   cudaFree (data);
+  pool->held -= size;
 }
 
 /* cudaFree every cached block of no arena; the caller holds the lock.
@@ -67,7 +72,7 @@ static void
 pool_flush_locked (FathomCudaPool *pool)
 {
   cudaSetDevice (pool->device);
-  fathom_block_cache_drain (pool->cache, free_block, NULL);
+  fathom_block_cache_drain (pool->cache, free_block, pool);
   /* A free during process teardown may fail harmlessly; forget it. */
   (void) cudaGetLastError ();
 }
@@ -125,6 +130,34 @@ out_of_memory (gsize bytes, GError **error)
   return FALSE;
 }
 
+/* The limit, where one is set, leaves room for @size more bytes. Without
+ * a capture the cache is given back first, as on a real failure. */
+static gboolean
+within_limit (FathomCudaPool *pool, gsize size, gboolean capturing, gsize *limit, gsize *held)
+{
+  gboolean ok;
+
+  fathom_tsan_mutex_lock (&pool->lock);
+  if (pool->limit != 0 && pool->held + size > pool->limit && !capturing && pool->capturing == NULL)
+    pool_flush_locked (pool);
+  ok = pool->limit == 0 || pool->held + size <= pool->limit;
+  *limit = pool->limit;
+  *held = pool->held;
+  fathom_tsan_mutex_unlock (&pool->lock);
+  return ok;
+}
+
+void
+fathom_cuda_pool_set_limit (FathomCudaPool *pool, gsize bytes)
+{
+  fathom_tsan_mutex_lock (&pool->lock);
+  pool->limit = bytes;
+  /* the cache counts: give it back at once where it is over the limit */
+  if (bytes != 0 && pool->held > bytes && pool->capturing == NULL)
+    pool_flush_locked (pool);
+  fathom_tsan_mutex_unlock (&pool->lock);
+}
+
 /* cudaMalloc while a graph is captured on this thread: it is no stream
  * operation, so the capture would call it unsafe and fail; the block it
  * returns belongs to the arena, fixed for the graph's life, which is
@@ -167,6 +200,19 @@ fathom_cuda_block_new (FathomCudaBackend *self, gsize bytes, GError **error)
   data = pool_take_cached (pool, size, &arena);
   if (data == NULL)
     {
+      gsize limit, held;
+
+      if (!within_limit (pool, size, arena != NULL, &limit, &held))
+        {
+          g_autofree char *limit_text = g_format_size_full (limit, G_FORMAT_SIZE_IEC_UNITS);
+          g_autofree char *held_text = g_format_size_full (held, G_FORMAT_SIZE_IEC_UNITS);
+
+          g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_OUT_OF_MEMORY,
+                       "GPU out of memory allocating %" G_GSIZE_FORMAT " bytes: the backend's memory limit "
+                       "of %s is reached (%s held)", bytes, limit_text, held_text);
+          fathom_block_arena_unref (arena);
+          return NULL;
+        }
       if (arena == NULL)
         cudaSetDevice (self->device);
       err = device_malloc (&data, size, arena != NULL);
@@ -190,12 +236,11 @@ fathom_cuda_block_new (FathomCudaBackend *self, gsize bytes, GError **error)
           fathom_block_arena_unref (arena);
           return NULL;
         }
+      fathom_tsan_mutex_lock (&pool->lock);
+      pool->held += size;
       if (arena != NULL)
-        {
-          fathom_tsan_mutex_lock (&pool->lock);
-          fathom_block_arena_add_bytes (arena, size);
-          fathom_tsan_mutex_unlock (&pool->lock);
-        }
+        fathom_block_arena_add_bytes (arena, size);
+      fathom_tsan_mutex_unlock (&pool->lock);
     }
 
   block = g_new (FathomCudaBlock, 1);
@@ -239,6 +284,7 @@ fathom_cuda_block_free (FathomCudaBlock *block)
       cudaSetDevice (pool->device);
       cudaFree (block->data);
       (void) cudaGetLastError ();
+      pool->held -= block->size;
     }
   else
     fathom_block_cache_put (pool->cache, block->data, block->size);

@@ -90,6 +90,10 @@ FathomCudaPool *fathom_cuda_pool_new              (int             device);
 void            fathom_cuda_pool_close            (FathomCudaPool *pool);
 void            fathom_cuda_pool_flush            (FathomCudaPool *pool);
 gsize           fathom_cuda_pool_get_cached_bytes (FathomCudaPool *pool);
+/* A cap on the bytes the pool holds from cudaMalloc (in use and cached);
+ * 0 for none. */
+void            fathom_cuda_pool_set_limit        (FathomCudaPool *pool,
+                                                   gsize           bytes);
 
 /* Device scratch from the caching allocator (not zeroed). Freeing queues
  * nothing: the block goes back to the cache, and the next user is on the

@@ -454,6 +454,13 @@ fathom_cuda_backend_get_tf32 (FathomBackend *backend)
   return FATHOM_CUDA (backend)->tf32;
 }
 
+void
+fathom_cuda_backend_set_memory_limit (FathomBackend *backend, guint64 bytes)
+{
+  g_return_if_fail (fathom_backend_is_cuda (backend));
+  fathom_cuda_pool_set_limit (FATHOM_CUDA (backend)->pool, (gsize) MIN (bytes, (guint64) G_MAXSIZE));
+}
+
 const char *
 fathom_cuda_backend_get_device_name (FathomBackend *backend)
 {

@@ -70,5 +70,8 @@ const char    *fathom_cuda_backend_get_device_name (FathomBackend  *self);
  * to the driver (done by itself before an allocation fails). */
 gsize          fathom_cuda_backend_get_cached_bytes (FathomBackend *self);
 void           fathom_cuda_backend_trim             (FathomBackend *self);
+/* fathom_backend_set_memory_limit() of fathom-backend-registry.h. */
+void           fathom_cuda_backend_set_memory_limit (FathomBackend *self,
+                                                     guint64        bytes);
 
 G_END_DECLS

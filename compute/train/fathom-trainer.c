@@ -403,6 +403,12 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
           ok = ok && (ce < 0 || count_correct (graph, ce, out[ce], &batch_correct, error)) &&
                fathom_graph_backward (graph, error) &&
                fathom_optimizer_step (optimizer, graph, error);
+          /* say where a failure happened (a full GPU, a bad file): the
+           * non-finite loss names it already */
+          if (!ok && error != NULL && *error != NULL &&
+              !g_error_matches (*error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_NOT_FINITE))
+            g_prefix_error (error, "Training stopped at epoch %u, batch %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                            " (the last checkpoint is the last good state): ", epoch + 1, bi + 1, n_batches);
           if (ok)
             {
               FathomTrainProgress p = { 0 };
