@@ -29,8 +29,9 @@
 #define WORKSPACE_FLOOR ((size_t) 256 << 20)
 #define WORKSPACE_CEILING ((size_t) 4 << 30)
 /* Shapes remembered; past this the cache starts over, so a program that
- * keeps changing its input size pays one heuristics query per new shape
- * and no unbounded memory. */
+ * keeps changing its input size pays one choice (a timing of each
+ * algorithm, or a heuristics query) per new shape and no unbounded
+ * memory. */
 #define MAX_PLANS 512
 
 struct _FathomCudaCudnn
