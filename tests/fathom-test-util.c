@@ -132,3 +132,40 @@ fathom_test_remove_tree (const char *path)
   else
     g_unlink (path);
 }
+
+void
+fathom_test_blobs (gint64 n, guint64 seed, FathomTensor **x, FathomTensor **t)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (seed);
+  float *xd, *td;
+
+  *x = fathom_tensor_new_2d (n, 2);
+  *t = fathom_tensor_new_2d (n, 3);
+  xd = fathom_tensor_get_data (*x);
+  td = fathom_tensor_get_data (*t);
+  for (gint64 i = 0; i < n; i++)
+    {
+      int c = (int) fathom_rng_below (rng, 3);
+
+      xd[2 * i] = (float) (3 * cos (2 * G_PI * c / 3) + fathom_rng_normal (rng, 0, 0.6));
+      xd[2 * i + 1] = (float) (3 * sin (2 * G_PI * c / 3) + fathom_rng_normal (rng, 0, 0.6));
+      td[3 * i + c] = 1.f;
+    }
+}
+
+FathomGraph *
+fathom_test_mlp (FathomBackend *backend, gint64 n_in, gint64 hidden, gint64 classes, guint64 seed)
+{
+  FathomGraph *g = fathom_graph_new ();
+  FathomShape in = FATHOM_SHAPE (n_in);
+  int x = fathom_graph_add_input (g, "x", &in);
+  g_autoptr(GError) error = NULL;
+
+  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (hidden, FATHOM_ACTIVATION_RELU, TRUE), x);
+  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (classes, FATHOM_ACTIVATION_IDENTITY, TRUE), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "class", fathom_softmax_layer_new (), x);
+  g_assert_true (fathom_graph_add_output (g, "class", x, FATHOM_LOSS_CROSS_ENTROPY, 1.f, &error));
+  g_assert_true (fathom_graph_build (g, backend, seed, &error));
+  g_assert_no_error (error);
+  return g;
+}

@@ -10,6 +10,7 @@
 
 #include "fathom-backend.h"
 #include "fathom-cpu-backend.h"
+#include "fathom-graph.h"
 #include "fathom-rng.h"
 
 G_BEGIN_DECLS
@@ -68,6 +69,21 @@ double fathom_test_gradcheck (const char                 *name,
                               float                       eps,
                               float                       atol,
                               float                       rtol);
+
+/* Three blobs in the plane, one a class: @x [n, 2] points, @t [n, 3]
+ * one-hot targets (new tensors), drawn from @seed. */
+void fathom_test_blobs (gint64         n,
+                        guint64        seed,
+                        FathomTensor **x,
+                        FathomTensor **t);
+/* A small classifier built on @backend with @seed: Dense(@hidden, relu),
+ * Dense(@classes), a softmax "class" with cross-entropy, on @n_in
+ * features (fathom_graph_free it). */
+FathomGraph *fathom_test_mlp (FathomBackend *backend,
+                              gint64         n_in,
+                              gint64         hidden,
+                              gint64         classes,
+                              guint64        seed);
 
 /* Both CPU paths, for tests that loop over them. */
 extern const FathomCpuPath fathom_test_paths[2];

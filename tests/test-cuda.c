@@ -440,44 +440,6 @@ test_graph_step (gconstpointer data)
 
 /* ---- out of memory in the middle of an epoch ----------------------------------------- */
 
-/* Three blobs in the plane, one per class: [n, 2] points, [n, 3] one-hot. */
-static void
-blobs (gint64 n, guint64 seed, FathomTensor **x, FathomTensor **t)
-{
-  g_autoptr(FathomRng) rng = fathom_rng_new (seed);
-  float *xd, *td;
-
-  *x = fathom_tensor_new_2d (n, 2);
-  *t = fathom_tensor_new_2d (n, 3);
-  xd = fathom_tensor_get_data (*x);
-  td = fathom_tensor_get_data (*t);
-  for (gint64 i = 0; i < n; i++)
-    {
-      int c = (int) fathom_rng_below (rng, 3);
-
-      xd[2 * i] = (float) (3 * cos (2 * G_PI * c / 3) + fathom_rng_normal (rng, 0, 0.6));
-      xd[2 * i + 1] = (float) (3 * sin (2 * G_PI * c / 3) + fathom_rng_normal (rng, 0, 0.6));
-      td[3 * i + c] = 1.f;
-    }
-}
-
-static FathomGraph *
-blob_model (FathomBackend *backend)
-{
-  FathomGraph *g = fathom_graph_new ();
-  FathomShape in = FATHOM_SHAPE (2);
-  int x = fathom_graph_add_input (g, "x", &in);
-  g_autoptr(GError) error = NULL;
-
-  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (16, FATHOM_ACTIVATION_RELU, TRUE), x);
-  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (3, FATHOM_ACTIVATION_IDENTITY, TRUE), x);
-  x = FATHOM_GRAPH_ADD_NAMED (g, "class", fathom_softmax_layer_new (), x);
-  g_assert_true (fathom_graph_add_output (g, "class", x, FATHOM_LOSS_CROSS_ENTROPY, 1.f, &error));
-  g_assert_true (fathom_graph_build (g, backend, 2, &error));
-  g_assert_no_error (error);
-  return g;
-}
-
 typedef struct {
   FathomBackend *cuda;
   gboolean       limited;
@@ -516,8 +478,8 @@ test_out_of_memory_mid_epoch (void)
 
   if (cuda == NULL)
     return;
-  blobs (300, 1, &tx, &tt);     /* batches of 32: nine full ones and one of 12 */
-  blobs (100, 2, &vx, &vt);
+  fathom_test_blobs (300, 1, &tx, &tt);     /* batches of 32: nine full ones and one of 12 */
+  fathom_test_blobs (100, 2, &vx, &vt);
   ts = fathom_tensor_source_new (1, &tx, 1, &tt);
   vs = fathom_tensor_source_new (1, &vx, 1, &vt);
   tsrc = fathom_tensor_source_get (ts);
@@ -531,7 +493,7 @@ test_out_of_memory_mid_epoch (void)
 
   /* 1. the run stops in epoch 2 with the error, its folder intact */
   {
-    g_autoptr(FathomGraph) g = blob_model (cuda);
+    g_autoptr(FathomGraph) g = fathom_test_mlp (cuda, 2, 16, 3, 2);
     g_autoptr(FathomOptimizer) opt = fathom_optimizer_new_adam (0.01f);
     g_autoptr(FathomRun) run = fathom_run_new (dir, "toy", FALSE, &error);
 
@@ -559,7 +521,7 @@ test_out_of_memory_mid_epoch (void)
    *    its checkpoint on the same backend and finishes */
   g_assert_true (fathom_backend_set_memory_limit (cuda, 0, &error));
   {
-    g_autoptr(FathomGraph) g = blob_model (cuda);
+    g_autoptr(FathomGraph) g = fathom_test_mlp (cuda, 2, 16, 3, 2);
     g_autoptr(FathomOptimizer) opt = fathom_optimizer_new_adam (0.01f);
     g_autoptr(FathomRun) run = fathom_run_resume (dir, &error);
     g_autoptr(FathomRunInfo) info = NULL;
@@ -583,7 +545,7 @@ test_out_of_memory_mid_epoch (void)
   cpu = fathom_backend_new_by_name ("cpu", &error);
   g_assert_no_error (error);
   {
-    g_autoptr(FathomGraph) g = blob_model (cpu);
+    g_autoptr(FathomGraph) g = fathom_test_mlp (cpu, 2, 16, 3, 2);
     g_autoptr(FathomOptimizer) opt = fathom_optimizer_new_adam (0.01f);
 
     g_assert_true (fathom_checkpoint_load (g, ckpt, FALSE, &error));

@@ -132,17 +132,7 @@ test_killed_writer (void)
 static FathomGraph *
 mlp (FathomBackend *backend)
 {
-  FathomGraph *g = fathom_graph_new ();
-  FathomShape in = FATHOM_SHAPE (8);
-  int x = fathom_graph_add_input (g, "x", &in);
-  g_autoptr(GError) error = NULL;
-
-  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (32, FATHOM_ACTIVATION_RELU, TRUE), x);
-  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (4, FATHOM_ACTIVATION_IDENTITY, TRUE), x);
-  x = FATHOM_GRAPH_ADD (g, fathom_softmax_layer_new (), x);
-  g_assert_true (fathom_graph_add_output (g, "class", x, FATHOM_LOSS_CROSS_ENTROPY, 1.f, &error));
-  g_assert_true (fathom_graph_build (g, backend, 3, &error));
-  return g;
+  return fathom_test_mlp (backend, 8, 32, 4, 3);
 }
 
 /* Random inputs and random labels: nothing to learn, so the validation

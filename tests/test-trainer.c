@@ -13,25 +13,14 @@
 
 typedef struct {
   FathomTensor *x, *t;          /* [N, 2], [N, 3] */
-  int          *labels;
-  gint64        n;
 } Data;
 
 static Data
 make_data (gint64 n, guint64 seed)
 {
-  g_autoptr(FathomRng) rng = fathom_rng_new (seed);
-  Data d = { fathom_tensor_new_2d (n, 2), fathom_tensor_new_2d (n, 3), g_new (int, n), n };
-  float *x = fathom_tensor_get_data (d.x), *t = fathom_tensor_get_data (d.t);
+  Data d;
 
-  for (gint64 i = 0; i < n; i++)
-    {
-      int c = (int) fathom_rng_below (rng, 3);
-      x[2 * i] = (float) (3 * cos (2 * G_PI * c / 3) + fathom_rng_normal (rng, 0, 0.6));
-      x[2 * i + 1] = (float) (3 * sin (2 * G_PI * c / 3) + fathom_rng_normal (rng, 0, 0.6));
-      t[3 * i + c] = 1.f;
-      d.labels[i] = c;
-    }
+  fathom_test_blobs (n, seed, &d.x, &d.t);
   return d;
 }
 
@@ -40,23 +29,12 @@ data_clear (Data *d)
 {
   fathom_tensor_unref (d->x);
   fathom_tensor_unref (d->t);
-  g_free (d->labels);
 }
 
 static FathomGraph *
 make_model (FathomBackend *backend)
 {
-  FathomGraph *g = fathom_graph_new ();
-  FathomShape in = FATHOM_SHAPE (2);
-  int x = fathom_graph_add_input (g, "x", &in);
-  g_autoptr(GError) error = NULL;
-
-  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (12, FATHOM_ACTIVATION_RELU, TRUE), x);
-  x = FATHOM_GRAPH_ADD (g, fathom_dense_layer_new (3, FATHOM_ACTIVATION_IDENTITY, TRUE), x);
-  x = FATHOM_GRAPH_ADD_NAMED (g, "class", fathom_softmax_layer_new (), x);
-  g_assert_true (fathom_graph_add_output (g, "class", x, FATHOM_LOSS_CROSS_ENTROPY, 1.f, &error));
-  g_assert_true (fathom_graph_build (g, backend, 2, &error));
-  return g;
+  return fathom_test_mlp (backend, 2, 12, 3, 2);
 }
 
 /* DIR/run under a new temporary DIR: the run folder itself must not exist
