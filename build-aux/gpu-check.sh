@@ -30,7 +30,11 @@
 #                                         (default $OUT, else /tmp) and short tables
 #                                         with the ours/PyTorch ratios are printed
 #                                         last. GPU_CHECK_STEP_TIMEOUT (default 600)
-#                                         bounds each program's seconds.
+#                                         bounds each program's seconds;
+#                                         GPU_CHECK_BENCH_EXTRAS=0 leaves out the
+#                                         cudnn.benchmark, heuristic and eager
+#                                         benches; GPU_CHECK_CUDNN_DIR picks the
+#                                         libcudnn.so.9 to load.
 #
 # The bundle leaves out libcudnn (gpu-bundle skips it, like CUDA's own
 # libraries): `run` finds this machine's libcudnn.so.9 (ldconfig, else
@@ -253,6 +257,7 @@ do_run() {
   #    still run; only our own bench failing fails the check.
   local py=python3 have_torch=1 bench_note="" bench_status="" prec flag bench_rc torch_rc
   local -a compare_args=() eager_args=() tuned_args=() heuristic_args=()
+  local extras=${GPU_CHECK_BENCH_EXTRAS:-1}
   [ -x /opt/torch/.venv/bin/python3 ] && py=/opt/torch/.venv/bin/python3
   if ! LD_LIBRARY_PATH=$orig_ld_path "$py" -c 'import torch, torchvision' >/dev/null 2>&1; then
     have_torch=0
@@ -288,8 +293,11 @@ do_run() {
       echo "== bench-torch.py ($prec) exit status $torch_rc ($SECONDS s since the start)" >> "$log"
       echo >> "$log"
       [ "$torch_rc" -eq 0 ] || bench_note="${bench_note:+$bench_note; }bench-torch.py ($prec) exit status $torch_rc"
-      # PyTorch with cudnn.benchmark: cuDNN's algorithms timed, as ours
-      # are by default
+    fi
+    # The extras (GPU_CHECK_BENCH_EXTRAS=0 leaves them out, for a short
+    # run): PyTorch with cudnn.benchmark, cuDNN's algorithms timed as ours
+    # are by default, ...
+    if [ "$have_torch" -eq 1 ] && [ "$extras" -eq 1 ]; then
       echo "== bench-torch.py --cudnn-benchmark $flag ($py)" >> "$log"
       LD_LIBRARY_PATH=$orig_ld_path timeout "$step_timeout" "$py" "$here/build-aux/bench-torch.py" --cudnn-benchmark \
         $flag > "$logdir/bench-torch-$prec-tuned.json" 2>> "$log"
@@ -300,8 +308,12 @@ do_run() {
       [ "$torch_rc" -eq 0 ] || bench_note="${bench_note:+$bench_note; }bench-torch.py --cudnn-benchmark ($prec) exit status $torch_rc"
     fi
     tuned_args+=(--compare "$logdir/bench-fathom-$prec.json" "$logdir/bench-torch-$prec-tuned.json")
-    # Ours with cuDNN's heuristics choosing (nothing timed), beside
-    # PyTorch's default, which does the same.
+    compare_args+=(--compare "$logdir/bench-fathom-$prec.json" "$logdir/bench-torch-$prec.json")
+    heuristic_args+=(--compare "$logdir/bench-fathom-$prec-heuristic.json" "$logdir/bench-torch-$prec.json")
+    eager_args+=(--compare "$logdir/bench-fathom-$prec-eager.json" "$logdir/bench-torch-$prec.json")
+    [ "$extras" -eq 1 ] || continue
+    # ... ours with cuDNN's heuristics choosing (nothing timed), beside
+    # PyTorch's default, which does the same, ...
     echo "== FATHOM_CUDNN_SEARCH=heuristic fathom-cli bench --device cuda --json --workload vgg16-features,fcn-step,resnet50-features $flag" >> "$log"
     FATHOM_CUDNN_SEARCH=heuristic timeout "$step_timeout" "$bundle/bin/fathom-cli" bench --device cuda --json \
       --workload vgg16-features,fcn-step,resnet50-features $flag ${conv_flag[@]+"${conv_flag[@]}"} \
@@ -312,9 +324,7 @@ do_run() {
     echo >> "$log"
     [ "$bench_rc" -eq 0 ] || status=1
     bench_status="$bench_status, $prec heuristic exit $bench_rc"
-    heuristic_args+=(--compare "$logdir/bench-fathom-$prec-heuristic.json" "$logdir/bench-torch-$prec.json")
-    compare_args+=(--compare "$logdir/bench-fathom-$prec.json" "$logdir/bench-torch-$prec.json")
-    # The training steps once more without CUDA graphs (each result's
+    # ... and the training steps once more without CUDA graphs (each result's
     # "graph" says which ran: true is a captured step replayed, false an
     # eager one, with "graph_reason").
     echo "== FATHOM_CUDA_GRAPHS=0 fathom-cli bench --device cuda --json --workload fcn-step,gru-step $flag" >> "$log"
@@ -327,7 +337,6 @@ do_run() {
     echo >> "$log"
     [ "$bench_rc" -eq 0 ] || status=1
     bench_status="$bench_status, $prec eager exit $bench_rc"
-    eager_args+=(--compare "$logdir/bench-fathom-$prec-eager.json" "$logdir/bench-torch-$prec.json")
   done
 
   # The short table, last.

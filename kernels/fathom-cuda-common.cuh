@@ -22,6 +22,11 @@ fathom_cuda_blocks (int64_t n, int threads)
   return (unsigned int) b;
 }
 
+/* The largest count a kernel may index in 32 bits: with a grid-stride
+ * loop an index goes past the count by up to a grid's threads (at most
+ * 2^20 blocks of 256, 2^28) before the loop ends, and must not wrap. */
+#define FATHOM_CUDA_INDEX32_MAX ((int64_t) 1 << 30)
+
 /* Grid dimension for one block per item (rows, channels), looped past 2^16. */
 static inline unsigned int
 fathom_cuda_item_blocks (int64_t items)

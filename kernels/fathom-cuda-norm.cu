@@ -195,7 +195,7 @@ fathom_cuda_batch_norm_forward (int training, float eps, float momentum, int unb
         (eps, running_mean, running_var, save_mean, save_invstd, c);
       if (total <= 0)
         return fathom_cuda_status ();
-      if (total <= INT32_MAX)
+      if (total <= FATHOM_CUDA_INDEX32_MAX)
         bn_inference_apply_kernel<int32_t><<<fathom_cuda_blocks (total, FATHOM_CUDA_BLOCK), FATHOM_CUDA_BLOCK,
                                              0, stream>>>
           (x, gamma, beta, save_mean, save_invstd, y, (int32_t) total, (int32_t) c, (int32_t) s);

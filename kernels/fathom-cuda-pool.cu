@@ -69,6 +69,41 @@ max_forward_kernel (FathomCudaPoolGeom g, const float *__restrict__ x, float *__
     }
 }
 
+/* max_forward_kernel with 32-bit indices, for tensors of up to 2^30 cells
+ * (every shape of the lesson): 64-bit divisions cost more than the memory
+ * traffic there (VGG16's five pools took 3.8 ms of a 39 ms pass on an
+ * H200). The same window, the same first maximum. */
+static __global__ void
+max_forward_kernel32 (FathomCudaPoolGeom g, const float *__restrict__ x, float *__restrict__ y)
+{
+  const int32_t h = (int32_t) g.h, w = (int32_t) g.w, oh = (int32_t) g.oh, ow = (int32_t) g.ow;
+  const int32_t ohw = oh * ow, total = (int32_t) g.planes * ohw;
+
+  for (int32_t i = (int32_t) (blockIdx.x * blockDim.x + threadIdx.x); i < total;
+       i += (int32_t) (blockDim.x * gridDim.x))
+    {
+      int32_t plane = i / ohw, pq = i - plane * ohw, p = pq / ow, q = pq - p * ow;
+      int32_t top = p * g.sh - g.pad_top, left = q * g.sw - g.pad_left;
+      int32_t r0 = max (top, 0), r1 = min (top + g.kh, h), c0 = max (left, 0), c1 = min (left + g.kw, w);
+      const float *xp = x + plane * (h * w);
+      float best_value = 0.f;
+      int found = 0;
+
+      for (int32_t r = r0; r < r1; r++)
+        for (int32_t c = c0; c < c1; c++)
+          {
+            float v = xp[r * w + c];
+
+            if (!found || v > best_value)
+              {
+                found = 1;
+                best_value = v;
+              }
+          }
+      y[i] = best_value;
+    }
+}
+
 static __global__ void
 max_backward_kernel (FathomCudaPoolGeom g, const float *__restrict__ x,
                      const float *__restrict__ dy, float *__restrict__ dx)
@@ -184,8 +219,12 @@ fathom_cuda_max_pool_forward (const FathomCudaPoolGeom *g, const float *x, float
 {
   if (pool_outputs (g) <= 0)
     return 0;
-  max_forward_kernel<<<fathom_cuda_blocks (pool_outputs (g), FATHOM_CUDA_BLOCK), FATHOM_CUDA_BLOCK, 0, stream>>>
-    (*g, x, y);
+  if (pool_inputs (g) <= FATHOM_CUDA_INDEX32_MAX && pool_outputs (g) <= FATHOM_CUDA_INDEX32_MAX)
+    max_forward_kernel32<<<fathom_cuda_blocks (pool_outputs (g), FATHOM_CUDA_BLOCK), FATHOM_CUDA_BLOCK, 0,
+                           stream>>> (*g, x, y);
+  else
+    max_forward_kernel<<<fathom_cuda_blocks (pool_outputs (g), FATHOM_CUDA_BLOCK), FATHOM_CUDA_BLOCK, 0,
+                         stream>>> (*g, x, y);
   return fathom_cuda_status ();
 }
 

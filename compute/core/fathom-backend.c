@@ -306,6 +306,22 @@ fathom_backend_conv2d_forward (FathomBackend *self, const FathomConvWindow *win,
 }
 
 gboolean
+fathom_backend_conv2d_forward_act (FathomBackend *self, const FathomConvWindow *win,
+                                   const FathomTensor *x, const FathomTensor *w,
+                                   const FathomTensor *bias, FathomActivation act,
+                                   FathomTensor *y, GError **error)
+{
+  if (act != FATHOM_ACTIVATION_IDENTITY && self->ops->conv2d_forward_act != NULL)
+    {
+      if (!check_conv (win, x, w, y, error) || !EXPECT_OPT ("conv2d", "bias", bias, w->shape[0]))
+        return FALSE;
+      return self->ops->conv2d_forward_act (self, win, x, w, bias, act, y, error);
+    }
+  return fathom_backend_conv2d_forward (self, win, x, w, bias, y, error) &&
+         (act == FATHOM_ACTIVATION_IDENTITY || fathom_backend_activation_forward (self, act, y, y, error));
+}
+
+gboolean
 fathom_backend_conv2d_backward (FathomBackend *self, const FathomConvWindow *win,
                                 const FathomTensor *x, const FathomTensor *w,
                                 const FathomTensor *dy, FathomTensor *dx,

@@ -62,11 +62,8 @@ conv2d_forward (FathomLayer *layer, FathomBackend *backend, FathomLayerIo *io, G
 {
   FathomConv2dLayer *self = (FathomConv2dLayer *) layer;
 
-  if (!fathom_backend_conv2d_forward (backend, &self->win, io->x[0], fathom_layer_value (layer, 0),
-                                      fathom_layer_value (layer, 1), io->y, error))
-    return FALSE;
-  return self->activation == FATHOM_ACTIVATION_IDENTITY ||
-         fathom_backend_activation_forward (backend, self->activation, io->y, io->y, error);
+  return fathom_backend_conv2d_forward_act (backend, &self->win, io->x[0], fathom_layer_value (layer, 0),
+                                            fathom_layer_value (layer, 1), self->activation, io->y, error);
 }
 
 static gboolean

@@ -213,6 +213,29 @@ cuda_conv2d_forward (FathomBackend *backend, const FathomConvWindow *win, const 
   return own_conv2d_forward (self, win, x, w, bias, y, error);
 }
 
+/* ReLU with a bias fused into cuDNN's forward; anything else the two
+ * steps. */
+static gboolean
+cuda_conv2d_forward_act (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
+                         const FathomTensor *w, const FathomTensor *bias, FathomActivation act,
+                         FathomTensor *y, GError **error)
+{
+  FathomCudaBackend *self = FATHOM_CUDA (backend);
+  gboolean done = FALSE;
+
+  FATHOM_CUDA_NEED ("conv2d", x, w, bias, y);
+  if (act == FATHOM_ACTIVATION_RELU && bias != NULL && want_cudnn (self) &&
+      !fathom_cuda_cudnn_conv2d_forward_relu (self->cudnn, self, win, x, w, bias, y, &done, error))
+    return FALSE;
+  if (done)
+    {
+      self->conv_calls_cudnn++;
+      return TRUE;
+    }
+  return cuda_conv2d_forward (backend, win, x, w, bias, y, error) &&
+         fathom_backend_activation_forward (backend, act, y, y, error);
+}
+
 static gboolean
 cuda_conv2d_backward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
                       const FathomTensor *w, const FathomTensor *dy, FathomTensor *dx,
@@ -238,6 +261,7 @@ void
 fathom_cuda_conv_install (FathomBackendOps *ops)
 {
   ops->conv2d_forward = cuda_conv2d_forward;
+  ops->conv2d_forward_act = cuda_conv2d_forward_act;
   ops->conv2d_backward = cuda_conv2d_backward;
 }
 

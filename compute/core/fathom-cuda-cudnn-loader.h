@@ -58,7 +58,11 @@ G_BEGIN_DECLS
   X (cudnnConvolutionBackwardFilter)                    \
   X (cudnnFindConvolutionForwardAlgorithmEx)            \
   X (cudnnFindConvolutionBackwardDataAlgorithmEx)       \
-  X (cudnnFindConvolutionBackwardFilterAlgorithmEx)
+  X (cudnnFindConvolutionBackwardFilterAlgorithmEx)     \
+  X (cudnnConvolutionBiasActivationForward)             \
+  X (cudnnCreateActivationDescriptor)                   \
+  X (cudnnSetActivationDescriptor)                      \
+  X (cudnnDestroyActivationDescriptor)
 
 typedef struct
 {

@@ -40,6 +40,7 @@ struct _FathomCudaCudnn
   GHashTable    *plans;         /* PlanKey -> Plan (owned; the key lives in the plan) */
   size_t         workspace_limit;
   gboolean       measure;       /* time the algorithms (FATHOM_CUDNN_SEARCH) */
+  cudnnActivationDescriptor_t relu;   /* for the fused forward; made on first use */
 };
 
 /* What a plan depends on. Only ints, so memcmp compares it. */
@@ -68,6 +69,7 @@ typedef struct {
   cudnnFilterDescriptor_t      w;
   cudnnConvolutionDescriptor_t conv;
   Choice                       fwd, bwd_data, bwd_filter;
+  gboolean                     no_fused_relu;   /* cuDNN refused the fusion for this shape */
 } Plan;
 
 /* ---- errors ------------------------------------------------------------------- */
@@ -231,6 +233,8 @@ fathom_cuda_cudnn_free (FathomCudaCudnn *self)
   if (self == NULL)
     return;
   g_hash_table_unref (self->plans);
+  if (self->relu != NULL)
+    DNN (cudnnDestroyActivationDescriptor) (self->relu);
   DNN (cudnnDestroy) (self->handle);
   (void) cudaGetLastError ();
   g_free (self);
@@ -646,6 +650,58 @@ fathom_cuda_cudnn_conv2d_forward (FathomCudaCudnn *self, FathomCudaBackend *back
   return TRUE;
 }
 
+gboolean
+fathom_cuda_cudnn_conv2d_forward_relu (FathomCudaCudnn *self, FathomCudaBackend *backend,
+                                       const FathomConvWindow *win, const FathomTensor *x,
+                                       const FathomTensor *w, const FathomTensor *bias, FathomTensor *y,
+                                       gboolean *done, GError **error)
+{
+  const float one = 1.f, zero = 0.f;
+  g_autoptr(FathomCudaBlock) block = NULL;
+  void *workspace;
+  cudnnStatus_t status;
+  Plan *p;
+
+  *done = FALSE;
+  if (!plan_for (self, backend, win, x, w, y, &p, error))
+    return FALSE;
+  if (p == NULL || p->no_fused_relu)
+    return TRUE;
+  if (!p->fwd.chosen && !choose_forward (self, backend, p, x, w, y, error))
+    return FALSE;
+  if (!p->fwd.usable)
+    return TRUE;
+  if (self->relu == NULL &&
+      (!check (DNN (cudnnCreateActivationDescriptor) (&self->relu), "conv2d (cudnnCreateActivationDescriptor)",
+               error) ||
+       !check (DNN (cudnnSetActivationDescriptor) (self->relu, CUDNN_ACTIVATION_RELU, CUDNN_PROPAGATE_NAN, 0.0),
+               "conv2d (cudnnSetActivationDescriptor)", error)))
+    return FALSE;
+  if (!workspace_new (backend, p->fwd.workspace, &block, &workspace, error) ||
+      !set_math (p, p->fwd.math, error))
+    return FALSE;
+  /* z is y with alpha2 0: cuDNN reads nothing from it */
+  status = DNN (cudnnConvolutionBiasActivationForward) (self->handle, &one, p->x, fathom_tensor_raw (x),
+                                                        p->w, fathom_tensor_raw (w), p->conv,
+                                                        (cudnnConvolutionFwdAlgo_t) p->fwd.algo, workspace,
+                                                        p->fwd.workspace, &zero, p->y, fathom_tensor_raw (y),
+                                                        p->bias, fathom_tensor_raw (bias), self->relu, p->y,
+                                                        fathom_tensor_raw (y));
+  /* Not every algorithm takes the fusion: the two steps then, for good */
+  if (status == CUDNN_STATUS_NOT_SUPPORTED || status == CUDNN_STATUS_BAD_PARAM)
+    {
+      (void) cudaGetLastError ();
+      g_debug ("cuDNN forward %dx%dx%dx%d -> %d: no fused bias and ReLU with algorithm %d (%s)",
+               p->key.n, p->key.c, p->key.h, p->key.w, p->key.o, p->fwd.algo, DNN (cudnnGetErrorString) (status));
+      p->no_fused_relu = TRUE;
+      return TRUE;
+    }
+  if (!check (status, "conv2d forward (cudnnConvolutionBiasActivationForward)", error))
+    return FALSE;
+  *done = TRUE;
+  return TRUE;
+}
+
 /* Every output is overwritten (beta 0: cuDNN then never reads it). */
 gboolean
 fathom_cuda_cudnn_conv2d_backward (FathomCudaCudnn *self, FathomCudaBackend *backend,
@@ -735,6 +791,16 @@ fathom_cuda_cudnn_conv2d_forward (FathomCudaCudnn *self, FathomCudaBackend *back
                                   const FathomConvWindow *win, const FathomTensor *x,
                                   const FathomTensor *w, const FathomTensor *bias, FathomTensor *y,
                                   gboolean *done, GError **error)
+{
+  *done = FALSE;
+  return TRUE;
+}
+
+gboolean
+fathom_cuda_cudnn_conv2d_forward_relu (FathomCudaCudnn *self, FathomCudaBackend *backend,
+                                       const FathomConvWindow *win, const FathomTensor *x,
+                                       const FathomTensor *w, const FathomTensor *bias, FathomTensor *y,
+                                       gboolean *done, GError **error)
 {
   *done = FALSE;
   return TRUE;

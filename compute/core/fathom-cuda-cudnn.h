@@ -52,6 +52,20 @@ gboolean fathom_cuda_cudnn_conv2d_forward  (FathomCudaCudnn        *self,
                                             FathomTensor           *y,
                                             gboolean               *done,
                                             GError                **error);
+/* y = relu (conv2d (x, w) + bias) in one call
+ * (cudnnConvolutionBiasActivationForward, NaN passed on as our ReLU
+ * does), with the forward direction's algorithm; declines as the
+ * forward does, and also where cuDNN does not support the fusion for the
+ * shape (remembered: the next call declines at once). */
+gboolean fathom_cuda_cudnn_conv2d_forward_relu (FathomCudaCudnn        *self,
+                                                FathomCudaBackend      *backend,
+                                                const FathomConvWindow *win,
+                                                const FathomTensor     *x,
+                                                const FathomTensor     *w,
+                                                const FathomTensor     *bias,
+                                                FathomTensor           *y,
+                                                gboolean               *done,
+                                                GError                **error);
 gboolean fathom_cuda_cudnn_conv2d_backward (FathomCudaCudnn        *self,
                                             FathomCudaBackend      *backend,
                                             const FathomConvWindow *win,

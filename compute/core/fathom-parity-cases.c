@@ -173,21 +173,23 @@ conv_window (const ConvCase *c, FathomConvWindow *win, gint64 *oh, gint64 *ow)
   return TRUE;
 }
 
-/* Where a backend counts its convolution calls per path, the case's two
- * calls (forward, backward) must have run where it asked. */
+/* Where a backend counts its convolution calls per path, the case's
+ * calls (forward, forward with ReLU where there is a bias, backward) must
+ * have run where it asked. */
 static void
 conv_check_path (FathomParityRun *run, const ConvCase *c, gboolean cudnn, gboolean counted,
                  guint64 cudnn_before)
 {
-  guint64 on_cudnn = 0, on_own = 0, want = cudnn && !c->own_only ? 2 : 0;
+  guint64 calls = c->bias ? 3 : 2;
+  guint64 on_cudnn = 0, on_own = 0, want = cudnn && !c->own_only ? calls : 0;
 
   if (!counted || run->error != NULL)
     return;
   fathom_backend_get_conv_calls (run->be, &on_cudnn, &on_own);
   if (on_cudnn - cudnn_before != want)
     g_set_error (&run->error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_UNSUPPORTED,
-                 "%" G_GUINT64_FORMAT " of 2 calls ran on cuDNN, where %" G_GUINT64_FORMAT " should have",
-                 on_cudnn - cudnn_before, want);
+                 "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " calls ran on cuDNN, where %"
+                 G_GUINT64_FORMAT " should have", on_cudnn - cudnn_before, calls, want);
 }
 
 static void
@@ -197,13 +199,14 @@ conv_case_on (FathomParityRun *run, const ConvCase *c, gboolean cudnn)
   gint64 oh, ow;
   guint64 cudnn_before = 0, own_before = 0;
   gboolean counted = fathom_backend_get_conv_calls (run->be, &cudnn_before, &own_before);
-  FathomTensor *x, *w, *b, *y, *dy, *dx, *dw, *db;
+  FathomTensor *x, *w, *b, *y, *y_relu, *dy, *dx, *dw, *db;
 
   conv_window (c, &win, &oh, &ow);
   x = PARITY_IN (run, -1.f, 1.f, c->n, c->c, c->h, c->w);
   w = PARITY_IN (run, -0.5f, 0.5f, c->o, c->c, c->kh, c->kw);
   b = c->bias ? PARITY_IN (run, -0.5f, 0.5f, c->o) : NULL;
   y = PARITY_OUT (run, c->n, c->o, oh, ow);
+  y_relu = PARITY_OUT (run, c->n, c->o, oh, ow);
   dy = PARITY_IN (run, -1.f, 1.f, c->n, c->o, oh, ow);
   dx = c->no_dx ? NULL : PARITY_OUT (run, c->n, c->c, c->h, c->w);
   dw = PARITY_OUT (run, c->o, c->c, c->kh, c->kw);
@@ -216,6 +219,18 @@ conv_case_on (FathomParityRun *run, const ConvCase *c, gboolean cudnn)
     fathom_parity_keep (run, FWD, "y", y, TOL_CUDNN);
   else
     fathom_parity_keep (run, FWD, "y", y, TOL_PRODUCT);
+  /* with a bias, the forward pass and ReLU in one call (fused on cuDNN) */
+  if (c->bias)
+    {
+      if (!fathom_parity_ok (run, fathom_backend_conv2d_forward_act (run->be, &win, x, w, b,
+                                                                     FATHOM_ACTIVATION_RELU, y_relu,
+                                                                     &run->error)))
+        return;
+      if (cudnn)
+        fathom_parity_keep (run, FWD, "y relu", y_relu, TOL_CUDNN);
+      else
+        fathom_parity_keep (run, FWD, "y relu", y_relu, TOL_PRODUCT);
+    }
   run->direction = BWD;
   if (!fathom_parity_ok (run, fathom_backend_conv2d_backward (run->be, &win, x, w, dy, dx, dw, db,
                                                               &run->error)))
