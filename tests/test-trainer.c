@@ -266,6 +266,77 @@ test_nan_stops_run (void)
   remove_run_dir (dir);
 }
 
+/* A source whose fill fails on one call, as a photo that cannot be read
+ * or a full GPU would. */
+static gboolean
+failing_fill (gpointer data, const gint64 *items, gint64 count,
+              FathomTensor *const *inputs, FathomTensor *const *targets, GError **error)
+{
+  Poison *p = data;
+  FathomBatchSource inner = fathom_tensor_source_get (p->inner);
+
+  if (++p->calls == p->poison_call)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "the device is full");
+      return FALSE;
+    }
+  return inner.fill (inner.data, items, count, inputs, targets, error);
+}
+
+/* Any failure stops the fit saying where, keeps its own error code, and
+ * leaves the run failed with the last checkpoint: in a training batch,
+ * and in the validation after an epoch. */
+static void
+test_failure_names_where (void)
+{
+  g_autoptr(FathomBackend) backend = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
+  Data train = make_data (128, 4), valid = make_data (40, 5);
+  g_autoptr(FathomTensorSource) vs = fathom_tensor_source_new (1, &valid.x, 1, &valid.t);
+  g_autoptr(FathomTensorSource) ts = fathom_tensor_source_new (1, &train.x, 1, &train.t);
+  FathomTrainConfig cfg;
+
+  fathom_train_config_init (&cfg);
+  cfg.epochs = 3;
+  cfg.batch_size = 32;          /* 4 training batches an epoch, 2 validation batches */
+  for (guint where = 0; where < 2; where++)
+    {
+      g_autoptr(FathomGraph) g = make_model (backend);
+      g_autoptr(FathomOptimizer) opt = fathom_optimizer_new_adam (0.01f);
+      g_autofree char *dir = temp_run_dir ();
+      g_autoptr(FathomRun) run = fathom_run_new (dir, "toy", FALSE, NULL);
+      g_autoptr(FathomRunInfo) info = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *last = NULL;
+      guint last_epoch = 0;
+      /* call 7: epoch 2's third training batch; or the validation's
+       * call 3: the first batch after epoch 2 */
+      Poison fail = { where == 0 ? ts : vs, 0, where == 0 ? 7 : 3 };
+      FathomBatchSource tsrc = fathom_tensor_source_get (ts), vsrc = fathom_tensor_source_get (vs);
+
+      if (where == 0)
+        tsrc = (FathomBatchSource) { 128, failing_fill, &fail };
+      else
+        vsrc = (FathomBatchSource) { 40, failing_fill, &fail };
+      g_assert_false (fathom_trainer_fit (g, opt, &cfg, &tsrc, &vsrc, run, NULL, NULL, NULL, NULL, &error));
+      g_test_message ("%s", error->message);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+      g_assert_nonnull (strstr (error->message, where == 0 ? "Training stopped at epoch 2, batch 3 of 4"
+                                                           : "Validation after epoch 2 failed"));
+      g_assert_true (g_str_has_suffix (error->message, ": the device is full"));
+      g_clear_error (&error);
+      g_clear_pointer (&run, fathom_run_free);
+      info = fathom_run_info_load (dir, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (fathom_run_info_get_status (info), ==, "failed");
+      last = fathom_run_find_last_checkpoint (dir, &last_epoch);
+      g_assert_nonnull (last);
+      g_assert_cmpuint (last_epoch, ==, 1);
+      remove_run_dir (dir);
+    }
+  data_clear (&train);
+  data_clear (&valid);
+}
+
 static void
 test_lr_schedule (void)
 {
@@ -480,6 +551,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/trainer/fit-writes-run", test_fit_writes_run);
   g_test_add_func ("/trainer/stop-keeps-valid-run", test_stop_keeps_valid_run);
   g_test_add_func ("/trainer/nan-stops-run", test_nan_stops_run);
+  g_test_add_func ("/trainer/failure-names-where", test_failure_names_where);
   g_test_add_func ("/trainer/lr-schedule", test_lr_schedule);
   g_test_add_func ("/trainer/resume-matches-uninterrupted", test_resume_matches_uninterrupted);
   g_test_add_func ("/trainer/metrics", test_metrics);

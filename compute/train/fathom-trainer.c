@@ -473,6 +473,8 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
             if (!fathom_trainer_evaluate (graph, valid, config->batch_size, NULL, NULL,
                                           &res.val_loss, per, &res.val_accuracy, error))
               {
+                g_prefix_error (error, "Validation after epoch %u failed (the last checkpoint is the last "
+                                "good state): ", epoch + 1);
                 ok = FALSE;
                 break;
               }
