@@ -102,6 +102,17 @@ find_item (FathomDataset *ds, const char *rel)
   return NULL;
 }
 
+/* find_item() for an item the test expects: a clear failure otherwise. */
+static const FathomDatasetItem *
+must_find (FathomDataset *ds, const char *rel)
+{
+  const FathomDatasetItem *item = find_item (ds, rel);
+
+  if (item == NULL)
+    g_error ("the dataset has no item %s", rel);
+  return item;
+}
+
 static FathomDataset *
 load (const char *root, FathomSplitMode mode, guint64 seed, double fraction)
 {
@@ -181,12 +192,12 @@ test_fisheries_layout (void)
       g_assert_null (find_item (ds, bad[i]));
     }
 
-  item = find_item (ds, "train/ALB/img_00000.jpg");
+  item = must_find (ds, "train/ALB/img_00000.jpg");
   g_assert_cmpint (item->class_index, ==, 0);
   g_assert_cmpint (item->width, ==, 40);
   g_assert_cmpint (item->height, ==, 24);
   g_assert_cmpuint (item->file_size, >, 0);
-  item = find_item (ds, "test_stg1/img_90001.png");
+  item = must_find (ds, "test_stg1/img_90001.png");
   g_assert_cmpint (item->class_index, ==, -1);
   g_assert_cmpint (item->split, ==, FATHOM_SPLIT_TEST);
   g_assert_cmpint (item->width, ==, 50);
@@ -203,11 +214,11 @@ test_fisheries_layout (void)
    * two names that match nothing */
   ann = fathom_dataset_get_annotations (ds);
   g_assert_nonnull (ann);
-  item = find_item (ds, "train/ALB/img_00000.jpg");
+  item = must_find (ds, "train/ALB/img_00000.jpg");
   g_assert_true (item->has_box);
   g_assert_cmpfloat (item->box.x, ==, 5);
   g_assert_cmpfloat (item->box.width, ==, 10);
-  item = find_item (ds, "train/BET/img_00007.jpg");
+  item = must_find (ds, "train/BET/img_00007.jpg");
   g_assert_cmpint (item->width, ==, 40);
   g_assert_true (item->has_box);
   g_assert_cmpuint (item->annotation->points->len, ==, 2);
@@ -217,7 +228,7 @@ test_fisheries_layout (void)
   g_assert_cmpfloat_with_epsilon (item->box.width, 11, 1e-9);
   g_assert_cmpfloat_with_epsilon (item->box.y, 6, 1e-9);
   g_assert_cmpfloat_with_epsilon (item->box.height, 12, 1e-9);
-  item = find_item (ds, "train/ALB/img_00001.jpg");
+  item = must_find (ds, "train/ALB/img_00001.jpg");
   g_assert_false (item->has_box);
   g_assert_null (item->annotation);
   g_assert_cmpuint (fathom_annotations_count_problems (ann, FATHOM_ANNOTATION_PROBLEM_UNKNOWN_IMAGE),
@@ -399,8 +410,8 @@ test_class_folders (void)
   g_assert_cmpuint (fathom_dataset_count (ds, FATHOM_SPLIT_VALID, 0), ==, 1);
   g_assert_cmpuint (fathom_dataset_count (ds, FATHOM_SPLIT_VALID, 1), ==, 2);
   g_assert_cmpuint (fathom_dataset_count (ds, FATHOM_SPLIT_TEST, -1), ==, 2);
-  g_assert_cmpint (find_item (ds, "train/dogs/dog.3.png")->height, ==, 23);
-  g_assert_cmpint (find_item (ds, "test/unknown/1.jpg")->class_index, ==, -1);
+  g_assert_cmpint (must_find (ds, "train/dogs/dog.3.png")->height, ==, 23);
+  g_assert_cmpint (must_find (ds, "test/unknown/1.jpg")->class_index, ==, -1);
   /* birds is not a training class */
   g_assert_cmpuint (fathom_dataset_get_n_problems (ds), ==, 1);
   p = fathom_dataset_get_problem (ds, 0);
