@@ -169,3 +169,60 @@ fathom_test_mlp (FathomBackend *backend, gint64 n_in, gint64 hidden, gint64 clas
   g_assert_no_error (error);
   return g;
 }
+
+/* Values drawn uniformly in [lo, hi) into a backend tensor. */
+static void
+upload_uniform (FathomBackend *backend, FathomRng *rng, FathomTensor *t, float lo, float hi)
+{
+  g_autoptr(FathomTensor) host = fathom_tensor_new (fathom_tensor_get_ndim (t), fathom_tensor_get_shape (t));
+  float *d = fathom_tensor_get_data (host);
+  g_autoptr(GError) error = NULL;
+
+  for (gsize i = 0; i < fathom_tensor_get_numel (host); i++)
+    d[i] = (float) (lo + (hi - lo) * fathom_rng_uniform (rng));
+  g_assert_true (fathom_backend_upload (backend, t, d, &error));
+  g_assert_no_error (error);
+}
+
+FathomGraph *
+fathom_test_conv_bn_model (FathomBackend *backend, guint64 seed)
+{
+  FathomGraph *g = fathom_graph_new ();
+  FathomShape in = FATHOM_SHAPE (3, 9, 11);
+  FathomBatchNormDesc bn = fathom_batch_norm_desc_keras ();
+  g_autoptr(FathomRng) rng = fathom_rng_new (seed);
+  int x = fathom_graph_add_input (g, "x", &in), r1, b2;
+  g_autoptr(GError) error = NULL;
+
+  x = FATHOM_GRAPH_ADD_NAMED (g, "conv1", fathom_conv2d_layer_new (5, 3, 3, 1, 1, FATHOM_PADDING_SAME,
+                                                                   FATHOM_ACTIVATION_IDENTITY, TRUE), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "bn1", fathom_batch_norm_layer_new (&bn), x);
+  r1 = FATHOM_GRAPH_ADD_NAMED (g, "relu1", fathom_activation_layer_new (FATHOM_ACTIVATION_RELU), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "conv2", fathom_conv2d_layer_new (5, 1, 1, 1, 1, FATHOM_PADDING_VALID,
+                                                                   FATHOM_ACTIVATION_IDENTITY, FALSE), r1);
+  b2 = FATHOM_GRAPH_ADD_NAMED (g, "bn2", fathom_batch_norm_layer_new (&bn), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "sum", fathom_add_layer_new (), b2, r1);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "relu2", fathom_activation_layer_new (FATHOM_ACTIVATION_RELU), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "conv3", fathom_conv2d_layer_new (4, 3, 3, 2, 2, FATHOM_PADDING_SAME,
+                                                                   FATHOM_ACTIVATION_RELU, TRUE), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "bn3", fathom_batch_norm_layer_new (&bn), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "pool", fathom_global_avg_pool_layer_new (), x);
+  g_assert_true (fathom_graph_add_output (g, "features", x, FATHOM_LOSS_NONE, 1.f, &error));
+  g_assert_true (fathom_graph_build (g, backend, seed, &error));
+  g_assert_no_error (error);
+  for (int k = 1; k <= 3; k++)
+    {
+      g_autofree char *conv = g_strdup_printf ("conv%d", k), *norm = g_strdup_printf ("bn%d", k);
+      FathomLayer *layer = fathom_graph_find_layer (g, norm);
+      FathomParam *bias = fathom_layer_find_param (fathom_graph_find_layer (g, conv), "bias");
+      const char *names[] = { "gamma", "beta", "running_mean", "running_var" };
+      const float lo[] = { 0.5f, -0.5f, -0.3f, 0.2f }, hi[] = { 1.5f, 0.5f, 0.3f, 2.f };
+
+      for (guint p = 0; p < G_N_ELEMENTS (names); p++)
+        upload_uniform (backend, rng, fathom_layer_find_param (layer, names[p])->value, lo[p], hi[p]);
+      if (bias != NULL)
+        upload_uniform (backend, rng, bias->value, -0.5f, 0.5f);
+    }
+  return g;
+}
+

@@ -85,6 +85,16 @@ FathomGraph *fathom_test_mlp (FathomBackend *backend,
                               gint64         classes,
                               guint64        seed);
 
+/* Convolutions and batch norms, for folding (fathom-graph-fold.c), on
+ * [3, 9, 11] inputs, built with @seed: conv1 (bias) -> bn1 -> relu1;
+ * conv2 (no bias) -> bn2, added to relu1, -> relu2; conv3 with its own
+ * ReLU -> bn3 (not foldable) -> global average pool, the output
+ * "features". Folding joins conv1, bn1 and relu1, and conv2 and bn2. The
+ * batch norms' statistics and the biases are drawn far from their
+ * defaults, so that folding them shows. */
+FathomGraph *fathom_test_conv_bn_model (FathomBackend *backend,
+                                        guint64        seed);
+
 /* Both CPU paths, for tests that loop over them. */
 extern const FathomCpuPath fathom_test_paths[2];
 const char *fathom_test_path_name (FathomCpuPath path);

@@ -21,7 +21,8 @@
  * starts a backend on our own path; TF32 convolutions on cuDNN agree
  * with the CPU to TF32's precision. A small conv model and a small GRU
  * model train 20 steps with the step captured as a CUDA graph and
- * replayed, and eagerly: the losses agree (the same kernels on the same
+ * replayed, and eagerly; batch norms folded into their convolutions
+ * agree with the CPU reference unfolded: the losses agree (the same kernels on the same
  * data in the same order) and change from step to step (Adam's bias
  * correction advances in the replays).
  */
@@ -559,6 +560,49 @@ test_out_of_memory_mid_epoch (void)
   fathom_test_remove_tree (base);
 }
 
+/* Batch norms folded into their convolutions (fathom-graph-fold.c) on
+ * the GPU, against the CPU reference unfolded: the folding runs the
+ * backend's batch-norm op on the weights and the fused convolution. */
+static void
+test_fold_batch_norm (void)
+{
+  g_autoptr(FathomBackend) cuda = cuda_or_skip ();
+  g_autoptr(FathomBackend) ref = NULL;
+  g_autoptr(FathomGraph) gc = NULL, gr = NULL;
+  g_autoptr(FathomRng) rng = fathom_rng_new (5);
+  g_autoptr(FathomTensor) hx = FATHOM_TEST_UNIFORM (rng, -1, 1, 3, 3, 9, 11);
+  g_autoptr(FathomTensor) x = NULL, got = NULL, got_sum = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (cuda == NULL)
+    return;
+  ref = fathom_backend_new_by_name ("cpu-reference", NULL);
+  gc = fathom_test_conv_bn_model (cuda, 4);
+  gr = fathom_test_conv_bn_model (ref, 4);
+  fathom_graph_set_fold_batch_norm (gc, TRUE);
+  x = fathom_backend_new_tensor_like (cuda, hx, &error);
+  g_assert_no_error (error);
+  g_assert_true (fathom_backend_upload (cuda, x, fathom_tensor_get_const_data (hx), &error));
+  g_assert_true (fathom_graph_forward (gc, &x, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_null (fathom_graph_get_node_output (gc, "bn1"));
+  g_assert_true (fathom_graph_forward (gr, &hx, FALSE, &error));
+  g_assert_no_error (error);
+  got = fathom_tensor_new_like (fathom_graph_get_output (gr, 0));
+  got_sum = fathom_tensor_new_like (fathom_graph_get_node_output (gr, "relu2"));
+  g_assert_true (fathom_backend_download (cuda, fathom_graph_get_output (gc, 0), fathom_tensor_get_data (got),
+                                          &error));
+  g_assert_true (fathom_backend_download (cuda, fathom_graph_get_node_output (gc, "relu2"),
+                                          fathom_tensor_get_data (got_sum), &error));
+  g_assert_no_error (error);
+  g_test_message ("folded on cuda against unfolded on cpu-reference: %.3g (features), %.3g (relu2)",
+                  (double) fathom_tensor_max_abs_diff (got, fathom_graph_get_output (gr, 0)),
+                  (double) fathom_tensor_max_abs_diff (got_sum, fathom_graph_get_node_output (gr, "relu2")));
+  /* cuDNN's timed algorithms round more (check's tolerance for them) */
+  fathom_test_assert_close (got, fathom_graph_get_output (gr, 0), 5e-4f, 5e-4f, "folded features");
+  fathom_test_assert_close (got_sum, fathom_graph_get_node_output (gr, "relu2"), 5e-4f, 5e-4f, "folded relu2");
+}
+
 /* Device memory is a CUDA backend's: a CPU backend refuses a limit. */
 static void
 test_memory_limit_cpu_refused (void)
@@ -586,6 +630,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cuda/out-of-memory", test_out_of_memory);
   g_test_add_func ("/cuda/out-of-memory-mid-epoch", test_out_of_memory_mid_epoch);
   g_test_add_func ("/cuda/memory-limit-cpu-refused", test_memory_limit_cpu_refused);
+  g_test_add_func ("/cuda/fold-batch-norm", test_fold_batch_norm);
   g_test_add_func ("/cuda/host-tensor-refused", test_host_tensor_refused);
   g_test_add_func ("/cuda/allocator-reuse", test_allocator_reuse);
   g_test_add_func ("/cuda/nan-semantics", test_nan_semantics);

@@ -379,6 +379,68 @@ test_norm_running_warmup (void)
     }
 }
 
+/* ---- batch norms folded into convolutions (fathom-graph-fold.c) ---------------- */
+
+static void
+test_fold_matches_unfolded (void)
+{
+  for (guint path = 0; path < G_N_ELEMENTS (fathom_test_paths); path++)
+    {
+      g_autoptr(FathomBackend) be = fathom_cpu_backend_new (fathom_test_paths[path], 2);
+      g_autoptr(FathomRng) rng = fathom_rng_new (31);
+      g_autoptr(FathomGraph) g = fathom_test_conv_bn_model (be, 4);
+      g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1, 1, 3, 3, 9, 11);
+      g_autoptr(FathomTensor) plain = NULL, plain_sum = NULL;
+      g_autoptr(GError) error = NULL;
+
+      /* folded first, on a fresh graph: the folded nodes are never computed */
+      fathom_graph_set_fold_batch_norm (g, TRUE);
+      g_assert_true (fathom_graph_get_fold_batch_norm (g));
+      g_assert_true (fathom_graph_forward (g, &x, FALSE, &error));
+      g_assert_no_error (error);
+      g_assert_null (fathom_graph_get_node_output (g, "conv1"));
+      g_assert_null (fathom_graph_get_node_output (g, "bn1"));
+      g_assert_null (fathom_graph_get_node_output (g, "conv2"));
+      g_assert_nonnull (fathom_graph_get_node_output (g, "bn2"));   /* read by the add */
+      g_assert_nonnull (fathom_graph_get_node_output (g, "bn3"));   /* conv3 has its own ReLU */
+      {
+        g_autoptr(FathomTensor) folded = fathom_tensor_new_like (fathom_graph_get_output (g, 0));
+        g_autoptr(FathomTensor) folded_sum = fathom_tensor_new_like (fathom_graph_get_node_output (g, "relu2"));
+
+        fathom_tensor_copy_from (folded, fathom_graph_get_output (g, 0));
+        fathom_tensor_copy_from (folded_sum, fathom_graph_get_node_output (g, "relu2"));
+        fathom_graph_set_fold_batch_norm (g, FALSE);
+        g_assert_true (fathom_graph_forward (g, &x, FALSE, &error));
+        g_assert_no_error (error);
+        plain = fathom_tensor_new_like (folded);
+        plain_sum = fathom_tensor_new_like (folded_sum);
+        fathom_tensor_copy_from (plain, fathom_graph_get_output (g, 0));
+        fathom_tensor_copy_from (plain_sum, fathom_graph_get_node_output (g, "relu2"));
+        g_test_message ("%s: folded against unfolded, %.3g at most (features), %.3g (relu2)",
+                        fathom_test_path_name (fathom_test_paths[path]),
+                        (double) fathom_tensor_max_abs_diff (folded, plain),
+                        (double) fathom_tensor_max_abs_diff (folded_sum, plain_sum));
+        fathom_test_assert_close (folded, plain, 1e-5f, 1e-5f, "folded features");
+        fathom_test_assert_close (folded_sum, plain_sum, 1e-5f, 1e-5f, "folded relu2");
+        /* the unfolded pass computed every node, and differs from the folded */
+        g_assert_nonnull (fathom_graph_get_node_output (g, "bn1"));
+        g_assert_cmpfloat (fathom_tensor_max_abs_diff (folded_sum, plain_sum), >, 0.f);
+      }
+      /* training never folds: the same forward with the flag on */
+      {
+        g_autoptr(FathomTensor) trained_off = NULL;
+
+        g_assert_true (fathom_graph_forward (g, &x, TRUE, &error));
+        trained_off = fathom_tensor_new_like (fathom_graph_get_output (g, 0));
+        fathom_tensor_copy_from (trained_off, fathom_graph_get_output (g, 0));
+        fathom_graph_set_fold_batch_norm (g, TRUE);
+        g_assert_true (fathom_graph_forward (g, &x, TRUE, &error));
+        g_assert_no_error (error);
+        g_assert_cmpfloat (fathom_tensor_max_abs_diff (trained_off, fathom_graph_get_output (g, 0)), ==, 0.f);
+      }
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -389,5 +451,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/norm/gradcheck", test_norm_gradcheck);
   g_test_add_func ("/norm/fast-matches-reference", test_norm_fast_matches_reference);
   g_test_add_func ("/norm/running-warmup", test_norm_running_warmup);
+  g_test_add_func ("/norm/fold-matches-unfolded", test_fold_matches_unfolded);
   return g_test_run ();
 }

@@ -45,3 +45,12 @@ fathom_activation_layer_new (FathomActivation activation)
   self->activation = activation;
   return &self->parent;
 }
+
+gboolean
+fathom_activation_layer_get_activation (FathomLayer *layer, FathomActivation *activation)
+{
+  if (layer->klass != &activation_class)
+    return FALSE;
+  *activation = ((FathomActivationLayer *) layer)->activation;
+  return TRUE;
+}

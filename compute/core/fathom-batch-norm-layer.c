@@ -108,3 +108,12 @@ fathom_batch_norm_layer_new (const FathomBatchNormDesc *desc)
   self->desc = desc != NULL ? *desc : fathom_batch_norm_desc_keras ();
   return &self->parent;
 }
+
+gboolean
+fathom_batch_norm_layer_get_desc (FathomLayer *layer, FathomBatchNormDesc *desc)
+{
+  if (layer->klass != &batch_norm_class)
+    return FALSE;
+  *desc = ((FathomBatchNormLayer *) layer)->desc;
+  return TRUE;
+}

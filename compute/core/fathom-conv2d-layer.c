@@ -110,3 +110,17 @@ fathom_conv2d_layer_new (gint64 filters, int kh, int kw, int sh, int sw,
   self->use_bias = use_bias;
   return &self->parent;
 }
+
+gboolean
+fathom_conv2d_layer_describe (FathomLayer *layer, FathomConvWindow *win, FathomActivation *activation,
+                              gboolean *use_bias)
+{
+  FathomConv2dLayer *self = (FathomConv2dLayer *) layer;
+
+  if (layer->klass != &conv2d_class)
+    return FALSE;
+  *win = self->win;
+  *activation = self->activation;
+  *use_bias = self->use_bias;
+  return TRUE;
+}

@@ -23,6 +23,14 @@ typedef struct {
   double         backward_s;    /*   this node's forward and backward, and */
   guint          forward_n;     /*   how many of each were timed */
   guint          backward_n;
+  /* batch norms folded into convolutions (fathom-graph-fold.c): a Conv2D
+   * head writes its folded result into fold_target's y; the batch norm
+   * (and ReLU) it stands for are fold_skipped */
+  int              fold_target;   /* -1: not a head */
+  int              fold_bn;       /* a head's batch norm */
+  gboolean         fold_skipped;
+  FathomActivation fold_act;
+  FathomTensor    *fold_w, *fold_b, *fold_zeros, *fold_mean, *fold_invstd;
 } Node;
 
 typedef struct {
@@ -49,6 +57,7 @@ struct _FathomGraph
   gboolean       have_loss;
   gboolean       captured;      /* layers see io.captured */
   gboolean       profiling;     /* time each node (fathom-graph-profile.c) */
+  gboolean       fold_batch_norm; /* fathom_graph_set_fold_batch_norm() */
   gint64         batch;
 };
 
@@ -67,5 +76,12 @@ gboolean fathom_graph_profile_finish (FathomGraph  *self,
                                       gboolean      backward,
                                       gint64        t0,
                                       GError      **error);
+
+/* Folding (fathom-graph-fold.c): for a head, the folded convolution into
+ * its target's y; clear_fold() forgets a node's folding. */
+gboolean fathom_graph_fold_forward (FathomGraph  *self,
+                                    Node         *head,
+                                    GError      **error);
+void     fathom_graph_fold_clear   (Node         *node);
 
 G_END_DECLS

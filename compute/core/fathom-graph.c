@@ -17,6 +17,7 @@ node_free (gpointer data)
     for (guint i = 0; i < n->n_inputs; i++)
       g_clear_pointer (&n->edge_dx[i], fathom_tensor_unref);
   g_free (n->edge_dx);
+  fathom_graph_fold_clear (n);
   g_free (n);
 }
 
@@ -88,6 +89,7 @@ static int
 add_node (FathomGraph *self, Node *node)
 {
   node->output = -1;
+  node->fold_target = -1;
   g_ptr_array_add (self->nodes, node);
   self->shapes_known = FALSE;
   return (int) self->nodes->len - 1;
@@ -410,6 +412,20 @@ fathom_graph_forward (FathomGraph *self, FathomTensor *const *inputs, gboolean t
 
       if (node->layer == NULL)
         continue;
+      /* a batch norm folded into the convolution before it */
+      if (!training && self->fold_batch_norm && node->fold_skipped)
+        continue;
+      if (!training && self->fold_batch_norm && node->fold_target >= 0)
+        {
+          if (!fathom_graph_profile_start (self, &t0, error) ||
+              !fathom_graph_fold_forward (self, node, error) ||
+              !fathom_graph_profile_finish (self, node, FALSE, t0, error))
+            {
+              g_prefix_error (error, "%s: ", node->name);
+              return FALSE;
+            }
+          continue;
+        }
       if (!ensure_batch_tensor (self, &node->y, &node->shape, error))
         return FALSE;
       for (guint k = 0; k < node->n_inputs; k++)

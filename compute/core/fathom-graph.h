@@ -136,6 +136,22 @@ gsize          fathom_graph_count_params      (FathomGraph         *self,
 /* A Keras-like table: layer (type), output shape, parameters, inputs. */
 char          *fathom_graph_summary           (FathomGraph         *self);
 
+/* Batch norms folded into the convolutions before them, for inference:
+ * where a Conv2D without an activation of its own is read only by a
+ * BatchNormalization, an inference forward runs the pair as one
+ * convolution with folded weights and bias (w * s and
+ * (b - mean) * s + beta, s = gamma / sqrt (var + eps)), with the ReLU of
+ * an Activation layer that is the batch norm's only reader fused in too
+ * (fathom_backend_conv2d_forward_act). Equal to the unfolded forward up
+ * to float rounding. The inner outputs of a folded run (the Conv2D's, and
+ * the batch norm's where its ReLU joined) are then not computed, so
+ * fathom_graph_get_node_output() of them is undefined: for feature
+ * extraction, not for class maps. Training forwards never fold. Off by
+ * default; set after fathom_graph_build(). */
+void           fathom_graph_set_fold_batch_norm (FathomGraph       *self,
+                                                 gboolean           enabled);
+gboolean       fathom_graph_get_fold_batch_norm (FathomGraph       *self);
+
 /* Where a step's time goes. With profiling on, every layer's forward and
  * backward waits for the backend before and after (so the time is the
  * device's, launches included, and nothing overlaps) and adds its time to

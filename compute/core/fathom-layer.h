@@ -159,6 +159,14 @@ FathomLayer *fathom_dense_layer_new           (gint64 units, FathomActivation ac
 FathomLayer *fathom_batch_norm_layer_new      (const FathomBatchNormDesc *desc);
 FathomLayer *fathom_activation_layer_new      (FathomActivation activation);
 FathomLayer *fathom_softmax_layer_new         (void);
+/* What folding a batch norm into a convolution (fathom-graph-fold.c)
+ * needs of a layer: a Conv2D's window, activation and whether it has a
+ * bias; a BatchNormalization's description; an Activation layer's
+ * function. FALSE for a layer of another type. */
+gboolean     fathom_conv2d_layer_describe     (FathomLayer *self, FathomConvWindow *win,
+                                               FathomActivation *activation, gboolean *use_bias);
+gboolean     fathom_batch_norm_layer_get_desc (FathomLayer *self, FathomBatchNormDesc *desc);
+gboolean     fathom_activation_layer_get_activation (FathomLayer *self, FathomActivation *activation);
 /* TRUE for layers from fathom_softmax_layer_new(). */
 gboolean     fathom_layer_is_softmax          (FathomLayer *self);
 FathomLayer *fathom_dropout_layer_new         (float rate);

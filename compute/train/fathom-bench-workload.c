@@ -221,6 +221,10 @@ fathom_bench_workload_new (FathomBenchKind kind, FathomBackend *backend, const F
     return NULL;
   g_return_val_if_fail (fathom_graph_get_n_inputs (self->graph) <= MAX_IO &&
                         fathom_graph_get_n_outputs (self->graph) <= MAX_IO, NULL);
+  /* inference reads only the output, as feature extraction does: batch
+   * norms fold into their convolutions (ResNet50's 53) */
+  if (!kinds[kind].training)
+    fathom_graph_set_fold_batch_norm (self->graph, TRUE);
 
   /* Inputs: characters are one-hot rows (the embedding is a Dense on
    * them); images and features are uniform. Targets: one-hot classes or

@@ -82,6 +82,8 @@ setup_mini (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
   self->graph = fathom_mini_backbone_load (path, self->height, self->width, self->backend, error);
   if (self->graph == NULL)
     return FALSE;
+  /* only its output is read: batch norms fold into the convolutions */
+  fathom_graph_set_fold_batch_norm (self->graph, TRUE);
   self->norm = FATHOM_INPUT_NORM_VGG;
   self->weights_path = g_strdup (path);
   self->backbone_key = g_strdup_printf ("mini-v%d-block4", FATHOM_MINI_VERSION);
@@ -237,7 +239,11 @@ ensure_graph (FathomFeatureExtractor *self, GError **error)
    * VGG16BN with it, to the 4096-vector */
   self->graph = fathom_weights_backbone_new (pretrained[self->pretrained_index].backbone, self->weights_path,
                                              self->height, self->width, FALSE, self->backend, error);
-  return self->graph != NULL;
+  if (self->graph == NULL)
+    return FALSE;
+  /* only its output is read: batch norms fold into the convolutions */
+  fathom_graph_set_fold_batch_norm (self->graph, TRUE);
+  return TRUE;
 }
 
 gboolean

@@ -1,0 +1,168 @@
+/* fathom-graph-fold.c: batch norms folded into the convolutions before
+ * them, for inference (fathom_graph_set_fold_batch_norm() in
+ * fathom-graph.h).
+ *
+ * At inference a batch norm is an affine map per channel,
+ * y = (z - mean) * s + beta with s = gamma / sqrt (var + eps), and z a
+ * convolution's output: so y = conv (x, w * s) + (b - mean) * s + beta,
+ * one convolution with folded weights and bias instead of a convolution
+ * and a pass over its output. A ReLU layer that is the batch norm's only
+ * consumer joins the convolution too (fathom_backend_conv2d_forward_act).
+ * The folding itself runs on the backend with its own batch-norm op: the
+ * weights seen as [1, O, C * kh, kw] normalised with a zero mean and
+ * beta, the bias seen as [1, O] with the real ones. It runs at every
+ * folded forward, so weights changed by training or a checkpoint are
+ * always seen; it reads the weights once, against the activations' full
+ * passes it saves. */
+#include "fathom-graph-private.h"
+
+#include "fathom-backend.h"
+
+#include <string.h>
+
+void
+fathom_graph_fold_clear (Node *node)
+{
+  node->fold_target = -1;
+  node->fold_bn = -1;
+  node->fold_skipped = FALSE;
+  g_clear_pointer (&node->fold_w, fathom_tensor_unref);
+  g_clear_pointer (&node->fold_b, fathom_tensor_unref);
+  g_clear_pointer (&node->fold_zeros, fathom_tensor_unref);
+  g_clear_pointer (&node->fold_mean, fathom_tensor_unref);
+  g_clear_pointer (&node->fold_invstd, fathom_tensor_unref);
+}
+
+/* The only node that reads node i, itself of one input; -1 where there is
+ * none or several, or where i is an output of the graph. */
+static int
+sole_consumer (FathomGraph *self, int i)
+{
+  int found = -1;
+
+  if (fathom_graph_node_at (self, i)->output >= 0)
+    return -1;
+  for (guint k = 0; k < self->nodes->len; k++)
+    {
+      Node *node = fathom_graph_node_at (self, (int) k);
+
+      for (guint j = 0; j < node->n_inputs; j++)
+        if (node->inputs[j] == i)
+          {
+            if (found >= 0 || node->n_inputs != 1)
+              return -1;
+            found = (int) k;
+          }
+    }
+  return found;
+}
+
+/* Marks the heads (a Conv2D without an activation of its own, read only
+ * by a batch norm) and the nodes they stand for. */
+static void
+plan (FathomGraph *self)
+{
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      Node *conv = fathom_graph_node_at (self, (int) i);
+      FathomConvWindow win;
+      FathomActivation act = FATHOM_ACTIVATION_IDENTITY, after = FATHOM_ACTIVATION_IDENTITY;
+      FathomBatchNormDesc desc;
+      gboolean bias;
+      int b, a;
+
+      if (conv->layer == NULL || !fathom_conv2d_layer_describe (conv->layer, &win, &act, &bias) ||
+          act != FATHOM_ACTIVATION_IDENTITY || (b = sole_consumer (self, (int) i)) < 0)
+        continue;
+      if (fathom_graph_node_at (self, b)->layer == NULL ||
+          !fathom_batch_norm_layer_get_desc (fathom_graph_node_at (self, b)->layer, &desc))
+        continue;
+      conv->fold_bn = b;
+      conv->fold_target = b;
+      conv->fold_act = FATHOM_ACTIVATION_IDENTITY;
+      fathom_graph_node_at (self, b)->fold_skipped = TRUE;
+      a = sole_consumer (self, b);
+      if (a >= 0 && fathom_graph_node_at (self, a)->layer != NULL &&
+          fathom_activation_layer_get_activation (fathom_graph_node_at (self, a)->layer, &after) &&
+          after == FATHOM_ACTIVATION_RELU)
+        {
+          conv->fold_target = a;
+          conv->fold_act = FATHOM_ACTIVATION_RELU;
+          fathom_graph_node_at (self, a)->fold_skipped = TRUE;
+        }
+    }
+}
+
+void
+fathom_graph_set_fold_batch_norm (FathomGraph *self, gboolean enabled)
+{
+  g_return_if_fail (self != NULL);
+  for (guint i = 0; i < self->nodes->len; i++)
+    fathom_graph_fold_clear (fathom_graph_node_at (self, (int) i));
+  self->fold_batch_norm = enabled;
+  if (enabled)
+    plan (self);
+}
+
+gboolean
+fathom_graph_get_fold_batch_norm (FathomGraph *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->fold_batch_norm;
+}
+
+static gboolean
+ensure (FathomBackend *backend, FathomTensor **t, guint ndim, const gint64 *shape, GError **error)
+{
+  if (*t != NULL && fathom_tensor_has_shape (*t, ndim, shape))
+    return TRUE;
+  g_clear_pointer (t, fathom_tensor_unref);
+  *t = fathom_backend_new_tensor (backend, ndim, shape, error);
+  return *t != NULL;
+}
+
+gboolean
+fathom_graph_fold_forward (FathomGraph *self, Node *head, GError **error)
+{
+  FathomBackend *be = self->backend;
+  Node *bn = fathom_graph_node_at (self, head->fold_bn);
+  Node *target = fathom_graph_node_at (self, head->fold_target);
+  FathomTensor *w = fathom_layer_value (head->layer, 0);
+  FathomTensor *gamma = fathom_layer_value (bn->layer, 0), *beta = fathom_layer_value (bn->layer, 1);
+  FathomTensor *mean = fathom_layer_value (bn->layer, 2), *var = fathom_layer_value (bn->layer, 3);
+  const gint64 *ws = fathom_tensor_get_shape (w);
+  gint64 o = ws[0], wview[4] = { 1, ws[0], ws[1] * ws[2], ws[3] }, bview[2] = { 1, ws[0] };
+  gint64 full[FATHOM_MAX_DIMS];
+  g_autoptr(FathomTensor) w_in = NULL, w_out = NULL, b_in = NULL, b_out = NULL;
+  FathomConvWindow win;
+  FathomActivation act;
+  FathomBatchNormDesc desc;
+  gboolean use_bias;
+
+  fathom_conv2d_layer_describe (head->layer, &win, &act, &use_bias);
+  fathom_batch_norm_layer_get_desc (bn->layer, &desc);
+  desc.training = FALSE;
+  if (!ensure (be, &head->fold_w, 4, ws, error) || !ensure (be, &head->fold_b, 1, &o, error) ||
+      !ensure (be, &head->fold_mean, 1, &o, error) || !ensure (be, &head->fold_invstd, 1, &o, error))
+    return FALSE;
+  if (head->fold_zeros == NULL &&
+      (!ensure (be, &head->fold_zeros, 1, &o, error) || !fathom_backend_fill (be, head->fold_zeros, 0.f, error)))
+    return FALSE;
+  w_in = fathom_tensor_view (w, 4, wview);
+  w_out = fathom_tensor_view (head->fold_w, 4, wview);
+  b_in = fathom_tensor_view (use_bias ? fathom_layer_value (head->layer, 1) : head->fold_zeros, 2, bview);
+  b_out = fathom_tensor_view (head->fold_b, 2, bview);
+  /* w * s: the batch norm with a zero mean and beta; then
+   * (b - mean) * s + beta: with its own */
+  if (!fathom_backend_batch_norm_forward (be, &desc, w_in, gamma, head->fold_zeros, head->fold_zeros, var,
+                                          w_out, head->fold_mean, head->fold_invstd, error) ||
+      !fathom_backend_batch_norm_forward (be, &desc, b_in, gamma, beta, mean, var, b_out, head->fold_mean,
+                                          head->fold_invstd, error))
+    return FALSE;
+
+  full[0] = self->batch;
+  memcpy (full + 1, target->shape.d, target->shape.ndim * sizeof (gint64));
+  return fathom_layer_ensure_tensor (be, &target->y, target->shape.ndim + 1, full, error) &&
+         fathom_backend_conv2d_forward_act (be, &win, fathom_graph_node_at (self, head->inputs[0])->y,
+                                            head->fold_w, head->fold_b, head->fold_act, target->y, error);
+}
