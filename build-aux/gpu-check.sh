@@ -255,7 +255,7 @@ do_run() {
   # 3. The benchmark: ours and PyTorch's on the same card in the same run,
   #    strict FP32 then TF32. A part that fails is logged and the others
   #    still run; only our own bench failing fails the check.
-  local py=python3 have_torch=1 bench_note="" bench_status="" prec flag bench_rc torch_rc
+  local py=python3 have_torch=1 bench_note="" bench_status="" prec
   local -a compare_args=() eager_args=() tuned_args=() heuristic_args=()
   local extras=${GPU_CHECK_BENCH_EXTRAS:-1}
   [ -x /opt/torch/.venv/bin/python3 ] && py=/opt/torch/.venv/bin/python3
@@ -269,74 +269,66 @@ do_run() {
   # "convolutions" and each result's "conv_path" say what ran.
   local -a conv_flag=()
   [ "$require_cudnn" -eq 1 ] && conv_flag=(--conv-path cudnn)
+  # One of our benches: OUT NAME [VAR=VALUE ...] -- [bench arguments];
+  # its JSON into OUT, its messages and the JSON into the log.
+  bench_ours () {
+    local out=$1 name=$2 rc
+    local -a envs=()
+    shift 2
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
+    shift
+    echo "== ${envs[*]+${envs[*]} }fathom-cli bench --device cuda --json $*" >> "$log"
+    env ${envs[@]+"${envs[@]}"} timeout "$step_timeout" "$bundle/bin/fathom-cli" bench --device cuda --json \
+      "$@" > "$out" 2>> "$log"
+    rc=$?
+    cat "$out" >> "$log"
+    echo "== fathom-cli bench ($name) exit status $rc ($SECONDS s since the start)" >> "$log"
+    echo >> "$log"
+    [ "$rc" -eq 0 ] || status=1
+    bench_status="${bench_status:+$bench_status, }$name exit $rc"
+  }
+  # The same workloads in PyTorch: OUT NAME [bench-torch.py arguments]. A
+  # failure is noted, not failed: only our own bench fails the check.
+  bench_torch () {
+    local out=$1 name=$2 rc
+    shift 2
+    echo "== bench-torch.py $* ($py)" >> "$log"
+    LD_LIBRARY_PATH=$orig_ld_path timeout "$step_timeout" "$py" "$here/build-aux/bench-torch.py" "$@" \
+      > "$out" 2>> "$log"
+    rc=$?
+    cat "$out" >> "$log"
+    echo "== bench-torch.py ($name) exit status $rc ($SECONDS s since the start)" >> "$log"
+    echo >> "$log"
+    [ "$rc" -eq 0 ] || bench_note="${bench_note:+$bench_note; }bench-torch.py ($name) exit status $rc"
+  }
+
   for prec in fp32 tf32; do
-    flag=""
-    [ "$prec" = tf32 ] && flag=--tf32
+    local -a flag=()
+    [ "$prec" = tf32 ] && flag=(--tf32)
     # cuDNN's algorithm for each convolution (G_MESSAGES_DEBUG) and, after
     # the timing, where an iteration's time goes layer by layer
     # (--profile) go to the log.
-    echo "== fathom-cli bench --device cuda --json --profile 5 $flag ${conv_flag[*]+${conv_flag[*]}}" >> "$log"
-    G_MESSAGES_DEBUG=all timeout "$step_timeout" "$bundle/bin/fathom-cli" bench --device cuda --json --profile 5 \
-      $flag ${conv_flag[@]+"${conv_flag[@]}"} > "$logdir/bench-fathom-$prec.json" 2>> "$log"
-    bench_rc=$?
-    cat "$logdir/bench-fathom-$prec.json" >> "$log"
-    echo "== fathom-cli bench ($prec) exit status $bench_rc ($SECONDS s since the start)" >> "$log"
-    echo >> "$log"
-    [ "$bench_rc" -eq 0 ] || status=1
-    bench_status="${bench_status:+$bench_status, }$prec exit $bench_rc"
-    if [ "$have_torch" -eq 1 ]; then
-      echo "== bench-torch.py $flag ($py)" >> "$log"
-      LD_LIBRARY_PATH=$orig_ld_path timeout "$step_timeout" "$py" "$here/build-aux/bench-torch.py" $flag \
-        > "$logdir/bench-torch-$prec.json" 2>> "$log"
-      torch_rc=$?
-      cat "$logdir/bench-torch-$prec.json" >> "$log"
-      echo "== bench-torch.py ($prec) exit status $torch_rc ($SECONDS s since the start)" >> "$log"
-      echo >> "$log"
-      [ "$torch_rc" -eq 0 ] || bench_note="${bench_note:+$bench_note; }bench-torch.py ($prec) exit status $torch_rc"
-    fi
-    # The extras (GPU_CHECK_BENCH_EXTRAS=0 leaves them out, for a short
-    # run): PyTorch with cudnn.benchmark, cuDNN's algorithms timed as ours
-    # are by default, ...
-    if [ "$have_torch" -eq 1 ] && [ "$extras" -eq 1 ]; then
-      echo "== bench-torch.py --cudnn-benchmark $flag ($py)" >> "$log"
-      LD_LIBRARY_PATH=$orig_ld_path timeout "$step_timeout" "$py" "$here/build-aux/bench-torch.py" --cudnn-benchmark \
-        $flag > "$logdir/bench-torch-$prec-tuned.json" 2>> "$log"
-      torch_rc=$?
-      cat "$logdir/bench-torch-$prec-tuned.json" >> "$log"
-      echo "== bench-torch.py --cudnn-benchmark ($prec) exit status $torch_rc ($SECONDS s since the start)" >> "$log"
-      echo >> "$log"
-      [ "$torch_rc" -eq 0 ] || bench_note="${bench_note:+$bench_note; }bench-torch.py --cudnn-benchmark ($prec) exit status $torch_rc"
-    fi
-    tuned_args+=(--compare "$logdir/bench-fathom-$prec.json" "$logdir/bench-torch-$prec-tuned.json")
+    bench_ours "$logdir/bench-fathom-$prec.json" "$prec" G_MESSAGES_DEBUG=all -- --profile 5 \
+      ${flag[@]+"${flag[@]}"} ${conv_flag[@]+"${conv_flag[@]}"}
+    [ "$have_torch" -eq 1 ] && bench_torch "$logdir/bench-torch-$prec.json" "$prec" ${flag[@]+"${flag[@]}"}
     compare_args+=(--compare "$logdir/bench-fathom-$prec.json" "$logdir/bench-torch-$prec.json")
+    tuned_args+=(--compare "$logdir/bench-fathom-$prec.json" "$logdir/bench-torch-$prec-tuned.json")
     heuristic_args+=(--compare "$logdir/bench-fathom-$prec-heuristic.json" "$logdir/bench-torch-$prec.json")
     eager_args+=(--compare "$logdir/bench-fathom-$prec-eager.json" "$logdir/bench-torch-$prec.json")
+    # The extras (GPU_CHECK_BENCH_EXTRAS=0 leaves them out, for a short
+    # run): PyTorch with cudnn.benchmark, cuDNN's algorithms timed as ours
+    # are by default; ours with cuDNN's heuristics choosing (nothing
+    # timed), beside PyTorch's default, which does the same; and the
+    # training steps once more without CUDA graphs (each result's "graph"
+    # says which ran: true is a captured step replayed, false an eager
+    # one, with "graph_reason").
     [ "$extras" -eq 1 ] || continue
-    # ... ours with cuDNN's heuristics choosing (nothing timed), beside
-    # PyTorch's default, which does the same, ...
-    echo "== FATHOM_CUDNN_SEARCH=heuristic fathom-cli bench --device cuda --json --workload vgg16-features,fcn-step,resnet50-features $flag" >> "$log"
-    FATHOM_CUDNN_SEARCH=heuristic timeout "$step_timeout" "$bundle/bin/fathom-cli" bench --device cuda --json \
-      --workload vgg16-features,fcn-step,resnet50-features $flag ${conv_flag[@]+"${conv_flag[@]}"} \
-      > "$logdir/bench-fathom-$prec-heuristic.json" 2>> "$log"
-    bench_rc=$?
-    cat "$logdir/bench-fathom-$prec-heuristic.json" >> "$log"
-    echo "== fathom-cli bench ($prec, heuristic) exit status $bench_rc ($SECONDS s since the start)" >> "$log"
-    echo >> "$log"
-    [ "$bench_rc" -eq 0 ] || status=1
-    bench_status="$bench_status, $prec heuristic exit $bench_rc"
-    # ... and the training steps once more without CUDA graphs (each result's
-    # "graph" says which ran: true is a captured step replayed, false an
-    # eager one, with "graph_reason").
-    echo "== FATHOM_CUDA_GRAPHS=0 fathom-cli bench --device cuda --json --workload fcn-step,gru-step $flag" >> "$log"
-    FATHOM_CUDA_GRAPHS=0 timeout "$step_timeout" "$bundle/bin/fathom-cli" bench --device cuda --json \
-      --workload fcn-step,gru-step $flag ${conv_flag[@]+"${conv_flag[@]}"} \
-      > "$logdir/bench-fathom-$prec-eager.json" 2>> "$log"
-    bench_rc=$?
-    cat "$logdir/bench-fathom-$prec-eager.json" >> "$log"
-    echo "== fathom-cli bench ($prec, eager) exit status $bench_rc ($SECONDS s since the start)" >> "$log"
-    echo >> "$log"
-    [ "$bench_rc" -eq 0 ] || status=1
-    bench_status="$bench_status, $prec eager exit $bench_rc"
+    [ "$have_torch" -eq 1 ] && bench_torch "$logdir/bench-torch-$prec-tuned.json" "$prec, cudnn.benchmark" \
+      --cudnn-benchmark ${flag[@]+"${flag[@]}"}
+    bench_ours "$logdir/bench-fathom-$prec-heuristic.json" "$prec heuristic" FATHOM_CUDNN_SEARCH=heuristic -- \
+      --workload vgg16-features,fcn-step,resnet50-features ${flag[@]+"${flag[@]}"} ${conv_flag[@]+"${conv_flag[@]}"}
+    bench_ours "$logdir/bench-fathom-$prec-eager.json" "$prec eager" FATHOM_CUDA_GRAPHS=0 -- \
+      --workload fcn-step,gru-step ${flag[@]+"${flag[@]}"} ${conv_flag[@]+"${conv_flag[@]}"}
   done
 
   # The short table, last.

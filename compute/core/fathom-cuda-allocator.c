@@ -133,12 +133,12 @@ out_of_memory (gsize bytes, GError **error)
 /* The limit, where one is set, leaves room for @size more bytes. Without
  * a capture the cache is given back first, as on a real failure. */
 static gboolean
-within_limit (FathomCudaPool *pool, gsize size, gboolean capturing, gsize *limit, gsize *held)
+within_limit (FathomCudaPool *pool, gsize size, gsize *limit, gsize *held)
 {
   gboolean ok;
 
   fathom_tsan_mutex_lock (&pool->lock);
-  if (pool->limit != 0 && pool->held + size > pool->limit && !capturing && pool->capturing == NULL)
+  if (pool->limit != 0 && pool->held + size > pool->limit && pool->capturing == NULL)
     pool_flush_locked (pool);
   ok = pool->limit == 0 || pool->held + size <= pool->limit;
   *limit = pool->limit;
@@ -202,7 +202,7 @@ fathom_cuda_block_new (FathomCudaBackend *self, gsize bytes, GError **error)
     {
       gsize limit, held;
 
-      if (!within_limit (pool, size, arena != NULL, &limit, &held))
+      if (!within_limit (pool, size, &limit, &held))
         {
           g_autofree char *limit_text = g_format_size_full (limit, G_FORMAT_SIZE_IEC_UNITS);
           g_autofree char *held_text = g_format_size_full (held, G_FORMAT_SIZE_IEC_UNITS);

@@ -202,7 +202,7 @@ cuda_conv2d_forward (FathomBackend *backend, const FathomConvWindow *win, const 
 
   FATHOM_CUDA_NEED ("conv2d", x, w, bias, y);
   if (want_cudnn (self) &&
-      !fathom_cuda_cudnn_conv2d_forward (self->cudnn, self, win, x, w, bias, y, &done, error))
+      !fathom_cuda_cudnn_conv2d_forward (self->cudnn, self, win, x, w, bias, FALSE, y, &done, error))
     return FALSE;
   if (done)
     {
@@ -225,7 +225,7 @@ cuda_conv2d_forward_act (FathomBackend *backend, const FathomConvWindow *win, co
 
   FATHOM_CUDA_NEED ("conv2d", x, w, bias, y);
   if (act == FATHOM_ACTIVATION_RELU && bias != NULL && want_cudnn (self) &&
-      !fathom_cuda_cudnn_conv2d_forward_relu (self->cudnn, self, win, x, w, bias, y, &done, error))
+      !fathom_cuda_cudnn_conv2d_forward (self->cudnn, self, win, x, w, bias, TRUE, y, &done, error))
     return FALSE;
   if (done)
     {

@@ -454,13 +454,6 @@ pick (FathomCudaCudnn *self, Plan *p, Direction dir, const Ranked *ranked, int f
   return TRUE;
 }
 
-#define RANK(perf, found, ranked, measured)                                             \
-  G_STMT_START {                                                                        \
-    for (int i_ = 0; i_ < (found); i_++)                                                \
-      (ranked)[i_] = (Ranked) { (perf)[i_].status, (int) (perf)[i_].algo, (perf)[i_].mathType, \
-                                (measured) ? (perf)[i_].time : -1.f };                   \
-  } G_STMT_END
-
 /* Scratch for a call, from the caching allocator; none for 0 bytes. */
 static gboolean
 workspace_new (FathomCudaBackend *backend, size_t bytes, FathomCudaBlock **block, void **data,
@@ -477,12 +470,12 @@ workspace_new (FathomCudaBackend *backend, size_t bytes, FathomCudaBlock **block
 }
 
 /* Scratch for timing the algorithms: the limit, else what the card has
- * left (halving down to the floor), else none: then the heuristics
- * choose. Measuring runs the convolutions and synchronises, which a
- * graph being captured cannot hold: there the heuristics choose too
- * (the first step of a shape runs eagerly, so a captured step has its
- * choices already). */
-static gboolean
+ * left (halving down to the floor); *data NULL where none can be had or
+ * timing is off: then the heuristics choose. Measuring runs the
+ * convolutions and synchronises, which a graph being captured cannot
+ * hold: there the heuristics choose too (the first step of a shape runs
+ * eagerly, so a captured step has its choices already). */
+static void
 measure_workspace (FathomCudaCudnn *self, FathomCudaBackend *backend, FathomCudaBlock **block,
                    void **data, size_t *bytes)
 {
@@ -490,7 +483,7 @@ measure_workspace (FathomCudaCudnn *self, FathomCudaBackend *backend, FathomCuda
   *data = NULL;
   *bytes = 0;
   if (!self->measure || backend->capture != NULL)
-    return FALSE;
+    return;
   for (size_t size = self->workspace_limit; size >= WORKSPACE_FLOOR; size /= 2)
     {
       g_autoptr(GError) error = NULL;
@@ -498,116 +491,125 @@ measure_workspace (FathomCudaCudnn *self, FathomCudaBackend *backend, FathomCuda
       if (workspace_new (backend, size, block, data, &error))
         {
           *bytes = size;
-          return TRUE;
+          return;
         }
       if (!g_error_matches (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_OUT_OF_MEMORY))
-        return FALSE;
+        return;
     }
-  return FALSE;
 }
 
-/* Each chooser ranks the algorithms of its direction, measured on the
- * call's own tensors (cudnnFind*AlgorithmEx: each algorithm runs and the
- * fastest comes first; it writes only the call's output, which the call
- * then overwrites) or, with FATHOM_CUDNN_SEARCH=heuristic or where no
- * scratch can be had, by cuDNN's heuristics (no trial runs), then picks
- * from the ranking. */
+/* The tensors of a direction's call: forward x, w -> y; backward data
+ * w, dy -> dx; backward filter x, dy -> dw. */
+typedef struct {
+  const FathomTensor *a, *b;
+  FathomTensor       *out;
+} Operands;
+
+/* the longest ranking of the three directions */
+#define RANK_MAX MAX ((int) CUDNN_CONVOLUTION_FWD_ALGO_COUNT,                   \
+                      MAX ((int) CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,         \
+                           (int) CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT))
+
+#define RANK(perf, found, ranked, measured)                                             \
+  G_STMT_START {                                                                        \
+    for (int i_ = 0; i_ < (found); i_++)                                                \
+      (ranked)[i_] = (Ranked) { (perf)[i_].status, (int) (perf)[i_].algo, (perf)[i_].mathType, \
+                                (measured) ? (perf)[i_].time : -1.f };                   \
+  } G_STMT_END
+
+/* The ranking of a direction's algorithms: measured on the call's own
+ * tensors with @scratch (cudnnFind*AlgorithmEx: each algorithm runs and
+ * the fastest comes first; it writes only the call's output, which the
+ * call then overwrites), or by cuDNN's heuristics (no trial runs) where
+ * @scratch is NULL. */
 static gboolean
-choose_forward (FathomCudaCudnn *self, FathomCudaBackend *backend, Plan *p, const FathomTensor *x,
-                const FathomTensor *w, FathomTensor *y, GError **error)
+rank_algorithms (FathomCudaCudnn *self, Plan *p, Direction dir, const Operands *t, void *scratch,
+                 size_t bytes, Ranked *ranked, int *found, GError **error)
 {
-  cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-  Ranked ranked[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-  g_autoptr(FathomCudaBlock) block = NULL;
-  void *scratch;
-  size_t bytes;
-  gboolean measured = measure_workspace (self, backend, &block, &scratch, &bytes);
-  int found = 0;
+  gboolean measured = scratch != NULL;
+  cudnnStatus_t status;
+  const char *what;
 
-  if (!set_math (p, query_math (p), error))
-    return FALSE;
-  if (measured)
+  switch (dir)
     {
-      if (!check (DNN (cudnnFindConvolutionForwardAlgorithmEx) (self->handle, p->x, fathom_tensor_raw (x),
-                                                                 p->w, fathom_tensor_raw (w), p->conv, p->y,
-                                                                 fathom_tensor_raw (y),
-                                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf,
-                                                                 scratch, bytes),
-                  "conv2d forward (cudnnFindConvolutionForwardAlgorithmEx)", error))
-        return FALSE;
-    }
-  else if (!check (DNN (cudnnGetConvolutionForwardAlgorithm_v7) (self->handle, p->x, p->w, p->conv, p->y,
-                                                                  CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf),
-                   "conv2d forward (cudnnGetConvolutionForwardAlgorithm_v7)", error))
-    return FALSE;
-  RANK (perf, found, ranked, measured);
-  return pick (self, p, FORWARD, ranked, found, &p->fwd, error);
-}
+    case FORWARD:
+      {
+        cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
 
-static gboolean
-choose_backward_data (FathomCudaCudnn *self, FathomCudaBackend *backend, Plan *p, const FathomTensor *w,
-                      const FathomTensor *dy, FathomTensor *dx, GError **error)
-{
-  cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-  Ranked ranked[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
-  g_autoptr(FathomCudaBlock) block = NULL;
-  void *scratch;
-  size_t bytes;
-  gboolean measured = measure_workspace (self, backend, &block, &scratch, &bytes);
-  int found = 0;
+        what = measured ? "conv2d forward (cudnnFindConvolutionForwardAlgorithmEx)"
+                        : "conv2d forward (cudnnGetConvolutionForwardAlgorithm_v7)";
+        status = measured
+                 ? DNN (cudnnFindConvolutionForwardAlgorithmEx) (self->handle, p->x, fathom_tensor_raw (t->a),
+                                                                 p->w, fathom_tensor_raw (t->b), p->conv, p->y,
+                                                                 fathom_tensor_raw (t->out),
+                                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, found, perf,
+                                                                 scratch, bytes)
+                 : DNN (cudnnGetConvolutionForwardAlgorithm_v7) (self->handle, p->x, p->w, p->conv, p->y,
+                                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, found, perf);
+        if (status == CUDNN_STATUS_SUCCESS)
+          RANK (perf, *found, ranked, measured);
+        break;
+      }
+    case BACKWARD_DATA:
+      {
+        cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
 
-  if (!set_math (p, query_math (p), error))
-    return FALSE;
-  if (measured)
-    {
-      if (!check (DNN (cudnnFindConvolutionBackwardDataAlgorithmEx) (self->handle, p->w, fathom_tensor_raw (w),
-                                                                      p->y, fathom_tensor_raw (dy), p->conv, p->x,
-                                                                      fathom_tensor_raw (dx),
-                                                                      CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &found,
-                                                                      perf, scratch, bytes),
-                  "conv2d backward (cudnnFindConvolutionBackwardDataAlgorithmEx)", error))
-        return FALSE;
-    }
-  else if (!check (DNN (cudnnGetConvolutionBackwardDataAlgorithm_v7) (self->handle, p->w, p->y, p->conv, p->x,
-                                                                       CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT,
-                                                                       &found, perf),
-                   "conv2d backward (cudnnGetConvolutionBackwardDataAlgorithm_v7)", error))
-    return FALSE;
-  RANK (perf, found, ranked, measured);
-  return pick (self, p, BACKWARD_DATA, ranked, found, &p->bwd_data, error);
-}
+        what = measured ? "conv2d backward (cudnnFindConvolutionBackwardDataAlgorithmEx)"
+                        : "conv2d backward (cudnnGetConvolutionBackwardDataAlgorithm_v7)";
+        status = measured
+                 ? DNN (cudnnFindConvolutionBackwardDataAlgorithmEx) (self->handle, p->w, fathom_tensor_raw (t->a),
+                                                                      p->y, fathom_tensor_raw (t->b), p->conv, p->x,
+                                                                      fathom_tensor_raw (t->out),
+                                                                      CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, found,
+                                                                      perf, scratch, bytes)
+                 : DNN (cudnnGetConvolutionBackwardDataAlgorithm_v7) (self->handle, p->w, p->y, p->conv, p->x,
+                                                                      CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, found,
+                                                                      perf);
+        if (status == CUDNN_STATUS_SUCCESS)
+          RANK (perf, *found, ranked, measured);
+        break;
+      }
+    case BACKWARD_FILTER:
+    default:
+      {
+        cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
 
-static gboolean
-choose_backward_filter (FathomCudaCudnn *self, FathomCudaBackend *backend, Plan *p, const FathomTensor *x,
-                        const FathomTensor *dy, FathomTensor *dw, GError **error)
-{
-  cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-  Ranked ranked[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
-  g_autoptr(FathomCudaBlock) block = NULL;
-  void *scratch;
-  size_t bytes;
-  gboolean measured = measure_workspace (self, backend, &block, &scratch, &bytes);
-  int found = 0;
-
-  if (!set_math (p, query_math (p), error))
-    return FALSE;
-  if (measured)
-    {
-      if (!check (DNN (cudnnFindConvolutionBackwardFilterAlgorithmEx) (self->handle, p->x, fathom_tensor_raw (x),
-                                                                        p->y, fathom_tensor_raw (dy), p->conv, p->w,
-                                                                        fathom_tensor_raw (dw),
+        what = measured ? "conv2d backward (cudnnFindConvolutionBackwardFilterAlgorithmEx)"
+                        : "conv2d backward (cudnnGetConvolutionBackwardFilterAlgorithm_v7)";
+        status = measured
+                 ? DNN (cudnnFindConvolutionBackwardFilterAlgorithmEx) (self->handle, p->x, fathom_tensor_raw (t->a),
+                                                                        p->y, fathom_tensor_raw (t->b), p->conv, p->w,
+                                                                        fathom_tensor_raw (t->out),
                                                                         CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
-                                                                        &found, perf, scratch, bytes),
-                  "conv2d backward (cudnnFindConvolutionBackwardFilterAlgorithmEx)", error))
-        return FALSE;
+                                                                        found, perf, scratch, bytes)
+                 : DNN (cudnnGetConvolutionBackwardFilterAlgorithm_v7) (self->handle, p->x, p->y, p->conv, p->w,
+                                                                        CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+                                                                        found, perf);
+        if (status == CUDNN_STATUS_SUCCESS)
+          RANK (perf, *found, ranked, measured);
+        break;
+      }
     }
-  else if (!check (DNN (cudnnGetConvolutionBackwardFilterAlgorithm_v7) (self->handle, p->x, p->y, p->conv, p->w,
-                                                                         CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
-                                                                         &found, perf),
-                   "conv2d backward (cudnnGetConvolutionBackwardFilterAlgorithm_v7)", error))
-    return FALSE;
-  RANK (perf, found, ranked, measured);
-  return pick (self, p, BACKWARD_FILTER, ranked, found, &p->bwd_filter, error);
+  return check (status, what, error);
+}
+
+/* A direction's algorithm, chosen once per plan: measured, or with
+ * FATHOM_CUDNN_SEARCH=heuristic or where no scratch can be had by the
+ * heuristics, then picked from the ranking within the limit. */
+static gboolean
+choose (FathomCudaCudnn *self, FathomCudaBackend *backend, Plan *p, Direction dir, const Operands *t,
+        Choice *out, GError **error)
+{
+  Ranked ranked[RANK_MAX];
+  g_autoptr(FathomCudaBlock) block = NULL;
+  void *scratch = NULL;
+  size_t bytes = 0;
+  int found = 0;
+
+  measure_workspace (self, backend, &block, &scratch, &bytes);
+  return set_math (p, query_math (p), error) &&
+         rank_algorithms (self, p, dir, t, scratch, bytes, ranked, &found, error) &&
+         pick (self, p, dir, ranked, found, out, error);
 }
 
 /* ---- the ops ------------------------------------------------------------------------------ */
@@ -615,26 +617,63 @@ choose_backward_filter (FathomCudaCudnn *self, FathomCudaBackend *backend, Plan 
 gboolean
 fathom_cuda_cudnn_conv2d_forward (FathomCudaCudnn *self, FathomCudaBackend *backend,
                                   const FathomConvWindow *win, const FathomTensor *x,
-                                  const FathomTensor *w, const FathomTensor *bias, FathomTensor *y,
-                                  gboolean *done, GError **error)
+                                  const FathomTensor *w, const FathomTensor *bias, gboolean relu,
+                                  FathomTensor *y, gboolean *done, GError **error)
 {
   const float one = 1.f, zero = 0.f;
+  Operands t = { x, w, y };
   g_autoptr(FathomCudaBlock) block = NULL;
   void *workspace;
   Plan *p;
 
+  g_return_val_if_fail (!relu || bias != NULL, FALSE);
   *done = FALSE;
   if (!plan_for (self, backend, win, x, w, y, &p, error))
     return FALSE;
-  if (p == NULL)
+  if (p == NULL || (relu && p->no_fused_relu))
     return TRUE;
-  if (!p->fwd.chosen && !choose_forward (self, backend, p, x, w, y, error))
+  if (!p->fwd.chosen && !choose (self, backend, p, FORWARD, &t, &p->fwd, error))
     return FALSE;
   if (!p->fwd.usable)
     return TRUE;
+  if (relu && self->relu == NULL &&
+      (!check (DNN (cudnnCreateActivationDescriptor) (&self->relu), "conv2d (cudnnCreateActivationDescriptor)",
+               error) ||
+       !check (DNN (cudnnSetActivationDescriptor) (self->relu, CUDNN_ACTIVATION_RELU, CUDNN_PROPAGATE_NAN, 0.0),
+               "conv2d (cudnnSetActivationDescriptor)", error)))
+    return FALSE;
   if (!workspace_new (backend, p->fwd.workspace, &block, &workspace, error) ||
-      !set_math (p, p->fwd.math, error) ||
-      !check (DNN (cudnnConvolutionForward) (self->handle, &one, p->x, fathom_tensor_raw (x),
+      !set_math (p, p->fwd.math, error))
+    return FALSE;
+  if (relu)
+    {
+      /* y = relu (conv + bias) in one call; z is y with alpha2 0, so
+       * cuDNN reads nothing from it */
+      cudnnStatus_t status =
+        DNN (cudnnConvolutionBiasActivationForward) (self->handle, &one, p->x, fathom_tensor_raw (x),
+                                                     p->w, fathom_tensor_raw (w), p->conv,
+                                                     (cudnnConvolutionFwdAlgo_t) p->fwd.algo, workspace,
+                                                     p->fwd.workspace, &zero, p->y, fathom_tensor_raw (y),
+                                                     p->bias, fathom_tensor_raw (bias), self->relu, p->y,
+                                                     fathom_tensor_raw (y));
+
+      /* Not every algorithm takes the fusion: the caller's two steps
+       * then, for good */
+      if (status == CUDNN_STATUS_NOT_SUPPORTED || status == CUDNN_STATUS_BAD_PARAM)
+        {
+          (void) cudaGetLastError ();
+          g_debug ("cuDNN forward %dx%dx%dx%d -> %d: no fused bias and ReLU with algorithm %d (%s)",
+                   p->key.n, p->key.c, p->key.h, p->key.w, p->key.o, p->fwd.algo,
+                   DNN (cudnnGetErrorString) (status));
+          p->no_fused_relu = TRUE;
+          return TRUE;
+        }
+      if (!check (status, "conv2d forward (cudnnConvolutionBiasActivationForward)", error))
+        return FALSE;
+      *done = TRUE;
+      return TRUE;
+    }
+  if (!check (DNN (cudnnConvolutionForward) (self->handle, &one, p->x, fathom_tensor_raw (x),
                                               p->w, fathom_tensor_raw (w), p->conv,
                                               (cudnnConvolutionFwdAlgo_t) p->fwd.algo,
                                               workspace, p->fwd.workspace, &zero, p->y, fathom_tensor_raw (y)),
@@ -645,58 +684,6 @@ fathom_cuda_cudnn_conv2d_forward (FathomCudaCudnn *self, FathomCudaBackend *back
       !check (DNN (cudnnAddTensor) (self->handle, &one, p->bias, fathom_tensor_raw (bias), &one, p->y,
                                      fathom_tensor_raw (y)),
               "conv2d forward (cudnnAddTensor, bias)", error))
-    return FALSE;
-  *done = TRUE;
-  return TRUE;
-}
-
-gboolean
-fathom_cuda_cudnn_conv2d_forward_relu (FathomCudaCudnn *self, FathomCudaBackend *backend,
-                                       const FathomConvWindow *win, const FathomTensor *x,
-                                       const FathomTensor *w, const FathomTensor *bias, FathomTensor *y,
-                                       gboolean *done, GError **error)
-{
-  const float one = 1.f, zero = 0.f;
-  g_autoptr(FathomCudaBlock) block = NULL;
-  void *workspace;
-  cudnnStatus_t status;
-  Plan *p;
-
-  *done = FALSE;
-  if (!plan_for (self, backend, win, x, w, y, &p, error))
-    return FALSE;
-  if (p == NULL || p->no_fused_relu)
-    return TRUE;
-  if (!p->fwd.chosen && !choose_forward (self, backend, p, x, w, y, error))
-    return FALSE;
-  if (!p->fwd.usable)
-    return TRUE;
-  if (self->relu == NULL &&
-      (!check (DNN (cudnnCreateActivationDescriptor) (&self->relu), "conv2d (cudnnCreateActivationDescriptor)",
-               error) ||
-       !check (DNN (cudnnSetActivationDescriptor) (self->relu, CUDNN_ACTIVATION_RELU, CUDNN_PROPAGATE_NAN, 0.0),
-               "conv2d (cudnnSetActivationDescriptor)", error)))
-    return FALSE;
-  if (!workspace_new (backend, p->fwd.workspace, &block, &workspace, error) ||
-      !set_math (p, p->fwd.math, error))
-    return FALSE;
-  /* z is y with alpha2 0: cuDNN reads nothing from it */
-  status = DNN (cudnnConvolutionBiasActivationForward) (self->handle, &one, p->x, fathom_tensor_raw (x),
-                                                        p->w, fathom_tensor_raw (w), p->conv,
-                                                        (cudnnConvolutionFwdAlgo_t) p->fwd.algo, workspace,
-                                                        p->fwd.workspace, &zero, p->y, fathom_tensor_raw (y),
-                                                        p->bias, fathom_tensor_raw (bias), self->relu, p->y,
-                                                        fathom_tensor_raw (y));
-  /* Not every algorithm takes the fusion: the two steps then, for good */
-  if (status == CUDNN_STATUS_NOT_SUPPORTED || status == CUDNN_STATUS_BAD_PARAM)
-    {
-      (void) cudaGetLastError ();
-      g_debug ("cuDNN forward %dx%dx%dx%d -> %d: no fused bias and ReLU with algorithm %d (%s)",
-               p->key.n, p->key.c, p->key.h, p->key.w, p->key.o, p->fwd.algo, DNN (cudnnGetErrorString) (status));
-      p->no_fused_relu = TRUE;
-      return TRUE;
-    }
-  if (!check (status, "conv2d forward (cudnnConvolutionBiasActivationForward)", error))
     return FALSE;
   *done = TRUE;
   return TRUE;
@@ -721,9 +708,11 @@ fathom_cuda_cudnn_conv2d_backward (FathomCudaCudnn *self, FathomCudaBackend *bac
     return FALSE;
   if (p == NULL)
     return TRUE;
-  if (dx != NULL && !p->bwd_data.chosen && !choose_backward_data (self, backend, p, w, dy, dx, error))
+  if (dx != NULL && !p->bwd_data.chosen &&
+      !choose (self, backend, p, BACKWARD_DATA, &(Operands) { w, dy, dx }, &p->bwd_data, error))
     return FALSE;
-  if (dw != NULL && !p->bwd_filter.chosen && !choose_backward_filter (self, backend, p, x, dy, dw, error))
+  if (dw != NULL && !p->bwd_filter.chosen &&
+      !choose (self, backend, p, BACKWARD_FILTER, &(Operands) { x, dy, dw }, &p->bwd_filter, error))
     return FALSE;
   /* all on cuDNN or all on our own path, never a mixture within a call */
   if ((dx != NULL && !p->bwd_data.usable) || (dw != NULL && !p->bwd_filter.usable))
@@ -789,18 +778,8 @@ fathom_cuda_cudnn_describe (FathomCudaCudnn *self)
 gboolean
 fathom_cuda_cudnn_conv2d_forward (FathomCudaCudnn *self, FathomCudaBackend *backend,
                                   const FathomConvWindow *win, const FathomTensor *x,
-                                  const FathomTensor *w, const FathomTensor *bias, FathomTensor *y,
-                                  gboolean *done, GError **error)
-{
-  *done = FALSE;
-  return TRUE;
-}
-
-gboolean
-fathom_cuda_cudnn_conv2d_forward_relu (FathomCudaCudnn *self, FathomCudaBackend *backend,
-                                       const FathomConvWindow *win, const FathomTensor *x,
-                                       const FathomTensor *w, const FathomTensor *bias, FathomTensor *y,
-                                       gboolean *done, GError **error)
+                                  const FathomTensor *w, const FathomTensor *bias, gboolean relu,
+                                  FathomTensor *y, gboolean *done, GError **error)
 {
   *done = FALSE;
   return TRUE;

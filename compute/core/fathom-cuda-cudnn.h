@@ -42,30 +42,22 @@ void             fathom_cuda_cudnn_free    (FathomCudaCudnn        *self);
  * the header's, and how algorithms are chosen. */
 char            *fathom_cuda_cudnn_describe (FathomCudaCudnn       *self);
 
-/* The math of the backend's TF32 setting is read at each call. */
+/* y = conv2d (x, w) + bias, or with @relu (a bias needed) y = relu (...)
+ * in one call (cudnnConvolutionBiasActivationForward, NaN passed on as
+ * our ReLU does). The math of the backend's TF32 setting is read at each
+ * call. Besides the cases every call declines, a fused call declines
+ * where cuDNN does not support the fusion for the shape (remembered: the
+ * next such call declines at once). */
 gboolean fathom_cuda_cudnn_conv2d_forward  (FathomCudaCudnn        *self,
                                             FathomCudaBackend      *backend,
                                             const FathomConvWindow *win,
                                             const FathomTensor     *x,
                                             const FathomTensor     *w,
                                             const FathomTensor     *bias,
+                                            gboolean                relu,
                                             FathomTensor           *y,
                                             gboolean               *done,
                                             GError                **error);
-/* y = relu (conv2d (x, w) + bias) in one call
- * (cudnnConvolutionBiasActivationForward, NaN passed on as our ReLU
- * does), with the forward direction's algorithm; declines as the
- * forward does, and also where cuDNN does not support the fusion for the
- * shape (remembered: the next call declines at once). */
-gboolean fathom_cuda_cudnn_conv2d_forward_relu (FathomCudaCudnn        *self,
-                                                FathomCudaBackend      *backend,
-                                                const FathomConvWindow *win,
-                                                const FathomTensor     *x,
-                                                const FathomTensor     *w,
-                                                const FathomTensor     *bias,
-                                                FathomTensor           *y,
-                                                gboolean               *done,
-                                                GError                **error);
 gboolean fathom_cuda_cudnn_conv2d_backward (FathomCudaCudnn        *self,
                                             FathomCudaBackend      *backend,
                                             const FathomConvWindow *win,

@@ -18,8 +18,6 @@
 
 #include "fathom-backend.h"
 
-#include <string.h>
-
 void
 fathom_graph_fold_clear (Node *node)
 {
@@ -111,16 +109,6 @@ fathom_graph_get_fold_batch_norm (FathomGraph *self)
   return self->fold_batch_norm;
 }
 
-static gboolean
-ensure (FathomBackend *backend, FathomTensor **t, guint ndim, const gint64 *shape, GError **error)
-{
-  if (*t != NULL && fathom_tensor_has_shape (*t, ndim, shape))
-    return TRUE;
-  g_clear_pointer (t, fathom_tensor_unref);
-  *t = fathom_backend_new_tensor (backend, ndim, shape, error);
-  return *t != NULL;
-}
-
 gboolean
 fathom_graph_fold_forward (FathomGraph *self, Node *head, GError **error)
 {
@@ -132,7 +120,6 @@ fathom_graph_fold_forward (FathomGraph *self, Node *head, GError **error)
   FathomTensor *mean = fathom_layer_value (bn->layer, 2), *var = fathom_layer_value (bn->layer, 3);
   const gint64 *ws = fathom_tensor_get_shape (w);
   gint64 o = ws[0], wview[4] = { 1, ws[0], ws[1] * ws[2], ws[3] }, bview[2] = { 1, ws[0] };
-  gint64 full[FATHOM_MAX_DIMS];
   g_autoptr(FathomTensor) w_in = NULL, w_out = NULL, b_in = NULL, b_out = NULL;
   FathomConvWindow win;
   FathomActivation act;
@@ -142,11 +129,14 @@ fathom_graph_fold_forward (FathomGraph *self, Node *head, GError **error)
   fathom_conv2d_layer_describe (head->layer, &win, &act, &use_bias);
   fathom_batch_norm_layer_get_desc (bn->layer, &desc);
   desc.training = FALSE;
-  if (!ensure (be, &head->fold_w, 4, ws, error) || !ensure (be, &head->fold_b, 1, &o, error) ||
-      !ensure (be, &head->fold_mean, 1, &o, error) || !ensure (be, &head->fold_invstd, 1, &o, error))
+  if (!fathom_layer_ensure_tensor (be, &head->fold_w, 4, ws, error) ||
+      !fathom_layer_ensure_tensor (be, &head->fold_b, 1, &o, error) ||
+      !fathom_layer_ensure_tensor (be, &head->fold_mean, 1, &o, error) ||
+      !fathom_layer_ensure_tensor (be, &head->fold_invstd, 1, &o, error))
     return FALSE;
   if (head->fold_zeros == NULL &&
-      (!ensure (be, &head->fold_zeros, 1, &o, error) || !fathom_backend_fill (be, head->fold_zeros, 0.f, error)))
+      (!fathom_layer_ensure_tensor (be, &head->fold_zeros, 1, &o, error) ||
+       !fathom_backend_fill (be, head->fold_zeros, 0.f, error)))
     return FALSE;
   w_in = fathom_tensor_view (w, 4, wview);
   w_out = fathom_tensor_view (head->fold_w, 4, wview);
@@ -160,9 +150,7 @@ fathom_graph_fold_forward (FathomGraph *self, Node *head, GError **error)
                                           head->fold_invstd, error))
     return FALSE;
 
-  full[0] = self->batch;
-  memcpy (full + 1, target->shape.d, target->shape.ndim * sizeof (gint64));
-  return fathom_layer_ensure_tensor (be, &target->y, target->shape.ndim + 1, full, error) &&
+  return fathom_graph_ensure_batch_tensor (self, &target->y, &target->shape, error) &&
          fathom_backend_conv2d_forward_act (be, &win, fathom_graph_node_at (self, head->inputs[0])->y,
                                             head->fold_w, head->fold_b, head->fold_act, target->y, error);
 }

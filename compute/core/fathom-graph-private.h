@@ -63,6 +63,11 @@ struct _FathomGraph
 
 Node *fathom_graph_node_at (FathomGraph *self,
                             int          i);
+/* *t shaped [the last forward's batch, ...shape], reused when it is. */
+gboolean fathom_graph_ensure_batch_tensor (FathomGraph        *self,
+                                           FathomTensor      **t,
+                                           const FathomShape  *shape,
+                                           GError            **error);
 
 /* Profiling (fathom-graph-profile.c): with it on, start() waits for the
  * backend and reads the clock into *t0, finish() waits again and adds the

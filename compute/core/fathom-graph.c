@@ -364,8 +364,8 @@ fathom_graph_get_layers (FathomGraph *self)
   return self->layers;
 }
 
-static gboolean
-ensure_batch_tensor (FathomGraph *self, FathomTensor **t, const FathomShape *shape, GError **error)
+gboolean
+fathom_graph_ensure_batch_tensor (FathomGraph *self, FathomTensor **t, const FathomShape *shape, GError **error)
 {
   gint64 full[FATHOM_MAX_DIMS];
 
@@ -426,7 +426,7 @@ fathom_graph_forward (FathomGraph *self, FathomTensor *const *inputs, gboolean t
             }
           continue;
         }
-      if (!ensure_batch_tensor (self, &node->y, &node->shape, error))
+      if (!fathom_graph_ensure_batch_tensor (self, &node->y, &node->shape, error))
         return FALSE;
       for (guint k = 0; k < node->n_inputs; k++)
         x[k] = fathom_graph_node_at (self, node->inputs[k])->y;
@@ -543,14 +543,14 @@ fathom_graph_compute_loss (FathomGraph *self, FathomTensor *const *targets,
 static gboolean
 gradient_slot (FathomGraph *self, Node *target, FathomTensor **scratch, FathomTensor **slot, GError **error)
 {
-  if (!ensure_batch_tensor (self, &target->grad, &target->shape, error))
+  if (!fathom_graph_ensure_batch_tensor (self, &target->grad, &target->shape, error))
     return FALSE;
   if (target->n_contributors <= 1)
     {
       *slot = target->grad;
       return TRUE;
     }
-  if (!ensure_batch_tensor (self, scratch, &target->shape, error))
+  if (!fathom_graph_ensure_batch_tensor (self, scratch, &target->shape, error))
     return FALSE;
   *slot = *scratch;
   return TRUE;
@@ -568,7 +568,7 @@ fathom_graph_backward (FathomGraph *self, GError **error)
     {
       Node *node = fathom_graph_node_at (self, (int) i);
       if (node->n_contributors > 1 && node->needs_grad &&
-          (!ensure_batch_tensor (self, &node->grad, &node->shape, error) ||
+          (!fathom_graph_ensure_batch_tensor (self, &node->grad, &node->shape, error) ||
            !fathom_backend_fill (b, node->grad, 0.f, error)))
         return FALSE;
     }
@@ -615,7 +615,7 @@ fathom_graph_backward (FathomGraph *self, GError **error)
         for (guint k = 0; k < node->n_inputs; k++)
           if (dx[k] == NULL)
             {
-              if (!ensure_batch_tensor (self, &node->edge_dx[k], &fathom_graph_node_at (self, node->inputs[k])->shape, error))
+              if (!fathom_graph_ensure_batch_tensor (self, &node->edge_dx[k], &fathom_graph_node_at (self, node->inputs[k])->shape, error))
                 return FALSE;
               dx[k] = node->edge_dx[k];
             }
