@@ -191,10 +191,11 @@ fathom_test_conv_bn_model (FathomBackend *backend, guint64 seed)
   FathomShape in = FATHOM_SHAPE (3, 9, 11);
   FathomBatchNormDesc bn = fathom_batch_norm_desc_keras ();
   g_autoptr(FathomRng) rng = fathom_rng_new (seed);
-  int x = fathom_graph_add_input (g, "x", &in), r1, b2;
+  int x = fathom_graph_add_input (g, "x", &in), r1, b2, r2, s2, b5, c6;
   g_autoptr(GError) error = NULL;
 
-  x = FATHOM_GRAPH_ADD_NAMED (g, "conv1", fathom_conv2d_layer_new (5, 3, 3, 1, 1, FATHOM_PADDING_SAME,
+  x = FATHOM_GRAPH_ADD_NAMED (g, "pad", fathom_zero_pad_layer_new (1, 1, 1, 1), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "conv1", fathom_conv2d_layer_new (5, 3, 3, 1, 1, FATHOM_PADDING_VALID,
                                                                    FATHOM_ACTIVATION_IDENTITY, TRUE), x);
   x = FATHOM_GRAPH_ADD_NAMED (g, "bn1", fathom_batch_norm_layer_new (&bn), x);
   r1 = FATHOM_GRAPH_ADD_NAMED (g, "relu1", fathom_activation_layer_new (FATHOM_ACTIVATION_RELU), x);
@@ -202,7 +203,17 @@ fathom_test_conv_bn_model (FathomBackend *backend, guint64 seed)
                                                                    FATHOM_ACTIVATION_IDENTITY, FALSE), r1);
   b2 = FATHOM_GRAPH_ADD_NAMED (g, "bn2", fathom_batch_norm_layer_new (&bn), x);
   x = FATHOM_GRAPH_ADD_NAMED (g, "sum", fathom_add_layer_new (), b2, r1);
-  x = FATHOM_GRAPH_ADD_NAMED (g, "relu2", fathom_activation_layer_new (FATHOM_ACTIVATION_RELU), x);
+  r2 = FATHOM_GRAPH_ADD_NAMED (g, "relu2", fathom_activation_layer_new (FATHOM_ACTIVATION_RELU), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "conv4", fathom_conv2d_layer_new (5, 1, 1, 1, 1, FATHOM_PADDING_VALID,
+                                                                   FATHOM_ACTIVATION_IDENTITY, TRUE), r2);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "bn4", fathom_batch_norm_layer_new (&bn), x);
+  s2 = FATHOM_GRAPH_ADD_NAMED (g, "sum2", fathom_add_layer_new (), r2, x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "conv5", fathom_conv2d_layer_new (5, 1, 1, 1, 1, FATHOM_PADDING_VALID,
+                                                                   FATHOM_ACTIVATION_IDENTITY, TRUE), s2);
+  b5 = FATHOM_GRAPH_ADD_NAMED (g, "bn5", fathom_batch_norm_layer_new (&bn), x);
+  c6 = FATHOM_GRAPH_ADD_NAMED (g, "conv6", fathom_conv2d_layer_new (5, 1, 1, 1, 1, FATHOM_PADDING_VALID,
+                                                                    FATHOM_ACTIVATION_RELU, TRUE), s2);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "sum3", fathom_add_layer_new (), b5, c6);
   x = FATHOM_GRAPH_ADD_NAMED (g, "conv3", fathom_conv2d_layer_new (4, 3, 3, 2, 2, FATHOM_PADDING_SAME,
                                                                    FATHOM_ACTIVATION_RELU, TRUE), x);
   x = FATHOM_GRAPH_ADD_NAMED (g, "bn3", fathom_batch_norm_layer_new (&bn), x);
@@ -210,7 +221,7 @@ fathom_test_conv_bn_model (FathomBackend *backend, guint64 seed)
   g_assert_true (fathom_graph_add_output (g, "features", x, FATHOM_LOSS_NONE, 1.f, &error));
   g_assert_true (fathom_graph_build (g, backend, seed, &error));
   g_assert_no_error (error);
-  for (int k = 1; k <= 3; k++)
+  for (int k = 1; k <= 5; k++)
     {
       g_autofree char *conv = g_strdup_printf ("conv%d", k), *norm = g_strdup_printf ("bn%d", k);
       FathomLayer *layer = fathom_graph_find_layer (g, norm);

@@ -86,11 +86,17 @@ FathomGraph *fathom_test_mlp (FathomBackend *backend,
                               guint64        seed);
 
 /* Convolutions and batch norms, for folding (fathom-graph-fold.c), on
- * [3, 9, 11] inputs, built with @seed: conv1 (bias) -> bn1 -> relu1;
- * conv2 (no bias) -> bn2, added to relu1, -> relu2; conv3 with its own
- * ReLU -> bn3 (not foldable) -> global average pool, the output
- * "features". Folding joins conv1, bn1 and relu1, and conv2 and bn2. The
- * batch norms' statistics and the biases are drawn far from their
+ * [3, 9, 11] inputs, built with @seed:
+ * - pad (1 on every side) -> conv1 (3x3 valid, bias) -> bn1 -> relu1:
+ *   one folded call, the padding in its window;
+ * - conv2 (1x1, no bias) -> bn2, "sum" with relu1, -> relu2: one call,
+ *   relu1 the residual;
+ * - conv4 (1x1, bias) -> bn4, "sum2" with relu2, no ReLU: one call;
+ * - conv5 -> bn5 and conv6 (its own ReLU), "sum3" of the two: folded
+ *   into bn5, but conv6 comes after conv5, so sum3 is computed apart;
+ * - conv3 (3x3/2, its own ReLU) -> bn3 (not foldable) -> global average
+ *   pool, the output "features".
+ * The batch norms' statistics and the biases are drawn far from their
  * defaults, so that folding them shows. */
 FathomGraph *fathom_test_conv_bn_model (FathomBackend *backend,
                                         guint64        seed);

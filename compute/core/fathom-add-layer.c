@@ -49,3 +49,9 @@ fathom_add_layer_new (void)
 {
   return fathom_layer_alloc (&add_class, sizeof (FathomLayer));
 }
+
+gboolean
+fathom_layer_is_add (FathomLayer *layer)
+{
+  return layer->klass == &add_class;
+}

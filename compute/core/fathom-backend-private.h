@@ -50,11 +50,12 @@ struct _FathomBackendOps
   gboolean (*conv2d_backward) (FathomBackend *self, const FathomConvWindow *win, const FathomTensor *x,
                                const FathomTensor *w, const FathomTensor *dy, FathomTensor *dx,
                                FathomTensor *dw, FathomTensor *dbias, GError **error);
-  /* optional: the forward pass with its activation fused, where it can
-   * (else the backend does the two steps itself) */
+  /* optional: the forward pass with the residual z (or NULL) and the
+   * activation fused, where it can (else the backend does the steps
+   * itself) */
   gboolean (*conv2d_forward_act) (FathomBackend *self, const FathomConvWindow *win, const FathomTensor *x,
-                                  const FathomTensor *w, const FathomTensor *bias, FathomActivation act,
-                                  FathomTensor *y, GError **error);
+                                  const FathomTensor *w, const FathomTensor *bias, const FathomTensor *z,
+                                  FathomActivation act, FathomTensor *y, GError **error);
 
   gboolean (*zero_pad_forward)  (FathomBackend *self, const FathomPad2d *pad, const FathomTensor *x,
                                  FathomTensor *y, GError **error);

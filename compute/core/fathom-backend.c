@@ -308,16 +308,23 @@ fathom_backend_conv2d_forward (FathomBackend *self, const FathomConvWindow *win,
 gboolean
 fathom_backend_conv2d_forward_act (FathomBackend *self, const FathomConvWindow *win,
                                    const FathomTensor *x, const FathomTensor *w,
-                                   const FathomTensor *bias, FathomActivation act,
-                                   FathomTensor *y, GError **error)
+                                   const FathomTensor *bias, const FathomTensor *z,
+                                   FathomActivation act, FathomTensor *y, GError **error)
 {
-  if (act != FATHOM_ACTIVATION_IDENTITY && self->ops->conv2d_forward_act != NULL)
+  const FathomTensor *sum[2] = { y, z };
+
+  if (z != NULL && !expect_same ("conv2d", "z", z, y, error))
+    return FALSE;
+  if (z != NULL && fathom_tensor_raw (z) == fathom_tensor_raw (y))
+    return shape_error (error, "conv2d", "z cannot be y itself");
+  if ((act != FATHOM_ACTIVATION_IDENTITY || z != NULL) && self->ops->conv2d_forward_act != NULL)
     {
       if (!check_conv (win, x, w, y, error) || !EXPECT_OPT ("conv2d", "bias", bias, w->shape[0]))
         return FALSE;
-      return self->ops->conv2d_forward_act (self, win, x, w, bias, act, y, error);
+      return self->ops->conv2d_forward_act (self, win, x, w, bias, z, act, y, error);
     }
   return fathom_backend_conv2d_forward (self, win, x, w, bias, y, error) &&
+         (z == NULL || fathom_backend_add_forward (self, 2, sum, y, error)) &&
          (act == FATHOM_ACTIVATION_IDENTITY || fathom_backend_activation_forward (self, act, y, y, error));
 }
 

@@ -72,15 +72,17 @@ gboolean fathom_backend_conv2d_backward (FathomBackend *self, const FathomConvWi
                                          const FathomTensor *x, const FathomTensor *w,
                                          const FathomTensor *dy, FathomTensor *dx,
                                          FathomTensor *dw, FathomTensor *dbias, GError **error);
-/* y = act (conv2d (x, w) + bias): the forward pass and then
+/* y = act (conv2d (x, w) + bias + z): the forward pass, the optional
+ * residual z (y's shape: ResNet's shortcut) added, and then
  * fathom_backend_activation_forward() on y in place, as one call where
- * the backend can fuse them (CUDA on cuDNN: ReLU with a bias, one pass
- * over y instead of three). The backward pass is conv2d_backward after
+ * the backend can fuse them (CUDA on cuDNN: ReLU with a bias, with or
+ * without z, one pass over y instead of three or four). z must not be y.
+ * The backward pass of the unfused layers is conv2d_backward after
  * activation_backward, which needs only y. */
 gboolean fathom_backend_conv2d_forward_act (FathomBackend *self, const FathomConvWindow *win,
                                             const FathomTensor *x, const FathomTensor *w,
-                                            const FathomTensor *bias, FathomActivation act,
-                                            FathomTensor *y, GError **error);
+                                            const FathomTensor *bias, const FathomTensor *z,
+                                            FathomActivation act, FathomTensor *y, GError **error);
 
 /* zero padding: y [N,C,H+top+bottom,W+left+right]. */
 gboolean fathom_backend_zero_pad_forward  (FathomBackend *self, const FathomPad2d *pad,

@@ -63,7 +63,7 @@ conv2d_forward (FathomLayer *layer, FathomBackend *backend, FathomLayerIo *io, G
   FathomConv2dLayer *self = (FathomConv2dLayer *) layer;
 
   return fathom_backend_conv2d_forward_act (backend, &self->win, io->x[0], fathom_layer_value (layer, 0),
-                                            fathom_layer_value (layer, 1), self->activation, io->y, error);
+                                            fathom_layer_value (layer, 1), NULL, self->activation, io->y, error);
 }
 
 static gboolean

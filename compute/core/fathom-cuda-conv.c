@@ -202,7 +202,7 @@ cuda_conv2d_forward (FathomBackend *backend, const FathomConvWindow *win, const 
 
   FATHOM_CUDA_NEED ("conv2d", x, w, bias, y);
   if (want_cudnn (self) &&
-      !fathom_cuda_cudnn_conv2d_forward (self->cudnn, self, win, x, w, bias, FALSE, y, &done, error))
+      !fathom_cuda_cudnn_conv2d_forward (self->cudnn, self, win, x, w, bias, NULL, FALSE, y, &done, error))
     return FALSE;
   if (done)
     {
@@ -213,19 +213,20 @@ cuda_conv2d_forward (FathomBackend *backend, const FathomConvWindow *win, const 
   return own_conv2d_forward (self, win, x, w, bias, y, error);
 }
 
-/* ReLU with a bias fused into cuDNN's forward; anything else the two
- * steps. */
+/* ReLU with a bias, and the residual z where there is one, fused into
+ * cuDNN's forward; anything else the separate steps. */
 static gboolean
 cuda_conv2d_forward_act (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
-                         const FathomTensor *w, const FathomTensor *bias, FathomActivation act,
-                         FathomTensor *y, GError **error)
+                         const FathomTensor *w, const FathomTensor *bias, const FathomTensor *z,
+                         FathomActivation act, FathomTensor *y, GError **error)
 {
   FathomCudaBackend *self = FATHOM_CUDA (backend);
+  const FathomTensor *sum[2] = { y, z };
   gboolean done = FALSE;
 
-  FATHOM_CUDA_NEED ("conv2d", x, w, bias, y);
+  FATHOM_CUDA_NEED ("conv2d", x, w, bias, z, y);
   if (act == FATHOM_ACTIVATION_RELU && bias != NULL && want_cudnn (self) &&
-      !fathom_cuda_cudnn_conv2d_forward (self->cudnn, self, win, x, w, bias, TRUE, y, &done, error))
+      !fathom_cuda_cudnn_conv2d_forward (self->cudnn, self, win, x, w, bias, z, TRUE, y, &done, error))
     return FALSE;
   if (done)
     {
@@ -233,7 +234,8 @@ cuda_conv2d_forward_act (FathomBackend *backend, const FathomConvWindow *win, co
       return TRUE;
     }
   return cuda_conv2d_forward (backend, win, x, w, bias, y, error) &&
-         fathom_backend_activation_forward (backend, act, y, y, error);
+         (z == NULL || fathom_backend_add_forward (backend, 2, sum, y, error)) &&
+         (act == FATHOM_ACTIVATION_IDENTITY || fathom_backend_activation_forward (backend, act, y, y, error));
 }
 
 static gboolean

@@ -617,8 +617,8 @@ choose (FathomCudaCudnn *self, FathomCudaBackend *backend, Plan *p, Direction di
 gboolean
 fathom_cuda_cudnn_conv2d_forward (FathomCudaCudnn *self, FathomCudaBackend *backend,
                                   const FathomConvWindow *win, const FathomTensor *x,
-                                  const FathomTensor *w, const FathomTensor *bias, gboolean relu,
-                                  FathomTensor *y, gboolean *done, GError **error)
+                                  const FathomTensor *w, const FathomTensor *bias, const FathomTensor *z,
+                                  gboolean relu, FathomTensor *y, gboolean *done, GError **error)
 {
   const float one = 1.f, zero = 0.f;
   Operands t = { x, w, y };
@@ -627,6 +627,7 @@ fathom_cuda_cudnn_conv2d_forward (FathomCudaCudnn *self, FathomCudaBackend *back
   Plan *p;
 
   g_return_val_if_fail (!relu || bias != NULL, FALSE);
+  g_return_val_if_fail (z == NULL || relu, FALSE);
   *done = FALSE;
   if (!plan_for (self, backend, win, x, w, y, &p, error))
     return FALSE;
@@ -647,13 +648,14 @@ fathom_cuda_cudnn_conv2d_forward (FathomCudaCudnn *self, FathomCudaBackend *back
     return FALSE;
   if (relu)
     {
-      /* y = relu (conv + bias) in one call; z is y with alpha2 0, so
-       * cuDNN reads nothing from it */
+      /* y = relu (conv + bias + z) in one call; without a z, z is y
+       * with alpha2 0, so cuDNN reads nothing from it */
       cudnnStatus_t status =
         DNN (cudnnConvolutionBiasActivationForward) (self->handle, &one, p->x, fathom_tensor_raw (x),
                                                      p->w, fathom_tensor_raw (w), p->conv,
                                                      (cudnnConvolutionFwdAlgo_t) p->fwd.algo, workspace,
-                                                     p->fwd.workspace, &zero, p->y, fathom_tensor_raw (y),
+                                                     p->fwd.workspace, z != NULL ? &one : &zero, p->y,
+                                                     fathom_tensor_raw (z != NULL ? z : y),
                                                      p->bias, fathom_tensor_raw (bias), self->relu, p->y,
                                                      fathom_tensor_raw (y));
 
@@ -778,8 +780,8 @@ fathom_cuda_cudnn_describe (FathomCudaCudnn *self)
 gboolean
 fathom_cuda_cudnn_conv2d_forward (FathomCudaCudnn *self, FathomCudaBackend *backend,
                                   const FathomConvWindow *win, const FathomTensor *x,
-                                  const FathomTensor *w, const FathomTensor *bias, gboolean relu,
-                                  FathomTensor *y, gboolean *done, GError **error)
+                                  const FathomTensor *w, const FathomTensor *bias, const FathomTensor *z,
+                                  gboolean relu, FathomTensor *y, gboolean *done, GError **error)
 {
   *done = FALSE;
   return TRUE;

@@ -42,9 +42,10 @@ void             fathom_cuda_cudnn_free    (FathomCudaCudnn        *self);
  * the header's, and how algorithms are chosen. */
 char            *fathom_cuda_cudnn_describe (FathomCudaCudnn       *self);
 
-/* y = conv2d (x, w) + bias, or with @relu (a bias needed) y = relu (...)
- * in one call (cudnnConvolutionBiasActivationForward, NaN passed on as
- * our ReLU does). The math of the backend's TF32 setting is read at each
+/* y = conv2d (x, w) + bias, or with @relu (a bias needed)
+ * y = relu (conv2d (x, w) + bias + z), z optional (NULL) and of y's
+ * shape, in one call (cudnnConvolutionBiasActivationForward, NaN passed
+ * on as our ReLU does). The math of the backend's TF32 setting is read at each
  * call. Besides the cases every call declines, a fused call declines
  * where cuDNN does not support the fusion for the shape (remembered: the
  * next such call declines at once). */
@@ -54,6 +55,7 @@ gboolean fathom_cuda_cudnn_conv2d_forward  (FathomCudaCudnn        *self,
                                             const FathomTensor     *x,
                                             const FathomTensor     *w,
                                             const FathomTensor     *bias,
+                                            const FathomTensor     *z,
                                             gboolean                relu,
                                             FathomTensor           *y,
                                             gboolean               *done,

@@ -6,8 +6,15 @@
  * y = (z - mean) * s + beta with s = gamma / sqrt (var + eps), and z a
  * convolution's output: so y = conv (x, w * s) + (b - mean) * s + beta,
  * one convolution with folded weights and bias instead of a convolution
- * and a pass over its output. A ReLU layer that is the batch norm's only
- * consumer joins the convolution too (fathom_backend_conv2d_forward_act).
+ * and a pass over its output. Around that pair, more joins the one call
+ * (fathom_backend_conv2d_forward_act):
+ * - a ZeroPadding2D that only the convolution reads: its padding joins
+ *   the convolution's window (the same sums, without the padded copy);
+ * - an Add of two that only the batch norm's output and one earlier node
+ *   feed (ResNet's shortcut): the earlier node's output is the z added
+ *   before the activation;
+ * - a ReLU layer that is the only reader of the batch norm, or of that
+ *   add.
  * The folding itself runs on the backend with its own batch-norm op: the
  * weights seen as [1, O, C * kh, kw] normalised with a zero mean and
  * beta, the bias seen as [1, O] with the real ones. It runs at every
@@ -23,6 +30,9 @@ fathom_graph_fold_clear (Node *node)
 {
   node->fold_target = -1;
   node->fold_bn = -1;
+  node->fold_input = -1;
+  node->fold_pad = (FathomPad2d) { 0 };
+  node->fold_z = -1;
   node->fold_skipped = FALSE;
   g_clear_pointer (&node->fold_w, fathom_tensor_unref);
   g_clear_pointer (&node->fold_b, fathom_tensor_unref);
@@ -31,10 +41,10 @@ fathom_graph_fold_clear (Node *node)
   g_clear_pointer (&node->fold_invstd, fathom_tensor_unref);
 }
 
-/* The only node that reads node i, itself of one input; -1 where there is
+/* The only node that reads node i, reading it once; -1 where there is
  * none or several, or where i is an output of the graph. */
 static int
-sole_consumer (FathomGraph *self, int i)
+only_reader (FathomGraph *self, int i)
 {
   int found = -1;
 
@@ -47,12 +57,86 @@ sole_consumer (FathomGraph *self, int i)
       for (guint j = 0; j < node->n_inputs; j++)
         if (node->inputs[j] == i)
           {
-            if (found >= 0 || node->n_inputs != 1)
+            if (found >= 0)
               return -1;
             found = (int) k;
           }
     }
   return found;
+}
+
+/* only_reader(), where that reader has no other input. */
+static int
+sole_consumer (FathomGraph *self, int i)
+{
+  int k = only_reader (self, i);
+
+  return k >= 0 && fathom_graph_node_at (self, k)->n_inputs == 1 ? k : -1;
+}
+
+static gboolean
+is_relu (Node *node)
+{
+  FathomActivation act;
+
+  return node->layer != NULL && fathom_activation_layer_get_activation (node->layer, &act) &&
+         act == FATHOM_ACTIVATION_RELU;
+}
+
+/* The zero padding that only the head reads: its input becomes the
+ * head's, its padding the window's. */
+static void
+plan_pad (FathomGraph *self, int head)
+{
+  Node *conv = fathom_graph_node_at (self, head);
+  Node *pad = fathom_graph_node_at (self, conv->inputs[0]);
+
+  conv->fold_input = conv->inputs[0];
+  if (pad->layer != NULL && pad->n_inputs == 1 && fathom_zero_pad_layer_get_pad (pad->layer, &conv->fold_pad) &&
+      sole_consumer (self, conv->inputs[0]) == head)
+    {
+      conv->fold_input = pad->inputs[0];
+      pad->fold_skipped = TRUE;
+    }
+  else
+    conv->fold_pad = (FathomPad2d) { 0 };
+}
+
+/* After the batch norm b: a ReLU, or an add of two (the other input
+ * computed before the head runs) and then perhaps a ReLU. */
+static void
+plan_after (FathomGraph *self, int head, int b)
+{
+  Node *conv = fathom_graph_node_at (self, head);
+  int a = only_reader (self, b);
+  Node *after = a >= 0 ? fathom_graph_node_at (self, a) : NULL;
+
+  if (after == NULL)
+    return;
+  if (after->n_inputs == 1 && is_relu (after))
+    {
+      conv->fold_target = a;
+      conv->fold_act = FATHOM_ACTIVATION_RELU;
+      after->fold_skipped = TRUE;
+      return;
+    }
+  if (after->layer == NULL || !fathom_layer_is_add (after->layer) || after->n_inputs != 2)
+    return;
+  conv->fold_z = after->inputs[after->inputs[0] == b ? 1 : 0];
+  if (conv->fold_z >= head)
+    {
+      conv->fold_z = -1;
+      return;
+    }
+  conv->fold_target = a;
+  after->fold_skipped = TRUE;
+  a = sole_consumer (self, a);
+  if (a >= 0 && is_relu (fathom_graph_node_at (self, a)))
+    {
+      conv->fold_target = a;
+      conv->fold_act = FATHOM_ACTIVATION_RELU;
+      fathom_graph_node_at (self, a)->fold_skipped = TRUE;
+    }
 }
 
 /* Marks the heads (a Conv2D without an activation of its own, read only
@@ -64,10 +148,10 @@ plan (FathomGraph *self)
     {
       Node *conv = fathom_graph_node_at (self, (int) i);
       FathomConvWindow win;
-      FathomActivation act = FATHOM_ACTIVATION_IDENTITY, after = FATHOM_ACTIVATION_IDENTITY;
+      FathomActivation act = FATHOM_ACTIVATION_IDENTITY;
       FathomBatchNormDesc desc;
       gboolean bias;
-      int b, a;
+      int b;
 
       if (conv->layer == NULL || !fathom_conv2d_layer_describe (conv->layer, &win, &act, &bias) ||
           act != FATHOM_ACTIVATION_IDENTITY || (b = sole_consumer (self, (int) i)) < 0)
@@ -79,15 +163,8 @@ plan (FathomGraph *self)
       conv->fold_target = b;
       conv->fold_act = FATHOM_ACTIVATION_IDENTITY;
       fathom_graph_node_at (self, b)->fold_skipped = TRUE;
-      a = sole_consumer (self, b);
-      if (a >= 0 && fathom_graph_node_at (self, a)->layer != NULL &&
-          fathom_activation_layer_get_activation (fathom_graph_node_at (self, a)->layer, &after) &&
-          after == FATHOM_ACTIVATION_RELU)
-        {
-          conv->fold_target = a;
-          conv->fold_act = FATHOM_ACTIVATION_RELU;
-          fathom_graph_node_at (self, a)->fold_skipped = TRUE;
-        }
+      plan_pad (self, (int) i);
+      plan_after (self, (int) i, b);
     }
 }
 
@@ -127,6 +204,10 @@ fathom_graph_fold_forward (FathomGraph *self, Node *head, GError **error)
   gboolean use_bias;
 
   fathom_conv2d_layer_describe (head->layer, &win, &act, &use_bias);
+  win.pad_top += head->fold_pad.top;
+  win.pad_bottom += head->fold_pad.bottom;
+  win.pad_left += head->fold_pad.left;
+  win.pad_right += head->fold_pad.right;
   fathom_batch_norm_layer_get_desc (bn->layer, &desc);
   desc.training = FALSE;
   if (!fathom_layer_ensure_tensor (be, &head->fold_w, 4, ws, error) ||
@@ -151,6 +232,8 @@ fathom_graph_fold_forward (FathomGraph *self, Node *head, GError **error)
     return FALSE;
 
   return fathom_graph_ensure_batch_tensor (self, &target->y, &target->shape, error) &&
-         fathom_backend_conv2d_forward_act (be, &win, fathom_graph_node_at (self, head->inputs[0])->y,
-                                            head->fold_w, head->fold_b, head->fold_act, target->y, error);
+         fathom_backend_conv2d_forward_act (be, &win, fathom_graph_node_at (self, head->fold_input)->y,
+                                            head->fold_w, head->fold_b,
+                                            head->fold_z >= 0 ? fathom_graph_node_at (self, head->fold_z)->y : NULL,
+                                            head->fold_act, target->y, error);
 }

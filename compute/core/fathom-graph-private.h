@@ -24,10 +24,15 @@ typedef struct {
   guint          forward_n;     /*   how many of each were timed */
   guint          backward_n;
   /* batch norms folded into convolutions (fathom-graph-fold.c): a Conv2D
-   * head writes its folded result into fold_target's y; the batch norm
-   * (and ReLU) it stands for are fold_skipped */
+   * head reads fold_input's y (its own input, or the input of the zero
+   * padding before it, whose padding joins the window) and writes its
+   * folded result into fold_target's y; the padding, batch norm, add and
+   * ReLU it stands for are fold_skipped */
   int              fold_target;   /* -1: not a head */
   int              fold_bn;       /* a head's batch norm */
+  int              fold_input;
+  FathomPad2d      fold_pad;
+  int              fold_z;        /* the other input of a folded add, or -1 */
   gboolean         fold_skipped;
   FathomActivation fold_act;
   FathomTensor    *fold_w, *fold_b, *fold_zeros, *fold_mean, *fold_invstd;

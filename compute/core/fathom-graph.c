@@ -89,7 +89,7 @@ static int
 add_node (FathomGraph *self, Node *node)
 {
   node->output = -1;
-  node->fold_target = -1;
+  fathom_graph_fold_clear (node);
   g_ptr_array_add (self->nodes, node);
   self->shapes_known = FALSE;
   return (int) self->nodes->len - 1;

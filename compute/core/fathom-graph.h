@@ -140,11 +140,15 @@ char          *fathom_graph_summary           (FathomGraph         *self);
  * where a Conv2D without an activation of its own is read only by a
  * BatchNormalization, an inference forward runs the pair as one
  * convolution with folded weights and bias (w * s and
- * (b - mean) * s + beta, s = gamma / sqrt (var + eps)), with the ReLU of
- * an Activation layer that is the batch norm's only reader fused in too
- * (fathom_backend_conv2d_forward_act). Equal to the unfolded forward up
- * to float rounding. The inner outputs of a folded run (the Conv2D's, and
- * the batch norm's where its ReLU joined) are then not computed, so
+ * (b - mean) * s + beta, s = gamma / sqrt (var + eps)), and with it, in
+ * the one call (fathom_backend_conv2d_forward_act): a ZeroPadding2D read
+ * only by the convolution (its padding joins the window), an Add of the
+ * batch norm and an earlier node (ResNet's shortcut, added before the
+ * activation), and the ReLU of an Activation layer that is the only
+ * reader of the batch norm or of that add. Equal to the unfolded forward
+ * up to float rounding. The inner outputs of a folded run (the padding's,
+ * the Conv2D's, the batch norm's and the add's where a later node of the
+ * chain holds the result) are then not computed, so
  * fathom_graph_get_node_output() of them is undefined: for feature
  * extraction, not for class maps. Training forwards never fold. Off by
  * default; set after fathom_graph_build(). */

@@ -199,7 +199,7 @@ conv_case_on (FathomParityRun *run, const ConvCase *c, gboolean cudnn)
   gint64 oh, ow;
   guint64 cudnn_before = 0, own_before = 0;
   gboolean counted = fathom_backend_get_conv_calls (run->be, &cudnn_before, &own_before);
-  FathomTensor *x, *w, *b, *y, *y_relu, *dy, *dx, *dw, *db;
+  FathomTensor *x, *w, *b, *z, *y, *y_relu, *y_res, *dy, *dx, *dw, *db;
 
   conv_window (c, &win, &oh, &ow);
   x = PARITY_IN (run, -1.f, 1.f, c->n, c->c, c->h, c->w);
@@ -207,6 +207,8 @@ conv_case_on (FathomParityRun *run, const ConvCase *c, gboolean cudnn)
   b = c->bias ? PARITY_IN (run, -0.5f, 0.5f, c->o) : NULL;
   y = PARITY_OUT (run, c->n, c->o, oh, ow);
   y_relu = PARITY_OUT (run, c->n, c->o, oh, ow);
+  z = PARITY_IN (run, -1.f, 1.f, c->n, c->o, oh, ow);
+  y_res = PARITY_OUT (run, c->n, c->o, oh, ow);
   dy = PARITY_IN (run, -1.f, 1.f, c->n, c->o, oh, ow);
   dx = c->no_dx ? NULL : PARITY_OUT (run, c->n, c->c, c->h, c->w);
   dw = PARITY_OUT (run, c->o, c->c, c->kh, c->kw);
@@ -219,17 +221,27 @@ conv_case_on (FathomParityRun *run, const ConvCase *c, gboolean cudnn)
     fathom_parity_keep (run, FWD, "y", y, TOL_CUDNN);
   else
     fathom_parity_keep (run, FWD, "y", y, TOL_PRODUCT);
-  /* with a bias, the forward pass and ReLU in one call (fused on cuDNN) */
+  /* with a bias, the forward pass and ReLU in one call (fused on cuDNN),
+   * and with a residual z added before the ReLU (ResNet's shortcut) */
   if (c->bias)
     {
-      if (!fathom_parity_ok (run, fathom_backend_conv2d_forward_act (run->be, &win, x, w, b,
+      if (!fathom_parity_ok (run, fathom_backend_conv2d_forward_act (run->be, &win, x, w, b, NULL,
                                                                      FATHOM_ACTIVATION_RELU, y_relu,
+                                                                     &run->error)) ||
+          !fathom_parity_ok (run, fathom_backend_conv2d_forward_act (run->be, &win, x, w, b, z,
+                                                                     FATHOM_ACTIVATION_RELU, y_res,
                                                                      &run->error)))
         return;
       if (cudnn)
-        fathom_parity_keep (run, FWD, "y relu", y_relu, TOL_CUDNN);
+        {
+          fathom_parity_keep (run, FWD, "y relu", y_relu, TOL_CUDNN);
+          fathom_parity_keep (run, FWD, "y+z relu", y_res, TOL_CUDNN);
+        }
       else
-        fathom_parity_keep (run, FWD, "y relu", y_relu, TOL_PRODUCT);
+        {
+          fathom_parity_keep (run, FWD, "y relu", y_relu, TOL_PRODUCT);
+          fathom_parity_keep (run, FWD, "y+z relu", y_res, TOL_PRODUCT);
+        }
     }
   run->direction = BWD;
   if (!fathom_parity_ok (run, fathom_backend_conv2d_backward (run->be, &win, x, w, dy, dx, dw, db,

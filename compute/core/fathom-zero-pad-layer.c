@@ -55,3 +55,12 @@ fathom_zero_pad_layer_new (int top, int bottom, int left, int right)
   self->pad = (FathomPad2d) { top, bottom, left, right };
   return &self->parent;
 }
+
+gboolean
+fathom_zero_pad_layer_get_pad (FathomLayer *layer, FathomPad2d *pad)
+{
+  if (layer->klass != &zero_pad_class)
+    return FALSE;
+  *pad = ((FathomZeroPadLayer *) layer)->pad;
+  return TRUE;
+}
