@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 
 typedef struct _FathomCpuBackend FathomCpuBackend;
 
+#define FATHOM_CPU_SPARE_SLOTS 4
+
 struct _FathomCpuBackend
 {
   FathomBackend  parent;
@@ -24,6 +26,8 @@ struct _FathomCpuBackend
                                  * qualify (FATHOM_CPU_WINOGRAD=0 turns it off) */
   gboolean       winograd_all_planes; /* and on planes its tiles fill poorly too
                                        * (FATHOM_CPU_WINOGRAD=all; the tests) */
+  GMutex         spare_lock;    /* fathom_cpu_scratch_acquire(): buffers kept */
+  float         *spare[FATHOM_CPU_SPARE_SLOTS];
 };
 
 #define FATHOM_CPU(b) ((FathomCpuBackend *) (b))
@@ -51,6 +55,21 @@ float *fathom_cpu_alloc_floats (gsize        n,
 float *fathom_cpu_alloc_zeros  (gsize        n,
                                 const char  *what,
                                 GError     **error);
+
+/* Scratch of at least n floats (zeroed or not) that the backend keeps
+ * between calls, given back with fathom_cpu_scratch_release() (never
+ * g_free()): the largest few released stay mapped for the next call. Freeing a big
+ * buffer and asking again at every call costs all its page faults each
+ * time (glibc maps anything above 32 MB afresh): Winograd's filters of a
+ * 512x512 layer are 38 MB, and that was 40% of the convolution at batch
+ * 16. NULL and an out-of-memory error saying what it was for. */
+float *fathom_cpu_scratch_acquire (FathomCpuBackend *self,
+                                   gsize             n,
+                                   gboolean          zeroed,
+                                   const char       *what,
+                                   GError          **error);
+void   fathom_cpu_scratch_release (FathomCpuBackend *self,
+                                   float            *p);
 
 /* The number of chunks fathom_cpu_parallel_for() will use for n items. */
 guint fathom_cpu_n_chunks     (FathomCpuBackend   *self,

@@ -13,12 +13,35 @@ typedef struct {
   guint              n_chunks;
 } ParallelJob;
 
+/* A scratch buffer carries its capacity in floats in the SCRATCH_HEADER
+ * floats before it (64 bytes: the data stays as aligned as malloc's). */
+#define SCRATCH_HEADER 16
+
+static gsize
+scratch_capacity (const float *p)
+{
+  gsize n;
+
+  memcpy (&n, p - SCRATCH_HEADER, sizeof n);
+  return n;
+}
+
+static void
+scratch_free (float *p)
+{
+  if (p != NULL)
+    g_free (p - SCRATCH_HEADER);
+}
+
 static void
 cpu_finalize (FathomBackend *backend)
 {
   FathomCpuBackend *self = FATHOM_CPU (backend);
 
   g_clear_pointer (&self->pool, fathom_worker_pool_free);
+  for (guint i = 0; i < FATHOM_CPU_SPARE_SLOTS; i++)
+    scratch_free (self->spare[i]);
+  g_mutex_clear (&self->spare_lock);
   g_free (self);
 }
 
@@ -49,6 +72,68 @@ float *
 fathom_cpu_alloc_zeros (gsize n, const char *what, GError **error)
 {
   return alloc_floats (n, TRUE, what, error);
+}
+
+float *
+fathom_cpu_scratch_acquire (FathomCpuBackend *self, gsize n, gboolean zeroed, const char *what,
+                            GError **error)
+{
+  float *p = NULL;
+  int best = -1;
+
+  n = MAX (n, 1);
+  g_mutex_lock (&self->spare_lock);
+  for (int i = 0; i < FATHOM_CPU_SPARE_SLOTS; i++)
+    if (self->spare[i] != NULL && scratch_capacity (self->spare[i]) >= n &&
+        (best < 0 || scratch_capacity (self->spare[i]) < scratch_capacity (self->spare[best])))
+      best = i;
+  if (best >= 0)
+    {
+      p = self->spare[best];
+      self->spare[best] = NULL;
+    }
+  g_mutex_unlock (&self->spare_lock);
+  if (p == NULL)
+    {
+      float *base = alloc_floats (n + SCRATCH_HEADER, FALSE, what, error);
+
+      if (base == NULL)
+        return NULL;
+      p = base + SCRATCH_HEADER;
+      memcpy (base, &n, sizeof n);
+    }
+  if (zeroed)
+    memset (p, 0, n * sizeof (float));
+  return p;
+}
+
+/* Kept in an empty slot, or in place of the smallest smaller one. */
+void
+fathom_cpu_scratch_release (FathomCpuBackend *self, float *p)
+{
+  int slot = -1;
+
+  if (p == NULL)
+    return;
+  g_mutex_lock (&self->spare_lock);
+  for (int i = 0; i < FATHOM_CPU_SPARE_SLOTS; i++)
+    if (self->spare[i] == NULL)
+      {
+        slot = i;
+        break;
+      }
+    else if (scratch_capacity (self->spare[i]) < scratch_capacity (p) &&
+             (slot < 0 || scratch_capacity (self->spare[i]) < scratch_capacity (self->spare[slot])))
+      slot = i;
+  if (slot >= 0)
+    {
+      float *old = self->spare[slot];
+
+      self->spare[slot] = p;
+      p = old;
+    }
+  g_mutex_unlock (&self->spare_lock);
+  scratch_free (p);
 }
 
 static FathomStorage *
@@ -125,6 +210,7 @@ fathom_cpu_backend_new (FathomCpuPath path, guint n_threads)
                        path == FATHOM_CPU_PATH_FAST ? "cpu" : "cpu-reference");
   self->path = path;
   self->n_threads = MAX (n_threads, 1);
+  g_mutex_init (&self->spare_lock);
   self->winograd = path == FATHOM_CPU_PATH_FAST &&
                    g_strcmp0 (g_getenv ("FATHOM_CPU_WINOGRAD"), "0") != 0;
   self->winograd_all_planes = g_strcmp0 (g_getenv ("FATHOM_CPU_WINOGRAD"), "all") == 0;

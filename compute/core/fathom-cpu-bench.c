@@ -188,7 +188,7 @@ bench_conv (FathomBackend *be, FathomRng *rng, gint64 n, gint64 c, gint64 h, gin
   if (cpu != NULL && winograd)
     {
       cpu->winograd = TRUE;
-      if (fathom_cpu_winograd_applies (cpu, &cb.win, c, o, oh, ow) &&
+      if (fathom_cpu_winograd_applies (cpu, &cb.win, n, c, o, oh, ow) &&
           (!bench_conv_row (conv_forward_once, &cb, "conv fwd wino", shape, flops, rows, error) ||
            !bench_conv_row (conv_backward_once, &cb, "conv bwd wino", shape, 2.0 * flops, rows, error)))
         goto out;

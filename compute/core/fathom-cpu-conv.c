@@ -664,7 +664,7 @@ cpu_conv2d_forward (FathomBackend *backend, const FathomConvWindow *win, const F
                               fathom_tensor_raw (y));
       return TRUE;
     }
-  if (fathom_cpu_winograd_applies (self, win, g.c, g.o, g.oh, g.ow))
+  if (fathom_cpu_winograd_applies (self, win, g.n, g.c, g.o, g.oh, g.ow))
     return fathom_cpu_winograd_forward (self, win, x->shape, g.o, g.oh, g.ow, fathom_tensor_raw (x),
                                         fathom_tensor_raw (w), bs, fathom_tensor_raw (y), error);
   if (fathom_cpu_kn2row_applies (self, win, g.n, g.c, g.o))
@@ -693,7 +693,7 @@ cpu_conv2d_backward (FathomBackend *backend, const FathomConvWindow *win, const 
       return TRUE;
     }
   /* Winograd or kn2row takes dx and dw; the fast path's loops do the bias. */
-  if (fathom_cpu_winograd_applies (self, win, g.c, g.o, g.oh, g.ow))
+  if (fathom_cpu_winograd_applies (self, win, g.n, g.c, g.o, g.oh, g.ow))
     {
       if (dxs != NULL &&
           !fathom_cpu_winograd_backward_data (self, win, x->shape, g.o, g.oh, g.ow,

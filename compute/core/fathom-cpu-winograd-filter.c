@@ -153,8 +153,7 @@ fathom_cpu_winograd_backward_filter (FathomCpuBackend *self, const FathomConvWin
 {
   gint64 c = x_shape[1];
   gsize acc_numel = (gsize) 36 * o * c, scratch_numel;
-  g_autofree float *scratch = NULL;
-  g_autofree float *acc = NULL;
+  float *scratch, *acc;
   FilterJob job;
   WinoGeom g;
   guint chunks;
@@ -163,12 +162,15 @@ fathom_cpu_winograd_backward_filter (FathomCpuBackend *self, const FathomConvWin
                                  win->pad_top, win->pad_left);
   chunks = MAX (fathom_cpu_n_chunks (self, g.n_blocks), 1);
   scratch_numel = (gsize) chunks * 36 * (g.v_stride + g.m_stride);
-  scratch = fathom_cpu_alloc_zeros (scratch_numel, "Winograd scratch", error);
+  scratch = fathom_cpu_scratch_acquire (self, scratch_numel, TRUE, "Winograd scratch", error);
   if (scratch == NULL)
     return FALSE;
-  acc = fathom_cpu_alloc_zeros (chunks * acc_numel, "Winograd scratch", error);
+  acc = fathom_cpu_scratch_acquire (self, chunks * acc_numel, TRUE, "Winograd scratch", error);
   if (acc == NULL)
-    return FALSE;
+    {
+      fathom_cpu_scratch_release (self, scratch);
+      return FALSE;
+    }
   job = (FilterJob) { &g, x, dy, scratch, acc };
   if (g.tiles > 0)
     fathom_cpu_parallel_for (self, g.n_blocks, filter_blocks, &job);
@@ -190,5 +192,7 @@ fathom_cpu_winograd_backward_filter (FathomCpuBackend *self, const FathomConvWin
           m[xi] = acc[((gsize) xi * o + k) * c + ci];
         filter_grad_transform (m, dw + (k * c + ci) * 9);
       }
+  fathom_cpu_scratch_release (self, scratch);
+  fathom_cpu_scratch_release (self, acc);
   return TRUE;
 }

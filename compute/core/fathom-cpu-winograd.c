@@ -30,6 +30,9 @@
  * im2col). */
 #define WINO_MIN_CHANNELS 16
 
+/* Fewer tiles in a call than this, and im2col (see _applies()). */
+#define WINO_MIN_TILES 64
+
 /* Bytes of V and M per block, which sets the tiles per block: a block's
  * V and M stay in the 1-2 MB of L2 until the products and the output
  * transform read them. */
@@ -94,27 +97,19 @@ fathom_cpu_winograd_next_run (const WinoGeom *g, gint64 t, gint64 end, gint64 t0
 
 /* ---- transforms ------------------------------------------------------------ */
 
-/* u = G g G^T for one 3x3 filter g (row-major; flipped reads it back to
- * front, for backward-data), G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6;
+/* G on three values a, b, c (a column or a row of a 3x3 filter), four
+ * filters at once: G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6;
  * 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]. */
-static void
-filter_transform (const float *g9, gboolean flipped, float u[36])
-{
-  static const double G[6][3] = {
-    { 1. / 4, 0, 0 }, { -1. / 6, -1. / 6, -1. / 6 }, { -1. / 6, 1. / 6, -1. / 6 },
-    { 1. / 24, 1. / 12, 1. / 6 }, { 1. / 24, -1. / 12, 1. / 6 }, { 0, 0, 1 },
-  };
-  double g[9], r[6][3];
-
-  for (int i = 0; i < 9; i++)
-    g[i] = flipped ? g9[8 - i] : g9[i];
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 3; j++)
-      r[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
-  for (int i = 0; i < 6; i++)
-    for (int j = 0; j < 6; j++)
-      u[6 * i + j] = (float) (r[i][0] * G[j][0] + r[i][1] * G[j][1] + r[i][2] * G[j][2]);
-}
+#define WINO_G(o, a, b, c)                                        \
+  G_STMT_START {                                                  \
+    v4sf s_ = (a) + (c), t_ = (a) * (1.f / 24) + (c) * (1.f / 6); \
+    (o)[0] = (a) * 0.25f;                                         \
+    (o)[1] = (s_ + (b)) * (-1.f / 6);                             \
+    (o)[2] = (s_ - (b)) * (-1.f / 6);                             \
+    (o)[3] = t_ + (b) * (1.f / 12);                               \
+    (o)[4] = t_ - (b) * (1.f / 12);                               \
+    (o)[5] = (c);                                                 \
+  } G_STMT_END
 
 /* B^T on six values, B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
  * 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]. */
@@ -289,7 +284,6 @@ run_convolution (FathomCpuBackend *self, const WinoGeom *g, const float *src, co
                  const float *bias, float *dst, GError **error)
 {
   guint chunks = fathom_cpu_n_chunks (self, g->n_blocks);
-  g_autofree float *scratch = NULL;
   WinoJob job = { g, src, u, bias, dst };
   gsize n;
 
@@ -299,11 +293,11 @@ run_convolution (FathomCpuBackend *self, const WinoGeom *g, const float *src, co
   /* Zeroed: the slots past a block's last tile, which the transforms
    * read four at a time and then drop, then hold numbers rather than old
    * bytes. */
-  scratch = fathom_cpu_alloc_zeros (n, "Winograd scratch", error);
-  if (scratch == NULL)
+  job.scratch = fathom_cpu_scratch_acquire (self, n, TRUE, "Winograd scratch", error);
+  if (job.scratch == NULL)
     return FALSE;
-  job.scratch = scratch;
   fathom_cpu_parallel_for (self, g->n_blocks, forward_blocks, &job);
+  fathom_cpu_scratch_release (self, job.scratch);
   return TRUE;
 }
 
@@ -311,40 +305,98 @@ run_convolution (FathomCpuBackend *self, const WinoGeom *g, const float *src, co
 
 gboolean
 fathom_cpu_winograd_applies (const FathomCpuBackend *self, const FathomConvWindow *win,
-                             gint64 c, gint64 o, gint64 oh, gint64 ow)
+                             gint64 n, gint64 c, gint64 o, gint64 oh, gint64 ow)
 {
   gint64 cells = (oh + 3) / 4 * ((ow + 3) / 4) * 16;
 
   if (!(self->winograd && win->kh == 3 && win->kw == 3 && win->sh == 1 && win->sw == 1 &&
         win->pad_top <= 2 && win->pad_left <= 2 && MIN (c, o) >= WINO_MIN_CHANNELS))
     return FALSE;
+  if (self->winograd_all_planes)
+    return TRUE;
   /* The tiles of a small plane are mostly padding: fcn's 5x10 planes
    * fill 52% of theirs and ran about 10% slower than on im2col (forward
    * and backward, 128 -> 128, batch 64), its 11x20 planes (92%) 30%
    * faster. Below two thirds full, im2col. */
-  return self->winograd_all_planes || 3 * oh * ow >= 2 * cells;
+  if (3 * oh * ow < 2 * cells)
+    return FALSE;
+  /* The filters' transform (36 * C * K floats written, then read by every
+   * block) is paid once a call: it needs tiles to spread over. Forward,
+   * 2 cores: 512 -> 512 at 7x7, batch 8 (32 tiles, one block) 0.59x
+   * im2col's speed, batch 16 (64 tiles) 1.15x, batch 64 1.73x; 256 -> 256
+   * at 14x14, batch 4 (64 tiles) 0.96x, batch 16 1.42x. */
+  return n * cells / 16 >= WINO_MIN_TILES;
+}
+
+typedef struct {
+  const float *w;               /* [o, c, 3, 3] */
+  float       *u;               /* [36][rows][cols] */
+  gint64       o, c, rows, cols;
+  gboolean     flipped;
+} FilterJob;
+
+/* u = G g G^T for the filters of rows [begin, end), four neighbours in
+ * u at a time. */
+static void
+filter_rows (gint64 begin, gint64 end, guint chunk_index, gpointer data)
+{
+  const FilterJob *job = data;
+  gsize plane = (gsize) job->rows * job->cols;
+
+  for (gint64 row = begin; row < end; row++)
+    for (gint64 col = 0; col < job->cols; col += 4)
+      {
+        int lanes = (int) MIN (4, job->cols - col);
+        v4sf g[9] = { { 0 } }, r[6][3], u[6];
+
+        for (int l = 0; l < lanes; l++)
+          {
+            /* forward: row k, column ci; backward-data: row ci, column k */
+            const float *g9 = job->w + 9 * (job->flipped ? (col + l) * job->c + row : row * job->c + col + l);
+
+            for (int i = 0; i < 9; i++)
+              g[i][l] = g9[job->flipped ? 8 - i : i];
+          }
+        for (int j = 0; j < 3; j++)
+          {
+            v4sf col6[6];
+
+            WINO_G (col6, g[j], g[3 + j], g[6 + j]);
+            for (int i = 0; i < 6; i++)
+              r[i][j] = col6[i];
+          }
+        for (int i = 0; i < 6; i++)
+          {
+            float *dst = job->u + (gsize) 6 * i * plane + (gsize) row * job->cols + col;
+
+            WINO_G (u, r[i][0], r[i][1], r[i][2]);
+            for (int j = 0; j < 6; j++, dst += plane)
+              if (lanes == 4)
+                store4 (dst, u[j]);
+              else
+                for (int l = 0; l < lanes; l++)
+                  dst[l] = u[j][l];
+          }
+      }
 }
 
 /* u [36][rows][cols] from w [o,c,3,3]: for forward the rows are the
- * output channels, for backward-data (flipped) the input channels. */
+ * output channels, for backward-data (flipped) the input channels. Four
+ * filters to a vector, rows spread over the threads: one filter at a
+ * time in double, ResNet50's 512x512 filters of conv5 took about 45 ms a
+ * call, and with the page faults of a fresh 38 MB buffer each time
+ * (before fathom_cpu_scratch_acquire()) that layer ran at 0.36x
+ * im2col's speed in a batch of 16; now 1.15x. */
 static float *
-transform_filters (const float *w, gint64 o, gint64 c, gboolean flipped, GError **error)
+transform_filters (FathomCpuBackend *self, const float *w, gint64 o, gint64 c, gboolean flipped,
+                   GError **error)
 {
-  float *u = fathom_cpu_alloc_floats ((gsize) 36 * o * c, "Winograd scratch", error);
+  FilterJob job = { w, NULL, o, c, flipped ? c : o, flipped ? o : c, flipped };
 
-  if (u == NULL)
-    return NULL;
-  for (gint64 k = 0; k < o; k++)
-    for (gint64 ci = 0; ci < c; ci++)
-      {
-        float t[36];
-        gsize at = flipped ? (gsize) ci * o + k : (gsize) k * c + ci;
-
-        filter_transform (w + (k * c + ci) * 9, flipped, t);
-        for (int xi = 0; xi < 36; xi++)
-          u[(gsize) xi * o * c + at] = t[xi];
-      }
-  return u;
+  job.u = fathom_cpu_scratch_acquire (self, (gsize) 36 * o * c, FALSE, "Winograd filters", error);
+  if (job.u != NULL)
+    fathom_cpu_parallel_for (self, job.rows, filter_rows, &job);
+  return job.u;
 }
 
 gboolean
@@ -354,14 +406,17 @@ fathom_cpu_winograd_forward (FathomCpuBackend *self, const FathomConvWindow *win
                              GError **error)
 {
   gint64 c = x_shape[1];
-  g_autofree float *u = transform_filters (w, o, c, FALSE, error);
+  float *u = transform_filters (self, w, o, c, FALSE, error);
   WinoGeom g;
+  gboolean ok;
 
   if (u == NULL)
     return FALSE;
   fathom_cpu_winograd_geom_init (&g, x_shape[0], c, x_shape[2], x_shape[3], o, oh, ow,
                   win->pad_top, win->pad_left);
-  return run_convolution (self, &g, x, u, bias, y, error);
+  ok = run_convolution (self, &g, x, u, bias, y, error);
+  fathom_cpu_scratch_release (self, u);
+  return ok;
 }
 
 gboolean
@@ -371,12 +426,15 @@ fathom_cpu_winograd_backward_data (FathomCpuBackend *self, const FathomConvWindo
 {
   gint64 c = x_shape[1];
   /* The transposed convolution: C outputs from K inputs, filters flipped. */
-  g_autofree float *u = transform_filters (w, o, c, TRUE, error);
+  float *u = transform_filters (self, w, o, c, TRUE, error);
   WinoGeom g;
+  gboolean ok;
 
   if (u == NULL)
     return FALSE;
   fathom_cpu_winograd_geom_init (&g, x_shape[0], o, oh, ow, c, x_shape[2], x_shape[3],
                   2 - win->pad_top, 2 - win->pad_left);
-  return run_convolution (self, &g, dy, u, NULL, dx, error);
+  ok = run_convolution (self, &g, dy, u, NULL, dx, error);
+  fathom_cpu_scratch_release (self, u);
+  return ok;
 }

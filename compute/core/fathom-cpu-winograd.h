@@ -10,10 +10,12 @@ G_BEGIN_DECLS
  * and an output plane of oh x ow goes the Winograd way: 3x3, stride 1,
  * leading pads of at most 2 (the transposed convolution of backward-data
  * then has pads >= 0), channels enough for the batched products to beat
- * im2col, and a plane that fills at least two thirds of its 4x4 tiles
- * (any plane with FATHOM_CPU_WINOGRAD=all). */
+ * im2col, a plane that fills at least two thirds of its 4x4 tiles, and
+ * tiles enough in the batch of n to pay for the filters' transform (any
+ * plane and batch with FATHOM_CPU_WINOGRAD=all). */
 gboolean fathom_cpu_winograd_applies         (const FathomCpuBackend  *self,
                                               const FathomConvWindow  *win,
+                                              gint64                   n,
                                               gint64                   c,
                                               gint64                   o,
                                               gint64                   oh,
