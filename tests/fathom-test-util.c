@@ -204,6 +204,8 @@ fathom_test_conv_bn_model (FathomBackend *backend, guint64 seed)
   b2 = FATHOM_GRAPH_ADD_NAMED (g, "bn2", fathom_batch_norm_layer_new (&bn), x);
   x = FATHOM_GRAPH_ADD_NAMED (g, "sum", fathom_add_layer_new (), b2, r1);
   r2 = FATHOM_GRAPH_ADD_NAMED (g, "relu2", fathom_activation_layer_new (FATHOM_ACTIVATION_RELU), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "pool_pad", fathom_zero_pad_layer_new (1, 1, 1, 1), r2);
+  FATHOM_GRAPH_ADD_NAMED (g, "mpool", fathom_max_pool_layer_new (3, 3, 2, 2, FATHOM_PADDING_VALID), x);
   x = FATHOM_GRAPH_ADD_NAMED (g, "conv4", fathom_conv2d_layer_new (5, 1, 1, 1, 1, FATHOM_PADDING_VALID,
                                                                    FATHOM_ACTIVATION_IDENTITY, TRUE), r2);
   x = FATHOM_GRAPH_ADD_NAMED (g, "bn4", fathom_batch_norm_layer_new (&bn), x);

@@ -91,6 +91,8 @@ FathomGraph *fathom_test_mlp (FathomBackend *backend,
  *   one folded call, the padding in its window;
  * - conv2 (1x1, no bias) -> bn2, "sum" with relu1, -> relu2: one call,
  *   relu1 the residual;
+ * - relu2 -> pool_pad (1) -> mpool (3x3/2, a side branch): the padding
+ *   in the pool's window;
  * - conv4 (1x1, bias) -> bn4, "sum2" with relu2, no ReLU: one call;
  * - conv5 -> bn5 and conv6 (its own ReLU), "sum3" of the two: folded
  *   into bn5, but conv6 comes after conv5, so sum3 is computed apart;

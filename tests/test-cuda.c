@@ -574,8 +574,9 @@ test_fold_batch_norm (void)
   g_autoptr(FathomTensor) x = NULL;
   g_autoptr(GError) error = NULL;
   /* each chain's result: the padding in the window, a residual with and
-   * without a ReLU after it, an add not folded, the features */
-  const char *names[] = { "relu1", "relu2", "sum2", "sum3", "pool" };
+   * without a ReLU after it, a padding in a pool's window, an add not
+   * folded, the features */
+  const char *names[] = { "relu1", "relu2", "mpool", "sum2", "sum3", "pool" };
 
   if (cuda == NULL)
     return;

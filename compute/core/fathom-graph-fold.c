@@ -15,6 +15,10 @@
  *   before the activation;
  * - a ReLU layer that is the only reader of the batch norm, or of that
  *   add.
+ * Apart from the convolutions, a zero padding read only by a max pool,
+ * whose input is a ReLU's output, joins the pool's window: the pool skips
+ * padded cells, and a zero never beats the maximum of values that are
+ * at least zero (ResNet's stem; NaN aside).
  * The folding itself runs on the backend with its own batch-norm op: the
  * weights seen as [1, O, C * kh, kw] normalised with a zero mean and
  * beta, the bias seen as [1, O] with the real ones. It runs at every
@@ -33,6 +37,7 @@ fathom_graph_fold_clear (Node *node)
   node->fold_input = -1;
   node->fold_pad = (FathomPad2d) { 0 };
   node->fold_z = -1;
+  node->fold_pool = FALSE;
   node->fold_skipped = FALSE;
   g_clear_pointer (&node->fold_w, fathom_tensor_unref);
   g_clear_pointer (&node->fold_b, fathom_tensor_unref);
@@ -139,8 +144,30 @@ plan_after (FathomGraph *self, int head, int b)
     }
 }
 
+/* A max pool whose input is a zero padding that only it reads, of a
+ * ReLU's output. */
+static void
+plan_pool (FathomGraph *self, int i)
+{
+  Node *pool = fathom_graph_node_at (self, i);
+  Node *pad = pool->n_inputs == 1 ? fathom_graph_node_at (self, pool->inputs[0]) : NULL;
+  FathomConvWindow win;
+
+  if (pool->layer == NULL || !fathom_max_pool_layer_describe (pool->layer, &win) || pad == NULL ||
+      pad->layer == NULL || pad->n_inputs != 1 || !fathom_zero_pad_layer_get_pad (pad->layer, &pool->fold_pad) ||
+      sole_consumer (self, pool->inputs[0]) != i || !is_relu (fathom_graph_node_at (self, pad->inputs[0])))
+    {
+      pool->fold_pad = (FathomPad2d) { 0 };
+      return;
+    }
+  pool->fold_pool = TRUE;
+  pool->fold_input = pad->inputs[0];
+  pad->fold_skipped = TRUE;
+}
+
 /* Marks the heads (a Conv2D without an activation of its own, read only
- * by a batch norm) and the nodes they stand for. */
+ * by a batch norm) and the nodes they stand for, and the max pools that
+ * take in their padding. */
 static void
 plan (FathomGraph *self)
 {
@@ -153,6 +180,7 @@ plan (FathomGraph *self)
       gboolean bias;
       int b;
 
+      plan_pool (self, (int) i);
       if (conv->layer == NULL || !fathom_conv2d_layer_describe (conv->layer, &win, &act, &bias) ||
           act != FATHOM_ACTIVATION_IDENTITY || (b = sole_consumer (self, (int) i)) < 0)
         continue;
@@ -236,4 +264,19 @@ fathom_graph_fold_forward (FathomGraph *self, Node *head, GError **error)
                                             head->fold_w, head->fold_b,
                                             head->fold_z >= 0 ? fathom_graph_node_at (self, head->fold_z)->y : NULL,
                                             head->fold_act, target->y, error);
+}
+
+gboolean
+fathom_graph_fold_pool_forward (FathomGraph *self, Node *pool, GError **error)
+{
+  FathomConvWindow win;
+
+  fathom_max_pool_layer_describe (pool->layer, &win);
+  win.pad_top += pool->fold_pad.top;
+  win.pad_bottom += pool->fold_pad.bottom;
+  win.pad_left += pool->fold_pad.left;
+  win.pad_right += pool->fold_pad.right;
+  return fathom_graph_ensure_batch_tensor (self, &pool->y, &pool->shape, error) &&
+         fathom_backend_max_pool_forward (self->backend, &win, fathom_graph_node_at (self, pool->fold_input)->y,
+                                          pool->y, error);
 }

@@ -33,6 +33,8 @@ typedef struct {
   int              fold_input;
   FathomPad2d      fold_pad;
   int              fold_z;        /* the other input of a folded add, or -1 */
+  gboolean         fold_pool;     /* a max pool reading fold_input's y, the
+                                   * padding before it in its window */
   gboolean         fold_skipped;
   FathomActivation fold_act;
   FathomTensor    *fold_w, *fold_b, *fold_zeros, *fold_mean, *fold_invstd;
@@ -88,10 +90,14 @@ gboolean fathom_graph_profile_finish (FathomGraph  *self,
                                       GError      **error);
 
 /* Folding (fathom-graph-fold.c): for a head, the folded convolution into
- * its target's y; clear_fold() forgets a node's folding. */
+ * its target's y; for a fold_pool node, the pooling of its padding's
+ * input; clear_fold() forgets a node's folding. */
 gboolean fathom_graph_fold_forward (FathomGraph  *self,
                                     Node         *head,
                                     GError      **error);
+gboolean fathom_graph_fold_pool_forward (FathomGraph *self,
+                                         Node        *pool,
+                                         GError     **error);
 void     fathom_graph_fold_clear   (Node         *node);
 
 G_END_DECLS

@@ -412,13 +412,15 @@ fathom_graph_forward (FathomGraph *self, FathomTensor *const *inputs, gboolean t
 
       if (node->layer == NULL)
         continue;
-      /* a batch norm folded into the convolution before it */
+      /* a batch norm folded into the convolution before it, or a padding
+       * into the pool after it */
       if (!training && self->fold_batch_norm && node->fold_skipped)
         continue;
-      if (!training && self->fold_batch_norm && node->fold_target >= 0)
+      if (!training && self->fold_batch_norm && (node->fold_target >= 0 || node->fold_pool))
         {
           if (!fathom_graph_profile_start (self, &t0, error) ||
-              !fathom_graph_fold_forward (self, node, error) ||
+              !(node->fold_pool ? fathom_graph_fold_pool_forward (self, node, error)
+                                : fathom_graph_fold_forward (self, node, error)) ||
               !fathom_graph_profile_finish (self, node, FALSE, t0, error))
             {
               g_prefix_error (error, "%s: ", node->name);

@@ -145,10 +145,12 @@ char          *fathom_graph_summary           (FathomGraph         *self);
  * only by the convolution (its padding joins the window), an Add of the
  * batch norm and an earlier node (ResNet's shortcut, added before the
  * activation), and the ReLU of an Activation layer that is the only
- * reader of the batch norm or of that add. Equal to the unfolded forward
- * up to float rounding. The inner outputs of a folded run (the padding's,
- * the Conv2D's, the batch norm's and the add's where a later node of the
- * chain holds the result) are then not computed, so
+ * reader of the batch norm or of that add; and a ZeroPadding2D of a ReLU's
+ * output read only by a MaxPooling2D joins the pool's window. Equal to
+ * the unfolded forward up to float rounding (for finite values). The
+ * inner outputs of a folded run (the paddings', the Conv2D's, the batch
+ * norm's and the add's where a later node of the chain holds the result)
+ * are then not computed, so
  * fathom_graph_get_node_output() of them is undefined: for feature
  * extraction, not for class maps. Training forwards never fold. Off by
  * default; set after fathom_graph_build(). */

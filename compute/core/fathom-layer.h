@@ -162,13 +162,15 @@ FathomLayer *fathom_softmax_layer_new         (void);
 /* What folding a batch norm into a convolution (fathom-graph-fold.c)
  * needs of a layer: a Conv2D's window, activation and whether it has a
  * bias; a BatchNormalization's description; an Activation layer's
- * function; a ZeroPadding2D's padding; whether it is an Add. FALSE for a
- * layer of another type. */
+ * function; a ZeroPadding2D's padding; whether it is an Add; a
+ * MaxPooling2D's window. FALSE for a layer of another type. */
 gboolean     fathom_conv2d_layer_describe     (FathomLayer *self, FathomConvWindow *win,
                                                FathomActivation *activation, gboolean *use_bias);
 gboolean     fathom_batch_norm_layer_get_desc (FathomLayer *self, FathomBatchNormDesc *desc);
 gboolean     fathom_activation_layer_get_activation (FathomLayer *self, FathomActivation *activation);
 gboolean     fathom_zero_pad_layer_get_pad    (FathomLayer *self, FathomPad2d *pad);
+/* A MaxPooling2D's window, its padding resolved by the graph's build. */
+gboolean     fathom_max_pool_layer_describe   (FathomLayer *self, FathomConvWindow *win);
 gboolean     fathom_layer_is_add              (FathomLayer *self);
 /* TRUE for layers from fathom_softmax_layer_new(). */
 gboolean     fathom_layer_is_softmax          (FathomLayer *self);

@@ -92,3 +92,12 @@ fathom_avg_pool_layer_new (int kh, int kw, int sh, int sw, FathomPadding padding
 {
   return pool_new (&avg_pool_class, FALSE, kh, kw, sh, sw, padding);
 }
+
+gboolean
+fathom_max_pool_layer_describe (FathomLayer *layer, FathomConvWindow *win)
+{
+  if (layer->klass != &max_pool_class)
+    return FALSE;
+  *win = ((FathomPoolLayer *) layer)->win;
+  return TRUE;
+}
