@@ -80,6 +80,34 @@ tensor_4d (gint64 n, gint64 c, gint64 h, gint64 w, const float *data)
 
 /* ---- hand-computed values ------------------------------------------------- */
 
+/* NaN and ties: the first maximum in row-major order, and nothing
+ * replaces a NaN held (only a strictly greater value would); the
+ * gradient goes to the cell whose value the forward pass gave. */
+static void
+test_max_pool_nan_and_ties (void)
+{
+  for (guint p = 0; p < 2; p++)
+    {
+      g_autoptr(FathomBackend) be = fathom_cpu_backend_new (fathom_test_paths[p], 2);
+      g_autoptr(FathomTensor) x = tensor_4d (1, 1, 2, 6, (float[]) { NAN, 1, 2, NAN, 4, 4,
+                                                                      0, 5, 3, 1, 4, 2 });
+      g_autoptr(FathomTensor) y = fathom_tensor_new_4d (1, 1, 1, 3);
+      g_autoptr(FathomTensor) dy = tensor_4d (1, 1, 1, 3, (float[]) { 1, 2, 3 });
+      g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x);
+      FathomConvWindow win = window_resolved (2, 2, 2, 2, FATHOM_PADDING_VALID, 2, 6);
+      const float *v;
+
+      pool_forward (be, POOL_MAX, &win, x, y);
+      v = fathom_tensor_get_const_data (y);
+      g_assert_true (isnan (v[0]));
+      g_assert_cmpfloat (v[1], ==, 3.f);
+      g_assert_cmpfloat (v[2], ==, 4.f);
+      pool_backward (be, POOL_MAX, &win, x, dy, dx);
+      fathom_test_assert_values (dx, (float[]) { 1, 0, 0, 0, 3, 0,
+                                                 0, 0, 2, 0, 0, 0 }, 12, 0.f, "max NaN backward");
+    }
+}
+
 static void
 test_max_pool_values (void)
 {
@@ -462,6 +490,7 @@ main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/pool/max-values", test_max_pool_values);
+  g_test_add_func ("/pool/max-nan-and-ties", test_max_pool_nan_and_ties);
   g_test_add_func ("/pool/avg-values", test_avg_pool_values);
   g_test_add_func ("/pool/global-avg-values", test_global_avg_pool_values);
   g_test_add_func ("/pool/gradcheck", test_pool_gradcheck);

@@ -62,6 +62,9 @@ window_argmax (const PoolJob *job, const float *plane, gint64 p, gint64 q)
   return best;
 }
 
+/* The forward pass needs the first maximum's value, not where it is: the
+ * same scan with the value alone (the same result, NaN included: only a
+ * strictly greater value replaces the one held). */
 static void
 max_forward_planes (gint64 begin, gint64 end, guint chunk_index, gpointer data)
 {
@@ -75,9 +78,25 @@ max_forward_planes (gint64 begin, gint64 end, guint chunk_index, gpointer data)
       for (gint64 p = 0; p < job->oh; p++)
         for (gint64 q = 0; q < job->ow; q++)
           {
-            gint64 best = window_argmax (job, xp, p, q);
+            gint64 r0, r1, c0, c1;
+            float best;
 
-            yp[p * job->ow + q] = best >= 0 ? xp[best] : 0.f;
+            window_clip (job, p, q, &r0, &r1, &c0, &c1);
+            if (r0 >= r1 || c0 >= c1)
+              {
+                yp[p * job->ow + q] = 0.f;
+                continue;
+              }
+            best = xp[r0 * job->w + c0];
+            for (gint64 r = r0; r < r1; r++)
+              {
+                const float *row = xp + r * job->w;
+
+                for (gint64 c = c0; c < c1; c++)
+                  if (row[c] > best)
+                    best = row[c];
+              }
+            yp[p * job->ow + q] = best;
           }
     }
 }
