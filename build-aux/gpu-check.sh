@@ -86,21 +86,21 @@ do_build() {
 
 # ---- run: on the GPU machine ------------------------------------------------------
 
-# "fcn-step graph, gru-step eager (reason)" from a bench JSON file: whether
-# each training step ran as a captured CUDA graph.
+# "vgg16-features graph, fcn-step graph, gru-step eager (reason)" from a
+# bench JSON file: whether each workload ran as a captured CUDA graph.
 graph_summary() {
   python3 - "$1" <<'PY' 2>/dev/null || echo "unknown (see the bench JSON)"
 import json, sys
 rows = json.load(open(sys.argv[1])).get("results", [])
 out = []
 for r in rows:
-    if r.get("mode") != "train-step":
+    if "mode" not in r:
         continue
     if r.get("graph"):
         out.append("%s graph" % r["workload"])
     else:
         out.append("%s eager (%s)" % (r["workload"], r.get("graph_reason", "no reason")))
-print(", ".join(out) if out else "no training steps")
+print(", ".join(out) if out else "no workloads")
 PY
 }
 
@@ -318,17 +318,17 @@ do_run() {
     # The extras (GPU_CHECK_BENCH_EXTRAS=0 leaves them out, for a short
     # run): PyTorch with cudnn.benchmark, cuDNN's algorithms timed as ours
     # are by default; ours with cuDNN's heuristics choosing (nothing
-    # timed), beside PyTorch's default, which does the same; and the
-    # training steps once more without CUDA graphs (each result's "graph"
-    # says which ran: true is a captured step replayed, false an eager
-    # one, with "graph_reason").
+    # timed), beside PyTorch's default, which does the same; and every
+    # workload once more without CUDA graphs, as PyTorch's run (each
+    # result's "graph" says which ran: true is a captured step or
+    # inference pass replayed, false an eager one, with "graph_reason").
     [ "$extras" -eq 1 ] || continue
     [ "$have_torch" -eq 1 ] && bench_torch "$logdir/bench-torch-$prec-tuned.json" "$prec, cudnn.benchmark" \
       --cudnn-benchmark ${flag[@]+"${flag[@]}"}
     bench_ours "$logdir/bench-fathom-$prec-heuristic.json" "$prec heuristic" FATHOM_CUDNN_SEARCH=heuristic -- \
       --workload vgg16-features,fcn-step,resnet50-features ${flag[@]+"${flag[@]}"} ${conv_flag[@]+"${conv_flag[@]}"}
     bench_ours "$logdir/bench-fathom-$prec-eager.json" "$prec eager" FATHOM_CUDA_GRAPHS=0 -- \
-      --workload fcn-step,gru-step ${flag[@]+"${flag[@]}"} ${conv_flag[@]+"${conv_flag[@]}"}
+      --workload all ${flag[@]+"${flag[@]}"} ${conv_flag[@]+"${conv_flag[@]}"}
   done
 
   # The short table, last.

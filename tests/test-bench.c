@@ -112,6 +112,10 @@ test_inference (void)
       assert_result (&r, cases[c].kind, cases[c].batch, 1, cases[c].batch, "img/s", "3x32x32");
       g_assert_false (r.training);
       g_assert_true (isnan (r.loss));
+      /* a CPU cannot capture the forward: eager, and the reason kept */
+      g_assert_false (r.graph);
+      g_assert_nonnull (r.graph_reason);
+      g_assert_nonnull (strstr (r.graph_reason, "does not capture"));
       assert_features (w, be, cases[c].channels);
       fathom_bench_result_clear (&r);
     }

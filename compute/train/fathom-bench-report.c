@@ -156,13 +156,10 @@ add_row (JsonBuilder *b, const Row *row)
       else
         add_member_string (b, "loss", "not finite");
     }
-  if (r->training)
-    {
-      json_builder_set_member_name (b, "graph");
-      json_builder_add_boolean_value (b, r->graph);
-      if (!r->graph && r->graph_reason != NULL)
-        add_member_string (b, "graph_reason", r->graph_reason);
-    }
+  json_builder_set_member_name (b, "graph");
+  json_builder_add_boolean_value (b, r->graph);
+  if (!r->graph && r->graph_reason != NULL)
+    add_member_string (b, "graph_reason", r->graph_reason);
   if (conv_path (r) != NULL)
     {
       add_member_string (b, "conv_path", conv_path (r));
@@ -238,12 +235,14 @@ fathom_bench_report_to_table (FathomBenchReport *self)
 
       g_string_append_printf (out, "%-18s %6u %-10s %-10s %8u %12.3f %12.2f  %-9s  %s\n",
                               fathom_bench_kind_to_string (r->kind), r->batch, r->input,
-                              !r->training ? "inference" : r->graph ? "graph-step" : "train-step",
+                              !r->training ? (r->graph ? "graph-fwd" : "inference")
+                              : r->graph ? "graph-step" : "train-step",
                               r->runs, r->median_s * 1e3, r->throughput, r->unit, conv);
-      if (r->training && !r->graph && r->graph_reason != NULL)
+      if (!r->graph && r->graph_reason != NULL)
         g_string_append_printf (out, "%-18s not a captured graph: %s\n", "", r->graph_reason);
     }
   g_string_append (out, "Median of the timed runs after the warm-up; an iteration ends when the device is done.\n"
-                        "graph-step: each timed step was one launch of the step captured as a CUDA graph.\n");
+                        "graph-step, graph-fwd: each timed iteration was one launch of the training step or\n"
+                        "the inference pass captured as a CUDA graph.\n");
   return g_string_free (out, FALSE);
 }

@@ -106,6 +106,13 @@ struct _FathomBenchWorkload
   FathomTrainStep *step;        /* training kinds only */
   FathomTensor    *inputs[MAX_IO];
   FathomTensor    *targets[MAX_IO];
+  /* inference kinds: the forward captured once, after an eager one at
+   * these shapes, and launched from then on (forward_once) */
+  gboolean            graphs;     /* fathom_bench_workload_set_graphs() */
+  gboolean            warm;
+  gboolean            graphed;    /* the last forward was a launch */
+  FathomBackendGraph *exec;
+  char               *graph_reason;
 };
 
 void
@@ -118,6 +125,9 @@ fathom_bench_workload_free (FathomBenchWorkload *self)
       g_clear_pointer (&self->inputs[i], fathom_tensor_unref);
       g_clear_pointer (&self->targets[i], fathom_tensor_unref);
     }
+  /* the captured forward holds the graph's tensors' addresses */
+  g_clear_pointer (&self->exec, fathom_backend_graph_free);
+  g_free (self->graph_reason);
   /* the step borrows the graph and the optimiser */
   g_clear_pointer (&self->step, fathom_train_step_free);
   g_clear_pointer (&self->optimizer, fathom_optimizer_free);
@@ -225,6 +235,7 @@ fathom_bench_workload_new (FathomBenchKind kind, FathomBackend *backend, const F
    * norms fold into their convolutions (ResNet50's 53) */
   if (!kinds[kind].training)
     fathom_graph_set_fold_batch_norm (self->graph, TRUE);
+  self->graphs = TRUE;
 
   /* Inputs: characters are one-hot rows (the embedding is a Dense on
    * them); images and features are uniform. Targets: one-hot classes or
@@ -278,15 +289,71 @@ fathom_bench_workload_get_loss (FathomBenchWorkload *self)
 void
 fathom_bench_workload_set_graphs (FathomBenchWorkload *self, gboolean enabled)
 {
+  self->graphs = enabled;
   if (self->step != NULL)
     fathom_train_step_set_graphs (self->step, enabled);
+}
+
+/* The inference forward may still become a captured graph. */
+static gboolean
+forward_pending (FathomBenchWorkload *self)
+{
+  return !kinds[self->kind].training && self->graphs && self->exec == NULL && self->graph_reason == NULL &&
+         fathom_backend_get_graphs (self->backend, NULL);
 }
 
 /* The step may still become a captured graph by warming up longer. */
 static gboolean
 graph_pending (FathomBenchWorkload *self)
 {
-  return self->step != NULL && fathom_train_step_get_pending (self->step);
+  return (self->step != NULL && fathom_train_step_get_pending (self->step)) || forward_pending (self);
+}
+
+/* Records the inference forward as one graph. Nothing of it runs; where
+ * the capture fails, graph_reason says why and every run stays eager. */
+static void
+capture_forward (FathomBenchWorkload *self)
+{
+  g_autoptr(GError) why = NULL;
+  gboolean ok;
+
+  if (!fathom_backend_capture_begin (self->backend, &why))
+    {
+      self->graph_reason = g_strdup (why->message);
+      return;
+    }
+  fathom_graph_set_captured (self->graph, TRUE);
+  ok = fathom_graph_forward (self->graph, self->inputs, FALSE, &why);
+  fathom_graph_set_captured (self->graph, FALSE);
+  self->exec = fathom_backend_capture_end (self->backend, ok, ok ? &why : NULL);
+  if (self->exec == NULL)
+    self->graph_reason = g_strdup (why != NULL ? why->message : "the capture failed");
+}
+
+/* An inference iteration: a launch of the captured forward where there
+ * is one, else an eager forward, after which (the second time: the first
+ * chose cuDNN's algorithms by timing them, which a capture cannot, and
+ * made the folded weights and scratch) the forward is captured. */
+static gboolean
+forward_once (FathomBenchWorkload *self, GError **error)
+{
+  const char *off = NULL;
+
+  self->graphed = self->exec != NULL && self->graphs;
+  if (self->graphed)
+    return fathom_backend_graph_launch (self->exec, NULL, error);
+  if (!fathom_graph_forward (self->graph, self->inputs, FALSE, error) ||
+      !fathom_backend_synchronize (self->backend, error))
+    return FALSE;
+  if (self->graphs && self->exec == NULL && self->graph_reason == NULL)
+    {
+      if (!fathom_backend_get_graphs (self->backend, &off))
+        self->graph_reason = g_strdup (off);
+      else if (self->warm)
+        capture_forward (self);
+    }
+  self->warm = TRUE;
+  return TRUE;
 }
 
 gboolean
@@ -296,8 +363,7 @@ fathom_bench_workload_run_once (FathomBenchWorkload *self, GError **error)
 
   g_return_val_if_fail (self != NULL, FALSE);
   if (!kinds[self->kind].training)
-    return fathom_graph_forward (self->graph, self->inputs, FALSE, error) &&
-           fathom_backend_synchronize (self->backend, error);
+    return forward_once (self, error);
 
   if (!fathom_train_step_run (self->step, self->inputs, self->targets, NULL, &total, error) ||
       !fathom_backend_synchronize (self->backend, error))
@@ -377,7 +443,7 @@ fathom_bench_workload_measure (FathomBenchWorkload *self, guint warmup, guint ru
       times[i] = now_seconds () - start;
     }
   fathom_backend_get_conv_calls (self->backend, &cudnn_after, &own_after);
-  graph = self->step != NULL && fathom_train_step_get_graphed (self->step);
+  graph = self->step != NULL ? fathom_train_step_get_graphed (self->step) : self->graphed;
   if (graph)
     {
       cudnn_after = cudnn_before + step_cudnn * runs;
@@ -403,7 +469,9 @@ fathom_bench_workload_measure (FathomBenchWorkload *self, guint warmup, guint ru
     .conv_cudnn = (cudnn_after - cudnn_before) / runs,
     .conv_own = (own_after - own_before) / runs,
     .graph = graph,
-    .graph_reason = self->step != NULL && !graph ? g_strdup (fathom_train_step_get_reason (self->step)) : NULL,
+    .graph_reason = graph ? NULL
+                    : self->step != NULL ? g_strdup (fathom_train_step_get_reason (self->step))
+                    : g_strdup (self->graph_reason),
   };
   result->throughput = result->items / MAX (result->median_s, 1e-12);
   return TRUE;

@@ -79,8 +79,9 @@ typedef struct {
    * backend counts them (fathom_backend_get_conv_calls: CUDA). */
   gboolean        conv_counted;
   guint64         conv_cudnn, conv_own;
-  /* Training steps: the timed ones were launches of the step captured as
-   * one graph (FathomTrainStep); if not, graph_reason says why. */
+  /* The timed iterations were launches of the training step captured as
+   * one graph (FathomTrainStep), or of the inference pass captured after
+   * an eager one; if not, graph_reason says why. */
   gboolean        graph;
   char           *graph_reason;
 } FathomBenchResult;
@@ -114,8 +115,8 @@ FathomGraph         *fathom_bench_workload_get_graph (FathomBenchWorkload      *
 /* The loss of the last training step; NaN before one, and for inference. */
 double               fathom_bench_workload_get_loss  (FathomBenchWorkload      *self);
 
-/* Training steps as captured graphs where the backend can (the default;
- * fathom-train-step.h), or always eager. */
+/* Training steps and inference passes as captured graphs where the
+ * backend can (the default; fathom-train-step.h), or always eager. */
 void                 fathom_bench_workload_set_graphs (FathomBenchWorkload     *self,
                                                        gboolean                 enabled);
 
