@@ -28,6 +28,7 @@
  */
 #include "fathom-test-util.h"
 #include "fathom-backend-registry.h"
+#include "fathom-bench-workload.h"
 #include "fathom-parity.h"
 #include "fathom-test-steps.h"
 #include "fathom-checkpoint.h"
@@ -608,6 +609,49 @@ test_fold_batch_norm (void)
     }
 }
 
+/* The bench's inference pass captured as a graph (ResNet50 folded, small
+ * images): after the warm-up the timed runs are launches, and a launch's
+ * features equal an eager pass's. */
+static void
+test_graph_forward (void)
+{
+  g_autoptr(FathomBackend) cuda = cuda_or_skip ();
+  g_autoptr(FathomBenchWorkload) w = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree float *launched = NULL, *eager = NULL;
+  FathomBenchOptions options;
+  FathomBenchResult r = { 0 };
+  FathomTensor *y;
+  gsize n;
+
+  if (cuda == NULL)
+    return;
+  fathom_bench_options_init (&options);
+  options.batch = 2;
+  options.height = options.width = 64;
+  w = fathom_bench_workload_new (FATHOM_BENCH_RESNET50_FEATURES, cuda, &options, &error);
+  g_assert_no_error (error);
+  g_assert_true (fathom_bench_workload_measure (w, 3, 2, &r, &error));
+  g_assert_no_error (error);
+  if (!r.graph)
+    g_test_message ("not captured: %s", r.graph_reason);
+  g_assert_true (r.graph);
+  fathom_bench_result_clear (&r);
+
+  y = fathom_graph_get_output (fathom_bench_workload_get_graph (w), 0);
+  n = fathom_tensor_get_numel (y);
+  launched = g_new (float, n);
+  eager = g_new (float, n);
+  g_assert_true (fathom_backend_download (cuda, y, launched, &error));
+  fathom_bench_workload_set_graphs (w, FALSE);
+  g_assert_true (fathom_bench_workload_run_once (w, &error));
+  g_assert_true (fathom_backend_download (cuda, y, eager, &error));
+  g_assert_no_error (error);
+  for (gsize i = 0; i < n; i++)
+    if (!(fabsf (launched[i] - eager[i]) <= 1e-5f + 1e-5f * fabsf (eager[i])))
+      g_error ("feature %" G_GSIZE_FORMAT ": launched %g, eager %g", i, launched[i], eager[i]);
+}
+
 /* Device memory is a CUDA backend's: a CPU backend refuses a limit. */
 static void
 test_memory_limit_cpu_refused (void)
@@ -636,6 +680,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cuda/out-of-memory-mid-epoch", test_out_of_memory_mid_epoch);
   g_test_add_func ("/cuda/memory-limit-cpu-refused", test_memory_limit_cpu_refused);
   g_test_add_func ("/cuda/fold-batch-norm", test_fold_batch_norm);
+  g_test_add_func ("/cuda/graph-forward", test_graph_forward);
   g_test_add_func ("/cuda/host-tensor-refused", test_host_tensor_refused);
   g_test_add_func ("/cuda/allocator-reuse", test_allocator_reuse);
   g_test_add_func ("/cuda/nan-semantics", test_nan_semantics);
