@@ -422,6 +422,34 @@ test_pool_gradcheck (void)
 
 /* ---- FAST against REFERENCE ----------------------------------------------- */
 
+/* The FAST path's 2x2 stride-2 loops against the REFERENCE path's general
+ * ones on values with many ties (three levels) and odd sizes (a last row
+ * and column no window reads): the same maxima and the same cells given
+ * the gradient, exactly. */
+static void
+test_max_pool_2x2_ties (void)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (23);
+  g_autoptr(FathomBackend) ref = fathom_cpu_backend_new (FATHOM_CPU_PATH_REFERENCE, 1);
+  g_autoptr(FathomBackend) fast = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
+  g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, -1.5f, 1.5f, 2, 3, 9, 11);
+  FathomConvWindow win = window_resolved (2, 2, 2, 2, FATHOM_PADDING_VALID, 9, 11);
+  g_autoptr(FathomTensor) y = pool_output (&win, x), y_ref = pool_output (&win, x);
+  g_autoptr(FathomTensor) dy = pool_output (&win, x);
+  g_autoptr(FathomTensor) dx = fathom_tensor_new_like (x), dx_ref = fathom_tensor_new_like (x);
+  float *v = fathom_tensor_get_data (x);
+
+  for (gsize i = 0; i < fathom_tensor_get_numel (x); i++)
+    v[i] = roundf (v[i]);
+  fathom_rng_fill_uniform (rng, dy, 0.5f, 1.f);
+  pool_forward (fast, POOL_MAX, &win, x, y);
+  pool_forward (ref, POOL_MAX, &win, x, y_ref);
+  fathom_test_assert_close (y, y_ref, 0.f, 0.f, "2x2 max");
+  pool_backward (fast, POOL_MAX, &win, x, dy, dx);
+  pool_backward (ref, POOL_MAX, &win, x, dy, dx_ref);
+  fathom_test_assert_close (dx, dx_ref, 0.f, 0.f, "2x2 max dx");
+}
+
 static void
 test_pool_fast_matches_reference (void)
 {
@@ -491,6 +519,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/pool/max-values", test_max_pool_values);
   g_test_add_func ("/pool/max-nan-and-ties", test_max_pool_nan_and_ties);
+  g_test_add_func ("/pool/max-2x2-ties", test_max_pool_2x2_ties);
   g_test_add_func ("/pool/avg-values", test_avg_pool_values);
   g_test_add_func ("/pool/global-avg-values", test_global_avg_pool_values);
   g_test_add_func ("/pool/gradcheck", test_pool_gradcheck);

@@ -125,6 +125,79 @@ max_backward_planes (gint64 begin, gint64 end, guint chunk_index, gpointer data)
     }
 }
 
+/* 2x2 windows at stride 2 without padding (VGG's, mini's and fcn's
+ * pools) on the FAST path: always whole, so no clipping and no index
+ * bookkeeping, with the same first maximum as window_argmax (cells in
+ * row-major order, only a strictly greater value replacing the held one:
+ * ties and NaN alike). Pools were an eighth of mini's pretraining. */
+static gboolean
+is_pool_2x2 (const FathomConvWindow *win)
+{
+  return win->kh == 2 && win->kw == 2 && win->sh == 2 && win->sw == 2 && win->pad_top == 0 &&
+         win->pad_bottom == 0 && win->pad_left == 0 && win->pad_right == 0;
+}
+
+/* Which of a (top left), b, c, d (bottom right) is the first maximum. */
+static inline int
+first_max4 (float a, float b, float c, float d, float *value)
+{
+  float m = a;
+  int k = 0;
+
+  if (b > m)
+    m = b, k = 1;
+  if (c > m)
+    m = c, k = 2;
+  if (d > m)
+    m = d, k = 3;
+  *value = m;
+  return k;
+}
+
+static void
+max_forward_planes_2x2 (gint64 begin, gint64 end, guint chunk_index, gpointer data)
+{
+  const PoolJob *job = data;
+
+  for (gint64 plane = begin; plane < end; plane++)
+    for (gint64 p = 0; p < job->oh; p++)
+      {
+        const float *r0 = job->x + (plane * job->h + 2 * p) * job->w, *r1 = r0 + job->w;
+        float *yp = job->y + (plane * job->oh + p) * job->ow;
+
+        for (gint64 q = 0; q < job->ow; q++)
+          first_max4 (r0[2 * q], r0[2 * q + 1], r1[2 * q], r1[2 * q + 1], &yp[q]);
+      }
+}
+
+static void
+max_backward_planes_2x2 (gint64 begin, gint64 end, guint chunk_index, gpointer data)
+{
+  const PoolJob *job = data;
+
+  for (gint64 plane = begin; plane < end; plane++)
+    {
+      float *dxp = job->dx + plane * job->h * job->w;
+
+      /* the rows and columns past the last window get nothing */
+      memset (dxp, 0, job->h * job->w * sizeof (float));
+      for (gint64 p = 0; p < job->oh; p++)
+        {
+          const float *r0 = job->x + (plane * job->h + 2 * p) * job->w, *r1 = r0 + job->w;
+          const float *dyp = job->dy + (plane * job->oh + p) * job->ow;
+          float *d0 = dxp + 2 * p * job->w, *d1 = d0 + job->w;
+
+          for (gint64 q = 0; q < job->ow; q++)
+            {
+              float m;
+              int k = first_max4 (r0[2 * q], r0[2 * q + 1], r1[2 * q], r1[2 * q + 1], &m);
+
+              (k < 2 ? d0 : d1)[2 * q + (k & 1)] = dyp[q];
+            }
+        }
+    }
+}
+
 static void
 avg_forward_planes (gint64 begin, gint64 end, guint chunk_index, gpointer data)
 {
@@ -236,6 +309,14 @@ window_work (const PoolJob *job)
 
 /* ---- slots ---------------------------------------------------------------- */
 
+/* The REFERENCE path keeps the general loops, which the FAST path's 2x2
+ * ones are tested against. */
+static gboolean
+fast_2x2 (FathomBackend *backend, const FathomConvWindow *win)
+{
+  return FATHOM_CPU (backend)->path == FATHOM_CPU_PATH_FAST && is_pool_2x2 (win);
+}
+
 static gboolean
 cpu_max_pool_forward (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
                       FathomTensor *y, GError **error)
@@ -243,7 +324,8 @@ cpu_max_pool_forward (FathomBackend *backend, const FathomConvWindow *win, const
   PoolJob job = { .x = fathom_tensor_raw (x), .y = fathom_tensor_raw (y) };
 
   pool_job_init (&job, win, x, y);
-  run_planes (backend, x->shape[0] * x->shape[1], window_work (&job), max_forward_planes, &job);
+  run_planes (backend, x->shape[0] * x->shape[1], window_work (&job),
+              fast_2x2 (backend, win) ? max_forward_planes_2x2 : max_forward_planes, &job);
   return TRUE;
 }
 
@@ -254,7 +336,8 @@ cpu_max_pool_backward (FathomBackend *backend, const FathomConvWindow *win, cons
   PoolJob job = { .x = fathom_tensor_raw (x), .dy = fathom_tensor_raw (dy), .dx = fathom_tensor_raw (dx) };
 
   pool_job_init (&job, win, x, dy);
-  run_planes (backend, x->shape[0] * x->shape[1], window_work (&job), max_backward_planes, &job);
+  run_planes (backend, x->shape[0] * x->shape[1], window_work (&job),
+              fast_2x2 (backend, win) ? max_backward_planes_2x2 : max_backward_planes, &job);
   return TRUE;
 }
 
