@@ -58,11 +58,12 @@ float *fathom_cpu_alloc_zeros  (gsize        n,
 
 /* Scratch of at least n floats (zeroed or not) that the backend keeps
  * between calls, given back with fathom_cpu_scratch_release() (never
- * g_free()): the largest few released stay mapped for the next call. Freeing a big
- * buffer and asking again at every call costs all its page faults each
- * time (glibc maps anything above 32 MB afresh): Winograd's filters of a
- * 512x512 layer are 38 MB, and that was 40% of the convolution at batch
- * 16. NULL and an out-of-memory error saying what it was for. */
+ * g_free()): the largest FATHOM_CPU_SPARE_SLOTS released stay mapped for
+ * the next call, until the backend is freed. Freeing a big buffer and
+ * asking again at every call costs all its page faults each time (glibc
+ * maps anything above 32 MB afresh): Winograd's filters of a 512x512
+ * layer are 38 MB, and that was 40% of the convolution at batch 16.
+ * NULL and an out-of-memory error saying what it was for. */
 float *fathom_cpu_scratch_acquire (FathomCpuBackend *self,
                                    gsize             n,
                                    gboolean          zeroed,
