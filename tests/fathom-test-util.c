@@ -184,6 +184,10 @@ upload_uniform (FathomBackend *backend, FathomRng *rng, FathomTensor *t, float l
   g_assert_no_error (error);
 }
 
+const char *const fathom_test_conv_bn_results[] = {
+  "relu1", "relu2", "mpool", "sum2", "sum3", "pool", NULL,
+};
+
 FathomGraph *
 fathom_test_conv_bn_model (FathomBackend *backend, guint64 seed)
 {

@@ -102,6 +102,10 @@ FathomGraph *fathom_test_mlp (FathomBackend *backend,
  * defaults, so that folding them shows. */
 FathomGraph *fathom_test_conv_bn_model (FathomBackend *backend,
                                         guint64        seed);
+/* The nodes of fathom_test_conv_bn_model() that hold each chain's result
+ * when folded (relu1, relu2, mpool, sum2, sum3 and the output's pool),
+ * NULL-terminated. */
+extern const char *const fathom_test_conv_bn_results[];
 
 /* Both CPU paths, for tests that loop over them. */
 extern const FathomCpuPath fathom_test_paths[2];

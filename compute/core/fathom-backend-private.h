@@ -51,11 +51,11 @@ struct _FathomBackendOps
                                const FathomTensor *w, const FathomTensor *dy, FathomTensor *dx,
                                FathomTensor *dw, FathomTensor *dbias, GError **error);
   /* optional: the forward pass with the residual z (or NULL) and the
-   * activation fused, where it can (else the backend does the steps
-   * itself) */
+   * activation fused, where it can; *done FALSE (and nothing run) where
+   * it cannot, and the backend does the steps itself */
   gboolean (*conv2d_forward_act) (FathomBackend *self, const FathomConvWindow *win, const FathomTensor *x,
                                   const FathomTensor *w, const FathomTensor *bias, const FathomTensor *z,
-                                  FathomActivation act, FathomTensor *y, GError **error);
+                                  FathomActivation act, FathomTensor *y, gboolean *done, GError **error);
 
   gboolean (*zero_pad_forward)  (FathomBackend *self, const FathomPad2d *pad, const FathomTensor *x,
                                  FathomTensor *y, GError **error);

@@ -312,6 +312,7 @@ fathom_backend_conv2d_forward_act (FathomBackend *self, const FathomConvWindow *
                                    FathomActivation act, FathomTensor *y, GError **error)
 {
   const FathomTensor *sum[2] = { y, z };
+  gboolean done = FALSE;
 
   if (z != NULL && !expect_same ("conv2d", "z", z, y, error))
     return FALSE;
@@ -319,9 +320,11 @@ fathom_backend_conv2d_forward_act (FathomBackend *self, const FathomConvWindow *
     return shape_error (error, "conv2d", "z cannot be y itself");
   if ((act != FATHOM_ACTIVATION_IDENTITY || z != NULL) && self->ops->conv2d_forward_act != NULL)
     {
-      if (!check_conv (win, x, w, y, error) || !EXPECT_OPT ("conv2d", "bias", bias, w->shape[0]))
+      if (!check_conv (win, x, w, y, error) || !EXPECT_OPT ("conv2d", "bias", bias, w->shape[0]) ||
+          !self->ops->conv2d_forward_act (self, win, x, w, bias, z, act, y, &done, error))
         return FALSE;
-      return self->ops->conv2d_forward_act (self, win, x, w, bias, z, act, y, error);
+      if (done)
+        return TRUE;
     }
   return fathom_backend_conv2d_forward (self, win, x, w, bias, y, error) &&
          (z == NULL || fathom_backend_add_forward (self, 2, sum, y, error)) &&

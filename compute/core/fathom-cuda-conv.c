@@ -214,28 +214,22 @@ cuda_conv2d_forward (FathomBackend *backend, const FathomConvWindow *win, const 
 }
 
 /* ReLU with a bias, and the residual z where there is one, fused into
- * cuDNN's forward; anything else the separate steps. */
+ * cuDNN's forward; anything else declined, for the backend's own steps. */
 static gboolean
 cuda_conv2d_forward_act (FathomBackend *backend, const FathomConvWindow *win, const FathomTensor *x,
                          const FathomTensor *w, const FathomTensor *bias, const FathomTensor *z,
-                         FathomActivation act, FathomTensor *y, GError **error)
+                         FathomActivation act, FathomTensor *y, gboolean *done, GError **error)
 {
   FathomCudaBackend *self = FATHOM_CUDA (backend);
-  const FathomTensor *sum[2] = { y, z };
-  gboolean done = FALSE;
 
+  *done = FALSE;
   FATHOM_CUDA_NEED ("conv2d", x, w, bias, z, y);
   if (act == FATHOM_ACTIVATION_RELU && bias != NULL && want_cudnn (self) &&
-      !fathom_cuda_cudnn_conv2d_forward (self->cudnn, self, win, x, w, bias, z, TRUE, y, &done, error))
+      !fathom_cuda_cudnn_conv2d_forward (self->cudnn, self, win, x, w, bias, z, TRUE, y, done, error))
     return FALSE;
-  if (done)
-    {
-      self->conv_calls_cudnn++;
-      return TRUE;
-    }
-  return cuda_conv2d_forward (backend, win, x, w, bias, y, error) &&
-         (z == NULL || fathom_backend_add_forward (backend, 2, sum, y, error)) &&
-         (act == FATHOM_ACTIVATION_IDENTITY || fathom_backend_activation_forward (backend, act, y, y, error));
+  if (*done)
+    self->conv_calls_cudnn++;
+  return TRUE;
 }
 
 static gboolean

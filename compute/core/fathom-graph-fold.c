@@ -88,23 +88,38 @@ is_relu (Node *node)
          act == FATHOM_ACTIVATION_RELU;
 }
 
-/* The zero padding that only the head reads: its input becomes the
- * head's, its padding the window's. */
-static void
-plan_pad (FathomGraph *self, int head)
+/* Node i reading a zero padding that only it reads: the padding joins
+ * i's window and i reads the padding's input instead (fold_input,
+ * fold_pad), the padding skipped; FALSE, and i reading its own input,
+ * otherwise. For a pool, the padding's input must be a ReLU's. */
+static gboolean
+plan_pad (FathomGraph *self, int i, gboolean relu_input)
 {
-  Node *conv = fathom_graph_node_at (self, head);
-  Node *pad = fathom_graph_node_at (self, conv->inputs[0]);
+  Node *node = fathom_graph_node_at (self, i);
+  Node *pad = node->n_inputs == 1 ? fathom_graph_node_at (self, node->inputs[0]) : NULL;
 
-  conv->fold_input = conv->inputs[0];
-  if (pad->layer != NULL && pad->n_inputs == 1 && fathom_zero_pad_layer_get_pad (pad->layer, &conv->fold_pad) &&
-      sole_consumer (self, conv->inputs[0]) == head)
+  node->fold_input = node->n_inputs == 1 ? node->inputs[0] : -1;
+  if (pad == NULL || pad->layer == NULL || pad->n_inputs != 1 ||
+      !fathom_zero_pad_layer_get_pad (pad->layer, &node->fold_pad) || sole_consumer (self, node->inputs[0]) != i ||
+      (relu_input && !is_relu (fathom_graph_node_at (self, pad->inputs[0]))))
     {
-      conv->fold_input = pad->inputs[0];
-      pad->fold_skipped = TRUE;
+      node->fold_pad = (FathomPad2d) { 0 };
+      return FALSE;
     }
-  else
-    conv->fold_pad = (FathomPad2d) { 0 };
+  node->fold_input = pad->inputs[0];
+  pad->fold_skipped = TRUE;
+  return TRUE;
+}
+
+/* A window with a folded padding added to its own. */
+static FathomConvWindow
+padded (FathomConvWindow win, const FathomPad2d *pad)
+{
+  win.pad_top += pad->top;
+  win.pad_bottom += pad->bottom;
+  win.pad_left += pad->left;
+  win.pad_right += pad->right;
+  return win;
 }
 
 /* After the batch norm b: a ReLU, or an add of two (the other input
@@ -150,19 +165,10 @@ static void
 plan_pool (FathomGraph *self, int i)
 {
   Node *pool = fathom_graph_node_at (self, i);
-  Node *pad = pool->n_inputs == 1 ? fathom_graph_node_at (self, pool->inputs[0]) : NULL;
   FathomConvWindow win;
 
-  if (pool->layer == NULL || !fathom_max_pool_layer_describe (pool->layer, &win) || pad == NULL ||
-      pad->layer == NULL || pad->n_inputs != 1 || !fathom_zero_pad_layer_get_pad (pad->layer, &pool->fold_pad) ||
-      sole_consumer (self, pool->inputs[0]) != i || !is_relu (fathom_graph_node_at (self, pad->inputs[0])))
-    {
-      pool->fold_pad = (FathomPad2d) { 0 };
-      return;
-    }
-  pool->fold_pool = TRUE;
-  pool->fold_input = pad->inputs[0];
-  pad->fold_skipped = TRUE;
+  if (pool->layer != NULL && fathom_max_pool_layer_describe (pool->layer, &win))
+    pool->fold_pool = plan_pad (self, i, TRUE);
 }
 
 /* Marks the heads (a Conv2D without an activation of its own, read only
@@ -191,7 +197,7 @@ plan (FathomGraph *self)
       conv->fold_target = b;
       conv->fold_act = FATHOM_ACTIVATION_IDENTITY;
       fathom_graph_node_at (self, b)->fold_skipped = TRUE;
-      plan_pad (self, (int) i);
+      plan_pad (self, (int) i, FALSE);
       plan_after (self, (int) i, b);
     }
 }
@@ -232,10 +238,7 @@ fathom_graph_fold_forward (FathomGraph *self, Node *head, GError **error)
   gboolean use_bias;
 
   fathom_conv2d_layer_describe (head->layer, &win, &act, &use_bias);
-  win.pad_top += head->fold_pad.top;
-  win.pad_bottom += head->fold_pad.bottom;
-  win.pad_left += head->fold_pad.left;
-  win.pad_right += head->fold_pad.right;
+  win = padded (win, &head->fold_pad);
   fathom_batch_norm_layer_get_desc (bn->layer, &desc);
   desc.training = FALSE;
   if (!fathom_layer_ensure_tensor (be, &head->fold_w, 4, ws, error) ||
@@ -272,10 +275,7 @@ fathom_graph_fold_pool_forward (FathomGraph *self, Node *pool, GError **error)
   FathomConvWindow win;
 
   fathom_max_pool_layer_describe (pool->layer, &win);
-  win.pad_top += pool->fold_pad.top;
-  win.pad_bottom += pool->fold_pad.bottom;
-  win.pad_left += pool->fold_pad.left;
-  win.pad_right += pool->fold_pad.right;
+  win = padded (win, &pool->fold_pad);
   return fathom_graph_ensure_batch_tensor (self, &pool->y, &pool->shape, error) &&
          fathom_backend_max_pool_forward (self->backend, &win, fathom_graph_node_at (self, pool->fold_input)->y,
                                           pool->y, error);
