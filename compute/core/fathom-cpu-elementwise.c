@@ -50,7 +50,6 @@ typedef struct {
 static gint64
 relu_forward_vec (const float *x, float *y, gint64 begin, gint64 end)
 {
-  const v4sf zero = { 0.f, 0.f, 0.f, 0.f };
   gint64 i;
 
   for (i = begin; i + VEC_STEP <= end; i += VEC_STEP)
@@ -60,7 +59,7 @@ relu_forward_vec (const float *x, float *y, gint64 begin, gint64 end)
       for (int j = 0; j < 4; j++)
         v[j] = load4 (x + i + 4 * j);
       for (int j = 0; j < 4; j++)
-        store4 (y + i + 4 * j, (v4sf) ((v4si) v[j] & ~(v4si) (v[j] < zero)));
+        store4 (y + i + 4 * j, relu4 (v[j]));
     }
   return i;
 }

@@ -181,32 +181,6 @@ bn_backward_channels (gint64 begin, gint64 end, guint chunk_index, gpointer data
 
 /* ---- fast: planes in vectors ------------------------------------------------ */
 
-static inline float
-lanes_sum (v4sf a, v4sf b)
-{
-  v4sf s = a + b;
-
-  return (s[0] + s[1]) + (s[2] + s[3]);
-}
-
-/* sum of x[k] - centre over a plane of n */
-static double
-plane_sum (const float *x, gint64 n, float centre)
-{
-  v4sf a = { 0 }, b = { 0 };
-  gint64 k = 0;
-  float tail = 0.f;
-
-  for (; k + 8 <= n; k += 8)
-    {
-      a += load4 (x + k) - centre;
-      b += load4 (x + k + 4) - centre;
-    }
-  for (; k < n; k++)
-    tail += x[k] - centre;
-  return (double) lanes_sum (a, b) + tail;
-}
-
 /* sum of (x[k] - centre)^2 over a plane of n */
 static double
 plane_sum_sq (const float *x, gint64 n, float centre)

@@ -8,10 +8,11 @@
  * over blocks of T tiles of the batch, and one transform of the sums at
  * the end. Blocks go to threads; each thread sums its blocks into its own
  * dU; those are added in thread order, so results do not depend on timing.
- * A thread's dU for 128 -> 128 (2.4 MB) is more than its 2 MB of L2, yet
- * blocks of 48 to 256 tiles (fewer passes over dU, V and E out of L2) and
- * groups of output channels on threads (a share of dU that fits, the
- * input transform repeated per group) both measured slower than this.
+ * A thread's dU for 128 -> 128 (2.4 MB) is more than its 2 MB of L2, so
+ * its blocks are larger than forward's (WINO_FILTER_BLOCK_BYTES): fewer
+ * passes over dU, V and E out of L2. Groups of output channels on threads
+ * (a share of dU that fits, the input transform repeated per group)
+ * measured slower.
  */
 #include "fathom-cpu-winograd-private.h"
 
@@ -39,51 +40,65 @@ typedef struct {
     (o)[5] = (d)[3];                                                    \
   } G_STMT_END
 
-/* E_xi [K, ld] = (A dY A^T)_xi for the 4x4 tiles of dy in a run (cells
- * past the edge are zero): A on the four rows, then on each tile's four
- * columns, four tiles at a time. */
+/* E_xi [K, ld] = (A dY A^T)_xi for the 4x4 tiles of one channel's plane
+ * of dy in a run (cells past the edge are zero): A on the four rows, then
+ * on each tile's four columns, four tiles at a time. */
 static void
-grad_transform (const WinoGeom *g, const float *dy, const TileRun *run, float *e)
+grad_transform_run (const WinoGeom *g, const float *plane, const TileRun *run, float *out)
 {
   gsize stride = g->m_stride;
-  gint64 len4 = (run->len + 3) / 4 * 4, width = 4 * len4;
-  float d[4][4 * WINO_MAX_BLOCK + 4], r[6][4 * WINO_MAX_BLOCK + 4];
+  /* the run's tiles are columns [0, 4 len); groups of four tiles read
+   * up to 4 len4, zeros past the run */
+  gint64 len4 = (run->len + 3) / 4 * 4, width = 4 * run->len;
+  float r[6][4 * WINO_MAX_BLOCK + 4];
+  WinoWindow win;
+
+  wino_window_init (&win, plane, g->oh, g->ow, run->p0, 4, run->q0, width);
+  for (gint64 j = 0; j < width; j += 4)
+    {
+      v4sf dj[4], rj[6];
+
+      for (int i = 0; i < 4; i++)
+        dj[i] = wino_window_load (&win, i, j);
+      WINO_A (rj, dj);
+      for (int i = 0; i < 6; i++)
+        store4 (r[i] + j, rj[i]);
+    }
+  for (int i = 0; i < 6; i++)
+    memset (r[i] + width, 0, 4 * (len4 - run->len) * sizeof (float));
+  for (int i = 0; i < 6; i++)
+    for (gint64 t = 0; t < len4; t += 4)
+      {
+        const float *ri = r[i] + 4 * t;
+        v4sf col[4], o[6];
+
+        col[0] = load4 (ri);
+        col[1] = load4 (ri + 4);
+        col[2] = load4 (ri + 8);
+        col[3] = load4 (ri + 12);
+        transpose4 (&col[0], &col[1], &col[2], &col[3]);
+        WINO_A (o, col);
+        for (int j = 0; j < 6; j++)
+          store4 (out + (6 * i + j) * stride + t, o[j]);
+      }
+}
+
+/* E for every output channel and tile of a block's runs, channel by
+ * channel as the input transform goes. */
+static void
+grad_transform (const WinoGeom *g, const float *dy, const TileRun *runs, int n_runs, float *e)
+{
+  gsize plane_size = (gsize) g->oh * g->ow;
 
   for (gint64 k = 0; k < g->k; k++)
     {
-      const float *plane = dy + (run->image * g->k + k) * g->oh * g->ow;
-      float *out = e + k * g->ld + run->off;
-
       if (k + WINO_PREFETCH_AHEAD < g->k)
-        prefetch_rows (plane + WINO_PREFETCH_AHEAD * g->oh * g->ow, g->oh, g->ow, run->p0, 4, run->q0,
-                       width, FALSE);
-      for (int i = 0; i < 4; i++)
-        fathom_cpu_winograd_load_row (plane, g->oh, g->ow, run->p0 + i, run->q0, width, d[i]);
-      for (gint64 j = 0; j < width; j += 4)
-        {
-          v4sf dj[4], rj[6];
-
-          for (int i = 0; i < 4; i++)
-            dj[i] = load4 (d[i] + j);
-          WINO_A (rj, dj);
-          for (int i = 0; i < 6; i++)
-            store4 (r[i] + j, rj[i]);
-        }
-      for (int i = 0; i < 6; i++)
-        for (gint64 t = 0; t < len4; t += 4)
-          {
-            const float *ri = r[i] + 4 * t;
-            v4sf col[4], o[6];
-
-            col[0] = load4 (ri);
-            col[1] = load4 (ri + 4);
-            col[2] = load4 (ri + 8);
-            col[3] = load4 (ri + 12);
-            transpose4 (&col[0], &col[1], &col[2], &col[3]);
-            WINO_A (o, col);
-            for (int j = 0; j < 6; j++)
-              store4 (out + (6 * i + j) * stride + t, o[j]);
-          }
+        for (int r = 0; r < n_runs; r++)
+          prefetch_rows (dy + (runs[r].image * g->k + k + WINO_PREFETCH_AHEAD) * plane_size, g->oh, g->ow,
+                         runs[r].p0, 4, runs[r].q0, 4 * runs[r].len, FALSE);
+      for (int r = 0; r < n_runs; r++)
+        grad_transform_run (g, dy + (runs[r].image * g->k + k) * plane_size, &runs[r],
+                            e + k * g->ld + runs[r].off);
     }
 }
 
@@ -129,15 +144,12 @@ filter_blocks (gint64 begin, gint64 end, guint chunk_index, gpointer data)
 
   for (gint64 b = begin; b < end; b++)
     {
-      gint64 t0 = b * g->block, nb = MIN (g->block, g->tiles - t0);
-      TileRun run;
+      gint64 nb = MIN (g->block, g->tiles - b * g->block);
+      TileRun runs[WINO_MAX_BLOCK];
+      int n_runs = fathom_cpu_winograd_block_runs (g, b, runs);
 
-      for (gint64 t = t0; t < t0 + nb; t += run.len)
-        {
-          run = fathom_cpu_winograd_next_run (g, t, t0 + nb, t0);
-          fathom_cpu_winograd_input_transform (g, job->src, &run, v);
-          grad_transform (g, job->dy, &run, e);
-        }
+      fathom_cpu_winograd_input_transform (g, job->src, runs, n_runs, v);
+      grad_transform (g, job->dy, runs, n_runs, e);
       for (int xi = 0; xi < 36; xi++)
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) g->k, (int) g->c, (int) nb,
                      1.f, e + xi * g->m_stride, (int) g->ld,
@@ -159,7 +171,7 @@ fathom_cpu_winograd_backward_filter (FathomCpuBackend *self, const FathomConvWin
   guint chunks;
 
   fathom_cpu_winograd_geom_init (&g, x_shape[0], c, x_shape[2], x_shape[3], o, oh, ow,
-                                 win->pad_top, win->pad_left);
+                                 win->pad_top, win->pad_left, WINO_FILTER_BLOCK_BYTES);
   chunks = MAX (fathom_cpu_n_chunks (self, g.n_blocks), 1);
   scratch_numel = (gsize) chunks * 36 * (g.v_stride + g.m_stride);
   scratch = fathom_cpu_scratch_acquire (self, scratch_numel, TRUE, "Winograd scratch", error);

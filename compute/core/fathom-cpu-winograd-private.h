@@ -82,8 +82,60 @@ prefetch_rows (const float *plane, gint64 h, gint64 w, gint64 r, int n, gint64 c
     }
 }
 
+/* ---- a transform's window on a plane ---------------------------------------- */
+
+/* Rows r0 + [0, n) and columns c0 + [0, width) of a plane [h, w], as the
+ * transforms' first (vertical) pass reads them: straight from the plane,
+ * cells outside it as zeros. (Copying each row into a padded buffer
+ * first took a sixth of allconv's training time, most of it in the
+ * calls for rows of 40 floats.) */
+typedef struct {
+  const float *row[6];          /* each row's start, or NULL above or below the plane */
+  gint64       c0;              /* the plane column of window column 0 */
+  gint64       ja, jb;          /* window columns [ja, jb) lie on the plane */
+} WinoWindow;
+
+static inline void
+wino_window_init (WinoWindow *win, const float *plane, gint64 h, gint64 w, gint64 r0, int n,
+                  gint64 c0, gint64 width)
+{
+  win->c0 = c0;
+  win->ja = CLAMP (-c0, 0, width);
+  win->jb = CLAMP (w - c0, win->ja, width);
+  for (int i = 0; i < n; i++)
+    win->row[i] = r0 + i >= 0 && r0 + i < h ? plane + (r0 + i) * w : NULL;
+}
+
+/* Window columns j .. j + 3 of row i. */
+static inline v4sf
+wino_window_load (const WinoWindow *win, int i, gint64 j)
+{
+  const float *row = win->row[i];
+  v4sf v = { 0.f, 0.f, 0.f, 0.f };
+
+  if (row == NULL)
+    return v;
+  if (j >= win->ja && j + 4 <= win->jb)
+    return load4 (row + win->c0 + j);
+  for (int l = 0; l < 4; l++)
+    if (j + l >= win->ja && j + l < win->jb)
+      v[l] = row[win->c0 + j + l];
+  return v;
+}
+
+/* Bytes of V and M per block, which sets the tiles per block. Forward
+ * and backward-data: a block's V and M stay in the 1-2 MB of L2 until the
+ * products and the output transform read them. Backward-filter adds each
+ * block's products into a thread's dU [36][K][C] (2.4 MB for 128 -> 128),
+ * read and written once a block: blocks four to five times as large
+ * (128 tiles for 128 -> 128 at 22x40, V and E out of L2) took 15-20% less
+ * time than those of forward's size, 256 tiles more again. */
+#define WINO_BLOCK_BYTES (1 << 20)
+#define WINO_FILTER_BLOCK_BYTES (5 << 20)
+
 /* Blocks of tiles over the batch for the convolution of an input
- * [n, c, h, w] into k channels of oh x ow, with these leading pads. */
+ * [n, c, h, w] into k channels of oh x ow, with these leading pads, of
+ * about block_bytes of V and M each. */
 void     fathom_cpu_winograd_geom_init       (WinoGeom        *g,
                                               gint64           n,
                                               gint64           c,
@@ -93,30 +145,24 @@ void     fathom_cpu_winograd_geom_init       (WinoGeom        *g,
                                               gint64           oh,
                                               gint64           ow,
                                               int              pad_top,
-                                              int              pad_left);
+                                              int              pad_left,
+                                              gsize            block_bytes);
 
-/* The run of tiles that starts at tile t of the batch and ends at the end
- * of its tile row or at tile end, whichever comes first; off is t - t0. */
-TileRun  fathom_cpu_winograd_next_run        (const WinoGeom  *g,
-                                              gint64           t,
-                                              gint64           end,
-                                              gint64           t0);
+/* The runs of tiles of block b, in order, into runs; returns how many.
+ * Consecutive runs are consecutive tile rows, of one sample or the next. */
+int      fathom_cpu_winograd_block_runs      (const WinoGeom  *g,
+                                              gint64           b,
+                                              TileRun          runs[WINO_MAX_BLOCK]);
 
-/* V_xi [C, ld] = (B^T d B)_xi for every channel and tile of a run of src,
- * into the block's V; up to three slots past the run are written too. */
+/* V_xi [C, ld] = (B^T d B)_xi for every channel and tile of a block's
+ * runs of src, into the block's V; up to three slots past each run are
+ * written too. Channel by channel, each channel's runs in turn: a
+ * channel's rows under the block are one stretch of its plane, read
+ * once, where run by run every channel's rows came from memory again. */
 void     fathom_cpu_winograd_input_transform (const WinoGeom  *g,
                                               const float     *src,
-                                              const TileRun   *run,
+                                              const TileRun   *runs,
+                                              int              n_runs,
                                               float           *v);
-
-/* Columns c0 + [0, width) of row r of plane [h, w] into dst; cells
- * outside the plane read as zero. */
-void     fathom_cpu_winograd_load_row        (const float     *plane,
-                                              gint64           h,
-                                              gint64           w,
-                                              gint64           r,
-                                              gint64           c0,
-                                              gint64           width,
-                                              float           *dst);
 
 G_END_DECLS

@@ -33,10 +33,6 @@
 /* Fewer tiles in a call than this, and im2col (see _applies()). */
 #define WINO_MIN_TILES 64
 
-/* Bytes of V and M per block, which sets the tiles per block: a block's
- * V and M stay in the 1-2 MB of L2 until the products and the output
- * transform read them. */
-#define WINO_BLOCK_BYTES (1 << 20)
 #define WINO_MIN_BLOCK 32
 
 typedef struct {
@@ -44,13 +40,14 @@ typedef struct {
   const float    *src;          /* the convolution's input */
   const float    *u;            /* transformed filters [36][K][C] */
   const float    *bias;
+  gboolean        relu;         /* max (y, 0) as y is stored */
   float          *dst;          /* the output */
   float          *scratch;      /* per chunk: V [36][C][ld], M [36][K][ld] */
 } WinoJob;
 
 void
 fathom_cpu_winograd_geom_init (WinoGeom *g, gint64 n, gint64 c, gint64 h, gint64 w, gint64 k,
-                               gint64 oh, gint64 ow, int pad_top, int pad_left)
+                               gint64 oh, gint64 ow, int pad_top, int pad_left, gsize block_bytes)
 {
   gint64 block;
 
@@ -61,7 +58,7 @@ fathom_cpu_winograd_geom_init (WinoGeom *g, gint64 n, gint64 c, gint64 h, gint64
   /* Whole multiples of 16 tiles: the width of sgemm's AVX-512 kernel.
    * 32 tiles for 64 -> 128 and 128 -> 128 at 22x40: 16, 24, 48, 64 and 96
    * measured slower, forward and backward alike. */
-  block = WINO_BLOCK_BYTES / (36 * (gint64) sizeof (float) * (c + k));
+  block = (gint64) block_bytes / (36 * (gint64) sizeof (float) * (c + k));
   block = CLAMP (block / 16 * 16, WINO_MIN_BLOCK, WINO_MAX_BLOCK);
   g->block = MIN (block, MAX (g->tiles, 1));
   g->n_blocks = (g->tiles + g->block - 1) / g->block;
@@ -72,27 +69,21 @@ fathom_cpu_winograd_geom_init (WinoGeom *g, gint64 n, gint64 c, gint64 h, gint64
   g->m_stride = (gsize) (k * g->ld + 15) / 16 * 16 + 16;
 }
 
-void
-fathom_cpu_winograd_load_row (const float *plane, gint64 h, gint64 w, gint64 r, gint64 c0,
-                              gint64 width, float *dst)
+int
+fathom_cpu_winograd_block_runs (const WinoGeom *g, gint64 b, TileRun runs[WINO_MAX_BLOCK])
 {
-  gint64 a = CLAMP (-c0, 0, width), b = CLAMP (w - c0, a, width);
+  gint64 t0 = b * g->block, end = MIN (t0 + g->block, g->tiles);
+  int n = 0;
 
-  if (r < 0 || r >= h)
-    b = a;
-  memset (dst, 0, a * sizeof (float));
-  if (b > a)
-    memcpy (dst + a, plane + r * w + c0 + a, (b - a) * sizeof (float));
-  memset (dst + b, 0, (width - b) * sizeof (float));
-}
+  /* each run ends at its tile row's end or the block's */
+  for (gint64 t = t0; t < end; t += runs[n++].len)
+    {
+      gint64 r = t % g->tiles_per_image, tc = r % g->tiles_w;
 
-TileRun
-fathom_cpu_winograd_next_run (const WinoGeom *g, gint64 t, gint64 end, gint64 t0)
-{
-  gint64 r = t % g->tiles_per_image, tc = r % g->tiles_w;
-
-  return (TileRun) { t / g->tiles_per_image, 4 * (r / g->tiles_w), 4 * tc,
-                     MIN (g->tiles_w - tc, end - t), t - t0 };
+      runs[n] = (TileRun) { t / g->tiles_per_image, 4 * (r / g->tiles_w), 4 * tc,
+                            MIN (g->tiles_w - tc, end - t), t - t0 };
+    }
+  return n;
 }
 
 /* ---- transforms ------------------------------------------------------------ */
@@ -123,59 +114,70 @@ fathom_cpu_winograd_next_run (const WinoGeom *g, gint64 t, gint64 end, gint64 t0
     (o)[5] = 4.f * (d)[1] - 5.f * (d)[3] + (d)[5];            \
   } G_STMT_END
 
-/* V_xi [C, ld] = (B^T d B)_xi for every channel and tile of a run: B^T on
- * the six input rows under the run at once, then B on each tile's six
- * columns of those, four tiles at a time (so up to three slots past the
- * run are written; a later run, or the slack of ld, takes them). */
-void
-fathom_cpu_winograd_input_transform (const WinoGeom *g, const float *src, const TileRun *run,
-                                     float *v)
+/* B^T on the six input rows under a run at once, then B on each tile's
+ * six columns of those, four tiles at a time (so up to three slots past
+ * the run are written; a later run, or the slack of ld, takes them). */
+static void
+input_transform_run (const WinoGeom *g, const float *plane, const TileRun *run, float *out)
 {
   gsize stride = g->v_stride;
-  gint64 len4 = (run->len + 3) / 4 * 4, width = 4 * len4 + 8;
-  gint64 r0 = run->p0 - g->pad_top, c0 = run->q0 - g->pad_left;
-  float d[6][4 * WINO_MAX_BLOCK + 8], e[6][4 * WINO_MAX_BLOCK + 8];
+  /* the run's tiles read window columns [0, 4 len + 2); the last group
+   * of four tiles reads up to column 4 len4 + 3, as zeros past those */
+  gint64 len4 = (run->len + 3) / 4 * 4, width = (4 * run->len + 2 + 3) / 4 * 4;
+  float e[6][4 * WINO_MAX_BLOCK + 8];
+  WinoWindow win;
+
+  wino_window_init (&win, plane, g->h, g->w, run->p0 - g->pad_top, 6, run->q0 - g->pad_left, width);
+  for (gint64 j = 0; j < width; j += 4)
+    {
+      v4sf dj[6], ej[6];
+
+      for (int i = 0; i < 6; i++)
+        dj[i] = wino_window_load (&win, i, j);
+      WINO_BT (ej, dj);
+      for (int i = 0; i < 6; i++)
+        store4 (e[i] + j, ej[i]);
+    }
+  for (int i = 0; i < 6; i++)
+    memset (e[i] + width, 0, (4 * len4 + 4 - width) * sizeof (float));
+  for (int i = 0; i < 6; i++)
+    for (gint64 t = 0; t < len4; t += 4)
+      {
+        const float *ei = e[i] + 4 * t;
+        v4sf col[8], o[6];
+
+        /* columns 0-3 of tiles t..t+3, then their columns 4 and 5 */
+        col[0] = load4 (ei);
+        col[1] = load4 (ei + 4);
+        col[2] = load4 (ei + 8);
+        col[3] = load4 (ei + 12);
+        transpose4 (&col[0], &col[1], &col[2], &col[3]);
+        col[4] = load4 (ei + 4);
+        col[5] = load4 (ei + 8);
+        col[6] = load4 (ei + 12);
+        col[7] = load4 (ei + 16);
+        transpose4 (&col[4], &col[5], &col[6], &col[7]);
+        WINO_BT (o, col);
+        for (int j = 0; j < 6; j++)
+          store4 (out + (6 * i + j) * stride + t, o[j]);
+      }
+}
+
+void
+fathom_cpu_winograd_input_transform (const WinoGeom *g, const float *src, const TileRun *runs,
+                                     int n_runs, float *v)
+{
+  gsize plane_size = (gsize) g->h * g->w;
 
   for (gint64 c = 0; c < g->c; c++)
     {
-      const float *plane = src + (run->image * g->c + c) * g->h * g->w;
-      float *out = v + c * g->ld + run->off;
-
       if (c + WINO_PREFETCH_AHEAD < g->c)
-        prefetch_rows (plane + WINO_PREFETCH_AHEAD * g->h * g->w, g->h, g->w, r0, 6, c0, width, FALSE);
-      for (int i = 0; i < 6; i++)
-        fathom_cpu_winograd_load_row (plane, g->h, g->w, r0 + i, c0, width, d[i]);
-      for (gint64 j = 0; j < width; j += 4)
-        {
-          v4sf dj[6], ej[6];
-
-          for (int i = 0; i < 6; i++)
-            dj[i] = load4 (d[i] + j);
-          WINO_BT (ej, dj);
-          for (int i = 0; i < 6; i++)
-            store4 (e[i] + j, ej[i]);
-        }
-      for (int i = 0; i < 6; i++)
-        for (gint64 t = 0; t < len4; t += 4)
-          {
-            const float *ei = e[i] + 4 * t;
-            v4sf col[8], o[6];
-
-            /* columns 0-3 of tiles t..t+3, then their columns 4 and 5 */
-            col[0] = load4 (ei);
-            col[1] = load4 (ei + 4);
-            col[2] = load4 (ei + 8);
-            col[3] = load4 (ei + 12);
-            transpose4 (&col[0], &col[1], &col[2], &col[3]);
-            col[4] = load4 (ei + 4);
-            col[5] = load4 (ei + 8);
-            col[6] = load4 (ei + 12);
-            col[7] = load4 (ei + 16);
-            transpose4 (&col[4], &col[5], &col[6], &col[7]);
-            WINO_BT (o, col);
-            for (int j = 0; j < 6; j++)
-              store4 (out + (6 * i + j) * stride + t, o[j]);
-          }
+        for (int r = 0; r < n_runs; r++)
+          prefetch_rows (src + (runs[r].image * g->c + c + WINO_PREFETCH_AHEAD) * plane_size, g->h, g->w,
+                         runs[r].p0 - g->pad_top, 6, runs[r].q0 - g->pad_left, 4 * runs[r].len + 2, FALSE);
+      for (int r = 0; r < n_runs; r++)
+        input_transform_run (g, src + (runs[r].image * g->c + c) * plane_size, &runs[r],
+                             v + c * g->ld + runs[r].off);
     }
 }
 
@@ -192,21 +194,24 @@ fathom_cpu_winograd_input_transform (const WinoGeom *g, const float *src, const 
   } G_STMT_END
 
 /* Y = A^T M A + bias for every output channel and tile of a run, four
- * tiles at a time; cells past the plane's edge are dropped. */
+ * tiles at a time, with relu max (Y, 0); cells past the plane's edge are
+ * dropped. */
 static void
 output_transform (const WinoGeom *g, const float *m, const TileRun *run,
-                  const float *bias, float *dst)
+                  const float *bias, gboolean relu, float *dst)
 {
   gsize stride = g->m_stride;
   gint64 rows = MIN (4, g->oh - run->p0), cols = MIN (4 * run->len, g->ow - run->q0);
   gint64 len4 = (run->len + 3) / 4 * 4;
-  float y[4][4 * WINO_MAX_BLOCK + 16];
+  float y[4][4 * WINO_MAX_BLOCK + 16];   /* a partial last group's cells */
 
   for (gint64 k = 0; k < g->k; k++)
     {
       const float *in = m + k * g->ld + run->off;
       float *plane = dst + (run->image * g->k + k) * g->oh * g->ow + run->p0 * g->ow + run->q0;
       v4sf bk = { 0.f, 0.f, 0.f, 0.f };
+      gint64 tail = cols;
+      gboolean full;
 
       if (bias != NULL)
         bk += bias[k];
@@ -232,16 +237,28 @@ output_transform (const WinoGeom *g, const float *m, const TileRun *run,
               /* yr[r] holds cell (r, c) of tiles t..t+3 */
               for (int r = 0; r < 4; r++)
                 s[r][c] = yr[r] + bk;
+              if (relu)
+                for (int r = 0; r < 4; r++)
+                  s[r][c] = relu4 (s[r][c]);
             }
+          /* four whole tiles on the plane go straight to it; the run's
+           * last, partial group through y */
+          full = 4 * t + 16 <= cols;
           for (int r = 0; r < 4; r++)
             {
               transpose4 (&s[r][0], &s[r][1], &s[r][2], &s[r][3]);
-              for (int q = 0; q < 4; q++)
-                store4 (y[r] + 4 * (t + q), s[r][q]);
+              if (full && r < rows)
+                for (int q = 0; q < 4; q++)
+                  store4 (plane + r * g->ow + 4 * (t + q), s[r][q]);
+              else if (!full)
+                for (int q = 0; q < 4; q++)
+                  store4 (y[r] + 4 * (t + q), s[r][q]);
             }
+          if (!full)
+            tail = MIN (tail, 4 * t);
         }
-      for (gint64 i = 0; i < rows; i++)
-        memcpy (plane + i * g->ow, y[i], cols * sizeof (float));
+      for (gint64 i = 0; i < rows && tail < cols; i++)
+        memcpy (plane + i * g->ow + tail, y[i] + tail, (cols - tail) * sizeof (float));
     }
 }
 
@@ -257,34 +274,28 @@ forward_blocks (gint64 begin, gint64 end, guint chunk_index, gpointer data)
 
   for (gint64 b = begin; b < end; b++)
     {
-      gint64 t0 = b * g->block, nb = MIN (g->block, g->tiles - t0);
-      TileRun run;
+      gint64 nb = MIN (g->block, g->tiles - b * g->block);
+      TileRun runs[WINO_MAX_BLOCK];
+      int n_runs = fathom_cpu_winograd_block_runs (g, b, runs);
 
-      for (gint64 t = t0; t < t0 + nb; t += run.len)
-        {
-          run = fathom_cpu_winograd_next_run (g, t, t0 + nb, t0);
-          fathom_cpu_winograd_input_transform (g, job->src, &run, v);
-        }
+      fathom_cpu_winograd_input_transform (g, job->src, runs, n_runs, v);
       for (int xi = 0; xi < 36; xi++)
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) g->k, (int) nb, (int) g->c,
                      1.f, job->u + (gsize) xi * g->k * g->c, (int) g->c,
                      v + xi * g->v_stride, (int) g->ld,
                      0.f, m + xi * g->m_stride, (int) g->ld);
-      for (gint64 t = t0; t < t0 + nb; t += run.len)
-        {
-          run = fathom_cpu_winograd_next_run (g, t, t0 + nb, t0);
-          output_transform (g, m, &run, job->bias, job->dst);
-        }
+      for (int r = 0; r < n_runs; r++)
+        output_transform (g, m, &runs[r], job->bias, job->relu, job->dst);
     }
 }
 
 /* The convolution of src with the transformed filters u [36][K][C]. */
 static gboolean
 run_convolution (FathomCpuBackend *self, const WinoGeom *g, const float *src, const float *u,
-                 const float *bias, float *dst, GError **error)
+                 const float *bias, gboolean relu, float *dst, GError **error)
 {
   guint chunks = fathom_cpu_n_chunks (self, g->n_blocks);
-  WinoJob job = { g, src, u, bias, dst };
+  WinoJob job = { g, src, u, bias, relu, dst };
   gsize n;
 
   if (g->tiles == 0)
@@ -402,8 +413,8 @@ transform_filters (FathomCpuBackend *self, const float *w, gint64 o, gint64 c, g
 gboolean
 fathom_cpu_winograd_forward (FathomCpuBackend *self, const FathomConvWindow *win,
                              const gint64 x_shape[4], gint64 o, gint64 oh, gint64 ow,
-                             const float *x, const float *w, const float *bias, float *y,
-                             GError **error)
+                             const float *x, const float *w, const float *bias, gboolean relu,
+                             float *y, GError **error)
 {
   gint64 c = x_shape[1];
   float *u = transform_filters (self, w, o, c, FALSE, error);
@@ -413,8 +424,8 @@ fathom_cpu_winograd_forward (FathomCpuBackend *self, const FathomConvWindow *win
   if (u == NULL)
     return FALSE;
   fathom_cpu_winograd_geom_init (&g, x_shape[0], c, x_shape[2], x_shape[3], o, oh, ow,
-                  win->pad_top, win->pad_left);
-  ok = run_convolution (self, &g, x, u, bias, y, error);
+                                 win->pad_top, win->pad_left, WINO_BLOCK_BYTES);
+  ok = run_convolution (self, &g, x, u, bias, relu, y, error);
   fathom_cpu_scratch_release (self, u);
   return ok;
 }
@@ -433,8 +444,8 @@ fathom_cpu_winograd_backward_data (FathomCpuBackend *self, const FathomConvWindo
   if (u == NULL)
     return FALSE;
   fathom_cpu_winograd_geom_init (&g, x_shape[0], o, oh, ow, c, x_shape[2], x_shape[3],
-                  2 - win->pad_top, 2 - win->pad_left);
-  ok = run_convolution (self, &g, dy, u, NULL, dx, error);
+                                 2 - win->pad_top, 2 - win->pad_left, WINO_BLOCK_BYTES);
+  ok = run_convolution (self, &g, dy, u, NULL, FALSE, dx, error);
   fathom_cpu_scratch_release (self, u);
   return ok;
 }

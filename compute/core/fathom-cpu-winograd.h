@@ -21,7 +21,8 @@ gboolean fathom_cpu_winograd_applies         (const FathomCpuBackend  *self,
                                               gint64                   oh,
                                               gint64                   ow);
 
-/* y [n,o,oh,ow] = conv (x [n,c,h,w], w [o,c,3,3]) + bias (may be NULL). */
+/* y [n,o,oh,ow] = conv (x [n,c,h,w], w [o,c,3,3]) + bias (may be NULL),
+ * then with relu max (y, 0), as the output transform stores it. */
 gboolean fathom_cpu_winograd_forward         (FathomCpuBackend        *self,
                                               const FathomConvWindow  *win,
                                               const gint64             x_shape[4],
@@ -31,6 +32,7 @@ gboolean fathom_cpu_winograd_forward         (FathomCpuBackend        *self,
                                               const float             *x,
                                               const float             *w,
                                               const float             *bias,
+                                              gboolean                 relu,
                                               float                   *y,
                                               GError                 **error);
 
