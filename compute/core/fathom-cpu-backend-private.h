@@ -56,8 +56,9 @@ float *fathom_cpu_alloc_zeros  (gsize        n,
                                 const char  *what,
                                 GError     **error);
 
-/* Scratch of at least n floats (zeroed or not) that the backend keeps
- * between calls, given back with fathom_cpu_scratch_release() (never
+/* Scratch of at least n floats that the backend keeps between calls:
+ * zeroed, or else holding zeros or what earlier callers wrote (a new
+ * buffer starts as zeros), given back with fathom_cpu_scratch_release() (never
  * g_free()): the largest FATHOM_CPU_SPARE_SLOTS released stay mapped for
  * the next call, until the backend is freed. Freeing a big buffer and
  * asking again at every call costs all its page faults each time (glibc

@@ -95,7 +95,9 @@ fathom_cpu_scratch_acquire (FathomCpuBackend *self, gsize n, gboolean zeroed, co
   g_mutex_unlock (&self->spare_lock);
   if (p == NULL)
     {
-      float *base = alloc_floats (n + SCRATCH_HEADER, FALSE, what, error);
+      /* zeros (free for a fresh mapping): a buffer never holds stray
+       * bytes, only zeros or what a caller wrote */
+      float *base = alloc_floats (n + SCRATCH_HEADER, TRUE, what, error);
 
       if (base == NULL)
         return NULL;

@@ -150,11 +150,12 @@ filter_blocks (gint64 begin, gint64 end, guint chunk_index, gpointer data)
 
       fathom_cpu_winograd_input_transform (g, job->src, runs, n_runs, v);
       grad_transform (g, job->dy, runs, n_runs, e);
+      /* a chunk's first block sets its dU, the others add to it */
       for (int xi = 0; xi < 36; xi++)
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) g->k, (int) g->c, (int) nb,
                      1.f, e + xi * g->m_stride, (int) g->ld,
                      v + xi * g->v_stride, (int) g->ld,
-                     1.f, acc + (gsize) xi * g->k * g->c, (int) g->c);
+                     b == begin ? 0.f : 1.f, acc + (gsize) xi * g->k * g->c, (int) g->c);
     }
 }
 
@@ -174,10 +175,13 @@ fathom_cpu_winograd_backward_filter (FathomCpuBackend *self, const FathomConvWin
                                  win->pad_top, win->pad_left, WINO_FILTER_BLOCK_BYTES);
   chunks = MAX (fathom_cpu_n_chunks (self, g.n_blocks), 1);
   scratch_numel = (gsize) chunks * 36 * (g.v_stride + g.m_stride);
-  scratch = fathom_cpu_scratch_acquire (self, scratch_numel, TRUE, "Winograd scratch", error);
+  /* Neither zeroed (a memset on this thread alone): see run_convolution()
+   * for V and E; every chunk's first block sets its dU, and only with no
+   * tiles at all is dU zeros. */
+  scratch = fathom_cpu_scratch_acquire (self, scratch_numel, FALSE, "Winograd scratch", error);
   if (scratch == NULL)
     return FALSE;
-  acc = fathom_cpu_scratch_acquire (self, chunks * acc_numel, TRUE, "Winograd scratch", error);
+  acc = fathom_cpu_scratch_acquire (self, chunks * acc_numel, g.tiles == 0, "Winograd scratch", error);
   if (acc == NULL)
     {
       fathom_cpu_scratch_release (self, scratch);
