@@ -223,3 +223,55 @@ fathom_cuda_batch_norm_backward (int training, const float *x, const float *gamm
     (training, x, gamma, save_mean, save_invstd, dy, dx, dgamma, dbeta, n, c, s);
   return fathom_cuda_status ();
 }
+
+/* Through a convolution: one block a channel, its K x taps filter cells
+ * over the threads, the two sums in double (as fathom-cpu-norm.c). */
+static __global__ void
+bn_conv_grad_kernel (const float *__restrict__ g, const float *__restrict__ s, const float *__restrict__ w,
+                     const float *__restrict__ gamma, const float *__restrict__ beta,
+                     const float *__restrict__ mean, const float *__restrict__ invstd,
+                     float *dw, float *dgamma, float *dbeta, int64_t k, int64_t c, int64_t taps)
+{
+  const int64_t count = k * taps;
+
+  FATHOM_CUDA_FOR_BLOCK (ch, c)
+    {
+      double a = (double) gamma[ch] * invstd[ch], b = beta[ch] - a * mean[ch];
+      double sum_g = 0.0, sum_s = 0.0;
+
+      for (int64_t i = threadIdx.x; i < count; i += blockDim.x)
+        {
+          int64_t o = i / taps, t = i - o * taps;
+          int64_t at = (o * c + ch) * taps + t;
+          double gs = g[at], ss = s[o * taps + t];
+
+          if (dw != NULL)
+            dw[at] = (float) (a * gs + b * ss);
+          sum_g += w[at] * (gs - mean[ch] * ss);
+          sum_s += w[at] * ss;
+        }
+      sum_g = fathom_block_sum (sum_g);
+      sum_s = fathom_block_sum (sum_s);
+      if (threadIdx.x == 0)
+        {
+          if (dgamma != NULL)
+            dgamma[ch] = (float) (invstd[ch] * sum_g);
+          if (dbeta != NULL)
+            dbeta[ch] = (float) sum_s;
+        }
+    }
+}
+
+extern "C" int
+fathom_cuda_batch_norm_conv_grad (const float *g, const float *s, const float *w,
+                                  const float *gamma, const float *beta,
+                                  const float *save_mean, const float *save_invstd,
+                                  float *dw, float *dgamma, float *dbeta,
+                                  int64_t k, int64_t c, int64_t taps, cudaStream_t stream)
+{
+  if (c <= 0)
+    return 0;
+  bn_conv_grad_kernel<<<fathom_cuda_item_blocks (c), NORM_BLOCK, 0, stream>>>
+    (g, s, w, gamma, beta, save_mean, save_invstd, dw, dgamma, dbeta, k, c, taps);
+  return fathom_cuda_status ();
+}

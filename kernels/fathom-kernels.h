@@ -158,6 +158,14 @@ int fathom_cuda_batch_norm_backward (int training, const float *x, const float *
                                      const float *dy, float *dx, float *dgamma, float *dbeta,
                                      int64_t n, int64_t c, int64_t s, cudaStream_t stream);
 
+/* Through a convolution after the batch norm (fathom_backend_batch_norm_conv_grad):
+ * g, w, dw [k, c, taps], s [k, taps]; dw, dgamma, dbeta may each be NULL. */
+int fathom_cuda_batch_norm_conv_grad (const float *g, const float *s, const float *w,
+                                      const float *gamma, const float *beta,
+                                      const float *save_mean, const float *save_invstd,
+                                      float *dw, float *dgamma, float *dbeta,
+                                      int64_t k, int64_t c, int64_t taps, cudaStream_t stream);
+
 /* ---- fathom-cuda-softmax.cu --------------------------------------------- */
 
 /* Doubles of scratch the reductions below need for their partial sums. */

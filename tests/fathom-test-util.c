@@ -243,3 +243,24 @@ fathom_test_conv_bn_model (FathomBackend *backend, guint64 seed)
   return g;
 }
 
+FathomGraph *
+fathom_test_bn_conv_model (FathomBackend *be, gboolean frozen_conv)
+{
+  g_autoptr(FathomGraph) g = fathom_graph_new ();
+  g_autoptr(GError) error = NULL;
+  FathomShape shape = FATHOM_SHAPE (6, 9, 10);
+  FathomLayer *conv = fathom_conv2d_layer_new (5, 3, 3, 1, 1, FATHOM_PADDING_SAME, FATHOM_ACTIVATION_RELU, TRUE);
+  int x = fathom_graph_add_input (g, "features", &shape);
+
+  x = FATHOM_GRAPH_ADD_NAMED (g, "bn", fathom_batch_norm_layer_new (NULL), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "conv", conv, x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "gap", fathom_global_avg_pool_layer_new (), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "dense", fathom_dense_layer_new (4, FATHOM_ACTIVATION_IDENTITY, TRUE), x);
+  x = FATHOM_GRAPH_ADD_NAMED (g, "class", fathom_softmax_layer_new (), x);
+  g_assert_true (fathom_graph_add_output (g, "class", x, FATHOM_LOSS_CROSS_ENTROPY, 1.f, &error));
+  g_assert_true (fathom_graph_build (g, be, 5, &error));
+  g_assert_no_error (error);
+  if (frozen_conv)
+    fathom_layer_set_frozen (conv, TRUE);
+  return g_steal_pointer (&g);
+}

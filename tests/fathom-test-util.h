@@ -107,6 +107,14 @@ FathomGraph *fathom_test_conv_bn_model (FathomBackend *backend,
  * NULL-terminated. */
 extern const char *const fathom_test_conv_bn_results[];
 
+/* The lesson heads' start, small: input "features" [6, 9, 10] -> "bn"
+ * (batch norm) -> "conv" (3x3 same, 5 filters, ReLU, bias, frozen when
+ * asked) -> global average pool -> Dense 4 -> softmax "class" with
+ * cross-entropy; the pair a training backward folds
+ * (fathom_graph_set_fold_batch_norm_backward()). */
+FathomGraph *fathom_test_bn_conv_model (FathomBackend *backend,
+                                        gboolean       frozen_conv);
+
 /* Both CPU paths, for tests that loop over them. */
 extern const FathomCpuPath fathom_test_paths[2];
 const char *fathom_test_path_name (FathomCpuPath path);

@@ -609,6 +609,64 @@ test_fold_batch_norm (void)
     }
 }
 
+/* A training step of the lesson heads' start (batch norm on features, a
+ * convolution) on the GPU, its backward folded
+ * (fathom_conv2d_layer_backward_through_batch_norm()), against the CPU
+ * reference unfolded: every gradient. */
+static void
+test_bn_conv_backward_fold (void)
+{
+  g_autoptr(FathomBackend) cuda = cuda_or_skip ();
+  g_autoptr(FathomBackend) ref = NULL;
+  g_autoptr(FathomGraph) gc = NULL, gr = NULL;
+  g_autoptr(FathomRng) rng = fathom_rng_new (9);
+  g_autoptr(FathomTensor) hx = FATHOM_TEST_UNIFORM (rng, 0, 2.5, 7, 6, 9, 10);
+  g_autoptr(FathomTensor) ht = fathom_tensor_new_2d (7, 4);
+  g_autoptr(FathomTensor) x = NULL, t = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *pc, *pr;
+  float loss;
+
+  if (cuda == NULL)
+    return;
+  ref = fathom_backend_new_by_name ("cpu-reference", NULL);
+  gc = fathom_test_bn_conv_model (cuda, FALSE);
+  gr = fathom_test_bn_conv_model (ref, FALSE);
+  fathom_graph_set_fold_batch_norm_backward (gr, FALSE);
+  for (gint64 i = 0; i < 7; i++)
+    fathom_tensor_get_data (ht)[i * 4 + i % 4] = 1.f;
+  x = fathom_backend_new_tensor_like (cuda, hx, &error);
+  t = fathom_backend_new_tensor_like (cuda, ht, &error);
+  g_assert_no_error (error);
+  g_assert_true (fathom_backend_upload (cuda, x, fathom_tensor_get_const_data (hx), &error));
+  g_assert_true (fathom_backend_upload (cuda, t, fathom_tensor_get_const_data (ht), &error));
+  g_assert_true (fathom_graph_forward (gc, &x, TRUE, &error) &&
+                 fathom_graph_compute_loss (gc, &t, NULL, &loss, &error) &&
+                 fathom_graph_backward (gc, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fathom_graph_get_n_backward_folds (gc), ==, 1);
+  g_assert_true (fathom_graph_forward (gr, &hx, TRUE, &error) &&
+                 fathom_graph_compute_loss (gr, &ht, NULL, &loss, &error) &&
+                 fathom_graph_backward (gr, &error));
+  g_assert_no_error (error);
+  pc = fathom_graph_get_params (gc);
+  pr = fathom_graph_get_params (gr);
+  for (guint i = 0; i < pr->len; i++)
+    {
+      FathomGraphParam *a = g_ptr_array_index (pr, i), *b = g_ptr_array_index (pc, i);
+      g_autoptr(FathomTensor) got = NULL;
+
+      if (a->param->grad == NULL)
+        continue;
+      got = fathom_tensor_new_like (a->param->grad);
+      g_assert_true (fathom_backend_download (cuda, b->param->grad, fathom_tensor_get_data (got), &error));
+      g_assert_no_error (error);
+      g_test_message ("%s folded on cuda against unfolded on cpu-reference: %.3g", a->name,
+                      (double) fathom_tensor_max_abs_diff (got, a->param->grad));
+      fathom_test_assert_close (got, a->param->grad, 5e-4f, 5e-4f, a->name);
+    }
+}
+
 /* The bench's inference pass captured as a graph (ResNet50 folded, small
  * images): after the warm-up the timed runs are launches, and a launch's
  * features equal an eager pass's. */
@@ -680,6 +738,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cuda/out-of-memory-mid-epoch", test_out_of_memory_mid_epoch);
   g_test_add_func ("/cuda/memory-limit-cpu-refused", test_memory_limit_cpu_refused);
   g_test_add_func ("/cuda/fold-batch-norm", test_fold_batch_norm);
+  g_test_add_func ("/cuda/bn-conv-backward-fold", test_bn_conv_backward_fold);
   g_test_add_func ("/cuda/graph-forward", test_graph_forward);
   g_test_add_func ("/cuda/host-tensor-refused", test_host_tensor_refused);
   g_test_add_func ("/cuda/allocator-reuse", test_allocator_reuse);

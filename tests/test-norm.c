@@ -4,6 +4,7 @@
 #include "fathom-backend-registry.h"
 #include "fathom-graph.h"
 
+#include <math.h>
 #include <string.h>
 
 #define T1(n, ...) fathom_tensor_new_from_data (1, (gint64[]) { n }, (const float[]) { __VA_ARGS__ })
@@ -456,6 +457,89 @@ test_fold_matches_unfolded (void)
     }
 }
 
+/* ---- backward through a batch norm on data ----------------------------------- */
+
+static float
+bn_conv_step (FathomGraph *g, FathomTensor *x, FathomTensor *t, gboolean backward)
+{
+  g_autoptr(GError) error = NULL;
+  float loss = 0.f;
+
+  g_assert_true (fathom_graph_forward (g, &x, TRUE, &error));
+  g_assert_true (fathom_graph_compute_loss (g, &t, NULL, &loss, &error));
+  if (backward)
+    g_assert_true (fathom_graph_backward (g, &error));
+  g_assert_no_error (error);
+  return loss;
+}
+
+/* The folded backward (fathom_conv2d_layer_backward_through_batch_norm)
+ * gives the unfolded one's gradients, on both CPU paths, with the
+ * convolution trained or frozen; and its dgamma and dbeta match central
+ * differences of the loss. The features are ReLU-like (>= 0, mean about
+ * 1.2), as a backbone's are. */
+static void
+test_bn_conv_backward_fold (void)
+{
+  for (guint p = 0; p < G_N_ELEMENTS (fathom_test_paths); p++)
+    for (int frozen = 0; frozen < 2; frozen++)
+      {
+        g_autoptr(FathomBackend) be = fathom_cpu_backend_new (fathom_test_paths[p], 2);
+        g_autoptr(FathomGraph) plain = fathom_test_bn_conv_model (be, frozen);
+        g_autoptr(FathomGraph) folded = fathom_test_bn_conv_model (be, frozen);
+        g_autoptr(FathomRng) rng = fathom_rng_new (31);
+        g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, 0.f, 2.5f, 7, 6, 9, 10);
+        g_autoptr(FathomTensor) t = fathom_tensor_new_2d (7, 4);
+        GPtrArray *pp, *pf;
+        g_autofree char *what = g_strdup_printf ("%s path, convolution %s",
+                                                 fathom_test_path_name (fathom_test_paths[p]),
+                                                 frozen ? "frozen" : "trained");
+
+        for (gint64 i = 0; i < 7; i++)
+          fathom_tensor_get_data (t)[i * 4 + i % 4] = 1.f;
+        fathom_graph_set_fold_batch_norm_backward (plain, FALSE);
+        bn_conv_step (plain, x, t, TRUE);
+        g_assert_cmpuint (fathom_graph_get_n_backward_folds (plain), ==, 0);
+        bn_conv_step (folded, x, t, TRUE);
+        g_assert_cmpuint (fathom_graph_get_n_backward_folds (folded), ==, 1);
+
+        pp = fathom_graph_get_params (plain);
+        pf = fathom_graph_get_params (folded);
+        g_assert_cmpuint (pp->len, ==, pf->len);
+        for (guint i = 0; i < pp->len; i++)
+          {
+            FathomGraphParam *a = g_ptr_array_index (pp, i), *b = g_ptr_array_index (pf, i);
+            g_autofree char *name = g_strdup_printf ("%s: %s", what, a->name);
+
+            g_assert_cmpstr (a->name, ==, b->name);
+            if (a->param->grad == NULL || fathom_layer_get_frozen (a->layer))
+              continue;
+            fathom_test_assert_close (b->param->grad, a->param->grad, 2e-6f, 2e-5f, name);
+          }
+
+        /* central differences of dgamma[c] and dbeta[c] on the folded graph */
+        for (int which = 0; which < 2; which++)
+          for (gint64 ch = 0; ch < 6; ch += 5)
+            {
+              FathomLayer *bn = fathom_graph_find_layer (folded, "bn");
+              FathomTensor *param = fathom_layer_value (bn, (guint) which);
+              float *v = fathom_tensor_get_data (param), keep = v[ch];
+              const float h = 1e-2f;
+              float up, down, analytic;
+
+              bn_conv_step (folded, x, t, TRUE);
+              analytic = fathom_tensor_get_data (fathom_layer_grad (bn, (guint) which))[ch];
+              v[ch] = keep + h;
+              up = bn_conv_step (folded, x, t, FALSE);
+              v[ch] = keep - h;
+              down = bn_conv_step (folded, x, t, FALSE);
+              v[ch] = keep;
+              g_assert_cmpfloat_with_epsilon (analytic, (up - down) / (2 * h),
+                                              2e-3 + 1e-2 * fabs (analytic));
+            }
+      }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -467,5 +551,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/norm/fast-matches-reference", test_norm_fast_matches_reference);
   g_test_add_func ("/norm/running-warmup", test_norm_running_warmup);
   g_test_add_func ("/norm/fold-matches-unfolded", test_fold_matches_unfolded);
+  g_test_add_func ("/norm/bn-conv-backward-fold", test_bn_conv_backward_fold);
   return g_test_run ();
 }

@@ -91,6 +91,12 @@ struct _FathomBackendOps
                                    const FathomTensor *dy, FathomTensor *dx, FathomTensor *dgamma,
                                    FathomTensor *dbeta, GError **error);
 
+  gboolean (*batch_norm_conv_grad) (FathomBackend *self, const FathomTensor *g, const FathomTensor *s,
+                                    const FathomTensor *w, const FathomTensor *gamma, const FathomTensor *beta,
+                                    const FathomTensor *save_mean, const FathomTensor *save_invstd,
+                                    FathomTensor *dw, FathomTensor *dgamma, FathomTensor *dbeta,
+                                    GError **error);
+
   gboolean (*activation_forward)  (FathomBackend *self, FathomActivation act, const FathomTensor *x,
                                    FathomTensor *y, GError **error);
   gboolean (*activation_backward) (FathomBackend *self, FathomActivation act, const FathomTensor *y,

@@ -59,6 +59,7 @@ op_slot (FathomBackend *self, FathomOp op)
     case FATHOM_OP_GLOBAL_AVG_POOL: return o->global_avg_pool_backward ? o->global_avg_pool_forward : NULL;
     case FATHOM_OP_DENSE: return o->dense_backward ? o->dense_forward : NULL;
     case FATHOM_OP_BATCH_NORM: return o->batch_norm_backward ? o->batch_norm_forward : NULL;
+    case FATHOM_OP_BATCH_NORM_CONV_GRAD: return o->batch_norm_conv_grad;
     case FATHOM_OP_ACTIVATION: return o->activation_backward ? o->activation_forward : NULL;
     case FATHOM_OP_SOFTMAX: return o->softmax_backward ? o->softmax_forward : NULL;
     case FATHOM_OP_DROPOUT: return o->dropout_backward ? o->dropout_forward : NULL;
@@ -509,6 +510,32 @@ fathom_backend_batch_norm_forward (FathomBackend *self, const FathomBatchNormDes
     return FALSE;
   DISPATCH (batch_norm_forward, FATHOM_OP_BATCH_NORM, desc, x, gamma, beta, running_mean,
             running_var, y, save_mean, save_invstd);
+}
+
+gboolean
+fathom_backend_batch_norm_conv_grad (FathomBackend *self, const FathomTensor *g, const FathomTensor *s,
+                                     const FathomTensor *w, const FathomTensor *gamma, const FathomTensor *beta,
+                                     const FathomTensor *save_mean, const FathomTensor *save_invstd,
+                                     FathomTensor *dw, FathomTensor *dgamma, FathomTensor *dbeta, GError **error)
+{
+  gint64 k, c;
+
+  if (w == NULL || w->ndim != 4)
+    return shape_error (error, "batch_norm_conv_grad", "the filters must be [K, C, kh, kw]");
+  k = w->shape[0];
+  c = w->shape[1];
+  if (!EXPECT ("batch_norm_conv_grad", "g", g, k, c, w->shape[2], w->shape[3]) ||
+      !EXPECT ("batch_norm_conv_grad", "s", s, k, 1, w->shape[2], w->shape[3]) ||
+      !EXPECT ("batch_norm_conv_grad", "gamma", gamma, c) ||
+      !EXPECT ("batch_norm_conv_grad", "beta", beta, c) ||
+      !EXPECT ("batch_norm_conv_grad", "save_mean", save_mean, c) ||
+      !EXPECT ("batch_norm_conv_grad", "save_invstd", save_invstd, c) ||
+      !expect_same ("batch_norm_conv_grad", "dw", dw, w, error) ||
+      !EXPECT_OPT ("batch_norm_conv_grad", "dgamma", dgamma, c) ||
+      !EXPECT_OPT ("batch_norm_conv_grad", "dbeta", dbeta, c))
+    return FALSE;
+  DISPATCH (batch_norm_conv_grad, FATHOM_OP_BATCH_NORM_CONV_GRAD, g, s, w, gamma, beta, save_mean,
+            save_invstd, dw, dgamma, dbeta);
 }
 
 gboolean

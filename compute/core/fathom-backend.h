@@ -133,6 +133,24 @@ gboolean fathom_backend_batch_norm_backward (FathomBackend *self, const FathomBa
                                              const FathomTensor *dy, FathomTensor *dx,
                                              FathomTensor *dgamma, FathomTensor *dbeta, GError **error);
 
+/* The gradients of a convolution after a batch norm in training whose own
+ * input x needs none (the first layers of a head on cached features):
+ * with a = gamma * invstd and b = beta - a * mean, the batch norm's output
+ * is a x + b, so the convolution's filter gradient is a g + b s, where g
+ * [K,C,kh,kw] is its filter gradient taken on x itself and s [K,1,kh,kw]
+ * on a plane of ones (each tap's sum of the output gradient over the
+ * cells it reaches); and the batch norm's, through the convolution,
+ *   dgamma_c = invstd_c sum_{k,tap} w (g - mean_c s),  dbeta_c = sum_{k,tap} w s,
+ * without the convolution's gradient for its input (a whole backward-data
+ * pass) or the batch norm's backward. w, dw: [K,C,kh,kw]; gamma, beta,
+ * save_mean, save_invstd (the forward's batch statistics), dgamma, dbeta:
+ * [C]. Any of dw, dgamma, dbeta may be NULL. */
+gboolean fathom_backend_batch_norm_conv_grad (FathomBackend *self, const FathomTensor *g, const FathomTensor *s,
+                                              const FathomTensor *w, const FathomTensor *gamma,
+                                              const FathomTensor *beta, const FathomTensor *save_mean,
+                                              const FathomTensor *save_invstd, FathomTensor *dw,
+                                              FathomTensor *dgamma, FathomTensor *dbeta, GError **error);
+
 /* activation, elementwise; backward needs only the output y. y may be x. */
 gboolean fathom_backend_activation_forward  (FathomBackend *self, FathomActivation act,
                                              const FathomTensor *x, FathomTensor *y, GError **error);

@@ -110,6 +110,18 @@ fathom_batch_norm_layer_new (const FathomBatchNormDesc *desc)
 }
 
 gboolean
+fathom_batch_norm_layer_get_batch_stats (FathomLayer *layer, FathomTensor **mean, FathomTensor **invstd)
+{
+  FathomBatchNormLayer *self = (FathomBatchNormLayer *) layer;
+
+  if (layer->klass != &batch_norm_class || !self->used_batch_stats)
+    return FALSE;
+  *mean = self->save_mean;
+  *invstd = self->save_invstd;
+  return TRUE;
+}
+
+gboolean
 fathom_batch_norm_layer_get_desc (FathomLayer *layer, FathomBatchNormDesc *desc)
 {
   if (layer->klass != &batch_norm_class)

@@ -10,6 +10,10 @@ typedef struct {
   FathomActivation  activation;
   gboolean          use_bias;
   FathomTensor     *dpre;       /* gradient before the activation */
+  /* backward through a batch norm (fathom_conv2d_layer_backward_through_batch_norm):
+   * the filter gradient on the batch norm's input, on a plane of ones, that
+   * plane, and filters of its one channel (read by no one: dx is not asked) */
+  FathomTensor     *bn_g, *bn_s, *bn_ones, *bn_w1;
 } FathomConv2dLayer;
 
 static void
@@ -18,6 +22,10 @@ conv2d_finalize (FathomLayer *layer)
   FathomConv2dLayer *self = (FathomConv2dLayer *) layer;
 
   g_clear_pointer (&self->dpre, fathom_tensor_unref);
+  g_clear_pointer (&self->bn_g, fathom_tensor_unref);
+  g_clear_pointer (&self->bn_s, fathom_tensor_unref);
+  g_clear_pointer (&self->bn_ones, fathom_tensor_unref);
+  g_clear_pointer (&self->bn_w1, fathom_tensor_unref);
 }
 
 static gboolean
@@ -66,19 +74,26 @@ conv2d_forward (FathomLayer *layer, FathomBackend *backend, FathomLayerIo *io, G
                                             fathom_layer_value (layer, 1), NULL, self->activation, io->y, error);
 }
 
+/* The gradient before the activation: dy itself, or dpre. */
+static const FathomTensor *
+pre_activation_grad (FathomConv2dLayer *self, FathomBackend *backend, FathomLayerIo *io, GError **error)
+{
+  if (self->activation == FATHOM_ACTIVATION_IDENTITY)
+    return io->dy;
+  if (!fathom_layer_ensure_like (backend, &self->dpre, io->y, error) ||
+      !fathom_backend_activation_backward (backend, self->activation, io->y, io->dy, self->dpre, error))
+    return NULL;
+  return self->dpre;
+}
+
 static gboolean
 conv2d_backward (FathomLayer *layer, FathomBackend *backend, FathomLayerIo *io, GError **error)
 {
   FathomConv2dLayer *self = (FathomConv2dLayer *) layer;
-  const FathomTensor *dpre = io->dy;
+  const FathomTensor *dpre = pre_activation_grad (self, backend, io, error);
 
-  if (self->activation != FATHOM_ACTIVATION_IDENTITY)
-    {
-      if (!fathom_layer_ensure_like (backend, &self->dpre, io->y, error) ||
-          !fathom_backend_activation_backward (backend, self->activation, io->y, io->dy, self->dpre, error))
-        return FALSE;
-      dpre = self->dpre;
-    }
+  if (dpre == NULL)
+    return FALSE;
   return fathom_backend_conv2d_backward (backend, &self->win, io->x[0], fathom_layer_value (layer, 0), dpre,
                                          io->dx[0], fathom_layer_grad (layer, 0),
                                          self->use_bias ? fathom_layer_grad (layer, 1) : NULL, error);
@@ -109,6 +124,43 @@ fathom_conv2d_layer_new (gint64 filters, int kh, int kw, int sh, int sw,
   self->activation = activation;
   self->use_bias = use_bias;
   return &self->parent;
+}
+
+gboolean
+fathom_conv2d_layer_backward_through_batch_norm (FathomLayer *layer, FathomLayer *bn, FathomBackend *backend,
+                                                 FathomLayerIo *io, const FathomTensor *bn_x, GError **error)
+{
+  FathomConv2dLayer *self = (FathomConv2dLayer *) layer;
+  FathomTensor *w = fathom_layer_value (layer, 0), *mean, *invstd;
+  gint64 n = fathom_tensor_get_dim (bn_x, 0), h = fathom_tensor_get_dim (bn_x, 2);
+  gint64 wd = fathom_tensor_get_dim (bn_x, 3), k = self->filters;
+  gint64 ones_shape[4] = { n, 1, h, wd }, s_shape[4] = { k, 1, self->win.kh, self->win.kw };
+  const FathomTensor *dpre;
+
+  g_return_val_if_fail (layer->klass == &conv2d_class, FALSE);
+  if (!fathom_batch_norm_layer_get_batch_stats (bn, &mean, &invstd))
+    {
+      g_set_error (error, FATHOM_BACKEND_ERROR, FATHOM_BACKEND_ERROR_UNSUPPORTED,
+                   "%s: %s did not normalise with the batch's statistics", layer->name, bn->name);
+      return FALSE;
+    }
+  dpre = pre_activation_grad (self, backend, io, error);
+  if (dpre == NULL ||
+      !fathom_layer_ensure_like (backend, &self->bn_g, w, error) ||
+      !fathom_layer_ensure_tensor (backend, &self->bn_s, 4, s_shape, error) ||
+      !fathom_layer_ensure_tensor (backend, &self->bn_w1, 4, s_shape, error) ||
+      !fathom_layer_ensure_tensor (backend, &self->bn_ones, 4, ones_shape, error) ||
+      !fathom_backend_fill (backend, self->bn_ones, 1.f, error) ||
+      /* g on bn's input, the bias gradient with it; s on the ones */
+      !fathom_backend_conv2d_backward (backend, &self->win, bn_x, w, dpre, NULL, self->bn_g,
+                                       self->use_bias ? fathom_layer_grad (layer, 1) : NULL, error) ||
+      !fathom_backend_conv2d_backward (backend, &self->win, self->bn_ones, self->bn_w1, dpre, NULL,
+                                       self->bn_s, NULL, error))
+    return FALSE;
+  return fathom_backend_batch_norm_conv_grad (backend, self->bn_g, self->bn_s, w, fathom_layer_value (bn, 0),
+                                              fathom_layer_value (bn, 1), mean, invstd,
+                                              fathom_layer_grad (layer, 0), fathom_layer_grad (bn, 0),
+                                              fathom_layer_grad (bn, 1), error);
 }
 
 gboolean

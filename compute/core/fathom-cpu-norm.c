@@ -385,9 +385,50 @@ cpu_batch_norm_backward (FathomBackend *backend, const FathomBatchNormDesc *desc
   return TRUE;
 }
 
+/* ---- through a convolution (fathom_backend_batch_norm_conv_grad) ------------- */
+
+/* Channel by channel, the sums in double; the same on both paths (a few
+ * C * K * taps products, next to the convolutions that make g and s). */
+static gboolean
+cpu_batch_norm_conv_grad (FathomBackend *backend, const FathomTensor *g, const FathomTensor *s,
+                          const FathomTensor *w, const FathomTensor *gamma, const FathomTensor *beta,
+                          const FathomTensor *save_mean, const FathomTensor *save_invstd,
+                          FathomTensor *dw, FathomTensor *dgamma, FathomTensor *dbeta, GError **error)
+{
+  const gint64 k = w->shape[0], c = w->shape[1], taps = w->shape[2] * w->shape[3];
+  const float *gv = fathom_tensor_raw (g), *sv = fathom_tensor_raw (s), *wv = fathom_tensor_raw (w);
+  const float *mean = fathom_tensor_raw (save_mean), *invstd = fathom_tensor_raw (save_invstd);
+  const float *gam = fathom_tensor_raw (gamma), *bet = fathom_tensor_raw (beta);
+  float *dwv = dw != NULL ? fathom_tensor_raw (dw) : NULL;
+
+  for (gint64 ch = 0; ch < c; ch++)
+    {
+      double a = (double) gam[ch] * invstd[ch], b = bet[ch] - a * mean[ch];
+      double sum_g = 0.0, sum_s = 0.0;
+
+      for (gint64 o = 0; o < k; o++)
+        for (gint64 t = 0; t < taps; t++)
+          {
+            gsize at = ((gsize) o * c + ch) * taps + t;
+            double gs = gv[at], ss = sv[o * taps + t];
+
+            if (dwv != NULL)
+              dwv[at] = (float) (a * gs + b * ss);
+            sum_g += wv[at] * (gs - mean[ch] * ss);
+            sum_s += wv[at] * ss;
+          }
+      if (dgamma != NULL)
+        fathom_tensor_raw (dgamma)[ch] = (float) (invstd[ch] * sum_g);
+      if (dbeta != NULL)
+        fathom_tensor_raw (dbeta)[ch] = (float) sum_s;
+    }
+  return TRUE;
+}
+
 void
 fathom_cpu_norm_install (FathomBackendOps *ops)
 {
   ops->batch_norm_forward = cpu_batch_norm_forward;
   ops->batch_norm_backward = cpu_batch_norm_backward;
+  ops->batch_norm_conv_grad = cpu_batch_norm_conv_grad;
 }

@@ -181,6 +181,25 @@ cuda_batch_norm_backward (FathomBackend *backend, const FathomBatchNormDesc *des
   return TRUE;
 }
 
+static gboolean
+cuda_batch_norm_conv_grad (FathomBackend *backend, const FathomTensor *g, const FathomTensor *s,
+                           const FathomTensor *w, const FathomTensor *gamma, const FathomTensor *beta,
+                           const FathomTensor *save_mean, const FathomTensor *save_invstd,
+                           FathomTensor *dw, FathomTensor *dgamma, FathomTensor *dbeta, GError **error)
+{
+  FATHOM_CUDA_NEED ("batch_norm_conv_grad", g, s, w, gamma, beta, save_mean, save_invstd, dw, dgamma, dbeta);
+  FATHOM_CUDA_TRY (fathom_cuda_batch_norm_conv_grad (fathom_tensor_raw (g), fathom_tensor_raw (s),
+                                                     fathom_tensor_raw (w), fathom_tensor_raw (gamma),
+                                                     fathom_tensor_raw (beta), fathom_tensor_raw (save_mean),
+                                                     fathom_tensor_raw (save_invstd),
+                                                     fathom_cuda_raw_or_null (dw),
+                                                     fathom_cuda_raw_or_null (dgamma),
+                                                     fathom_cuda_raw_or_null (dbeta), w->shape[0], w->shape[1],
+                                                     w->shape[2] * w->shape[3], STREAM (backend)),
+                   "batch_norm_conv_grad");
+  return TRUE;
+}
+
 /* ---- activations, softmax, dropout ------------------------------------------------ */
 
 static gboolean
@@ -579,6 +598,7 @@ fathom_cuda_ops_install (FathomBackendOps *ops)
   ops->global_avg_pool_backward = cuda_global_avg_pool_backward;
   ops->batch_norm_forward = cuda_batch_norm_forward;
   ops->batch_norm_backward = cuda_batch_norm_backward;
+  ops->batch_norm_conv_grad = cuda_batch_norm_conv_grad;
   ops->activation_forward = cuda_activation_forward;
   ops->activation_backward = cuda_activation_backward;
   ops->softmax_forward = cuda_softmax_forward;

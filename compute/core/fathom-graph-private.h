@@ -65,6 +65,8 @@ struct _FathomGraph
   gboolean       captured;      /* layers see io.captured */
   gboolean       profiling;     /* time each node (fathom-graph-profile.c) */
   gboolean       fold_batch_norm; /* fathom_graph_set_fold_batch_norm() */
+  gboolean       no_backward_fold; /* fathom_graph_set_fold_batch_norm_backward (FALSE) */
+  guint          n_backward_folds; /* in the last backward */
   gint64         batch;
 };
 

@@ -558,12 +558,51 @@ gradient_slot (FathomGraph *self, Node *target, FathomTensor **scratch, FathomTe
   return TRUE;
 }
 
+void
+fathom_graph_set_fold_batch_norm_backward (FathomGraph *self, gboolean enabled)
+{
+  g_return_if_fail (self != NULL);
+  self->no_backward_fold = !enabled;
+}
+
+guint
+fathom_graph_get_n_backward_folds (FathomGraph *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->n_backward_folds;
+}
+
+/* The batch norm node whose backward node's (a Conv2D's) takes in, or
+ * NULL (fathom_graph_set_fold_batch_norm_backward()). */
+static Node *
+backward_fold_bn (FathomGraph *self, Node *node)
+{
+  FathomConvWindow win;
+  FathomActivation act;
+  FathomTensor *mean, *invstd;
+  gboolean use_bias;
+  Node *bn, *in;
+
+  if (self->no_backward_fold || node->fused_ce || node->n_inputs != 1 ||
+      !fathom_conv2d_layer_describe (node->layer, &win, &act, &use_bias))
+    return NULL;
+  bn = fathom_graph_node_at (self, node->inputs[0]);
+  if (bn->layer == NULL || bn->n_inputs != 1 || bn->n_contributors != 1 || !bn->needs_grad ||
+      !fathom_batch_norm_layer_get_batch_stats (bn->layer, &mean, &invstd))
+    return NULL;
+  in = fathom_graph_node_at (self, bn->inputs[0]);
+  return !in->needs_grad && in->y != NULL && fathom_tensor_get_ndim (in->y) == 4 ? bn : NULL;
+}
+
 gboolean
 fathom_graph_backward (FathomGraph *self, GError **error)
 {
   FathomBackend *b = self->backend;
+  g_autofree gboolean *folded = NULL;
 
   g_return_val_if_fail (self->have_loss, FALSE);
+  folded = g_new0 (gboolean, self->nodes->len);
+  self->n_backward_folds = 0;
 
   /* Nodes with several contributors accumulate: start them at zero. */
   for (guint i = 0; i < self->nodes->len; i++)
@@ -599,7 +638,7 @@ fathom_graph_backward (FathomGraph *self, GError **error)
       FathomLayerIo io = { 0 };
       gint64 t0 = 0;
 
-      if (node->layer == NULL || !node->needs_grad)
+      if (node->layer == NULL || !node->needs_grad || folded[i])
         continue;
       if (!fathom_graph_profile_start (self, &t0, error))
         return FALSE;
@@ -634,6 +673,8 @@ fathom_graph_backward (FathomGraph *self, GError **error)
         }
       else
         {
+          Node *bn;
+
           if (node->grad == NULL)
             continue;           /* no loss reaches this node */
           io.n_inputs = node->n_inputs;
@@ -643,7 +684,21 @@ fathom_graph_backward (FathomGraph *self, GError **error)
           io.dx = dx;
           io.training = TRUE;
           io.captured = self->captured;
-          if (!node->layer->klass->backward (node->layer, b, &io, error))
+          bn = backward_fold_bn (self, node);
+          if (bn != NULL)
+            {
+              if (!fathom_conv2d_layer_backward_through_batch_norm (node->layer, bn->layer, b, &io,
+                                                                    fathom_graph_node_at (self, bn->inputs[0])->y,
+                                                                    error))
+                {
+                  g_prefix_error (error, "%s: ", node->name);
+                  return FALSE;
+                }
+              /* the batch norm's gradients are written; its own input needs none */
+              folded[node->inputs[0]] = TRUE;
+              self->n_backward_folds++;
+            }
+          else if (!node->layer->klass->backward (node->layer, b, &io, error))
             {
               g_prefix_error (error, "%s: ", node->name);
               return FALSE;

@@ -158,6 +158,17 @@ void           fathom_graph_set_fold_batch_norm (FathomGraph       *self,
                                                  gboolean           enabled);
 gboolean       fathom_graph_get_fold_batch_norm (FathomGraph       *self);
 
+/* Training: a Conv2D whose input is a batch norm's output alone, the batch
+ * norm normalising a batch of an input that needs no gradient (cached
+ * features, as the lesson's heads begin), takes the batch norm's backward
+ * into its own (fathom_conv2d_layer_backward_through_batch_norm()): no
+ * gradient for the convolution's input and no batch norm backward, the
+ * same gradients up to float rounding. On by default; off, for tests. */
+void           fathom_graph_set_fold_batch_norm_backward (FathomGraph *self,
+                                                          gboolean     enabled);
+/* How many such pairs the last fathom_graph_backward() folded. */
+guint          fathom_graph_get_n_backward_folds         (FathomGraph *self);
+
 /* Where a step's time goes. With profiling on, every layer's forward and
  * backward waits for the backend before and after (so the time is the
  * device's, launches included, and nothing overlaps) and adds its time to

@@ -167,6 +167,19 @@ FathomLayer *fathom_softmax_layer_new         (void);
 gboolean     fathom_conv2d_layer_describe     (FathomLayer *self, FathomConvWindow *win,
                                                FathomActivation *activation, gboolean *use_bias);
 gboolean     fathom_batch_norm_layer_get_desc (FathomLayer *self, FathomBatchNormDesc *desc);
+/* A BatchNormalization whose last forward normalised with the batch's
+ * statistics (training, not frozen): those, as saved for its backward. */
+gboolean     fathom_batch_norm_layer_get_batch_stats (FathomLayer *self, FathomTensor **mean,
+                                                      FathomTensor **invstd);
+/* A Conv2D's backward when its input is bn's output, bn normalising with
+ * the batch's statistics an input bn_x that needs no gradient: the
+ * convolution's and bn's parameter gradients at once, through
+ * fathom_backend_batch_norm_conv_grad(), without a gradient for the
+ * convolution's input or a backward of bn (fathom_graph_backward() folds
+ * such pairs). io is the convolution's; its dx is not written. */
+gboolean     fathom_conv2d_layer_backward_through_batch_norm (FathomLayer *self, FathomLayer *bn,
+                                                              FathomBackend *backend, FathomLayerIo *io,
+                                                              const FathomTensor *bn_x, GError **error);
 gboolean     fathom_activation_layer_get_activation (FathomLayer *self, FathomActivation *activation);
 gboolean     fathom_zero_pad_layer_get_pad    (FathomLayer *self, FathomPad2d *pad);
 /* A MaxPooling2D's window, its padding resolved by the graph's build. */

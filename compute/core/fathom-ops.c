@@ -15,6 +15,7 @@ static const char *const op_names[FATHOM_N_OPS] = {
   [FATHOM_OP_GLOBAL_AVG_POOL] = "global_avg_pool",
   [FATHOM_OP_DENSE] = "dense",
   [FATHOM_OP_BATCH_NORM] = "batch_norm",
+  [FATHOM_OP_BATCH_NORM_CONV_GRAD] = "batch_norm_conv_grad",
   [FATHOM_OP_ACTIVATION] = "activation",
   [FATHOM_OP_SOFTMAX] = "softmax",
   [FATHOM_OP_DROPOUT] = "dropout",

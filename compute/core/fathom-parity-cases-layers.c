@@ -1,4 +1,5 @@
-/* fathom-parity-cases-layers.c: parity cases of dense, batch norm,
+/* fathom-parity-cases-layers.c: parity cases of dense, batch norm (and
+ * its gradients through a convolution),
  * activations, softmax, dropout, concat, add and attention pooling (tolerances in
  * fathom-parity-private.h). */
 #include "fathom-parity-private.h"
@@ -91,6 +92,42 @@ norm_case (FathomParityRun *run, gconstpointer data)
   fathom_parity_keep (run, BWD, "dbeta", dbeta, TOL_SUM);
 }
 
+typedef struct {
+  gint64 k, c, kh, kw;
+  gboolean all_outputs;
+} NormConvCase;
+
+static const NormConvCase norm_conv_cases[] = {
+  { 1, 1, 1, 1, TRUE }, { 7, 5, 3, 3, TRUE }, { 24, 40, 3, 3, TRUE }, { 3, 600, 1, 1, TRUE },
+  { 9, 4, 3, 3, FALSE },                      /* the filters frozen: no dw */
+};
+
+static void
+norm_conv_case (FathomParityRun *run, gconstpointer data)
+{
+  const NormConvCase *c = data;
+  FathomTensor *g = PARITY_IN (run, -2.f, 2.f, c->k, c->c, c->kh, c->kw);
+  FathomTensor *s = PARITY_IN (run, -3.f, 3.f, c->k, 1, c->kh, c->kw);
+  FathomTensor *w = PARITY_IN (run, -0.5f, 0.5f, c->k, c->c, c->kh, c->kw);
+  FathomTensor *gamma = PARITY_IN (run, 0.5f, 1.5f, c->c);
+  FathomTensor *beta = PARITY_IN (run, -0.5f, 0.5f, c->c);
+  FathomTensor *mean = PARITY_IN (run, -1.f, 2.f, c->c);
+  FathomTensor *invstd = PARITY_IN (run, 0.2f, 3.f, c->c);
+  FathomTensor *dw = c->all_outputs ? PARITY_OUT (run, c->k, c->c, c->kh, c->kw) : NULL;
+  FathomTensor *dgamma = PARITY_OUT (run, c->c);
+  FathomTensor *dbeta = PARITY_OUT (run, c->c);
+
+  run->direction = BWD;
+  if (dbeta == NULL ||
+      !fathom_parity_ok (run, fathom_backend_batch_norm_conv_grad (run->be, g, s, w, gamma, beta, mean, invstd,
+                                                                   dw, dgamma, dbeta, &run->error)))
+    return;
+  if (dw != NULL)
+    fathom_parity_keep (run, BWD, "dw", dw, TOL_ELEMENT);
+  fathom_parity_keep (run, BWD, "dgamma", dgamma, TOL_SUM);
+  fathom_parity_keep (run, BWD, "dbeta", dbeta, TOL_SUM);
+}
+
 static void
 layer_cases_run (FathomParity *p)
 {
@@ -111,6 +148,15 @@ layer_cases_run (FathomParity *p)
                                                 c->training ? "training" : "inference");
 
       fathom_parity_case (p, "batch_norm", label, norm_case, c);
+    }
+  for (guint i = 0; fathom_parity_wants (p, "batch_norm_conv_grad") && i < G_N_ELEMENTS (norm_conv_cases); i++)
+    {
+      const NormConvCase *c = &norm_conv_cases[i];
+      g_autofree char *label = g_strdup_printf ("[%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                                                ",%" G_GINT64_FORMAT "]%s", c->k, c->c, c->kh, c->kw,
+                                                c->all_outputs ? "" : " no dw");
+
+      fathom_parity_case (p, "batch_norm_conv_grad", label, norm_conv_case, c);
     }
 }
 
