@@ -72,11 +72,7 @@ grad_transform_run (const WinoGeom *g, const float *plane, const TileRun *run, f
         const float *ri = r[i] + 4 * t;
         v4sf col[4], o[6];
 
-        col[0] = load4 (ri);
-        col[1] = load4 (ri + 4);
-        col[2] = load4 (ri + 8);
-        col[3] = load4 (ri + 12);
-        transpose4 (&col[0], &col[1], &col[2], &col[3]);
+        tile_columns (ri, col);
         WINO_A (o, col);
         for (int j = 0; j < 6; j++)
           store4 (out + (6 * i + j) * stride + t, o[j]);

@@ -47,6 +47,16 @@ transpose4 (v4sf *a, v4sf *b, v4sf *c, v4sf *d)
   *d = __builtin_shufflevector (t1, t3, 2, 3, 6, 7);
 }
 
+/* Columns 0-3 of four tiles in a row of a transform's first pass (the
+ * tiles four floats apart from p): col[j] holds column j of each. */
+static inline void
+tile_columns (const float *p, v4sf col[4])
+{
+  for (int i = 0; i < 4; i++)
+    col[i] = load4 (p + 4 * i);
+  transpose4 (&col[0], &col[1], &col[2], &col[3]);
+}
+
 /* Channels ahead that the transforms ask memory for: a transform reads a
  * few short rows of each channel's plane, and the planes lie a plane
  * apart, too far for the hardware prefetcher; without a hint the row

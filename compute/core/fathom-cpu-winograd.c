@@ -147,16 +147,8 @@ input_transform_run (const WinoGeom *g, const float *plane, const TileRun *run, 
         v4sf col[8], o[6];
 
         /* columns 0-3 of tiles t..t+3, then their columns 4 and 5 */
-        col[0] = load4 (ei);
-        col[1] = load4 (ei + 4);
-        col[2] = load4 (ei + 8);
-        col[3] = load4 (ei + 12);
-        transpose4 (&col[0], &col[1], &col[2], &col[3]);
-        col[4] = load4 (ei + 4);
-        col[5] = load4 (ei + 8);
-        col[6] = load4 (ei + 12);
-        col[7] = load4 (ei + 16);
-        transpose4 (&col[4], &col[5], &col[6], &col[7]);
+        tile_columns (ei, col);
+        tile_columns (ei + 4, col + 4);
         WINO_BT (o, col);
         for (int j = 0; j < 6; j++)
           store4 (out + (6 * i + j) * stride + t, o[j]);
