@@ -17,6 +17,8 @@ typedef struct {
   FathomTensor **edge_dx;       /* per input, scratch when its node has several contributors */
   guint          n_contributors;/* consumers plus a loss on this node */
   gboolean       needs_grad;
+  gboolean       backward_folded; /* this backward: a batch norm whose gradients the
+                                   * Conv2D after it wrote (fathom_graph_backward()) */
   int            output;        /* index into outputs, or -1 */
   gboolean       fused_ce;      /* softmax output whose loss is fused */
   double         forward_s;     /* profiling (fathom-graph-profile.c): time in */

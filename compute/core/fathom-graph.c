@@ -572,7 +572,7 @@ fathom_graph_get_n_backward_folds (FathomGraph *self)
   return self->n_backward_folds;
 }
 
-/* The batch norm node whose backward node's (a Conv2D's) takes in, or
+/* The batch norm whose backward a Conv2D node takes into its own, or
  * NULL (fathom_graph_set_fold_batch_norm_backward()). */
 static Node *
 backward_fold_bn (FathomGraph *self, Node *node)
@@ -598,11 +598,11 @@ gboolean
 fathom_graph_backward (FathomGraph *self, GError **error)
 {
   FathomBackend *b = self->backend;
-  g_autofree gboolean *folded = NULL;
 
   g_return_val_if_fail (self->have_loss, FALSE);
-  folded = g_new0 (gboolean, self->nodes->len);
   self->n_backward_folds = 0;
+  for (guint i = 0; i < self->nodes->len; i++)
+    fathom_graph_node_at (self, (int) i)->backward_folded = FALSE;
 
   /* Nodes with several contributors accumulate: start them at zero. */
   for (guint i = 0; i < self->nodes->len; i++)
@@ -637,16 +637,19 @@ fathom_graph_backward (FathomGraph *self, GError **error)
       FathomTensor *x[64];
       FathomLayerIo io = { 0 };
       gint64 t0 = 0;
+      Node *bn;
 
-      if (node->layer == NULL || !node->needs_grad || folded[i])
+      if (node->layer == NULL || !node->needs_grad || node->backward_folded)
         continue;
       if (!fathom_graph_profile_start (self, &t0, error))
         return FALSE;
+      /* a batch norm this node's backward takes in needs no gradient slot */
+      bn = node->fused_ce ? NULL : backward_fold_bn (self, node);
       for (guint k = 0; k < node->n_inputs; k++)
         {
           Node *in = fathom_graph_node_at (self, node->inputs[k]);
           x[k] = in->y;
-          if (in->needs_grad &&
+          if (in->needs_grad && in != bn &&
               !gradient_slot (self, in, &node->edge_dx[k], &dx[k], error))
             return FALSE;
         }
@@ -673,8 +676,6 @@ fathom_graph_backward (FathomGraph *self, GError **error)
         }
       else
         {
-          Node *bn;
-
           if (node->grad == NULL)
             continue;           /* no loss reaches this node */
           io.n_inputs = node->n_inputs;
@@ -684,7 +685,6 @@ fathom_graph_backward (FathomGraph *self, GError **error)
           io.dx = dx;
           io.training = TRUE;
           io.captured = self->captured;
-          bn = backward_fold_bn (self, node);
           if (bn != NULL)
             {
               if (!fathom_conv2d_layer_backward_through_batch_norm (node->layer, bn->layer, b, &io,
@@ -695,7 +695,7 @@ fathom_graph_backward (FathomGraph *self, GError **error)
                   return FALSE;
                 }
               /* the batch norm's gradients are written; its own input needs none */
-              folded[node->inputs[0]] = TRUE;
+              bn->backward_folded = TRUE;
               self->n_backward_folds++;
             }
           else if (!node->layer->klass->backward (node->layer, b, &io, error))
@@ -708,7 +708,7 @@ fathom_graph_backward (FathomGraph *self, GError **error)
       for (guint k = 0; k < node->n_inputs; k++)
         {
           Node *in = fathom_graph_node_at (self, node->inputs[k]);
-          if (in->needs_grad && in->n_contributors > 1 &&
+          if (in->needs_grad && in->n_contributors > 1 && dx[k] != NULL &&
               !fathom_backend_axpy (b, 1.f, dx[k], in->grad, error))
             return FALSE;
         }
