@@ -264,3 +264,14 @@ fathom_test_bn_conv_model (FathomBackend *be, gboolean frozen_conv)
     fathom_layer_set_frozen (conv, TRUE);
   return g_steal_pointer (&g);
 }
+
+void
+fathom_test_bn_conv_batch (guint64 seed, FathomTensor **x, FathomTensor **labels)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (seed);
+
+  *x = FATHOM_TEST_UNIFORM (rng, 0.f, 2.5f, 7, 6, 9, 10);
+  *labels = fathom_tensor_new_2d (7, 4);
+  for (gint64 i = 0; i < 7; i++)
+    fathom_tensor_get_data (*labels)[i * 4 + i % 4] = 1.f;
+}

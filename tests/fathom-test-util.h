@@ -114,6 +114,11 @@ extern const char *const fathom_test_conv_bn_results[];
  * (fathom_graph_set_fold_batch_norm_backward()). */
 FathomGraph *fathom_test_bn_conv_model (FathomBackend *backend,
                                         gboolean       frozen_conv);
+/* A batch of 7 for it: ReLU-like features in [0, 2.5) (as a backbone's
+ * are) from seed, and one-hot labels cycling through the 4 classes. */
+void         fathom_test_bn_conv_batch (guint64        seed,
+                                        FathomTensor **x,
+                                        FathomTensor **labels);
 
 /* Both CPU paths, for tests that loop over them. */
 extern const FathomCpuPath fathom_test_paths[2];

@@ -619,10 +619,7 @@ test_bn_conv_backward_fold (void)
   g_autoptr(FathomBackend) cuda = cuda_or_skip ();
   g_autoptr(FathomBackend) ref = NULL;
   g_autoptr(FathomGraph) gc = NULL, gr = NULL;
-  g_autoptr(FathomRng) rng = fathom_rng_new (9);
-  g_autoptr(FathomTensor) hx = FATHOM_TEST_UNIFORM (rng, 0, 2.5, 7, 6, 9, 10);
-  g_autoptr(FathomTensor) ht = fathom_tensor_new_2d (7, 4);
-  g_autoptr(FathomTensor) x = NULL, t = NULL;
+  g_autoptr(FathomTensor) hx = NULL, ht = NULL, x = NULL, t = NULL;
   g_autoptr(GError) error = NULL;
   GPtrArray *pc, *pr;
   float loss;
@@ -633,8 +630,7 @@ test_bn_conv_backward_fold (void)
   gc = fathom_test_bn_conv_model (cuda, FALSE);
   gr = fathom_test_bn_conv_model (ref, FALSE);
   fathom_graph_set_fold_batch_norm_backward (gr, FALSE);
-  for (gint64 i = 0; i < 7; i++)
-    fathom_tensor_get_data (ht)[i * 4 + i % 4] = 1.f;
+  fathom_test_bn_conv_batch (9, &hx, &ht);
   x = fathom_backend_new_tensor_like (cuda, hx, &error);
   t = fathom_backend_new_tensor_like (cuda, ht, &error);
   g_assert_no_error (error);

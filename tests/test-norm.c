@@ -476,8 +476,7 @@ bn_conv_step (FathomGraph *g, FathomTensor *x, FathomTensor *t, gboolean backwar
 /* The folded backward (fathom_conv2d_layer_backward_through_batch_norm)
  * gives the unfolded one's gradients, on both CPU paths, with the
  * convolution trained or frozen; and its dgamma and dbeta match central
- * differences of the loss. The features are ReLU-like (>= 0, mean about
- * 1.2), as a backbone's are. */
+ * differences of the loss (fathom_test_bn_conv_batch()'s features). */
 static void
 test_bn_conv_backward_fold (void)
 {
@@ -487,16 +486,13 @@ test_bn_conv_backward_fold (void)
         g_autoptr(FathomBackend) be = fathom_cpu_backend_new (fathom_test_paths[p], 2);
         g_autoptr(FathomGraph) plain = fathom_test_bn_conv_model (be, frozen);
         g_autoptr(FathomGraph) folded = fathom_test_bn_conv_model (be, frozen);
-        g_autoptr(FathomRng) rng = fathom_rng_new (31);
-        g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, 0.f, 2.5f, 7, 6, 9, 10);
-        g_autoptr(FathomTensor) t = fathom_tensor_new_2d (7, 4);
+        g_autoptr(FathomTensor) x = NULL, t = NULL;
         GPtrArray *pp, *pf;
         g_autofree char *what = g_strdup_printf ("%s path, convolution %s",
                                                  fathom_test_path_name (fathom_test_paths[p]),
                                                  frozen ? "frozen" : "trained");
 
-        for (gint64 i = 0; i < 7; i++)
-          fathom_tensor_get_data (t)[i * 4 + i % 4] = 1.f;
+        fathom_test_bn_conv_batch (31, &x, &t);
         fathom_graph_set_fold_batch_norm_backward (plain, FALSE);
         bn_conv_step (plain, x, t, TRUE);
         g_assert_cmpuint (fathom_graph_get_n_backward_folds (plain), ==, 0);

@@ -104,7 +104,7 @@ fathom_cpu_scratch_acquire (FathomCpuBackend *self, gsize n, gboolean zeroed, co
       p = base + SCRATCH_HEADER;
       memcpy (base, &n, sizeof n);
     }
-  if (zeroed)
+  else if (zeroed)
     memset (p, 0, n * sizeof (float));
   return p;
 }

@@ -47,9 +47,9 @@ static void
 grad_transform_run (const WinoGeom *g, const float *plane, const TileRun *run, float *out)
 {
   gsize stride = g->m_stride;
-  /* the run's tiles are columns [0, 4 len); groups of four tiles read
-   * up to 4 len4, zeros past the run */
-  gint64 len4 = (run->len + 3) / 4 * 4, width = 4 * run->len;
+  /* groups of four tiles read columns [0, 4 len4): the run's own, then
+   * cells past the plane (zeros) or of the tiles after it */
+  gint64 len4 = (run->len + 3) / 4 * 4, width = 4 * len4;
   float r[6][4 * WINO_MAX_BLOCK + 4];
   WinoWindow win;
 
@@ -64,8 +64,6 @@ grad_transform_run (const WinoGeom *g, const float *plane, const TileRun *run, f
       for (int i = 0; i < 6; i++)
         store4 (r[i] + j, rj[i]);
     }
-  for (int i = 0; i < 6; i++)
-    memset (r[i] + width, 0, 4 * (len4 - run->len) * sizeof (float));
   for (int i = 0; i < 6; i++)
     for (gint64 t = 0; t < len4; t += 4)
       {

@@ -121,9 +121,9 @@ static void
 input_transform_run (const WinoGeom *g, const float *plane, const TileRun *run, float *out)
 {
   gsize stride = g->v_stride;
-  /* the run's tiles read window columns [0, 4 len + 2); the last group
-   * of four tiles reads up to column 4 len4 + 3, as zeros past those */
-  gint64 len4 = (run->len + 3) / 4 * 4, width = (4 * run->len + 2 + 3) / 4 * 4;
+  /* groups of four tiles read window columns [0, 4 len4 + 4): the run's
+   * own, then cells past the plane (zeros) or of the tiles after it */
+  gint64 len4 = (run->len + 3) / 4 * 4, width = 4 * len4 + 4;
   float e[6][4 * WINO_MAX_BLOCK + 8];
   WinoWindow win;
 
@@ -138,8 +138,6 @@ input_transform_run (const WinoGeom *g, const float *plane, const TileRun *run, 
       for (int i = 0; i < 6; i++)
         store4 (e[i] + j, ej[i]);
     }
-  for (int i = 0; i < 6; i++)
-    memset (e[i] + width, 0, (4 * len4 + 4 - width) * sizeof (float));
   for (int i = 0; i < 6; i++)
     for (gint64 t = 0; t < len4; t += 4)
       {

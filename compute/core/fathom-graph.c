@@ -644,7 +644,7 @@ fathom_graph_backward (FathomGraph *self, GError **error)
       if (!fathom_graph_profile_start (self, &t0, error))
         return FALSE;
       /* a batch norm this node's backward takes in needs no gradient slot */
-      bn = node->fused_ce ? NULL : backward_fold_bn (self, node);
+      bn = backward_fold_bn (self, node);
       for (guint k = 0; k < node->n_inputs; k++)
         {
           Node *in = fathom_graph_node_at (self, node->inputs[k]);
