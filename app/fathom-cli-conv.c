@@ -344,6 +344,8 @@ fathom_cli_train (int argc, char **argv)
   print_final (final, "val_iou_mean", "mean IoU (with a box)");
   print_final (final, "heatmap_pointing", "heatmap pointing");
   print_final (final, "heatmap_in_box", "heatmap mass in box");
+  print_final (final, "heatmap_pointing_coarse", "pointing, coarse map");
+  print_final (final, "heatmap_in_box_coarse", "mass in box, coarse map");
   print_final (final, "backbone_val_accuracy", "the backbone alone");
   g_print ("The lesson: %s\n", json_object_get_string_member_with_default (root, "lesson_published", "-"));
   if (json_object_has_member (root, "lr_note"))

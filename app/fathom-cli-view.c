@@ -39,11 +39,13 @@ fathom_cli_heatmap (int argc, char **argv)
   g_autofree char *out = NULL, *device = NULL;
   double alpha = 0.5;
   int width = 0, columns = 4;
+  gboolean coarse = FALSE;
   GOptionEntry entries[] = {
     { "run", 0, 0, G_OPTION_ARG_FILENAME, &run, "Run folder of fcn, allconv or inception", "RUNDIR" },
     { "image", 0, 0, G_OPTION_ARG_FILENAME, &image, "Photo (JPEG or PNG)", "FILE" },
     { "class", 0, 0, G_OPTION_ARG_STRING, &class_name, "Class map to draw, or all for a grid (default: the predicted class)", "NAME|all" },
-    { "interp", 0, 0, G_OPTION_ARG_STRING, &interp, "nearest (default for fcn, the lesson's) or bilinear (default otherwise)", "MODE" },
+    { "interp", 0, 0, G_OPTION_ARG_STRING, &interp, "bilinear (default) or nearest (default with --coarse, the lesson's)", "MODE" },
+    { "coarse", 0, 0, G_OPTION_ARG_NONE, &coarse, "fcn and inception: the head's own coarse map (fcn's 5x5, as the lesson drew it) instead of the map at every feature cell", NULL },
     { "colormap", 0, 0, G_OPTION_ARG_STRING, &colormap, "cool (default, the lesson's), viridis, inferno or grey", "NAME" },
     { "alpha", 0, 0, G_OPTION_ARG_DOUBLE, &alpha, "Opacity of the map over the photo (default 0.5)", "A" },
     { "width", 0, 0, G_OPTION_ARG_INT, &width, "Width of the PNG (default: the photo's)", "W" },
@@ -70,8 +72,8 @@ fathom_cli_heatmap (int argc, char **argv)
   if (argc != 1 || run == NULL || image == NULL || out == NULL || !(alpha >= 0 && alpha <= 1) || width < 0 ||
       columns < 1)
     {
-      g_printerr ("Usage: fathom-cli heatmap --run RUNDIR --image FILE [--class NAME|all] [--interp nearest|bilinear]\n"
-                  "       [--colormap cool|viridis|inferno|grey] [--alpha A] [--width W] --out PNG\n");
+      g_printerr ("Usage: fathom-cli heatmap --run RUNDIR --image FILE [--class NAME|all] [--coarse]\n"
+                  "       [--interp nearest|bilinear] [--colormap cool|viridis|inferno|grey] [--alpha A] [--width W] --out PNG\n");
       return 2;
     }
   fathom_overlay_scene_init (&scene);
@@ -110,13 +112,18 @@ fathom_cli_heatmap (int argc, char **argv)
       g_printerr ("fathom-cli: the model has no class “%s” (%s, or all)\n", class_name, known);
       return 2;
     }
-  shape = fathom_tensor_get_shape (pred.maps);
+  if (coarse && pred.coarse_maps == NULL)
+    {
+      g_printerr ("fathom-cli: %s is a %s run, whose class maps are already one value per feature cell "
+                  "(--coarse is for fcn and inception)\n", run, fathom_predictor_get_experiment (predictor));
+      return 2;
+    }
+  shape = fathom_tensor_get_shape (coarse ? pred.coarse_maps : pred.maps);
   heatmap = fathom_heatmap_new_from_data ((int) shape[0], (int) shape[1], (int) shape[2],
-                                          fathom_tensor_get_const_data (pred.maps));
+                                          fathom_tensor_get_const_data (coarse ? pred.coarse_maps : pred.maps));
   /* the lesson drew F's 5x5 maps blocky, G's 22x40 maps smooth */
   if (interp == NULL)
-    scene.style.interpolation = g_str_equal (fathom_predictor_get_experiment (predictor), "fcn")
-                                ? FATHOM_RESIZE_NEAREST : FATHOM_RESIZE_BILINEAR;
+    scene.style.interpolation = coarse ? FATHOM_RESIZE_NEAREST : FATHOM_RESIZE_BILINEAR;
   scene.style.opacity = alpha;
   scene.image = photo;
   scene.heatmap = heatmap;

@@ -119,6 +119,11 @@ test_heatmap (void)
   g_assert_cmpint (run_cli (&out, NULL, "heatmap", "--run", run, "--image", photo_path, "--class", "NoF",
                             "--interp", "bilinear", "--colormap", "viridis", "--alpha", "0.7", "--out", png, NULL),
                    ==, 0);
+  /* a value at every cell of the 8x16 features; --coarse: fcn's own 2x2 */
+  g_assert_nonnull (strstr (out, "NoF map 8x16"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (run_cli (&out, NULL, "heatmap", "--run", run, "--image", photo_path, "--class", "NoF",
+                            "--coarse", "--out", png, NULL), ==, 0);
   g_assert_nonnull (strstr (out, "NoF map 2x2"));
   photo = fathom_image_load (photo_path, &error);
   g_assert_no_error (error);

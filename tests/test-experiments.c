@@ -390,12 +390,24 @@ test_experiment (gconstpointer data)
       assert_final_number (final, "heatmap_pointing");
       assert_final_number (final, "heatmap_in_box");
       g_assert_no_error (error);
+      /* both at every feature cell; fcn's own 2x2 maps beside its dense ones */
       g_assert_true (fathom_safetensors_get_info (st, "maps", &ndim, shape, NULL));
       g_assert_cmpuint (ndim, ==, 4);
       g_assert_cmpint (shape[0], ==, res.n_valid);
       g_assert_cmpint (shape[1], ==, 8);
-      g_assert_cmpint (shape[2], ==, g_str_equal (name, "fcn") ? 2 : 8);
-      g_assert_cmpint (shape[3], ==, g_str_equal (name, "fcn") ? 2 : 16);
+      g_assert_cmpint (shape[2], ==, 8);
+      g_assert_cmpint (shape[3], ==, 16);
+      g_assert_cmpint (fathom_safetensors_get_info (st, "coarse_maps", &ndim, shape, NULL), ==,
+                       g_str_equal (name, "fcn"));
+      g_assert_cmpint (json_object_has_member (final, "heatmap_pointing_coarse"), ==, g_str_equal (name, "fcn"));
+      if (g_str_equal (name, "fcn"))
+        {
+          assert_final_number (final, "heatmap_pointing_coarse");
+          assert_final_number (final, "heatmap_in_box_coarse");
+          g_assert_cmpint (shape[0], ==, res.n_valid);
+          g_assert_cmpint (shape[2], ==, 2);
+          g_assert_cmpint (shape[3], ==, 2);
+        }
       files = json_from_string (fathom_safetensors_get_metadata (st, "files"), &error);
       g_assert_no_error (error);
       g_assert_cmpuint (json_array_get_length (json_node_get_array (files)), ==, res.n_valid);
@@ -596,6 +608,9 @@ check_predictor (const char *experiment, const char *box_head)
                            fathom_tensor_get_shape (pred.maps)[2], ==, plane);
           for (gint64 j = 0; j < plane; j++)
             g_assert_cmpfloat_with_epsilon (got[j], want[j], 1e-3 * MAX (1, fabs (want[j])));
+          /* fcn's own maps beside them */
+          g_assert_nonnull (pred.coarse_maps);
+          g_assert_cmpint (fathom_tensor_get_shape (pred.coarse_maps)[1], ==, 2);
         }
       checked++;
     }

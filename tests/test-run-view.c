@@ -318,9 +318,9 @@ test_fcn (void)
   g_assert_true (has_label_containing (GTK_WIDGET (view), "Experiment fcn · finished"));
   g_assert_true (has_label_containing (GTK_WIDGET (view), "The lesson: val acc .976"));
 
-  /* fcn's 5x5-style maps as blocks */
+  /* fcn's maps at every feature cell blend (its own coarse maps beside them) */
   g_object_get (fathom_run_view_get_heatmap_controls (view), "interpolation", &interpolation, NULL);
-  g_assert_cmpint (interpolation, ==, FATHOM_RESIZE_NEAREST);
+  g_assert_cmpint (interpolation, ==, FATHOM_RESIZE_BILINEAR);
 
   /* every row's maps are its row of the safetensors, shown by the view */
   maps = fathom_safetensors_get_tensor (st, "maps", &error);

@@ -347,7 +347,7 @@ fathom_heatmap_controls_init (FathomHeatmapControls *self)
   self->cmap_drop = add_row (self, 1, "_Colours", gtk_drop_down_new_from_strings (cmaps));
   self->nearest = gtk_toggle_button_new_with_label ("Nearest");
   self->bilinear = gtk_toggle_button_new_with_label ("Bilinear");
-  gtk_widget_set_tooltip_text (self->nearest, "Cells as blocks (the lesson's 5x5 maps)");
+  gtk_widget_set_tooltip_text (self->nearest, "Cells as blocks, as the lesson drew fcn's 5x5 maps");
   gtk_widget_set_tooltip_text (self->bilinear, "Cells blended (the lesson's 22x40 maps)");
   gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (self->bilinear), GTK_TOGGLE_BUTTON (self->nearest));
   gtk_widget_add_css_class (cells, "linked");

@@ -76,13 +76,16 @@ maps_error (GError    **error,
 }
 
 /* heatmaps.safetensors' "maps" [N, K, h, w], one per predictions.csv row;
- * its input size fills in for run.json's when that has none. */
+ * its input size fills in for run.json's when that has none. coarse: the
+ * file also holds the head's own coarser maps, so "maps" are the ones at
+ * every feature cell (fathom-dense-maps.h). */
 static gboolean
 load_maps (const char           *run_dir,
            FathomRunPredictions *predictions,
            float               **maps,
            int                  *map_h,
            int                  *map_w,
+           gboolean             *coarse,
            int                  *input_width,
            int                  *input_height,
            GError              **error)
@@ -115,6 +118,7 @@ load_maps (const char           *run_dir,
   *maps = g_memdup2 (fathom_tensor_get_data (tensor), fathom_tensor_get_numel (tensor) * sizeof (float));
   *map_h = (int) shape[2];
   *map_w = (int) shape[3];
+  *coarse = fathom_safetensors_get_info (st, "coarse_maps", &ndim, shape, NULL);
   if (*input_width <= 0 && (meta = fathom_safetensors_get_metadata (st, "input_width")) != NULL)
     *input_width = (int) CLAMP (g_ascii_strtoll (meta, NULL, 10), 0, 65536);
   if (*input_height <= 0 && (meta = fathom_safetensors_get_metadata (st, "input_height")) != NULL)
@@ -158,6 +162,7 @@ update_header (FathomRunView *self,
     { "val_iou_mean", "Mean IoU", FALSE },
     { "heatmap_pointing", "Pointing", TRUE },
     { "heatmap_in_box", "Map in box", TRUE },
+    { "heatmap_pointing_coarse", "Pointing, coarse map", TRUE },
     { "majority_rate", "Majority class", TRUE },
     { "backbone_val_accuracy", "Backbone alone", TRUE },
   };
@@ -220,7 +225,7 @@ fathom_run_view_load (FathomRunView  *self,
   g_autofree float *maps = NULL;
   int map_h = 0, map_w = 0, input_width, input_height;
   JsonObject *root;
-  gboolean fcn;
+  gboolean fcn, has_coarse = FALSE;
 
   g_return_val_if_fail (FATHOM_IS_RUN_VIEW (self), FALSE);
   g_return_val_if_fail (run_dir != NULL, FALSE);
@@ -232,7 +237,7 @@ fathom_run_view_load (FathomRunView  *self,
   root = fathom_run_info_get_json (info);
   input_width = config_size (root, "input_width");
   input_height = config_size (root, "input_height");
-  if (!load_maps (run_dir, predictions, &maps, &map_h, &map_w, &input_width, &input_height, error))
+  if (!load_maps (run_dir, predictions, &maps, &map_h, &map_w, &has_coarse, &input_width, &input_height, error))
     return FALSE;
 
   g_free (self->run_dir);
@@ -254,9 +259,11 @@ fathom_run_view_load (FathomRunView  *self,
   fathom_chart_set_data (self->chart, data);
   fathom_chart_reset_view (self->chart);
 
-  /* the lesson's F shows its 5x5 cells as blocks; the finer maps blend */
+  /* the lesson's F showed its 5x5 cells as blocks (runs from before the
+   * dense maps have only those); maps at every feature cell blend */
   fcn = g_strcmp0 (fathom_run_info_get_experiment (info), "fcn") == 0;
-  g_object_set (self->controls, "interpolation", fcn ? FATHOM_RESIZE_NEAREST : FATHOM_RESIZE_BILINEAR, NULL);
+  g_object_set (self->controls, "interpolation",
+                fcn && !has_coarse ? FATHOM_RESIZE_NEAREST : FATHOM_RESIZE_BILINEAR, NULL);
   gtk_widget_set_visible (self->heat_panel, self->maps != NULL);
   if (self->maps != NULL)
     fathom_heatmap_controls_set_class_names (self->controls,

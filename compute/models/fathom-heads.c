@@ -50,6 +50,20 @@ fathom_head_describe (const char *experiment)
   return info ? info->description : NULL;
 }
 
+gboolean
+fathom_head_get_map_stride (const char *experiment, int *stride_h, int *stride_w)
+{
+  if (g_strcmp0 (experiment, "fcn") == 0)
+    *stride_h = 4, *stride_w = 8;   /* the pools' product: 2x2, 2x2, 1x2 */
+  else if (g_strcmp0 (experiment, "inception") == 0)
+    *stride_h = 8, *stride_w = 8;   /* each block's branches stride 2 */
+  else if (g_strcmp0 (experiment, "allconv") == 0)
+    *stride_h = 1, *stride_w = 1;
+  else
+    return FALSE;
+  return TRUE;
+}
+
 void
 fathom_head_options_init (FathomHeadOptions *options, const char *experiment)
 {

@@ -54,5 +54,11 @@ gboolean      fathom_head_init_box_readout (FathomGraph          *graph,
 /* NULL-terminated list of experiment names with heads. */
 const char *const *fathom_head_list      (void);
 const char   *fathom_head_describe       (const char              *experiment);
+/* The stride of the class maps over the features: fcn's pools 4x8,
+ * inception's three strided blocks 8x8, allconv 1x1. FALSE for a head
+ * without class maps. */
+gboolean      fathom_head_get_map_stride (const char              *experiment,
+                                          int                     *stride_h,
+                                          int                     *stride_w);
 
 G_END_DECLS

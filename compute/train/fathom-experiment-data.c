@@ -2,6 +2,7 @@
  * and the final evaluation that writes predictions and heatmaps. */
 #include "fathom-experiment-private.h"
 #include "fathom-box.h"
+#include "fathom-dense-maps.h"
 #include "fathom-heads.h"
 #include "fathom-metrics.h"
 #include "fathom-rng.h"
@@ -201,6 +202,36 @@ fathom_exp_heatmap_score (const float *map, int mh, int mw, int width, int heigh
   *in_box = total > 0 ? inside / total : 0;
 }
 
+/* ---- dense class maps ------------------------------------------------------- */
+
+typedef struct {
+  const FathomExperimentPreset *preset;
+  guint                         n_classes;
+  gint64                        channels;
+} HeadShape;
+
+static FathomGraph *
+make_head (gint64 height, gint64 width, gpointer user_data, GError **error)
+{
+  HeadShape *hs = user_data;
+
+  return fathom_exp_graph_new (hs->preset, hs->n_classes, 1, hs->channels, height, width, 0.001f,
+                               FATHOM_BOX_HEAD_DENSE, error);
+}
+
+FathomDenseMaps *
+fathom_exp_dense_maps_new (const FathomExperimentPreset *preset, FathomGraph *head, guint n_classes,
+                           GError **error)
+{
+  int in = fathom_graph_find_input (head, "features"), sh, sw;
+  HeadShape hs = { preset, n_classes, 0 };
+
+  if (in < 0 || !fathom_head_get_map_stride (preset->name, &sh, &sw) || (sh == 1 && sw == 1))
+    return NULL;
+  hs.channels = fathom_graph_get_input_shape (head, (guint) in)->d[0];
+  return fathom_dense_maps_new (head, sh, sw, make_head, &hs, error);
+}
+
 /* ---- the final evaluation --------------------------------------------------- */
 
 typedef struct {
@@ -210,7 +241,32 @@ typedef struct {
   gboolean         want_maps;
   float           *maps;        /* [n, K, mh, mw], allocated at the first batch */
   gint64           mh, mw, map_size;
+  FathomDenseMaps *dense;       /* NULL: the maps are as fine as the features */
+  float           *dense_maps;  /* [n, K, H, W] */
 } Collect;
+
+/* The batch's features from the cache, through the shift and stitch. */
+static gboolean
+collect_dense (Collect *c, const gint64 *rows, gint64 count, GError **error)
+{
+  FathomFeatureReader *reader = c->src->reader;
+  gint64 ch = fathom_feature_reader_get_channels (reader), h = fathom_feature_reader_get_height (reader);
+  gint64 w = fathom_feature_reader_get_width (reader), size = fathom_dense_maps_get_n_classes (c->dense) * h * w;
+  g_autoptr(FathomTensor) features = fathom_tensor_new_4d (count, ch, h, w);
+  g_autofree gint64 *frows = g_new (gint64, count);
+  g_autofree float *dense = g_new (float, (gsize) count * size);
+
+  if (c->dense_maps == NULL)
+    c->dense_maps = g_new0 (float, (gsize) c->src->items->len * size);
+  for (gint64 i = 0; i < count; i++)
+    frows[i] = g_array_index (c->src->feature_rows, gint64, rows[i]);
+  if (!fathom_feature_reader_read_row_indices (reader, frows, count, features, error) ||
+      !fathom_dense_maps_compute (c->dense, fathom_tensor_get_const_data (features), count, dense, error))
+    return FALSE;
+  for (gint64 i = 0; i < count; i++)
+    memcpy (c->dense_maps + rows[i] * size, dense + i * size, (gsize) size * sizeof (float));
+  return TRUE;
+}
 
 static gboolean
 collect_batch (FathomGraph *graph, const gint64 *rows, gint64 count, gpointer user_data, GError **error)
@@ -248,7 +304,7 @@ collect_batch (FathomGraph *graph, const gint64 *rows, gint64 count, gpointer us
       for (gint64 i = 0; i < count; i++)
         memcpy (c->maps + rows[i] * c->map_size, tmp + i * c->map_size, (gsize) c->map_size * sizeof (float));
     }
-  return TRUE;
+  return c->dense == NULL || collect_dense (c, rows, count, error);
 }
 
 static void
@@ -295,17 +351,21 @@ files_json (FathomExpSource *src)
   return json_generator_to_data (gen, NULL);
 }
 
+/* maps: what is drawn and scored (the dense maps where the head's are
+ * coarser than its features); coarse: the head's own, or NULL. */
 static gboolean
 write_heatmaps (FathomRun *run, FathomExpSource *src, const float *maps, gint64 k, gint64 mh, gint64 mw,
-                GError **error)
+                const float *coarse, gint64 ch, gint64 cw, GError **error)
 {
   gint64 n = src->items->len;
   g_autoptr(FathomTensor) t = fathom_tensor_new_from_data (4, (gint64[]) { n, k, mh, mw }, maps);
+  g_autoptr(FathomTensor) tc = coarse != NULL ? fathom_tensor_new_from_data (4, (gint64[]) { n, k, ch, cw }, coarse)
+                                              : NULL;
   g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autofree char *path = fathom_run_get_path (run, "heatmaps.safetensors");
   g_autoptr(GString) classes = g_string_new (NULL);
-  const char *names[] = { "maps" };
-  FathomTensor *tensors[] = { t };
+  const char *names[] = { "maps", "coarse_maps" };
+  FathomTensor *tensors[] = { t, tc };
 
   for (guint c = 0; c < src->n_classes; c++)
     g_string_append_printf (classes, "%s%s", c ? "," : "", fathom_dataset_get_class_name (src->ds, c));
@@ -313,13 +373,47 @@ write_heatmaps (FathomRun *run, FathomExpSource *src, const float *maps, gint64 
   g_hash_table_insert (meta, (char *) "classes", g_strdup (classes->str));
   g_hash_table_insert (meta, (char *) "input_width", g_strdup_printf ("%d", src->input_width));
   g_hash_table_insert (meta, (char *) "input_height", g_strdup_printf ("%d", src->input_height));
-  g_hash_table_insert (meta, (char *) "mode", g_strdup ("the 8-channel conv before global average pooling, test mode"));
-  return fathom_safetensors_save (path, 1, names, tensors, meta, error);
+  g_hash_table_insert (meta, (char *) "mode",
+                       g_strdup (coarse != NULL
+                                 ? "maps: the 8-channel conv before global average pooling, test mode, at every "
+                                   "feature cell by shift and stitch; coarse_maps: the same conv's own output"
+                                 : "the 8-channel conv before global average pooling, test mode"));
+  return fathom_safetensors_save (path, coarse != NULL ? 2 : 1, names, tensors, meta, error);
+}
+
+/* Pointing and in-box shares of the true classes' maps over the photos
+ * with a box. */
+static void
+score_maps (FathomExpSource *valid, const float *maps, gint64 k, gint64 mh, gint64 mw, double *pointing,
+            double *in_box)
+{
+  guint n_boxes = 0, n_pointing = 0;
+  double in_box_sum = 0;
+
+  for (guint i = 0; i < valid->items->len; i++)
+    {
+      guint item = g_array_index (valid->items, guint, i);
+      const FathomDatasetItem *it = fathom_dataset_get_item (valid->ds, item);
+      float box[4];
+      gboolean hit;
+      double share;
+
+      if (!it->has_box)
+        continue;
+      fathom_exp_item_box (valid->ds, item, valid->input_width, valid->input_height, box);
+      fathom_exp_heatmap_score (maps + (i * k + it->class_index) * mh * mw, (int) mh, (int) mw,
+                                valid->input_width, valid->input_height, box, &hit, &share);
+      n_boxes++;
+      n_pointing += hit;
+      in_box_sum += share;
+    }
+  *pointing = n_boxes > 0 ? (double) n_pointing / n_boxes : NAN;
+  *in_box = n_boxes > 0 ? in_box_sum / n_boxes : NAN;
 }
 
 gboolean
-fathom_exp_evaluate (FathomGraph *graph, FathomExpSource *valid, FathomRun *run, guint batch_size,
-                     FathomExperimentResult *res, GError **error)
+fathom_exp_evaluate (FathomGraph *graph, const FathomExperimentPreset *preset, FathomExpSource *valid,
+                     FathomRun *run, guint batch_size, FathomExperimentResult *res, GError **error)
 {
   FathomBatchSource source = fathom_exp_source_get (valid);
   gint64 n = valid->items->len, k = valid->n_classes, mh, mw;
@@ -329,17 +423,32 @@ fathom_exp_evaluate (FathomGraph *graph, FathomExpSource *valid, FathomRun *run,
   float *maps;
   g_autofree int *labels = g_new0 (int, MAX (n, 1));
   g_autoptr(GString) csv = g_string_new ("file,true_class,pred_class");
-  double per[16], iou_sum = 0, in_box_sum = 0;
-  guint n_boxes = 0, n_pointing = 0;
-  Collect collect = { valid, probs, bb, fathom_graph_find_layer (graph, "class_maps") != NULL, NULL, 0, 0, 0 };
+  double per[16], iou_sum = 0, coarse_pointing = NAN, coarse_in_box = NAN;
+  guint n_boxes = 0;
+  Collect collect = { valid, probs, bb, fathom_graph_find_layer (graph, "class_maps") != NULL, NULL, 0, 0, 0,
+                      NULL, NULL };
   gboolean ok;
 
   if (n == 0)
     return TRUE;
-  if (!fathom_trainer_evaluate (graph, &source, batch_size, collect_batch, &collect,
-                                &res->val_loss, per, &res->val_accuracy, error))
+  if (collect.want_maps && valid->reader != NULL)
+    {
+      GError *dense_error = NULL;
+
+      collect.dense = fathom_exp_dense_maps_new (preset, graph, (guint) k, &dense_error);
+      if (dense_error != NULL)
+        {
+          g_propagate_error (error, dense_error);
+          return FALSE;
+        }
+    }
+  ok = fathom_trainer_evaluate (graph, &source, batch_size, collect_batch, &collect,
+                                &res->val_loss, per, &res->val_accuracy, error);
+  g_clear_pointer (&collect.dense, fathom_dense_maps_free);
+  if (!ok)
     {
       g_free (collect.maps);
+      g_free (collect.dense_maps);
       return FALSE;
     }
   maps = collect.maps;
@@ -392,22 +501,20 @@ fathom_exp_evaluate (FathomGraph *graph, FathomExpSource *valid, FathomRun *run,
       n_boxes++;
       if (bb != NULL)
         iou_sum += iou;
-      if (maps != NULL)
-        {
-          gboolean hit;
-          double share;
-
-          fathom_exp_heatmap_score (maps + (i * k + it->class_index) * mh * mw, (int) mh, (int) mw,
-                                    valid->input_width, valid->input_height, box, &hit, &share);
-          n_pointing += hit;
-          in_box_sum += share;
-        }
     }
   res->n_valid = (guint) n;
   res->n_valid_boxes = n_boxes;
   res->val_iou_mean = bb != NULL && n_boxes > 0 ? iou_sum / n_boxes : NAN;
-  res->heatmap_pointing = maps != NULL && n_boxes > 0 ? (double) n_pointing / n_boxes : NAN;
-  res->heatmap_in_box = maps != NULL && n_boxes > 0 ? in_box_sum / n_boxes : NAN;
+  res->heatmap_pointing = res->heatmap_in_box = NAN;
+  if (collect.dense_maps != NULL)
+    {
+      gint64 h = fathom_feature_reader_get_height (valid->reader), w = fathom_feature_reader_get_width (valid->reader);
+
+      score_maps (valid, maps, k, mh, mw, &coarse_pointing, &coarse_in_box);
+      score_maps (valid, collect.dense_maps, k, h, w, &res->heatmap_pointing, &res->heatmap_in_box);
+    }
+  else if (maps != NULL)
+    score_maps (valid, maps, k, mh, mw, &res->heatmap_pointing, &res->heatmap_in_box);
 
   fathom_run_set_final (run, "val_accuracy", res->val_accuracy);
   fathom_run_set_final (run, "val_loss", res->val_loss);
@@ -426,8 +533,17 @@ fathom_exp_evaluate (FathomGraph *graph, FathomExpSource *valid, FathomRun *run,
       fathom_run_set_final (run, "heatmap_pointing", res->heatmap_pointing);
       fathom_run_set_final (run, "heatmap_in_box", res->heatmap_in_box);
     }
-  ok = (maps == NULL || write_heatmaps (run, valid, maps, k, mh, mw, error)) &&
-       fathom_run_write_file (run, "predictions.csv", csv->str, (gssize) csv->len, error);
+  if (collect.dense_maps != NULL)
+    {
+      fathom_run_set_final (run, "heatmap_pointing_coarse", coarse_pointing);
+      fathom_run_set_final (run, "heatmap_in_box_coarse", coarse_in_box);
+      ok = write_heatmaps (run, valid, collect.dense_maps, k, fathom_feature_reader_get_height (valid->reader),
+                           fathom_feature_reader_get_width (valid->reader), maps, mh, mw, error);
+    }
+  else
+    ok = maps == NULL || write_heatmaps (run, valid, maps, k, mh, mw, NULL, 0, 0, error);
+  ok = ok && fathom_run_write_file (run, "predictions.csv", csv->str, (gssize) csv->len, error);
   g_free (maps);
+  g_free (collect.dense_maps);
   return ok;
 }

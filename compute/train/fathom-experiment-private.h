@@ -2,6 +2,7 @@
  * evaluation (fathom-experiment-data.c). */
 #pragma once
 
+#include "fathom-dense-maps.h"
 #include "fathom-experiment.h"
 #include "fathom-feature-cache.h"
 #include "fathom-graph.h"
@@ -78,7 +79,16 @@ void              fathom_exp_heatmap_score (const float    *map,
 /* The final pass over the validation rows: metrics into res and the run's
  * finals, predictions.csv, and heatmaps.safetensors when the graph has
  * class maps. */
+/* Shift-and-stitch class maps (fathom-dense-maps.h) for a head whose maps
+ * are coarser than its features (fcn, inception); NULL, without an error,
+ * for any other head. */
+FathomDenseMaps  *fathom_exp_dense_maps_new (const FathomExperimentPreset *preset,
+                                             FathomGraph     *head,
+                                             guint            n_classes,
+                                             GError         **error);
+
 gboolean          fathom_exp_evaluate     (FathomGraph            *graph,
+                                           const FathomExperimentPreset *preset,
                                            FathomExpSource        *valid,
                                            FathomRun              *run,
                                            guint                   batch_size,

@@ -532,7 +532,7 @@ run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgres
   res->val_loss = tr.val_loss;
   res->val_accuracy = tr.val_accuracy;
   if (ok)
-    ok = fathom_exp_evaluate (graph, &valid_src, run, p->batch_size, res, error) &&
+    ok = fathom_exp_evaluate (graph, p->preset, &valid_src, run, p->batch_size, res, error) &&
          save_model (graph, run, p, ds, &report, error);
   res->fit_seconds = (g_get_monotonic_time () - t_fit) / 1e6;
   {

@@ -21,13 +21,18 @@
  *                    (boxes as [h, w, x, y] at the model input size; the
  *                    predicted box and IoU only for bbox)
  *   heatmaps.safetensors  fcn, allconv, inception: tensor "maps" [N, 8, h, w],
- *                    the class maps of the validation images in test mode,
- *                    their paths under "files"
+ *                    the class maps of the validation images in test mode
+ *                    at every feature cell (fcn's and inception's by shift
+ *                    and stitch, fathom-dense-maps.h), their paths under
+ *                    "files"; fcn and inception add "coarse_maps", the
+ *                    head's own (fcn's 5x5 on 22x40 features)
  *
  * Heatmap pointing: the share of validation images with a box whose true
  * class map has its largest cell (mapped to input pixels, cell centre)
  * inside the box. In-box: the mean share of that map's positive mass that
- * lies inside the box (by cell area).
+ * lies inside the box (by cell area). Both on "maps"; fcn and inception
+ * add heatmap_pointing_coarse and heatmap_in_box_coarse, the same on
+ * their own coarse maps.
  *
  * Each run uses one fit with the lesson's two phases: the later at the
  * lesson's lower rate through the trainer's schedule. In Keras 1 that

@@ -24,6 +24,7 @@ struct _FathomPredictor
   int             width, height;    /* the backbone's input */
   int             in_features, in_sizes, out_class, out_bb;
   gboolean        has_maps;
+  FathomDenseMaps *dense;           /* NULL where the head's maps are as fine as its features */
   FathomTensor   *image;            /* [1, 3, H, W] on the backend */
   FathomTensor   *size_hot;         /* [1, n_sizes] on the backend */
 };
@@ -33,6 +34,7 @@ fathom_prediction_clear (FathomPrediction *prediction)
 {
   g_clear_pointer (&prediction->probs, g_free);
   g_clear_pointer (&prediction->maps, fathom_tensor_unref);
+  g_clear_pointer (&prediction->coarse_maps, fathom_tensor_unref);
   *prediction = (FathomPrediction) { .pred_class = -1 };
 }
 
@@ -46,6 +48,7 @@ fathom_predictor_free (FathomPredictor *self)
   g_strfreev (self->sizes);
   g_clear_pointer (&self->image, fathom_tensor_unref);
   g_clear_pointer (&self->size_hot, fathom_tensor_unref);
+  g_clear_pointer (&self->dense, fathom_dense_maps_free);
   g_clear_pointer (&self->backbone, fathom_graph_free);
   g_clear_pointer (&self->head, fathom_graph_free);
   g_clear_pointer (&self->backend, fathom_backend_unref);
@@ -177,6 +180,17 @@ fathom_predictor_new (const char *run_dir, const char *device, GError **error)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: the model has no class output", path);
       return NULL;
+    }
+  if (self->has_maps && self->in_features >= 0)
+    {
+      GError *dense_error = NULL;
+
+      self->dense = fathom_exp_dense_maps_new (preset, self->head, g_strv_length (self->classes), &dense_error);
+      if (dense_error != NULL)
+        {
+          g_propagate_error (error, dense_error);
+          return NULL;
+        }
     }
   if (self->backbone != NULL)
     {
@@ -319,10 +333,23 @@ fathom_predictor_predict (FathomPredictor *self, const FathomImage *photo, Fatho
     {
       FathomTensor *m = fathom_graph_get_node_output (self->head, "class_maps");
       const gint64 *s = fathom_tensor_get_shape (m);
+      g_autoptr(FathomTensor) own = fathom_tensor_new_3d (s[1], s[2], s[3]);
 
-      out->maps = fathom_tensor_new_3d (s[1], s[2], s[3]);
-      if (!fathom_backend_download (self->backend, m, fathom_tensor_get_data (out->maps), error))
+      if (!fathom_backend_download (self->backend, m, fathom_tensor_get_data (own), error))
         return FALSE;
+      if (self->dense != NULL)
+        {
+          const gint64 *f = fathom_tensor_get_shape (features);
+          g_autofree float *host = g_new (float, (gsize) f[1] * f[2] * f[3]);
+
+          out->maps = fathom_tensor_new_3d (s[1], f[2], f[3]);
+          if (!fathom_backend_download (self->backend, features, host, error) ||
+              !fathom_dense_maps_compute (self->dense, host, 1, fathom_tensor_get_data (out->maps), error))
+            return FALSE;
+          out->coarse_maps = g_steal_pointer (&own);
+        }
+      else
+        out->maps = g_steal_pointer (&own);
     }
   return TRUE;
 }

@@ -26,8 +26,13 @@ typedef struct {
   int           pred_class;
   gboolean      has_box;
   float         box[4];         /* [h, w, x, y] at the model input */
-  /* [n_classes, h, w] class maps (fcn, allconv, inception), or NULL */
+  /* [n_classes, h, w] class maps (fcn, allconv, inception), or NULL: one
+   * value per feature cell (fcn's and inception's by shift and stitch,
+   * fathom-dense-maps.h) */
   FathomTensor *maps;
+  /* fcn's and inception's own coarser maps (5x5 and 3x5 on 22x40
+   * features), or NULL */
+  FathomTensor *coarse_maps;
 } FathomPrediction;
 
 void               fathom_prediction_clear            (FathomPrediction *prediction);
