@@ -47,24 +47,25 @@ set_param (FathomGraph *g, const char *layer, const char *param, float value)
   g_assert_true (fathom_backend_upload (fathom_graph_get_backend (g), p->value, v, NULL));
 }
 
-/* The maximum of the sh x sw block from row q - sh / 2, column p - sw / 2,
- * the features' edge repeated. */
+/* The maximum of the sh x sw block from row q - lh, column p - lw, the
+ * features' edge repeated. */
 static float
-block_max (const float *x, int h, int w, int sh, int sw, int q, int p)
+block_max (const float *x, int h, int w, int sh, int sw, int lh, int lw, int q, int p)
 {
   float m = -G_MAXFLOAT;
 
-  for (int y = q - sh / 2; y < q - sh / 2 + sh; y++)
-    for (int c = p - sw / 2; c < p - sw / 2 + sw; c++)
+  for (int y = q - lh; y < q - lh + sh; y++)
+    for (int c = p - lw; c < p - lw + sw; c++)
       m = MAX (m, x[CLAMP (y, 0, h - 1) * w + CLAMP (c, 0, w - 1)]);
   return m;
 }
 
 /* Map = 2 * block maximum + 0.5: each cell the mean of its grid points,
  * its two or four corners where a stride is even, the block centred on it
- * where it is odd. */
+ * where it is odd. The block's centre as the head declares it sets where
+ * each grid point reads: lh rows and lw columns before it. */
 static void
-check_pool (int sh, int sw, int h, int w)
+check_pool_centred (int sh, int sw, int h, int w, int lh, int lw)
 {
   g_autoptr(FathomBackend) be = fathom_cpu_backend_new (FATHOM_CPU_PATH_REFERENCE, 1);
   g_autoptr(FathomRng) rng = fathom_rng_new (7);
@@ -80,7 +81,8 @@ check_pool (int sh, int sw, int h, int w)
   g_assert_true (fathom_graph_build (head, be, 1, &error));
   set_param (head, "class_maps", "kernel", 2.f);
   set_param (head, "class_maps", "bias", 0.5f);
-  dense = fathom_dense_maps_new (head, sh, sw, make_pool_head, &ph, &error);
+  dense = fathom_dense_maps_new (head, sh, sw, lh + (sh % 2 ? 0.5 : 0.0), lw + (sw % 2 ? 0.5 : 0.0),
+                                 make_pool_head, &ph, &error);
   g_assert_no_error (error);
   g_assert_cmpint (fathom_dense_maps_get_n_classes (dense), ==, 1);
   fathom_dense_maps_get_grid_size (dense, &gh, &gw);
@@ -98,10 +100,18 @@ check_pool (int sh, int sw, int h, int w)
 
           for (int i = 0; i <= dy; i++)
             for (int j = 0; j <= dx; j++)
-              want += 2.f * block_max (xn, h, w, sh, sw, r + i, c + j) + 0.5f;
+              want += 2.f * block_max (xn, h, w, sh, sw, lh, lw, r + i, c + j) + 0.5f;
           want /= (float) ((1 + dy) * (1 + dx));
           g_assert_cmpfloat_with_epsilon (maps[(n * h + r) * w + c], want, 1e-5);
         }
+}
+
+/* A pool's own block: centred sh / 2 into it, a corner for an even
+ * stride, the middle of a cell for an odd one. */
+static void
+check_pool (int sh, int sw, int h, int w)
+{
+  check_pool_centred (sh, sw, h, w, sh / 2, sw / 2);
 }
 
 static void
@@ -111,6 +121,10 @@ test_pool_strides (void)
   check_pool (1, 2, 4, 6);    /* one cell tall: two corners */
   check_pool (3, 3, 7, 8);    /* odd: the block centred on the cell */
   check_pool (4, 8, 6, 9);    /* fcn's stride on a map smaller than one block of it */
+  /* a head whose cells sit further into their block than its middle
+   * (inception's branches): each grid point reads from further back */
+  check_pool_centred (2, 2, 6, 7, 2, 1);
+  check_pool_centred (3, 3, 7, 8, 2, 0);
 }
 
 /* ---- the lesson's heads --------------------------------------------------- */
@@ -196,14 +210,16 @@ test_fcn_grid (void)
   const float *o = fathom_tensor_get_const_data (own);
   gint64 gh, gw, k;
   int sh, sw;
-  double spread = 0;
+  double ch, cw, spread = 0;
 
-  g_assert_true (fathom_head_get_map_stride ("fcn", &sh, &sw));
+  g_assert_true (fathom_head_get_map_grid ("fcn", &sh, &sw, &ch, &cw));
   g_assert_cmpint (sh, ==, 4);
   g_assert_cmpint (sw, ==, 8);
+  g_assert_cmpfloat (ch, ==, 2.0);
+  g_assert_cmpfloat (cw, ==, 4.0);
   g_assert_cmpint (fathom_tensor_get_shape (own)[2], ==, 5);
   g_assert_cmpint (fathom_tensor_get_shape (own)[3], ==, 5);
-  dense = fathom_dense_maps_new (head, sh, sw, make_real_head, &rh, &error);
+  dense = fathom_dense_maps_new (head, sh, sw, ch, cw, make_real_head, &rh, &error);
   g_assert_no_error (error);
   k = fathom_dense_maps_get_n_classes (dense);
   g_assert_cmpint (k, ==, 8);
@@ -255,11 +271,12 @@ test_stride_one (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(FathomDenseMaps) dense = NULL;
   int sh, sw;
+  double ch, cw;
 
-  g_assert_true (fathom_head_get_map_stride ("allconv", &sh, &sw));
+  g_assert_true (fathom_head_get_map_grid ("allconv", &sh, &sw, &ch, &cw));
   g_assert_cmpint (sh * sw, ==, 1);
-  g_assert_false (fathom_head_get_map_stride ("dense-head", &sh, &sw));
-  dense = fathom_dense_maps_new (head, 1, 1, make_real_head, &rh, &error);
+  g_assert_false (fathom_head_get_map_grid ("dense-head", &sh, &sw, &ch, &cw));
+  dense = fathom_dense_maps_new (head, 1, 1, ch, cw, make_real_head, &rh, &error);
   g_assert_no_error (error);
   g_assert_true (fathom_dense_maps_compute (dense, fathom_tensor_get_const_data (x), 2,
                                             fathom_tensor_get_data (maps), &error));
@@ -278,14 +295,14 @@ test_mismatch (void)
   g_autoptr(FathomDenseMaps) dense = NULL;
 
   g_assert_true (fathom_graph_build (head, be, 1, &error));
-  dense = fathom_dense_maps_new (head, 2, 2, make_pool_head, &two, &error);
+  dense = fathom_dense_maps_new (head, 2, 2, 1.0, 1.0, make_pool_head, &two, &error);
   g_assert_null (dense);
   g_assert_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA);
   g_assert_nonnull (strstr (error->message, "class_maps.kernel"));
   g_clear_error (&error);
 
   /* a stride finer than the head's: its maps cannot cover the features */
-  dense = fathom_dense_maps_new (head, 1, 1, make_pool_head, &one, &error);
+  dense = fathom_dense_maps_new (head, 1, 1, 0.5, 0.5, make_pool_head, &one, &error);
   g_assert_null (dense);
   g_assert_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA);
 }

@@ -51,14 +51,28 @@ fathom_head_describe (const char *experiment)
 }
 
 gboolean
-fathom_head_get_map_stride (const char *experiment, int *stride_h, int *stride_w)
+fathom_head_get_map_grid (const char *experiment, int *stride_h, int *stride_w, double *centre_h,
+                          double *centre_w)
 {
   if (g_strcmp0 (experiment, "fcn") == 0)
-    *stride_h = 4, *stride_w = 8;   /* the pools' product: 2x2, 2x2, 1x2 */
+    {
+      /* the pools' product: 2x2, 2x2, 1x2 */
+      *stride_h = 4, *stride_w = 8;
+      *centre_h = 2.0, *centre_w = 4.0;
+    }
   else if (g_strcmp0 (experiment, "inception") == 0)
-    *stride_h = 8, *stride_w = 8;   /* each block's branches stride 2 */
+    {
+      /* each block's branches stride 2: 1x1 (32 channels) centred on
+       * cell 2i, the 5x5 (32), 3x3 (48) and pool (16) on 2i + 1; a
+       * quarter of a cell past the block's centre by their channels */
+      *stride_h = 8, *stride_w = 8;
+      *centre_h = *centre_w = 4.0 + 0.25 * (1 + 2 + 4);
+    }
   else if (g_strcmp0 (experiment, "allconv") == 0)
-    *stride_h = 1, *stride_w = 1;
+    {
+      *stride_h = 1, *stride_w = 1;
+      *centre_h = 0.5, *centre_w = 0.5;
+    }
   else
     return FALSE;
   return TRUE;

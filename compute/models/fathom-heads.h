@@ -54,11 +54,20 @@ gboolean      fathom_head_init_box_readout (FathomGraph          *graph,
 /* NULL-terminated list of experiment names with heads. */
 const char *const *fathom_head_list      (void);
 const char   *fathom_head_describe       (const char              *experiment);
-/* The stride of the class maps over the features: fcn's pools 4x8,
- * inception's three strided blocks 8x8, allconv 1x1. FALSE for a head
- * without class maps. */
-gboolean      fathom_head_get_map_stride (const char              *experiment,
+/* Where the class maps sit on the features, on an input whose size the
+ * stride divides: the stride (fcn's pools 4x8, inception's three strided
+ * blocks 8x8, allconv 1x1) and the centre of the first cell, in cell
+ * widths from the features' top left edge: fcn's first cell is the 4x8
+ * block at the corner, centre (2, 4); allconv's the first cell, (0.5,
+ * 0.5). Inception's branches place their windows differently (the 1x1
+ * on its cell, the 3x3, 5x5 and pool a cell further on with same
+ * padding): by their channels, a quarter of a cell further than the
+ * block at each block, (5.75, 5.75). FALSE for a head without class
+ * maps. */
+gboolean      fathom_head_get_map_grid   (const char              *experiment,
                                           int                     *stride_h,
-                                          int                     *stride_w);
+                                          int                     *stride_w,
+                                          double                  *centre_h,
+                                          double                  *centre_w);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #include "fathom-dense-maps.h"
 #include "fathom-trainer.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Photos a forward of the second instance takes at once. */
@@ -12,6 +13,7 @@ struct _FathomDenseMaps
   FathomGraph   *head;             /* the second instance */
   FathomBackend *backend;          /* borrowed: the trained head's */
   int            sh, sw;           /* the grid's stride */
+  int            lead_h, lead_w;   /* offset (a, b) reads the features from row a - lead_h, column b - lead_w */
   gint64         c, h, w;          /* the features */
   gint64         gh, gw;           /* the stitched grid: one more row (column) for an even stride */
   gint64         hc, wc;           /* one offset's input: the grid rounded up to the stride */
@@ -84,8 +86,8 @@ copy_params (FathomGraph *from, FathomGraph *to, FathomBackend *backend, GError 
 }
 
 FathomDenseMaps *
-fathom_dense_maps_new (FathomGraph *head, int stride_h, int stride_w, FathomDenseMapsHeadFunc make_head,
-                       gpointer user_data, GError **error)
+fathom_dense_maps_new (FathomGraph *head, int stride_h, int stride_w, double centre_h, double centre_w,
+                       FathomDenseMapsHeadFunc make_head, gpointer user_data, GError **error)
 {
   g_autoptr(FathomDenseMaps) self = g_new0 (FathomDenseMaps, 1);
   int in = fathom_graph_find_input (head, "features");
@@ -108,6 +110,11 @@ fathom_dense_maps_new (FathomGraph *head, int stride_h, int stride_w, FathomDens
   self->backend = fathom_graph_get_backend (head);
   self->sh = stride_h;
   self->sw = stride_w;
+  /* grid point q stands for the corner q (an even stride) or the cell q
+   * (an odd one, centre q + 1/2): the head's first cell, centred at
+   * centre_h, is read from lead_h rows before it */
+  self->lead_h = (int) floor (centre_h - (stride_h % 2 != 0 ? 0.5 : 0.0) + 0.5);
+  self->lead_w = (int) floor (centre_w - (stride_w % 2 != 0 ? 0.5 : 0.0) + 0.5);
   self->c = s->d[0];
   self->h = s->d[1];
   self->w = s->d[2];
@@ -142,11 +149,11 @@ fathom_dense_maps_new (FathomGraph *head, int stride_h, int stride_w, FathomDens
   self->shifted = g_new (float, (gsize) CHUNK * self->c * self->hc * self->wc);
   self->coarse = g_new (float, (gsize) CHUNK * self->k * self->oh * self->ow);
   self->grid = g_new (float, (gsize) CHUNK * self->k * self->gh * self->gw);
-  /* column x of offset b reads feature column x + b - sw / 2, clamped */
+  /* column x of offset b reads feature column x + b - lead_w, clamped */
   self->cols = g_new (gint64, (gsize) stride_w * self->wc);
   for (int b = 0; b < stride_w; b++)
     for (gint64 x = 0; x < self->wc; x++)
-      self->cols[b * self->wc + x] = CLAMP (x + b - stride_w / 2, 0, self->w - 1);
+      self->cols[b * self->wc + x] = CLAMP (x + b - self->lead_w, 0, self->w - 1);
   return g_steal_pointer (&self);
 }
 
@@ -163,7 +170,7 @@ shift (FathomDenseMaps *self, const float *features, gint64 m, int a, int b)
 
       for (gint64 y = 0; y < self->hc; y++)
         {
-          const float *row = plane + CLAMP (y + a - self->sh / 2, 0, self->h - 1) * self->w;
+          const float *row = plane + CLAMP (y + a - self->lead_h, 0, self->h - 1) * self->w;
 
           for (gint64 x = 0; x < self->wc; x++)
             out[y * self->wc + x] = row[cols[x]];

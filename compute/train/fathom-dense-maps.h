@@ -5,15 +5,16 @@
  * Shift and stitch (Long, Shelhamer and Darrell, "Fully Convolutional
  * Networks for Semantic Segmentation", 2015, section 3.2): a head of
  * total stride sh x sw is run once for each of the sh * sw offsets of its
- * grid over the features and the coarse maps are interleaved: the head's
- * map for the sh x sw block of features from row q - sh / 2 and column
- * p - sw / 2 becomes the grid point (q, p). With an odd stride that
- * block is centred on the feature cell (q, p); with an even one on the
- * cell's top left corner, and each cell then takes the mean of its
- * corners, the bilinear interpolation of the grid at the cell's centre.
- * Either way the dense map has one value per feature cell, centred on
- * it, so it is drawn and scored like allconv's. Features beyond the edge
- * repeat the edge.
+ * grid over the features and the coarse maps are interleaved. Where the
+ * head's first cell is centred centre_h rows and centre_w columns into
+ * its features (in cell widths from the top left edge: 2 and 4 for fcn's
+ * 4x8 blocks), its map read from the features shifted by that much
+ * becomes the grid point (q, p), centred within half a cell of the corner
+ * (q, p) for an even stride, of the middle of cell (q, p) for an odd one.
+ * With an even stride each cell then takes the mean of its corners, the
+ * bilinear interpolation of the grid at the cell's centre. Either way the
+ * dense map has one value per feature cell, centred on it, so it is drawn
+ * and scored like allconv's. Features beyond the edge repeat the edge.
  *
  * The head runs as a second instance of itself, built by the caller's
  * function at a size its grid divides, holding a copy of the trained
@@ -41,6 +42,8 @@ typedef FathomGraph *(*FathomDenseMapsHeadFunc) (gint64     height,
 FathomDenseMaps *fathom_dense_maps_new            (FathomGraph             *head,
                                                    int                      stride_h,
                                                    int                      stride_w,
+                                                   double                   centre_h,
+                                                   double                   centre_w,
                                                    FathomDenseMapsHeadFunc  make_head,
                                                    gpointer                 user_data,
                                                    GError                 **error);
@@ -57,8 +60,10 @@ gboolean         fathom_dense_maps_compute        (FathomDenseMaps         *self
 
 /* The stitched grid before it is centred on the cells: gh x gw points,
  * one more row (column) than the features where the stride is even;
- * point (q, p) is the head's map for the block from row q - sh / 2 and
- * column p - sw / 2. grid: host [n, n_classes, gh, gw]. */
+ * point (q, p) is the head's first cell on the features shifted to start
+ * round (centre_h) rows before q and round (centre_w) columns before p
+ * (for an odd stride, half a cell less). grid: host
+ * [n, n_classes, gh, gw]. */
 void             fathom_dense_maps_get_grid_size  (FathomDenseMaps         *self,
                                                    gint64                  *height,
                                                    gint64                  *width);

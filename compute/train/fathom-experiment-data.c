@@ -224,12 +224,13 @@ fathom_exp_dense_maps_new (const FathomExperimentPreset *preset, FathomGraph *he
                            GError **error)
 {
   int in = fathom_graph_find_input (head, "features"), sh, sw;
+  double ch, cw;
   HeadShape hs = { preset, n_classes, 0 };
 
-  if (in < 0 || !fathom_head_get_map_stride (preset->name, &sh, &sw) || (sh == 1 && sw == 1))
+  if (in < 0 || !fathom_head_get_map_grid (preset->name, &sh, &sw, &ch, &cw) || (sh == 1 && sw == 1))
     return NULL;
   hs.channels = fathom_graph_get_input_shape (head, (guint) in)->d[0];
-  return fathom_dense_maps_new (head, sh, sw, make_head, &hs, error);
+  return fathom_dense_maps_new (head, sh, sw, ch, cw, make_head, &hs, error);
 }
 
 /* ---- the final evaluation --------------------------------------------------- */
