@@ -383,6 +383,8 @@ fathom_cli_submit (int argc, char **argv)
   predictor = fathom_predictor_new (run, device, &error);
   if (predictor == NULL)
     return fathom_cli_fail (error);
+  /* the probabilities alone */
+  fathom_predictor_set_want_maps (predictor, FALSE);
   fathom_dataset_options_init (&dso);
   ds = fathom_dataset_load (data, &dso, &error);
   if (ds == NULL)

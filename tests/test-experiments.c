@@ -611,6 +611,20 @@ check_predictor (const char *experiment, const char *box_head)
           /* fcn's own maps beside them */
           g_assert_nonnull (pred.coarse_maps);
           g_assert_cmpint (fathom_tensor_get_shape (pred.coarse_maps)[1], ==, 2);
+
+          /* without maps: the same probabilities */
+          {
+            g_auto(FathomPrediction) bare = { 0 };
+
+            fathom_predictor_set_want_maps (predictor, FALSE);
+            g_assert_true (fathom_predictor_predict (predictor, photo, &bare, &error));
+            g_assert_no_error (error);
+            fathom_predictor_set_want_maps (predictor, TRUE);
+            g_assert_null (bare.maps);
+            g_assert_null (bare.coarse_maps);
+            for (guint k = 0; k < 8; k++)
+              g_assert_cmpfloat (bare.probs[k], ==, pred.probs[k]);
+          }
         }
       checked++;
     }

@@ -24,6 +24,7 @@ struct _FathomPredictor
   int             width, height;    /* the backbone's input */
   int             in_features, in_sizes, out_class, out_bb;
   gboolean        has_maps;
+  gboolean        want_maps;
   FathomDenseMaps *dense;           /* NULL where the head's maps are as fine as its features */
   FathomTensor   *image;            /* [1, 3, H, W] on the backend */
   FathomTensor   *size_hot;         /* [1, n_sizes] on the backend */
@@ -176,6 +177,7 @@ fathom_predictor_new (const char *run_dir, const char *device, GError **error)
   self->out_class = fathom_graph_find_output (self->head, "class");
   self->out_bb = fathom_graph_find_output (self->head, "bb");
   self->has_maps = fathom_graph_find_layer (self->head, "class_maps") != NULL;
+  self->want_maps = TRUE;
   if (self->out_class < 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: the model has no class output", path);
@@ -247,6 +249,12 @@ gboolean
 fathom_predictor_has_maps (FathomPredictor *self)
 {
   return self->has_maps;
+}
+
+void
+fathom_predictor_set_want_maps (FathomPredictor *self, gboolean want)
+{
+  self->want_maps = want;
 }
 
 gboolean
@@ -329,7 +337,7 @@ fathom_predictor_predict (FathomPredictor *self, const FathomImage *photo, Fatho
                                     out->box, error))
         return FALSE;
     }
-  if (self->has_maps)
+  if (self->has_maps && self->want_maps)
     {
       FathomTensor *m = fathom_graph_get_node_output (self->head, "class_maps");
       const gint64 *s = fathom_tensor_get_shape (m);

@@ -55,6 +55,13 @@ void               fathom_predictor_get_input_size    (FathomPredictor  *self,
 gboolean           fathom_predictor_has_maps          (FathomPredictor  *self);
 gboolean           fathom_predictor_has_box           (FathomPredictor  *self);
 
+/* Whether fathom_predictor_predict() gives class maps (on by default).
+ * fcn's and inception's maps at every feature cell cost a run of their
+ * head for each offset of its grid (32 and 64 runs): off for work that
+ * needs only the probabilities, such as a submission. */
+void               fathom_predictor_set_want_maps     (FathomPredictor  *self,
+                                                       gboolean          want);
+
 /* One photo at its own size; out is cleared first. */
 gboolean           fathom_predictor_predict           (FathomPredictor  *self,
                                                        const FathomImage *photo,
