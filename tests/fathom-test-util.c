@@ -1,5 +1,6 @@
 /* fathom-test-util.c: tolerance checks and finite-difference gradients. */
 #include "fathom-test-util.h"
+#include "fathom-heads.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -274,4 +275,49 @@ fathom_test_bn_conv_batch (guint64 seed, FathomTensor **x, FathomTensor **labels
   *labels = fathom_tensor_new_2d (7, 4);
   for (gint64 i = 0; i < 7; i++)
     fathom_tensor_get_data (*labels)[i * 4 + i % 4] = 1.f;
+}
+
+void
+fathom_test_randomise_state (FathomGraph *graph, FathomRng *rng)
+{
+  FathomBackend *backend = fathom_graph_get_backend (graph);
+  GPtrArray *params = fathom_graph_get_params (graph);
+
+  for (guint i = 0; i < params->len; i++)
+    {
+      FathomGraphParam *p = g_ptr_array_index (params, i);
+
+      if (g_str_has_suffix (p->name, ".running_var") || g_str_has_suffix (p->name, ".gamma"))
+        upload_uniform (backend, rng, p->param->value, 0.5f, 1.5f);
+      else if (g_str_has_suffix (p->name, ".running_mean") || g_str_has_suffix (p->name, ".beta") ||
+               g_str_has_suffix (p->name, ".bias"))
+        upload_uniform (backend, rng, p->param->value, -0.3f, 0.3f);
+    }
+}
+
+FathomGraph *
+fathom_test_head_new (gint64 height, gint64 width, gpointer head, GError **error)
+{
+  const FathomTestHead *h = head;
+  FathomHeadOptions o;
+
+  fathom_head_options_init (&o, h->experiment);
+  o.channels = h->channels;
+  o.height = height;
+  o.width = width;
+  return fathom_head_new (h->experiment, &o, error);
+}
+
+FathomGraph *
+fathom_test_head_build (FathomBackend *backend, const FathomTestHead *head, gint64 height, gint64 width,
+                        FathomRng *rng)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomGraph) g = fathom_test_head_new (height, width, (gpointer) head, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (fathom_graph_build (g, backend, 3, &error));
+  g_assert_no_error (error);
+  fathom_test_randomise_state (g, rng);
+  return g_steal_pointer (&g);
 }

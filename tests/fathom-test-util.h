@@ -120,6 +120,33 @@ void         fathom_test_bn_conv_batch (guint64        seed,
                                         FathomTensor **x,
                                         FathomTensor **labels);
 
+/* Every batch norm's scale, shift and running statistics and every bias
+ * of a built graph drawn away from their defaults (gamma and
+ * running_var in [0.5, 1.5), the others in [-0.3, 0.3)), so that no layer
+ * is an identity; on any backend. */
+void         fathom_test_randomise_state (FathomGraph   *graph,
+                                          FathomRng     *rng);
+
+/* A lesson head (fathom_head_new()) on features of `channels` channels,
+ * passed as user_data to fathom_test_head_new(), a
+ * FathomDenseMapsHeadFunc. */
+typedef struct {
+  const char *experiment;
+  gint64      channels;
+} FathomTestHead;
+
+FathomGraph *fathom_test_head_new        (gint64         height,
+                                          gint64         width,
+                                          gpointer       head,
+                                          GError       **error);
+/* The same on height x width features, built on backend (seed 3), its
+ * state drawn with fathom_test_randomise_state(). */
+FathomGraph *fathom_test_head_build      (FathomBackend        *backend,
+                                          const FathomTestHead *head,
+                                          gint64                height,
+                                          gint64                width,
+                                          FathomRng            *rng);
+
 /* Both CPU paths, for tests that loop over them. */
 extern const FathomCpuPath fathom_test_paths[2];
 const char *fathom_test_path_name (FathomCpuPath path);

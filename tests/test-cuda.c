@@ -27,7 +27,6 @@
  * correction advances in the replays).
  */
 #include "fathom-dense-maps.h"
-#include "fathom-heads.h"
 #include "fathom-test-util.h"
 #include "fathom-backend-registry.h"
 #include "fathom-bench-workload.h"
@@ -665,20 +664,6 @@ test_bn_conv_backward_fold (void)
     }
 }
 
-/* fcn's head (random weights, batch-norm statistics and features) with
- * 6 feature channels at any size, for the shift and stitch. */
-static FathomGraph *
-fcn_head (gint64 height, gint64 width, gpointer user_data, GError **error)
-{
-  FathomHeadOptions o;
-
-  fathom_head_options_init (&o, "fcn");
-  o.channels = 6;
-  o.height = height;
-  o.width = width;
-  return fathom_head_new ("fcn", &o, error);
-}
-
 /* fcn's class maps at every feature cell (fathom-dense-maps.h): 32 offsets
  * of the head on the GPU against the same on the CPU reference. */
 static void
@@ -692,16 +677,15 @@ test_dense_maps (void)
   g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, 0.f, 2.f, 3, 6, 22, 40);
   g_autoptr(FathomTensor) got = fathom_tensor_new_4d (3, 8, 22, 40), want = fathom_tensor_new_like (got);
   g_autoptr(GError) error = NULL;
+  FathomTestHead fcn = { "fcn", 6 };
   GPtrArray *pc, *pr;
 
   if (cuda == NULL)
     return;
   ref = fathom_backend_new_by_name ("cpu-reference", NULL);
-  gr = fcn_head (22, 40, NULL, &error);
-  gc = fcn_head (22, 40, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (fathom_graph_build (gr, ref, 3, &error) && fathom_graph_build (gc, cuda, 3, &error));
-  g_assert_no_error (error);
+  gr = fathom_test_head_build (ref, &fcn, 22, 40, rng);
+  gc = fathom_test_head_build (cuda, &fcn, 22, 40, rng);
+  /* the same weights and state on both */
   pr = fathom_graph_get_params (gr);
   pc = fathom_graph_get_params (gc);
   g_assert_cmpuint (pr->len, ==, pc->len);
@@ -709,16 +693,12 @@ test_dense_maps (void)
     {
       FathomGraphParam *a = g_ptr_array_index (pr, i), *b = g_ptr_array_index (pc, i);
 
-      if (g_str_has_suffix (a->name, ".running_var"))
-        fathom_rng_fill_uniform (rng, a->param->value, 0.5f, 1.5f);
-      else if (g_str_has_suffix (a->name, ".running_mean") || g_str_has_suffix (a->name, ".beta"))
-        fathom_rng_fill_uniform (rng, a->param->value, -0.3f, 0.3f);
       g_assert_true (fathom_backend_upload (cuda, b->param->value, fathom_tensor_get_const_data (a->param->value),
                                             &error));
     }
-  dr = fathom_dense_maps_new (gr, 4, 8, 2.0, 4.0, fcn_head, NULL, &error);
+  dr = fathom_dense_maps_new (gr, 4, 8, 2.0, 4.0, fathom_test_head_new, &fcn, &error);
   g_assert_no_error (error);
-  dc = fathom_dense_maps_new (gc, 4, 8, 2.0, 4.0, fcn_head, NULL, &error);
+  dc = fathom_dense_maps_new (gc, 4, 8, 2.0, 4.0, fathom_test_head_new, &fcn, &error);
   g_assert_no_error (error);
   g_assert_true (fathom_dense_maps_compute (dr, fathom_tensor_get_const_data (x), 3, fathom_tensor_get_data (want),
                                             &error));

@@ -129,54 +129,6 @@ test_pool_strides (void)
 
 /* ---- the lesson's heads --------------------------------------------------- */
 
-typedef struct {
-  const char *experiment;
-  gint64      channels;
-} RealHead;
-
-static FathomGraph *
-make_real_head (gint64 height, gint64 width, gpointer user_data, GError **error)
-{
-  RealHead *rh = user_data;
-  FathomHeadOptions o;
-
-  fathom_head_options_init (&o, rh->experiment);
-  o.channels = rh->channels;
-  o.height = height;
-  o.width = width;
-  return fathom_head_new (rh->experiment, &o, error);
-}
-
-/* Random weights and batch-norm statistics, so that no layer is an identity. */
-static void
-randomise_state (FathomGraph *g, FathomRng *rng)
-{
-  GPtrArray *params = fathom_graph_get_params (g);
-
-  for (guint i = 0; i < params->len; i++)
-    {
-      FathomGraphParam *p = g_ptr_array_index (params, i);
-
-      if (g_str_has_suffix (p->name, ".running_var") || g_str_has_suffix (p->name, ".gamma"))
-        fathom_rng_fill_uniform (rng, p->param->value, 0.5f, 1.5f);
-      else if (g_str_has_suffix (p->name, ".running_mean") || g_str_has_suffix (p->name, ".beta") ||
-               g_str_has_suffix (p->name, ".bias"))
-        fathom_rng_fill_uniform (rng, p->param->value, -0.3f, 0.3f);
-    }
-}
-
-static FathomGraph *
-built_head (FathomBackend *be, RealHead *rh, gint64 h, gint64 w, FathomRng *rng)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(FathomGraph) g = make_real_head (h, w, rh, &error);
-
-  g_assert_no_error (error);
-  g_assert_true (fathom_graph_build (g, be, 3, &error));
-  randomise_state (g, rng);
-  return g_steal_pointer (&g);
-}
-
 /* The head's own maps of a batch, in test mode: [n, K, oh, ow]. */
 static FathomTensor *
 own_maps (FathomGraph *head, FathomTensor *x)
@@ -200,8 +152,8 @@ test_fcn_grid (void)
 {
   g_autoptr(FathomBackend) be = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
   g_autoptr(FathomRng) rng = fathom_rng_new (11);
-  RealHead rh = { "fcn", 6 };
-  g_autoptr(FathomGraph) head = built_head (be, &rh, 22, 40, rng);
+  FathomTestHead rh = { "fcn", 6 };
+  g_autoptr(FathomGraph) head = fathom_test_head_build (be, &rh, 22, 40, rng);
   g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, 0.f, 2.f, 3, 6, 22, 40);
   g_autoptr(FathomTensor) own = own_maps (head, x);
   g_autoptr(GError) error = NULL;
@@ -219,7 +171,7 @@ test_fcn_grid (void)
   g_assert_cmpfloat (cw, ==, 4.0);
   g_assert_cmpint (fathom_tensor_get_shape (own)[2], ==, 5);
   g_assert_cmpint (fathom_tensor_get_shape (own)[3], ==, 5);
-  dense = fathom_dense_maps_new (head, sh, sw, ch, cw, make_real_head, &rh, &error);
+  dense = fathom_dense_maps_new (head, sh, sw, ch, cw, fathom_test_head_new, &rh, &error);
   g_assert_no_error (error);
   k = fathom_dense_maps_get_n_classes (dense);
   g_assert_cmpint (k, ==, 8);
@@ -263,8 +215,8 @@ test_stride_one (void)
 {
   g_autoptr(FathomBackend) be = fathom_cpu_backend_new (FATHOM_CPU_PATH_FAST, 2);
   g_autoptr(FathomRng) rng = fathom_rng_new (12);
-  RealHead rh = { "allconv", 5 };
-  g_autoptr(FathomGraph) head = built_head (be, &rh, 7, 9, rng);
+  FathomTestHead rh = { "allconv", 5 };
+  g_autoptr(FathomGraph) head = fathom_test_head_build (be, &rh, 7, 9, rng);
   g_autoptr(FathomTensor) x = FATHOM_TEST_UNIFORM (rng, 0.f, 2.f, 2, 5, 7, 9);
   g_autoptr(FathomTensor) own = own_maps (head, x);
   g_autoptr(FathomTensor) maps = fathom_tensor_new_like (own);
@@ -276,7 +228,7 @@ test_stride_one (void)
   g_assert_true (fathom_head_get_map_grid ("allconv", &sh, &sw, &ch, &cw));
   g_assert_cmpint (sh * sw, ==, 1);
   g_assert_false (fathom_head_get_map_grid ("dense-head", &sh, &sw, &ch, &cw));
-  dense = fathom_dense_maps_new (head, 1, 1, ch, cw, make_real_head, &rh, &error);
+  dense = fathom_dense_maps_new (head, 1, 1, ch, cw, fathom_test_head_new, &rh, &error);
   g_assert_no_error (error);
   g_assert_true (fathom_dense_maps_compute (dense, fathom_tensor_get_const_data (x), 2,
                                             fathom_tensor_get_data (maps), &error));

@@ -50,23 +50,30 @@ fathom_head_describe (const char *experiment)
   return info ? info->description : NULL;
 }
 
+/* fcn's pools after each of its three convolutions: 2x2, 2x2, then 1x2
+ * (the lesson's (1, 2) keeps 5 rows of 22x40 features). */
+static const int fcn_pool_h[3] = { 2, 2, 1 }, fcn_pool_w[3] = { 2, 2, 2 };
+#define INCEPTION_BLOCKS 3
+
 gboolean
 fathom_head_get_map_grid (const char *experiment, int *stride_h, int *stride_w, double *centre_h,
                           double *centre_w)
 {
   if (g_strcmp0 (experiment, "fcn") == 0)
     {
-      /* the pools' product: 2x2, 2x2, 1x2 */
-      *stride_h = 4, *stride_w = 8;
-      *centre_h = 2.0, *centre_w = 4.0;
+      /* the pools' product; the first cell is the block at the corner */
+      *stride_h = fcn_pool_h[0] * fcn_pool_h[1] * fcn_pool_h[2];
+      *stride_w = fcn_pool_w[0] * fcn_pool_w[1] * fcn_pool_w[2];
+      *centre_h = *stride_h / 2.0, *centre_w = *stride_w / 2.0;
     }
   else if (g_strcmp0 (experiment, "inception") == 0)
     {
-      /* each block's branches stride 2: 1x1 (32 channels) centred on
+      /* each block's branches stride 2: the 1x1 (32 channels) centred on
        * cell 2i, the 5x5 (32), 3x3 (48) and pool (16) on 2i + 1; a
-       * quarter of a cell past the block's centre by their channels */
-      *stride_h = 8, *stride_w = 8;
-      *centre_h = *centre_w = 4.0 + 0.25 * (1 + 2 + 4);
+       * quarter of a cell past the block's centre by their channels,
+       * at each block: 0.25 (1 + 2 + 4) feature cells in all */
+      *stride_h = *stride_w = 1 << INCEPTION_BLOCKS;
+      *centre_h = *centre_w = (1 << INCEPTION_BLOCKS) / 2.0 + 0.25 * ((1 << INCEPTION_BLOCKS) - 1);
     }
   else if (g_strcmp0 (experiment, "allconv") == 0)
     {
@@ -337,15 +344,14 @@ fathom_head_new (const char *experiment, const FathomHeadOptions *options, GErro
   else if (g_str_equal (experiment, "fcn") || g_str_equal (experiment, "allconv"))
     {
       gboolean pools = g_str_equal (experiment, "fcn");
-      const int pool_w[3] = { 2, 2, 2 }, pool_h[3] = { 2, 2, 1 };
 
       x = FATHOM_GRAPH_ADD (g, bn (), x);
       for (int i = 0; i < 3; i++)
         {
           x = conv_relu_bn (g, x, 128, 3, 1);
           if (pools)
-            x = FATHOM_GRAPH_ADD (g, fathom_max_pool_layer_new (pool_h[i], pool_w[i], pool_h[i], pool_w[i],
-                                                                FATHOM_PADDING_VALID), x);
+            x = FATHOM_GRAPH_ADD (g, fathom_max_pool_layer_new (fcn_pool_h[i], fcn_pool_w[i], fcn_pool_h[i],
+                                                                fcn_pool_w[i], FATHOM_PADDING_VALID), x);
         }
       x = class_map_output (g, x, options->n_classes);
       if (pools)
@@ -370,7 +376,7 @@ fathom_head_new (const char *experiment, const FathomHeadOptions *options, GErro
   else /* inception */
     {
       x = FATHOM_GRAPH_ADD (g, bn (), x);
-      for (int i = 0; i < 3; i++)
+      for (int i = 0; i < INCEPTION_BLOCKS; i++)
         x = inception_block (g, x);
       x = FATHOM_GRAPH_ADD (g, fathom_dropout_layer_new (0.75f), x);
       x = class_map_output (g, x, options->n_classes);

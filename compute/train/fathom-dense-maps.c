@@ -47,22 +47,6 @@ fathom_dense_maps_get_n_classes (FathomDenseMaps *self)
   return self->k;
 }
 
-static gboolean
-fail (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-fail (GError **error, const char *format, ...)
-{
-  va_list args;
-  g_autofree char *message = NULL;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA, message);
-  return FALSE;
-}
-
 /* The trained weights and running statistics, by name. */
 static gboolean
 copy_params (FathomGraph *from, FathomGraph *to, FathomBackend *backend, GError **error)
@@ -70,15 +54,23 @@ copy_params (FathomGraph *from, FathomGraph *to, FathomBackend *backend, GError 
   GPtrArray *src = fathom_graph_get_params (from), *dst = fathom_graph_get_params (to);
 
   if (src->len != dst->len)
-    return fail (error, "Dense class maps: the head has %u parameters, its second instance %u", src->len, dst->len);
+    {
+      g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
+                   "Dense class maps: the head has %u parameters, its second instance %u", src->len, dst->len);
+      return FALSE;
+    }
   for (guint i = 0; i < src->len; i++)
     {
       FathomGraphParam *a = g_ptr_array_index (src, i), *b = g_ptr_array_index (dst, i);
 
       if (!g_str_equal (a->name, b->name) ||
           fathom_tensor_get_numel (a->param->value) != fathom_tensor_get_numel (b->param->value))
-        return fail (error, "Dense class maps: the head's parameter %s does not match its second instance's %s",
-                     a->name, b->name);
+        {
+          g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
+                       "Dense class maps: the head's parameter %s does not match its second instance's %s",
+                       a->name, b->name);
+          return FALSE;
+        }
       if (!fathom_backend_copy (backend, b->param->value, a->param->value, error))
         return FALSE;
     }
@@ -98,13 +90,15 @@ fathom_dense_maps_new (FathomGraph *head, int stride_h, int stride_w, double cen
   g_return_val_if_fail (stride_h >= 1 && stride_w >= 1, NULL);
   if (in < 0 || fathom_graph_get_n_inputs (head) != 1 || fathom_graph_find_layer (head, "class_maps") == NULL)
     {
-      fail (error, "Dense class maps need a head whose one input is features and that has class maps");
+      g_set_error_literal (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
+                           "Dense class maps need a head whose one input is features and that has class maps");
       return NULL;
     }
   s = fathom_graph_get_input_shape (head, (guint) in);
   if (s->ndim != 3)
     {
-      fail (error, "Dense class maps need features of [C, H, W]");
+      g_set_error_literal (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
+                           "Dense class maps need features of [C, H, W]");
       return NULL;
     }
   self->backend = fathom_graph_get_backend (head);
@@ -139,9 +133,10 @@ fathom_dense_maps_new (FathomGraph *head, int stride_h, int stride_w, double cen
   self->ow = fathom_tensor_get_shape (maps)[3];
   if (self->oh * stride_h < self->gh || self->ow * stride_w < self->gw)
     {
-      fail (error, "Dense class maps: a head of stride %dx%d gives %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
-            " maps on %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " features, too few to cover them",
-            stride_h, stride_w, self->oh, self->ow, self->hc, self->wc);
+      g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
+                   "Dense class maps: a head of stride %dx%d gives %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+                   " maps on %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " features, too few to cover them",
+                   stride_h, stride_w, self->oh, self->ow, self->hc, self->wc);
       return NULL;
     }
   g_clear_pointer (&self->input[0], fathom_tensor_unref);
