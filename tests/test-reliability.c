@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static const char *self_path;
 
@@ -22,7 +23,7 @@ static const char *self_path;
 
 /* Rewrites DIR/model.safetensors and DIR/run/run.json forever, each version
  * holding its number everywhere, so a reader can tell a whole file from a
- * torn one. */
+ * torn one. A byte on standard output says each version is whole. */
 static int
 writer_main (const char *dir, guint64 first)
 {
@@ -48,6 +49,8 @@ writer_main (const char *dir, guint64 first)
       fathom_run_set_final (run, "version", (double) v);
       if (!fathom_run_save (run, &error))
         return 4;
+      if (write (STDOUT_FILENO, "v", 1) != 1)
+        return 5;
     }
   return 0;
 }
@@ -106,15 +109,21 @@ test_killed_writer (void)
       const char *argv[] = { self_path, "--writer", dir, first, NULL };
       g_autoptr(GError) error = NULL;
       GPid pid;
-      int status;
+      int status, out = -1;
+      char byte;
 
-      g_assert_true (g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                    NULL, NULL, &pid, &error));
+      g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                               NULL, &pid, NULL, &out, NULL, &error));
       g_assert_no_error (error);
+      /* Kill at a random moment after the writer's first whole version:
+       * timed from the spawn, a slow start (a sanitizer, a busy machine)
+       * would have every kill land before anything was written. */
+      g_assert_cmpint (read (out, &byte, 1), ==, 1);
       g_usleep (2000 + fathom_rng_below (rng, 60000));
       kill (pid, SIGKILL);
       g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
       g_spawn_close_pid (pid);
+      close (out);       /* only now: a writer without a reader would die of SIGPIPE */
       kills += WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL;
       last = check_files (dir, last);
     }
