@@ -323,7 +323,11 @@ build_photos (FathomDatasetPage *self)
   self->caption = GTK_LABEL (caption);
   gtk_widget_set_name (caption, "photo-caption");
   gtk_label_set_xalign (self->caption, 0.0f);
-  gtk_label_set_ellipsize (self->caption, PANGO_ELLIPSIZE_MIDDLE);
+  /* wrapped, not cut: the middle it cut was the image size, the leak */
+  gtk_label_set_wrap (self->caption, TRUE);
+  gtk_label_set_wrap_mode (self->caption, PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_lines (self->caption, 3);
+  gtk_label_set_ellipsize (self->caption, PANGO_ELLIPSIZE_END);
   gtk_label_set_selectable (self->caption, TRUE);
   gtk_widget_add_css_class (caption, "caption");
   gtk_widget_add_css_class (caption, "numeric");

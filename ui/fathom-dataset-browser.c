@@ -420,11 +420,14 @@ build_toolbar (FathomDatasetBrowser *self)
   g_signal_connect_swapped (self->problems_button, "toggled", G_CALLBACK (problems_toggled), self);
   self->search_entry = gtk_search_entry_new ();
   g_object_set (self->search_entry, "placeholder-text", "Search file names", NULL);
-  gtk_editable_set_width_chars (GTK_EDITABLE (self->search_entry), 18);
+  gtk_editable_set_width_chars (GTK_EDITABLE (self->search_entry), 14);
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (search_changed), self);
   gtk_search_entry_set_key_capture_widget (GTK_SEARCH_ENTRY (self->search_entry), GTK_WIDGET (self));
   self->status_label = gtk_label_new (NULL);
   gtk_label_set_ellipsize (GTK_LABEL (self->status_label), PANGO_ELLIPSIZE_END);
+  /* room for "375 photos" at least: squeezed to its ellipsis, it hid the
+   * count of unreadable photos */
+  gtk_label_set_width_chars (GTK_LABEL (self->status_label), 10);
   gtk_widget_add_css_class (self->status_label, "dim-label");
   gtk_widget_add_css_class (self->status_label, "numeric");
   gtk_widget_set_hexpand (spacer, TRUE);
