@@ -393,6 +393,38 @@ test_overlay_render (void)
   g_assert_true (fathom_overlay_export_png (&fx.scene, 0, path, &error));
   back = cairo_image_surface_create_from_png (path);
   g_assert_cmpint (count_colour (back, 130, 214, 185, 15, 255, 255, 0), >, 800);
+  /* the legend in a strip below the photo: the photo's pixels are the
+   * picture without it (over it, it took the top-right corner the boxes
+   * leave free, and with it the hot cell), and the strip holds its text */
+  g_assert_cmpint (cairo_image_surface_get_width (back), ==, 320);
+  g_assert_cmpint (cairo_image_surface_get_height (back), >, 240 + 40);
+  assert_pixel (back, 280, 30, 192, 64, 192, 2);
+  {
+    cairo_surface_t *bare = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 320, 240);
+    FathomOverlayScene no_legend = fx.scene;
+    int differ = 0;
+
+    no_legend.layers &= ~FATHOM_OVERLAY_METRICS;
+    cr = cairo_create (bare);
+    cairo_set_source_rgb (cr, 0, 0, 0);
+    cairo_paint (cr);
+    fathom_overlay_render (cr, &no_legend, &view, 320, 240);
+    cairo_destroy (cr);
+    cairo_surface_flush (bare);
+    for (int y = 0; y < 240; y++)
+      for (int x = 0; x < 320; x++)
+        {
+          int a[3], b[3];
+
+          pixel (back, x, y, a);
+          pixel (bare, x, y, b);
+          differ += a[0] != b[0] || a[1] != b[1] || a[2] != b[2];
+        }
+    g_assert_cmpint (differ, ==, 0);
+    cairo_surface_destroy (bare);
+  }
+  g_assert_cmpint (count_colour (back, 0, 240, 320, cairo_image_surface_get_height (back) - 240,
+                                 255, 255, 255), >, 100);
   cairo_surface_destroy (back);
 
   /* the grid: the height it announces, the hot class's tile tinted */

@@ -364,36 +364,35 @@ box_overlap (const FathomOverlayScene *scene, const FathomViewTransform *view,
   return sum;
 }
 
+/* The metrics legend's width and height, and the margin it keeps. */
 static void
-draw_legend (cairo_t *cr, const FathomOverlayScene *scene, const FathomViewTransform *view,
-             double view_width, double view_height)
+legend_size (const FathomOverlayScene *scene,
+             double                   *width,
+             double                   *height,
+             double                   *margin)
+{
+  double size = BASE_FONT * scene->text_scale, pad = size * 0.6;
+  double line = size * 1.45;
+
+  *width = size * 10 + pad * 2 + size * 4.2;
+  *height = pad * 2 + line * (scene->has_true_box ? 3 : 2) + size * 0.2;
+  *margin = size * 0.8;
+}
+
+/* The legend with its top-left corner at (x, y). */
+static void
+draw_legend_at (cairo_t *cr, const FathomOverlayScene *scene, double x, double y)
 {
   const double white[3] = { 1, 1, 1 };
   double size = BASE_FONT * scene->text_scale, pad = size * 0.6;
   double bar_w = size * 10, line = size * 1.45;
   int k = scene->heatmap_class;
   gboolean metrics = scene->has_true_box;
-  double h = pad * 2 + line * (metrics ? 3 : 2) + size * 0.2;
-  double w = bar_w + pad * 2 + size * 4.2, m = size * 0.8, x = m, y = view_height - h - m;
+  double w, h, m;
   char buf[16], text[96], lo_s[32], hi_s[32];
-  double best = G_MAXDOUBLE;
   float lo, hi;
 
-  /* the corner where it hides the least of the boxes; bottom-left first */
-  for (int c = 0; c < 4; c++)
-    {
-      double cx = c % 2 ? view_width - w - m : m;
-      double cy = c < 2 ? view_height - h - m : m;
-      double o = box_overlap (scene, view, cx, cy, w, h);
-
-      if (o < best)
-        {
-          best = o;
-          x = cx;
-          y = cy;
-        }
-    }
-
+  legend_size (scene, &w, &h, &m);
   _fathom_overlay_legend_range (scene, k, scene->style.scale, &lo, &hi);
   _fathom_overlay_rounded_rect (cr, x, y, w, h, size * 0.5);
   cairo_set_source_rgba (cr, 0.08, 0.08, 0.1, 0.72);
@@ -439,6 +438,33 @@ draw_legend (cairo_t *cr, const FathomOverlayScene *scene, const FathomViewTrans
       cairo_move_to (cr, x + pad, y + pad + 2 * line + size * 0.85);
       cairo_show_text (cr, text);
     }
+}
+
+/* The legend over the view, in the corner where it hides the least of
+ * the boxes; bottom-left first. */
+static void
+draw_legend (cairo_t *cr, const FathomOverlayScene *scene, const FathomViewTransform *view,
+             double view_width, double view_height)
+{
+  double w, h, m, x, y, best = G_MAXDOUBLE;
+
+  legend_size (scene, &w, &h, &m);
+  x = m;
+  y = view_height - h - m;
+  for (int c = 0; c < 4; c++)
+    {
+      double cx = c % 2 ? view_width - w - m : m;
+      double cy = c < 2 ? view_height - h - m : m;
+      double o = box_overlap (scene, view, cx, cy, w, h);
+
+      if (o < best)
+        {
+          best = o;
+          x = cx;
+          y = cy;
+        }
+    }
+  draw_legend_at (cr, scene, x, y);
 }
 
 void
@@ -590,24 +616,39 @@ fathom_overlay_export_png (const FathomOverlayScene *scene,
                            const char               *path,
                            GError                  **error)
 {
+  FathomOverlayScene photo_scene;
   cairo_surface_t *surface;
   FathomViewTransform view;
+  double legend_w = 0, legend_h = 0, legend_m = 0;
+  int height, strip = 0;
   gboolean ok;
-  int height;
   cairo_t *cr;
 
   g_return_val_if_fail (scene->image != NULL, FALSE);
   if (width <= 0)
     width = scene->image->width;
   height = MAX ((int) lround ((double) width * scene->image->height / scene->image->width), 1);
+  photo_scene = *scene;
+  if ((scene->layers & FATHOM_OVERLAY_METRICS) && heatmap_visible (scene))
+    {
+      /* in a strip of its own below the photo: over it, the legend hid
+       * a corner of the map, and sometimes the fish */
+      legend_size (scene, &legend_w, &legend_h, &legend_m);
+      strip = (int) ceil (legend_h + 2 * legend_m);
+      photo_scene.layers &= ~FATHOM_OVERLAY_METRICS;
+    }
 
-  surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, height);
+  surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24,
+                                        strip > 0 ? MAX (width, (int) ceil (legend_w + 2 * legend_m)) : width,
+                                        height + strip);
   cr = cairo_create (surface);
   cairo_set_source_rgb (cr, 0, 0, 0);
   cairo_paint (cr);
   fathom_view_transform_fit (&view, scene->image->width, scene->image->height,
                              width, height, 0);
-  fathom_overlay_render (cr, scene, &view, width, height);
+  fathom_overlay_render (cr, &photo_scene, &view, width, height);
+  if (strip > 0)
+    draw_legend_at (cr, scene, legend_m, height + legend_m);
   cairo_destroy (cr);
   ok = _fathom_overlay_write_png (surface, path, error);
   cairo_surface_destroy (surface);

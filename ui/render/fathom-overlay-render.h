@@ -154,7 +154,10 @@ double   fathom_overlay_grid_height   (const FathomOverlayScene  *scene,
                                        double                     width);
 
 /* PNG files, written atomically. width 0: the photo's own width; the
- * height follows the photo's aspect. */
+ * height follows the photo's aspect. fathom_overlay_export_png draws the
+ * metrics legend (FATHOM_OVERLAY_METRICS, with a heatmap shown) in a dark
+ * strip below the photo, never over it; the picture is then taller, and
+ * as wide as the legend at least. */
 gboolean fathom_overlay_export_png    (const FathomOverlayScene  *scene,
                                        int                        width,
                                        const char                *path,
