@@ -16,25 +16,22 @@
 static const char *cli;
 static char *work_dir, *data_dir, *cache_dir;
 
-/* Runs fathom-cli with the arguments (NULL-terminated); returns the exit
- * status, stdout and stderr. */
+/* Runs fathom-cli in folder cwd (NULL: this one) with the arguments;
+ * returns the exit status, stdout and stderr. */
 static int
-run_cli (char **out, char **err, ...)
+run_cli_va (const char *cwd, char **out, char **err, va_list ap)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *o = NULL, *e = NULL;
   const char *arg;
-  va_list ap;
   int status = -1;
 
   g_ptr_array_add (argv, (char *) cli);
-  va_start (ap, err);
   while ((arg = va_arg (ap, const char *)) != NULL)
     g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
   g_ptr_array_add (argv, NULL);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &o, &e, &status,
+  g_assert_true (g_spawn_sync (cwd, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &o, &e, &status,
                                &error));
   g_assert_no_error (error);
   g_test_message ("%s %s: %s", cli, (char *) argv->pdata[1], e);
@@ -43,6 +40,31 @@ run_cli (char **out, char **err, ...)
   if (err != NULL)
     *err = g_steal_pointer (&e);
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+/* The arguments are NULL-terminated. */
+static int
+run_cli (char **out, char **err, ...)
+{
+  va_list ap;
+  int status;
+
+  va_start (ap, err);
+  status = run_cli_va (NULL, out, err, ap);
+  va_end (ap);
+  return status;
+}
+
+static int
+run_cli_in (const char *cwd, char **out, char **err, ...)
+{
+  va_list ap;
+  int status;
+
+  va_start (ap, err);
+  status = run_cli_va (cwd, out, err, ap);
+  va_end (ap);
+  return status;
 }
 
 static char *
@@ -301,6 +323,29 @@ test_interrupt (void)
   g_assert_cmpuint (fathom_run_info_get_n_rows (info), >, 0);
 }
 
+/* Relative --data and --run, as typed in a terminal: run.json names the
+ * dataset by its absolute path, so that the app finds the photos from
+ * any folder (it kept "data" and the app looked in its own folder). */
+static void
+test_relative_paths (void)
+{
+  g_autofree char *run = path_in ("relative-run");
+  g_autofree char *file = g_build_filename (run, "run.json", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *root;
+
+  g_assert_cmpint (run_cli_in (work_dir, NULL, NULL, "train", "leak-size-only", "--data", "data", "--run",
+                               "relative-run", "--cache", "cache", "--epochs", "1", "--overwrite", NULL), ==, 0);
+  g_assert_true (g_file_get_contents (file, &text, NULL, &error));
+  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_true (g_path_is_absolute (json_object_get_string_member (root, "dataset")));
+  g_assert_cmpstr (json_object_get_string_member (root, "dataset"), ==, data_dir);
+}
+
 static void
 test_bad_train (void)
 {
@@ -382,6 +427,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/heatmap-without-maps", test_heatmap_without_maps);
   g_test_add_func ("/cli/render", test_render);
   g_test_add_func ("/cli/submit", test_submit);
+  g_test_add_func ("/cli/relative-paths", test_relative_paths);
   g_test_add_func ("/cli/bad-train", test_bad_train);
   g_test_add_func ("/cli/interrupt", test_interrupt);
   g_test_add_func ("/cli/bench", test_bench);

@@ -498,6 +498,75 @@ test_metrics (void)
   g_assert_true (isnan (fathom_metric_class_share (labels, 0, 1)));
 }
 
+/* run.json's dataset as a folder to open, from a folder that is neither
+ * the run's nor the one the run was started in. */
+static void
+test_run_info_dataset_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("fathom-dataset-dir-XXXXXX", &error);
+  g_autofree char *elsewhere = g_build_filename (tmp, "elsewhere", NULL);
+  g_autofree char *data = g_build_filename (tmp, "work", "fish", NULL);
+  g_autofree char *run_dir = g_build_filename (tmp, "work", "runs", "fcn-1", NULL);
+  g_autofree char *old_cwd = g_get_current_dir ();
+  struct { const char *dataset; const char *want; } cases[] = {
+    /* as runs write it now */
+    { data, data },
+    /* as older runs kept --data fish, typed in tmp/work: found above the run */
+    { "fish", data },
+    { "./fish/", data },
+    /* nowhere: against the current folder, where the photos will be missed
+     * with a message naming the path */
+    { "lost", NULL },
+    { "", NULL },
+  };
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (elsewhere, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (data, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (run_dir, 0700), ==, 0);
+  g_assert_cmpint (g_chdir (elsewhere), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(FathomRunInfo) info = NULL;
+      g_autofree char *json = NULL, *got = NULL, *lost = g_build_filename (elsewhere, "lost", NULL);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "experiment");
+      json_builder_add_string_value (b, "fcn");
+      json_builder_set_member_name (b, "dataset");
+      json_builder_add_string_value (b, cases[i].dataset);
+      json_builder_end_object (b);
+      node = json_builder_get_root (b);
+      json_generator_set_root (gen, node);
+      json = json_generator_to_data (gen, NULL);
+      info = fathom_run_info_parse (json, -1, NULL, 0, &error);
+      g_assert_no_error (error);
+      got = fathom_run_info_dup_dataset_dir (info, run_dir);
+      if (cases[i].want != NULL)
+        g_assert_cmpstr (got, ==, cases[i].want);
+      else if (*cases[i].dataset != '\0')
+        g_assert_cmpstr (got, ==, lost);
+      else
+        g_assert_null (got);
+    }
+  g_assert_cmpint (g_chdir (old_cwd), ==, 0);
+  g_assert_cmpint (g_rmdir (run_dir), ==, 0);
+  g_assert_cmpint (g_rmdir (data), ==, 0);
+  g_assert_cmpint (g_rmdir (elsewhere), ==, 0);
+  {
+    g_autofree char *runs = g_build_filename (tmp, "work", "runs", NULL);
+    g_autofree char *work = g_build_filename (tmp, "work", NULL);
+
+    g_assert_cmpint (g_rmdir (runs), ==, 0);
+    g_assert_cmpint (g_rmdir (work), ==, 0);
+  }
+  g_assert_cmpint (g_rmdir (tmp), ==, 0);
+}
+
 static void
 test_run_info_rejects (void)
 {
@@ -556,5 +625,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/trainer/resume-matches-uninterrupted", test_resume_matches_uninterrupted);
   g_test_add_func ("/trainer/metrics", test_metrics);
   g_test_add_func ("/trainer/run-info-rejects", test_run_info_rejects);
+  g_test_add_func ("/trainer/run-info-dataset-dir", test_run_info_dataset_dir);
   return g_test_run ();
 }

@@ -265,15 +265,15 @@ load_run (FathomReviewSession *self,
   g_autofree char *csv = g_build_filename (self->run_dir, "predictions.csv", NULL);
   g_autofree char *json = g_build_filename (self->run_dir, "run.json", NULL);
   JsonObject *root;
-  const char *dataset;
+  char *dataset;
 
   if (info == NULL)
     return FALSE;
   root = fathom_run_info_get_json (info);
-  dataset = _fathom_review_session_member_string (root, "dataset");
+  dataset = fathom_run_info_dup_dataset_dir (info, self->run_dir);
   if (dataset == NULL)
     return _fathom_review_session_parse_error (error, json, "no \"dataset\": the photos cannot be found");
-  self->dataset_dir = g_strdup (dataset);
+  self->dataset_dir = dataset;
   self->input_width = config_size (root, "input_width");
   self->input_height = config_size (root, "input_height");
   self->predictions = fathom_run_predictions_load (csv, error);

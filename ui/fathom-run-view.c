@@ -243,7 +243,7 @@ fathom_run_view_load (FathomRunView  *self,
   g_free (self->run_dir);
   self->run_dir = g_strdup (run_dir);
   g_free (self->dataset_dir);
-  self->dataset_dir = g_strdup (member_string (root, "dataset"));
+  self->dataset_dir = fathom_run_info_dup_dataset_dir (info, run_dir);
   g_clear_pointer (&self->predictions, fathom_run_predictions_free);
   self->predictions = g_steal_pointer (&predictions);
   g_free (self->maps);

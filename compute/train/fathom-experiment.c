@@ -209,7 +209,7 @@ describe_run (FathomRun *run, const Plan *p, FathomDataset *ds)
   fathom_run_set_info (run, "device", c->device);
   fathom_run_set_info (run, "seed", seed);
   fathom_run_set_info (run, "dataset_fingerprint", fathom_dataset_get_fingerprint (ds));
-  fathom_run_set_info (run, "dataset", fathom_dataset_get_root (ds));
+  fathom_run_set_info_path (run, "dataset", fathom_dataset_get_root (ds));
   fathom_run_set_info (run, "lesson_experiment", p->preset->letter);
   fathom_run_set_info (run, "lesson_published", p->preset->published);
   fathom_run_set_info (run, "description", p->preset->description);
@@ -457,7 +457,7 @@ run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgres
       shape = g_strdup_printf ("%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT,
                                fathom_feature_reader_get_channels (reader), fathom_feature_reader_get_height (reader),
                                fathom_feature_reader_get_width (reader));
-      fathom_run_set_info (run, "features", path);
+      fathom_run_set_info_path (run, "features", path);
       fathom_run_set_info (run, "features_from_cache", res->features_computed ? "no" : "yes");
       fathom_run_set_config_string (run, "feature_shape", shape);
       {

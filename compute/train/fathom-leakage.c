@@ -141,7 +141,7 @@ fathom_leakage_run (const FathomExperimentConfig *base, const char *run_dir, Fat
   seed = g_strdup_printf ("%" G_GUINT64_FORMAT, base->seed);
   fathom_run_set_info (run, "device", base->device);
   fathom_run_set_info (run, "seed", seed);
-  fathom_run_set_info (run, "dataset", base->data_dir);
+  fathom_run_set_info_path (run, "dataset", base->data_dir);
   fathom_run_set_info (run, "description", "leak-size-only, dense-head and multi-input on a random split "
                        "and on a split grouped by image size (one size = one boat)");
   fathom_run_set_config_int (run, "seed", (gint64) base->seed);

@@ -250,6 +250,34 @@ fathom_run_info_get_status (FathomRunInfo *self)
   return status != NULL ? status : "unknown";
 }
 
+char *
+fathom_run_info_dup_dataset_dir (FathomRunInfo *self,
+                                 const char    *dir)
+{
+  const char *dataset = member_string (json_node_get_object (self->root), "dataset");
+  g_autofree char *ancestor = NULL;
+
+  if (dataset == NULL || *dataset == '\0')
+    return NULL;
+  if (g_path_is_absolute (dataset) || g_file_test (dataset, G_FILE_TEST_IS_DIR))
+    return g_canonicalize_filename (dataset, NULL);
+  ancestor = g_canonicalize_filename (dir, NULL);
+  for (;;)
+    {
+      g_autofree char *candidate = g_build_filename (ancestor, dataset, NULL);
+      g_autofree char *parent = NULL;
+
+      if (g_file_test (candidate, G_FILE_TEST_IS_DIR))
+        return g_canonicalize_filename (candidate, NULL);
+      parent = g_path_get_dirname (ancestor);
+      if (g_str_equal (parent, ancestor))
+        break;
+      g_free (ancestor);
+      ancestor = g_steal_pointer (&parent);
+    }
+  return g_canonicalize_filename (dataset, NULL);
+}
+
 JsonObject *
 fathom_run_info_get_json (FathomRunInfo *self)
 {

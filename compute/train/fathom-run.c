@@ -187,6 +187,14 @@ fathom_run_set_info (FathomRun *self, const char *key, const char *value)
 }
 
 void
+fathom_run_set_info_path (FathomRun *self, const char *key, const char *path)
+{
+  g_autofree char *absolute = g_canonicalize_filename (path, NULL);
+
+  json_object_set_string_member (self->info, key, absolute);
+}
+
+void
 fathom_run_set_final (FathomRun *self, const char *key, double value)
 {
   /* JSON has no NaN: a metric that could not be computed is null. */

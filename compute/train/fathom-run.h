@@ -65,6 +65,9 @@ void         fathom_run_set_config_string (FathomRun *self, const char *key, con
 void         fathom_run_set_config_int    (FathomRun *self, const char *key, gint64 value);
 void         fathom_run_set_config_double (FathomRun *self, const char *key, double value);
 void         fathom_run_set_info          (FathomRun *self, const char *key, const char *value);
+/* A file or folder, made absolute against the current folder, so that
+ * the run folder finds it when opened from any other (the app's, say). */
+void         fathom_run_set_info_path     (FathomRun *self, const char *key, const char *path);
 void         fathom_run_set_final         (FathomRun *self, const char *key, double value);
 /* "running", "finished", "stopped" or "failed", with a message or NULL. */
 void         fathom_run_set_status        (FathomRun *self, const char *status, const char *message);
@@ -111,6 +114,14 @@ const char    *fathom_run_info_get_experiment (FathomRunInfo *self);
 const char    *fathom_run_info_get_status  (FathomRunInfo *self);
 /* run.json's root object (borrowed). */
 JsonObject    *fathom_run_info_get_json    (FathomRunInfo *self);
+/* run.json's "dataset", the folder of the run in dir, as a path to open:
+ * as written when absolute. A relative one (runs from before the paths
+ * were made absolute kept --data as typed) is taken against the current
+ * folder if it is there, else against the nearest of dir's ancestors
+ * that holds it, else against the current folder. NULL when run.json
+ * names no dataset. */
+char          *fathom_run_info_dup_dataset_dir (FathomRunInfo *self,
+                                            const char    *dir);
 /* NaN when absent. */
 double         fathom_run_info_get_final   (FathomRunInfo *self,
                                             const char    *key);

@@ -202,7 +202,7 @@ open_run (const FathomTextConfig *config, const TextData *d, double lr, GError *
   fathom_run_set_info (run, "device", scratch ? "cpu (plain C loops)" : config->device);
   fathom_run_set_info (run, "seed", seed);
   fathom_run_set_info (run, "corpus_fingerprint", d->fingerprint);
-  fathom_run_set_info (run, "corpus", config->corpus_path);
+  fathom_run_set_info_path (run, "corpus", config->corpus_path);
   fathom_run_set_config_string (run, "model", fathom_text_model_to_string (config->model));
   fathom_run_set_config_int (run, "seed", (gint64) config->seed);
   fathom_run_set_config_int (run, "epochs", config->epochs);
