@@ -32,6 +32,55 @@ parse_interp (const char *text, FathomResize *out)
   return TRUE;
 }
 
+static int
+json_int (JsonObject *o, const char *key)
+{
+  return o != NULL && json_object_has_member (o, key) ? (int) json_object_get_int_member (o, key) : 0;
+}
+
+/* When image is one of the run's validation photos and has a true box,
+ * that box (red, tagged with the class) goes into the scene, and with it
+ * the legend's pointing; classes are the model's, which outlive scene. */
+static void
+add_true_box (const char *run, const char *image, const char *const *classes, FathomOverlayScene *scene)
+{
+  g_autoptr(FathomRunInfo) info = fathom_run_info_load (run, NULL);
+  g_autofree char *csv = g_build_filename (run, "predictions.csv", NULL);
+  g_autofree char *data_dir = NULL, *wanted = NULL;
+  g_autoptr(FathomRunPredictions) rows = NULL;
+  JsonObject *root, *config;
+  int model_w, model_h;
+
+  if (info == NULL || (data_dir = fathom_run_info_dup_dataset_dir (info, run)) == NULL ||
+      !g_file_test (csv, G_FILE_TEST_EXISTS) || (rows = fathom_run_predictions_load (csv, NULL)) == NULL)
+    return;
+  root = fathom_run_info_get_json (info);
+  config = json_object_has_member (root, "config") ? json_object_get_object_member (root, "config") : NULL;
+  model_w = json_int (config, "input_width");
+  model_h = json_int (config, "input_height");
+  if (model_w <= 0 || model_h <= 0)
+    return;
+  wanted = g_canonicalize_filename (image, NULL);
+  for (guint i = 0; i < fathom_run_predictions_get_n_rows (rows); i++)
+    {
+      const FathomRunPrediction *r = fathom_run_predictions_get_row (rows, i);
+      g_autofree char *path = g_build_filename (data_dir, r->file, NULL);
+      g_autofree char *canonical = g_canonicalize_filename (path, NULL);
+
+      if (!g_str_equal (canonical, wanted))
+        continue;
+      if (r->has_true_box && r->true_class >= 0 && (guint) r->true_class < g_strv_length ((char **) classes))
+        {
+          scene->has_true_box = TRUE;
+          fathom_overlay_box_from_model (r->true_box, model_w, model_h, scene->image->width,
+                                         scene->image->height, &scene->true_box);
+          scene->true_label = classes[r->true_class];
+          scene->layers |= FATHOM_OVERLAY_TRUE_BOX | FATHOM_OVERLAY_LABELS;
+        }
+      return;
+    }
+}
+
 int
 fathom_cli_heatmap (int argc, char **argv)
 {
@@ -132,12 +181,23 @@ fathom_cli_heatmap (int argc, char **argv)
   scene.pred_label = classes[pred.pred_class];
   scene.pred_prob = pred.probs[pred.pred_class];
   scene.layers = FATHOM_OVERLAY_PHOTO | FATHOM_OVERLAY_HEATMAP | FATHOM_OVERLAY_METRICS;
+  add_true_box (run, image, classes, &scene);
   if (all ? !fathom_overlay_export_grid_png (&scene, columns, width > 0 ? width : 1200, out, &error)
           : !fathom_overlay_export_png (&scene, width, out, &error))
     return fathom_cli_fail (error);
   g_print ("%s: predicted %s (%.3f); %s map%s %dx%d over %dx%d, written to %s\n", image, classes[pred.pred_class],
            pred.probs[pred.pred_class], all ? "all" : classes[k], all ? "s" : "", heatmap->height, heatmap->width,
            photo->width, photo->height, out);
+  if (scene.has_true_box)
+    {
+      int t = fathom_predictor_find_class (predictor, scene.true_label);
+
+      g_print ("A validation photo of the run: true %s, box %.0f, %.0f, %.0f x %.0f (red); "
+               "the %s map peaks %s it\n", scene.true_label, scene.true_box.x, scene.true_box.y,
+               scene.true_box.width, scene.true_box.height, scene.true_label,
+               fathom_heatmap_pointing (heatmap, t, photo->width, photo->height, &scene.true_box)
+                 ? "inside" : "outside");
+    }
   return 0;
 }
 
@@ -182,12 +242,6 @@ render_photo (const char *root, const FathomRunPrediction *r, const char *const 
   return fathom_overlay_export_png (&scene, width, png, error);
 }
 
-static int
-json_int (JsonObject *o, const char *key)
-{
-  return o != NULL && json_object_has_member (o, key) ? (int) json_object_get_int_member (o, key) : 0;
-}
-
 int
 fathom_cli_render (int argc, char **argv)
 {
@@ -206,8 +260,8 @@ fathom_cli_render (int argc, char **argv)
   g_autoptr(FathomChartData) chart = NULL;
   g_autofree char *label = NULL, *predictions = NULL;
   FathomChartStyle style;
+  g_autofree char *data_dir = NULL;
   JsonObject *root, *config;
-  const char *data_dir;
   guint n, n_rows, written = 0;
   GError *error = NULL;
 
@@ -243,7 +297,7 @@ fathom_cli_render (int argc, char **argv)
 
   /* the photos of runs with predictions */
   root = fathom_run_info_get_json (info);
-  data_dir = json_object_get_string_member_with_default (root, "dataset", NULL);
+  data_dir = fathom_run_info_dup_dataset_dir (info, run);
   config = json_object_has_member (root, "config") ? json_object_get_object_member (root, "config") : NULL;
   if (data_dir == NULL || !g_file_test (predictions, G_FILE_TEST_EXISTS))
     {

@@ -5,6 +5,7 @@
 #include "fathom-image.h"
 #include "fathom-safetensors.h"
 #include "fathom-run.h"
+#include "fathom-run-predictions.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -164,6 +165,40 @@ test_heatmap (void)
   drawn = fathom_image_load (grid, &error);
   g_assert_no_error (error);
   g_assert_cmpint (drawn->width, ==, 800);
+
+  /* a validation photo with a true box: the box drawn in red, and whether
+   * the true class's map points inside it; a test photo: neither */
+  {
+    g_autofree char *csv = g_build_filename (run, "predictions.csv", NULL);
+    g_autoptr(FathomRunPredictions) rows = fathom_run_predictions_load (csv, &error);
+    g_autofree char *valid_photo = NULL, *test_dir = g_build_filename (data_dir, "test_stg1", NULL);
+    g_autoptr(GDir) d = NULL;
+    g_autoptr(FathomImage) boxed = NULL;
+    guint red = 0;
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < fathom_run_predictions_get_n_rows (rows) && valid_photo == NULL; i++)
+      if (fathom_run_predictions_get_row (rows, i)->has_true_box)
+        valid_photo = g_build_filename (data_dir, fathom_run_predictions_get_row (rows, i)->file, NULL);
+    g_assert_nonnull (valid_photo);
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (run_cli (&out, NULL, "heatmap", "--run", run, "--image", valid_photo, "--out", png, NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "A validation photo of the run: true "));
+    g_assert_true (strstr (out, "map peaks inside it") != NULL || strstr (out, "map peaks outside it") != NULL);
+    boxed = fathom_image_load (png, &error);
+    g_assert_no_error (error);
+    for (gsize i = 0; i < (gsize) boxed->width * boxed->height; i++)
+      red += boxed->pixels[3 * i] == 255 && boxed->pixels[3 * i + 1] == 0 && boxed->pixels[3 * i + 2] == 0;
+    g_assert_cmpuint (red, >, 40);
+
+    d = g_dir_open (test_dir, 0, &error);
+    g_assert_no_error (error);
+    g_free (valid_photo);
+    valid_photo = g_build_filename (test_dir, g_dir_read_name (d), NULL);
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (run_cli (&out, NULL, "heatmap", "--run", run, "--image", valid_photo, "--out", png, NULL), ==, 0);
+    g_assert_null (strstr (out, "A validation photo"));
+  }
 
   /* bad input: a class the model lacks, a colormap, a missing photo */
   g_assert_cmpint (run_cli (NULL, &err, "heatmap", "--run", run, "--image", photo_path, "--class", "TUNA",
