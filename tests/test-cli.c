@@ -210,6 +210,11 @@ test_heatmap (void)
   g_assert_cmpint (run_cli (NULL, &err, "heatmap", "--run", run, "--image", "/nonexistent/x.jpg", "--out", png,
                             NULL), ==, 1);
   g_assert_nonnull (strstr (err, "/nonexistent/x.jpg"));
+  /* a folder that is no run, said so rather than a missing file */
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &err, "heatmap", "--run", data_dir, "--image", photo_path, "--out", png, NULL),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "is not a run folder (it has no run.json)"));
 }
 
 static void
@@ -312,7 +317,7 @@ test_submit (void)
 
   /* a dataset without test photos, a run folder that is not one */
   g_assert_cmpint (run_cli (NULL, &err, "submit", "--run", work_dir, "--data", data_dir, "--out", out, NULL), ==, 1);
-  g_assert_nonnull (strstr (err, "model.safetensors"));
+  g_assert_nonnull (strstr (err, "is not a run folder"));
 }
 
 /* Ctrl-C during training stops after the current batch: exit status 130

@@ -648,12 +648,21 @@ test_predictor_bad_run (void)
   g_autofree char *dir = g_build_filename (work_dir, "not-a-run", "checkpoints", NULL);
   g_autofree char *model = g_build_filename (dir, "model.safetensors", NULL);
   g_autofree char *run = g_path_get_dirname (dir);
+  g_autofree char *run_json = g_build_filename (run, "run.json", NULL);
 
+  /* no folder at all; a run stopped before its model was written */
   g_assert_null (fathom_predictor_new (run, "cpu", &error));
   g_assert_nonnull (error);
-  g_assert_nonnull (strstr (error->message, "model.safetensors"));
+  g_assert_nonnull (strstr (error->message, "is not a run folder (it has no run.json)"));
   g_clear_error (&error);
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (run_json, "{\"experiment\": \"fcn\", \"status\": \"stopped\"}", -1, NULL));
+  g_assert_null (fathom_predictor_new (run, "cpu", &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "has no trained model"));
+  g_assert_nonnull (strstr (error->message, "the run is stopped"));
+  g_assert_nonnull (strstr (error->message, "--resume"));
+  g_clear_error (&error);
   g_assert_true (g_file_set_contents (model, "garbage", -1, NULL));
   g_assert_null (fathom_predictor_new (run, "cpu", &error));
   g_assert_nonnull (error);
