@@ -290,9 +290,12 @@ inspect_print_json (FathomDataset *ds, GArray *sizes, GPtrArray *rows,
   g_print ("%s\n", text);
 }
 
+/* Problems of a kind the text lists without --all. */
+#define INSPECT_LISTED 10
+
 static void
 inspect_print_text (FathomDataset *ds, GArray *sizes, GPtrArray *rows,
-                    const char *split_name, double fraction, guint64 seed)
+                    const char *split_name, double fraction, guint64 seed, gboolean all)
 {
   FathomAnnotations *ann = fathom_dataset_get_annotations (ds);
   guint n_classes = fathom_dataset_get_n_classes (ds);
@@ -344,17 +347,34 @@ inspect_print_text (FathomDataset *ds, GArray *sizes, GPtrArray *rows,
 
   g_print ("\nProblems: %u\n", fathom_dataset_get_n_problems (ds));
   for (guint i = 0; i < fathom_dataset_get_n_problems (ds); i++)
-    g_print ("  %s\n", fathom_dataset_get_problem (ds, i)->message);
+    if (all || i < INSPECT_LISTED)
+      g_print ("  %s\n", fathom_dataset_get_problem (ds, i)->message);
+  if (!all && fathom_dataset_get_n_problems (ds) > INSPECT_LISTED)
+    g_print ("  … and %u more (--all lists them, as --json does)\n",
+             fathom_dataset_get_n_problems (ds) - INSPECT_LISTED);
   if (ann != NULL)
     {
+      guint listed[FATHOM_ANNOTATION_N_PROBLEM_KINDS] = { 0 };
+
       g_print ("\nAnnotations: %u entries, %u problems\n",
                fathom_annotations_get_n_entries (ann), n_ann_problems);
       for (guint k = 0; k < FATHOM_ANNOTATION_N_PROBLEM_KINDS; k++)
         if (fathom_annotations_count_problems (ann, k) > 0)
           g_print ("  %-15s %u\n", fathom_annotation_problem_kind_to_string (k),
                    fathom_annotations_count_problems (ann, k));
+      /* the first few of each kind: a folder of another set's files
+       * would otherwise list thousands of unknown images */
       for (guint i = 0; i < n_ann_problems; i++)
-        g_print ("  %s\n", fathom_annotations_get_problem (ann, i)->message);
+        {
+          const FathomAnnotationProblem *p = fathom_annotations_get_problem (ann, i);
+
+          if (all || listed[p->kind]++ < INSPECT_LISTED)
+            g_print ("  %s\n", p->message);
+        }
+      for (guint k = 0; k < FATHOM_ANNOTATION_N_PROBLEM_KINDS && !all; k++)
+        if (listed[k] > INSPECT_LISTED)
+          g_print ("  … and %u more %s (--all lists them, as --json does)\n", listed[k] - INSPECT_LISTED,
+                   fathom_annotation_problem_kind_to_string (k));
     }
   else if (n_classes > 0)
     g_print ("\nAnnotations: none\n");
@@ -369,13 +389,14 @@ cmd_inspect (int argc, char **argv)
   g_autoptr(GPtrArray) rows = NULL;
   g_autofree char *split = NULL;
   g_autofree char *annotations = NULL;
-  gboolean json = FALSE;
+  gboolean json = FALSE, all = FALSE;
   gint64 seed = 0;
   double fraction = 500.0 / 3777.0;
   FathomDatasetOptions opts;
   GError *error = NULL;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all, "List every problem (without it, the first 10 of each kind)", NULL },
     { "split", 0, 0, G_OPTION_ARG_STRING, &split,
       "Validation split without a valid/ folder: random (default), stratified, by-size", "MODE" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the split (default 0)", "S" },
@@ -391,7 +412,8 @@ cmd_inspect (int argc, char **argv)
     return 2;
   if (argc != 2)
     {
-      g_printerr ("Usage: fathom-cli inspect DIR [--json] [--split random|stratified|by-size] [--seed S]\n");
+      g_printerr ("Usage: fathom-cli inspect DIR [--json] [--all] [--split random|stratified|by-size] [--seed S]\n"
+                  "       [--valid-fraction F] [--annotations PATH]\n");
       return 2;
     }
   fathom_dataset_options_init (&opts);
@@ -423,7 +445,7 @@ cmd_inspect (int argc, char **argv)
   if (json)
     inspect_print_json (ds, sizes, rows, split != NULL ? split : "random", fraction, opts.seed);
   else
-    inspect_print_text (ds, sizes, rows, split != NULL ? split : "random", fraction, opts.seed);
+    inspect_print_text (ds, sizes, rows, split != NULL ? split : "random", fraction, opts.seed, all);
   return 0;
 }
 

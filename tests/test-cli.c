@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -363,6 +364,60 @@ test_interrupt (void)
   g_assert_cmpuint (fathom_run_info_get_n_rows (info), >, 0);
 }
 
+/* Lines of text holding needle. */
+static guint
+count_lines (const char *text, const char *needle)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    n += strstr (lines[i], needle) != NULL;
+  return n;
+}
+
+/* inspect: the tables, and the problems of an annotation file written
+ * for another set: the first ten of each kind and how many more, all of
+ * them with --all and in --json. */
+static void
+test_inspect (void)
+{
+  g_autofree char *ann = path_in ("stray_labels.json");
+  g_autofree char *out = NULL;
+  g_autoptr(GString) json = g_string_new ("[");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *root;
+
+  for (int i = 0; i < 13; i++)
+    g_string_append_printf (json, "%s{\"filename\": \"nowhere-%02d.jpg\", \"class\": \"image\", "
+                            "\"annotations\": [{\"class\": \"rect\", \"x\": 1, \"y\": 2, \"width\": 3, "
+                            "\"height\": 4}]}", i ? ", " : "", i);
+  g_string_append (json, "]");
+  g_assert_true (g_file_set_contents (ann, json->str, -1, &error));
+
+  g_assert_cmpint (run_cli (&out, NULL, "inspect", data_dir, "--annotations", ann, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Layout:      fisheries"));
+  g_assert_nonnull (strstr (out, "Images:      150 (30 unlabelled)"));
+  g_assert_nonnull (strstr (out, "Annotations: 13 entries, 13 problems"));
+  g_assert_nonnull (strstr (out, "  unknown-image   13\n"));
+  g_assert_cmpuint (count_lines (out, "matches no image of the dataset"), ==, 10);
+  g_assert_nonnull (strstr (out, "… and 3 more unknown-image (--all lists them"));
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (run_cli (&out, NULL, "inspect", data_dir, "--annotations", ann, "--all", NULL), ==, 0);
+  g_assert_cmpuint (count_lines (out, "matches no image of the dataset"), ==, 13);
+  g_assert_null (strstr (out, "more unknown-image"));
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (run_cli (&out, NULL, "inspect", data_dir, "--annotations", ann, "--json", NULL), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_no_error (error);
+  root = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "annotation_problems")), ==, 13);
+  g_assert_cmpint (g_unlink (ann), ==, 0);
+}
+
 /* Relative --data and --run, as typed in a terminal: run.json names the
  * dataset by its absolute path, so that the app finds the photos from
  * any folder (it kept "data" and the app looked in its own folder). */
@@ -467,6 +522,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/heatmap-without-maps", test_heatmap_without_maps);
   g_test_add_func ("/cli/render", test_render);
   g_test_add_func ("/cli/submit", test_submit);
+  g_test_add_func ("/cli/inspect", test_inspect);
   g_test_add_func ("/cli/relative-paths", test_relative_paths);
   g_test_add_func ("/cli/bad-train", test_bad_train);
   g_test_add_func ("/cli/interrupt", test_interrupt);
