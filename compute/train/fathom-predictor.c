@@ -115,7 +115,8 @@ no_model (const char *run_dir, GError **error)
   if (!g_file_test (run_json, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "“%s” is not a run folder (it has no run.json): give the folder a train command wrote", run_dir);
+                   "“%s” is not a run folder (it has no run.json): give one that fathom-cli train or the app wrote",
+                   run_dir);
       return NULL;
     }
   info = fathom_run_info_load (run_dir, NULL);
