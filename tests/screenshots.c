@@ -8,7 +8,10 @@
  * the lesson's fcn from the Training page, and writes into OUT_DIR:
  * dataset.png (the thumbnail grid beside a photo), training.png (the live
  * chart during the run), runs.png (a validation photo with its boxes and
- * class map) and class-maps.png (the photo's eight class maps). Settings
+ * class map), class-maps.png (the photo's eight class maps), review.png
+ * (the run's photos in the review queue) and text-lab.png (a GRU trained
+ * for two short epochs on nietzsche.txt, from $FATHOM_SHARED_DATA or
+ * ../shared/data, with its samples). Settings
  * are in memory and every file it makes besides the PNGs goes with the
  * temporary folder, so a user's own settings, data and a running Fathom
  * are left alone. */
@@ -18,10 +21,15 @@
 #include <stdlib.h>
 
 #include "fathom-test-util.h"
+#include "fathom-text-experiment.h"
+#include "fathom-text-lab.h"
 #include "fathom-train-panel-config.h"
 
 #ifndef FATHOM_SCHEMA_DIR
 # error "FATHOM_SCHEMA_DIR must be defined by the build"
+#endif
+#ifndef FATHOM_SHARED_DATA_DIR
+# error "FATHOM_SHARED_DATA_DIR must be defined by the build"
 #endif
 
 static void
@@ -76,6 +84,46 @@ pick_photo (FathomRunView *view)
         }
     }
   return best;
+}
+
+/* The Text Lab's run has ended and its samples are in. */
+static gboolean
+text_run_done (FathomE2e *e2e,
+               gpointer   lab)
+{
+  return !fathom_worker_panel_get_running (FATHOM_WORKER_PANEL (lab)) &&
+         !fathom_text_lab_get_sampling (lab) && fathom_text_lab_get_n_samples (lab) >= 2;
+}
+
+/* Trains a small GRU on the corpus from the Text Lab, as a user would
+ * with a shorter run; FALSE when the corpus is missing. */
+static gboolean
+train_text (FathomE2e *e2e)
+{
+  const char *data = g_getenv ("FATHOM_SHARED_DATA");
+  g_autofree char *dir = g_canonicalize_filename (data != NULL ? data : FATHOM_SHARED_DATA_DIR, NULL);
+  g_autofree char *corpus = g_build_filename (dir, "nietzsche.txt", NULL);
+  FathomTextLab *lab = FATHOM_TEXT_LAB (fathom_window_get_page_child (e2e->window, "text"));
+  FathomTextConfig config;
+
+  if (!g_file_test (corpus, G_FILE_TEST_EXISTS))
+    {
+      g_printerr ("%s is missing: no text-lab.png\n", corpus);
+      return FALSE;
+    }
+  fathom_window_set_visible_page (e2e->window, "text");
+  fathom_text_config_init (&config);
+  config.corpus_path = corpus;
+  g_assert_true (fathom_text_model_from_string ("gru", &config.model));
+  config.epochs = 3;
+  config.max_sequences = 25000;
+  fathom_text_lab_set_config (lab, &config);
+  fathom_text_lab_set_temperature (lab, 0.5);
+  gtk_widget_activate_action (GTK_WIDGET (lab), "text.start", NULL);
+  fathom_e2e_wait (e2e, text_run_done, lab, 600, "the Text Lab's run and its samples");
+  if (fathom_text_lab_get_message (lab) != NULL)
+    g_error ("the Text Lab says: %s", fathom_text_lab_get_message (lab));
+  return TRUE;
 }
 
 int
@@ -176,6 +224,21 @@ main (int   argc,
   shot = fathom_e2e_screenshot (e2e);
   save (shot, out_dir, "class-maps.png");
   g_clear_pointer (&shot, fathom_e2e_shot_free);
+
+  /* the review queue of the same run, its first photo */
+  fathom_window_set_visible_page (e2e->window, "review");
+  fathom_e2e_settle (e2e);
+  shot = fathom_e2e_screenshot (e2e);
+  save (shot, out_dir, "review.png");
+  g_clear_pointer (&shot, fathom_e2e_shot_free);
+
+  if (train_text (e2e))
+    {
+      fathom_e2e_settle (e2e);
+      shot = fathom_e2e_screenshot (e2e);
+      save (shot, out_dir, "text-lab.png");
+      g_clear_pointer (&shot, fathom_e2e_shot_free);
+    }
 
   fathom_e2e_free (e2e, TRUE);
   fathom_test_remove_tree (work_dir);
