@@ -669,6 +669,8 @@ test_errors (void)
   g_clear_error (&error);
   g_assert_null (fathom_text_sampler_new (dir, &error));
   g_assert_nonnull (error);
+  /* said as what it is, not as a missing model file */
+  g_assert_nonnull (strstr (error->message, "is not a run folder (it has no run.json)"));
   g_assert_true (fathom_text_model_from_string ("gru", &model));
   g_assert_cmpint (model, ==, FATHOM_TEXT_MODEL_GRU);
   g_assert_false (fathom_text_model_from_string ("lstm", &model));

@@ -103,32 +103,6 @@ load_backbone (FathomPredictor *self, const char *run_dir, const char *backbone,
   return self->backbone != NULL;
 }
 
-/* A folder without the trained model: not a run folder at all, or a run
- * that has not finished (its status said). */
-static FathomPredictor *
-no_model (const char *run_dir, GError **error)
-{
-  g_autofree char *run_json = g_build_filename (run_dir, "run.json", NULL);
-  g_autoptr(FathomRunInfo) info = NULL;
-  const char *status;
-
-  if (!g_file_test (run_json, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "“%s” is not a run folder (it has no run.json): give one that fathom-cli train or the app wrote",
-                   run_dir);
-      return NULL;
-    }
-  info = fathom_run_info_load (run_dir, NULL);
-  status = info != NULL ? fathom_run_info_get_status (info) : "unreadable";
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-               "The run in “%s” has no trained model (checkpoints/model.safetensors is written when training "
-               "finishes; the run is %s%s)", run_dir, status,
-               g_str_equal (status, "stopped") || g_str_equal (status, "failed")
-                 ? ": `fathom-cli train ... --resume` finishes it" : "");
-  return NULL;
-}
-
 FathomPredictor *
 fathom_predictor_new (const char *run_dir, const char *device, GError **error)
 {
@@ -141,7 +115,10 @@ fathom_predictor_new (const char *run_dir, const char *device, GError **error)
   gint64 c = 0, h = 0, w = 0;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    return no_model (run_dir, error);
+    {
+      fathom_run_info_set_missing_error (run_dir, "checkpoints/model.safetensors", error);
+      return NULL;
+    }
   st = fathom_safetensors_load (path, error);
   if (st == NULL)
     return NULL;

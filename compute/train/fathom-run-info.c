@@ -181,6 +181,11 @@ fathom_run_info_load (const char *dir, GError **error)
   FathomRunInfo *info;
   GError *local = NULL;
 
+  if (!g_file_test (json_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "“%s” is not a run folder (it has no run.json)", dir);
+      return NULL;
+    }
   if (!g_file_get_contents (json_path, &json, &json_len, error))
     return NULL;
   if (g_file_test (csv_path, G_FILE_TEST_EXISTS) &&
@@ -248,6 +253,24 @@ fathom_run_info_get_status (FathomRunInfo *self)
   const char *status = member_string (json_node_get_object (self->root), "status");
 
   return status != NULL ? status : "unknown";
+}
+
+void
+fathom_run_info_set_missing_error (const char  *dir,
+                                   const char  *relative,
+                                   GError     **error)
+{
+  g_autoptr(FathomRunInfo) info = fathom_run_info_load (dir, error);
+  const char *status;
+
+  if (info == NULL)
+    return;
+  status = fathom_run_info_get_status (info);
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+               "The run in “%s” has no trained model yet (%s is written when training finishes; the run is %s%s)",
+               dir, relative, status,
+               g_str_equal (status, "stopped") || g_str_equal (status, "failed")
+                 ? ": `fathom-cli train ... --resume` or `text-train ... --resume` finishes it" : "");
 }
 
 char *

@@ -114,6 +114,11 @@ const char    *fathom_run_info_get_experiment (FathomRunInfo *self);
 const char    *fathom_run_info_get_status  (FathomRunInfo *self);
 /* run.json's root object (borrowed). */
 JsonObject    *fathom_run_info_get_json    (FathomRunInfo *self);
+/* Why the run folder dir lacks the file relative (its model): it is not a
+ * run folder at all, or its run has not finished (its status said). */
+void           fathom_run_info_set_missing_error (const char *dir,
+                                                  const char *relative,
+                                                  GError    **error);
 /* run.json's "dataset", the folder of the run in dir, as a path to open:
  * as written when absolute. A relative one (runs from before the paths
  * were made absolute kept --data as typed) is taken against the current

@@ -6,6 +6,7 @@
 #include "fathom-checkpoint.h"
 #include "fathom-corpus.h"
 #include "fathom-rng.h"
+#include "fathom-run.h"
 #include "fathom-safetensors.h"
 
 #include <math.h>
@@ -86,6 +87,11 @@ fathom_text_sampler_new (const char *run_dir, GError **error)
 {
   g_autofree char *path = g_build_filename (run_dir, MODEL_FILE, NULL);
 
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      fathom_run_info_set_missing_error (run_dir, MODEL_FILE, error);
+      return NULL;
+    }
   return fathom_text_sampler_new_from_file (path, error);
 }
 
