@@ -392,6 +392,49 @@ test_log_nonpositive (void)
   cairo_surface_destroy (surface);
 }
 
+/* Run headings in the legend: not for one run named as the chart's title
+ * (the Runs page's chart had the run's name three times over), yes for
+ * one run named otherwise and for two runs. */
+static guint
+n_run_headings (FathomChartData *data)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 600, 300);
+  cairo_t *cr = cairo_create (surface);
+  FathomChartView view;
+  FathomChartStyle style;
+  FathomChartLayout layout;
+  guint n = 0;
+
+  fathom_chart_data_fit_view (data, FALSE, &view);
+  fathom_chart_style_init (&style, FALSE);
+  fathom_chart_render (cr, data, &view, &style, 600, 300, &layout);
+  for (guint i = 0; i < layout.n_items; i++)
+    n += layout.items[i].kind == FATHOM_CHART_LEGEND_RUN;
+  g_assert_true (layout.show_runs == (n > 0));
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  return n;
+}
+
+static void
+test_legend_runs (void)
+{
+  g_autoptr(FathomChartData) data = fathom_chart_data_new ();
+  guint a = fathom_chart_data_add_series (data, "fcn-1", "loss", FATHOM_CHART_KIND_LOSS, NULL);
+  guint b = fathom_chart_data_add_series (data, "fcn-1", "val_loss", FATHOM_CHART_KIND_LOSS, NULL);
+
+  fathom_chart_data_append (data, a, 1, 2.0);
+  fathom_chart_data_append (data, b, 1, 2.5);
+  fathom_chart_data_set_title (data, "fcn-1");
+  g_assert_cmpuint (n_run_headings (data), ==, 0);
+  fathom_chart_data_set_title (data, "Loss curves");
+  g_assert_cmpuint (n_run_headings (data), ==, 1);
+  fathom_chart_data_set_title (data, "fcn-1");
+  fathom_chart_data_append (data, fathom_chart_data_add_series (data, "fcn-2", "loss", FATHOM_CHART_KIND_LOSS, NULL),
+                            1, 1.5);
+  g_assert_cmpuint (n_run_headings (data), ==, 2);
+}
+
 /* The mean row of pixels near this colour in column x of the plot. */
 static double
 colour_row (cairo_surface_t *surface, const FathomChartRect *plot, int x, int r, int g, int b)
@@ -713,6 +756,7 @@ main (int argc, char **argv)
   g_test_add_func ("/chart/ticks/log", test_log_ticks);
   g_test_add_func ("/chart/log/nonpositive", test_log_nonpositive);
   g_test_add_func ("/chart/render/pixels", test_render_pixels);
+  g_test_add_func ("/chart/legend/runs", test_legend_runs);
   g_test_add_func ("/chart/export/png-svg", test_export);
   g_test_add_func ("/chart/export/csv", test_csv_roundtrip);
   g_test_add_func ("/chart/from-run", test_from_run);

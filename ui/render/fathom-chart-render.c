@@ -195,7 +195,10 @@ layout_legend (cairo_t                *cr,
       if (!g_ptr_array_find_with_equal_func (runs, run, g_str_equal, NULL))
         g_ptr_array_add (runs, (gpointer) run);
     }
-  layout->show_runs = runs->len > 1 || (runs->len == 1 && *(const char *) runs->pdata[0]);
+  /* one run named as the chart's title needs no heading of its own */
+  layout->show_runs = runs->len > 1 ||
+                      (runs->len == 1 && *(const char *) runs->pdata[0] &&
+                       g_strcmp0 (runs->pdata[0], fathom_chart_data_get_title (data)) != 0);
 
   /* Series grouped by run, in the order runs first appear. */
   for (guint r = 0; r < runs->len; r++)
