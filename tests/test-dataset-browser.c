@@ -430,6 +430,49 @@ on_activated (FathomDatasetBrowser *browser, guint index, gpointer user_data)
   *(int *) user_data = (int) index;
 }
 
+/* A photo with three marked fish: the item keeps the largest as its box
+ * and the other two, in file order, to be drawn dashed. */
+static void
+test_other_boxes (void)
+{
+  const char *json = "[{\"filename\": \"img_00007.jpg\", \"annotations\": ["
+                     "{\"class\": \"rect\", \"x\": 5, \"y\": 6, \"width\": 20, \"height\": 10},"
+                     "{\"class\": \"rect\", \"x\": 40, \"y\": 8, \"width\": 30, \"height\": 30},"
+                     "{\"class\": \"rect\", \"x\": 90, \"y\": 2, \"width\": 12, \"height\": 14}]}]";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (json, strlen (json));
+  FathomAnnotations *set = fathom_annotations_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomDatasetItemObject) obj = NULL, bare = NULL;
+  FathomDatasetItem item = { .path = (char *) "train/ALB/img_00007.jpg", .class_index = 0,
+                             .width = 120, .height = 60, .split = FATHOM_SPLIT_TRAIN };
+  const FathomBox *others;
+  FathomBox box;
+  guint n;
+
+  g_assert_true (fathom_annotations_load_bytes (set, bytes, "alb_labels.json", &error));
+  g_assert_no_error (error);
+  item.annotation = fathom_annotations_lookup (set, "img_00007.jpg");
+  g_assert_nonnull (item.annotation);
+  item.has_box = fathom_annotation_get_box (item.annotation, item.width, item.height, &item.box);
+  obj = fathom_dataset_item_object_new (3, "/data", &item, "ALB", 0);
+  g_assert_true (fathom_dataset_item_object_get_box (obj, &box));
+  g_assert_cmpfloat (box.x, ==, 40);
+  g_assert_cmpfloat (box.width, ==, 30);
+  others = fathom_dataset_item_object_get_other_boxes (obj, &n);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpfloat (others[0].x, ==, 5);
+  g_assert_cmpfloat (others[0].height, ==, 10);
+  g_assert_cmpfloat (others[1].x, ==, 90);
+  g_assert_cmpfloat (others[1].width, ==, 12);
+
+  /* no annotation: nothing else */
+  item.annotation = NULL;
+  bare = fathom_dataset_item_object_new (3, "/data", &item, "ALB", 0);
+  fathom_dataset_item_object_get_other_boxes (bare, &n);
+  g_assert_cmpuint (n, ==, 0);
+  fathom_annotations_free (set);
+}
+
 static void
 test_browser (void)
 {
@@ -822,6 +865,7 @@ main (int argc, char **argv)
   make_tree ();
   g_test_add_func ("/dataset-browser/cache", test_cache);
   g_test_add_func ("/dataset-browser/browser", test_browser);
+  g_test_add_func ("/dataset-browser/other-boxes", test_other_boxes);
   g_test_add_func ("/dataset-browser/stress", test_stress);
   status = g_test_run ();
   fathom_test_remove_tree (root);

@@ -62,6 +62,29 @@ count_colour (cairo_surface_t *surface, int x0, int y0, int w, int h, int r, int
   return n;
 }
 
+/* Columns (across) or rows (down) of the rectangle holding a pixel of
+ * strong red: a line drawn in dashes leaves some without. */
+static int
+count_reddish (cairo_surface_t *surface, int x0, int y0, int w, int h, gboolean across)
+{
+  int n = 0;
+
+  for (int a = 0; a < (across ? w : h); a++)
+    {
+      gboolean found = FALSE;
+
+      for (int b = 0; b < (across ? h : w) && !found; b++)
+        {
+          int rgb[3];
+
+          pixel (surface, across ? x0 + a : x0 + b, across ? y0 + b : y0 + a, rgb);
+          found = rgb[0] > 170 && rgb[1] < 70 && rgb[2] < 70;
+        }
+      n += found;
+    }
+  return n;
+}
+
 static void
 assert_pixel (cairo_surface_t *surface, int x, int y, int r, int g, int b, int tol)
 {
@@ -426,6 +449,41 @@ test_overlay_render (void)
   g_assert_cmpint (count_colour (back, 0, 240, 320, cairo_image_surface_get_height (back) - 240,
                                  255, 255, 255), >, 100);
   cairo_surface_destroy (back);
+
+  /* the photo's other marked boxes: thin and dashed in red, with the
+   * true box's layer only */
+  {
+    const FathomBox other = { 150, 20, 60, 50 };
+    cairo_surface_t *with = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 320, 240);
+    int red_top, red_left;
+
+    fx.scene.other_boxes = &other;
+    fx.scene.n_other_boxes = 1;
+    fx.scene.layers = FATHOM_OVERLAY_PHOTO | FATHOM_OVERLAY_TRUE_BOX;
+    cr = cairo_create (with);
+    fathom_overlay_render (cr, &fx.scene, &view, 320, 240);
+    cairo_destroy (cr);
+    cairo_surface_flush (with);
+    /* along the top edge (y 20) and the left (x 150), red then gaps */
+    red_top = count_reddish (with, 152, 18, 56, 5, TRUE);
+    red_left = count_reddish (with, 148, 22, 5, 46, FALSE);
+    g_assert_cmpint (red_top, >, 20);
+    g_assert_cmpint (red_top, <, 48);
+    g_assert_cmpint (red_left, >, 15);
+    g_assert_cmpint (red_left, <, 40);
+    /* inside it, the photo */
+    assert_pixel (with, 180, 45, 128, 128, 128, 0);
+
+    fx.scene.layers = FATHOM_OVERLAY_PHOTO;
+    cr = cairo_create (with);
+    fathom_overlay_render (cr, &fx.scene, &view, 320, 240);
+    cairo_destroy (cr);
+    cairo_surface_flush (with);
+    g_assert_cmpint (count_reddish (with, 140, 10, 80, 70, TRUE), ==, 0);
+    cairo_surface_destroy (with);
+    fx.scene.other_boxes = NULL;
+    fx.scene.n_other_boxes = 0;
+  }
 
   /* the grid: the height it announces, the hot class's tile tinted */
   g_assert_true (fathom_overlay_export_grid_png (&fx.scene, 4, 640, grid_path, &error));

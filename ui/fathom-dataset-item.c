@@ -24,6 +24,7 @@ struct _FathomDatasetItemObject
   FathomSplit  split;
   gboolean     has_box;
   FathomBox    box;
+  GArray      *other_boxes;     /* FathomBox, owned */
   guint        problems;
 };
 
@@ -53,6 +54,7 @@ fathom_dataset_item_object_finalize (GObject *object)
   g_free (self->filename);
   g_free (self->search_key);
   g_free (self->class_name);
+  g_clear_pointer (&self->other_boxes, g_array_unref);
   G_OBJECT_CLASS (fathom_dataset_item_object_parent_class)->finalize (object);
 }
 
@@ -134,8 +136,34 @@ fathom_dataset_item_object_new (guint                    index,
   self->split = item->split;
   self->has_box = item->has_box;
   self->box = item->has_box ? item->box : (FathomBox) { 0 };
+  self->other_boxes = g_array_new (FALSE, FALSE, sizeof (FathomBox));
+  /* the entry's other rects: the box kept is the largest, once */
+  if (item->annotation != NULL && item->annotation->rects != NULL)
+    {
+      gboolean kept_seen = !item->has_box;
+
+      for (guint i = 0; i < item->annotation->rects->len; i++)
+        {
+          const FathomBox *r = &g_array_index (item->annotation->rects, FathomBox, i);
+
+          if (!kept_seen && memcmp (r, &item->box, sizeof *r) == 0)
+            kept_seen = TRUE;
+          else
+            g_array_append_val (self->other_boxes, *r);
+        }
+    }
   self->problems = problems;
   return self;
+}
+
+const FathomBox *
+fathom_dataset_item_object_get_other_boxes (FathomDatasetItemObject *self,
+                                            guint                   *n_boxes)
+{
+  g_return_val_if_fail (FATHOM_IS_DATASET_ITEM_OBJECT (self), NULL);
+  g_return_val_if_fail (n_boxes != NULL, NULL);
+  *n_boxes = self->other_boxes->len;
+  return (const FathomBox *) (gconstpointer) self->other_boxes->data;
 }
 
 guint

@@ -84,6 +84,7 @@ fathom_image_view_set_current (FathomImageView *self,
   self->current = index;
   /* boxes and map described the previous photo */
   self->has_true_box = self->has_pred_box = FALSE;
+  g_array_set_size (self->other_boxes, 0);
   g_clear_pointer (&self->heatmap, fathom_heatmap_free);
   if (self->own_paths)
     fathom_image_view_set_image_path (self,

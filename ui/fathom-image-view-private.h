@@ -27,6 +27,7 @@ struct _FathomImageView
   gulong              items_changed_id;
 
   FathomBox           true_box;
+  GArray             *other_boxes;       /* FathomBox: the photo's other marked boxes */
   FathomBox           pred_box;
   gboolean            has_true_box;
   gboolean            has_pred_box;

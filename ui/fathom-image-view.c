@@ -53,6 +53,8 @@ fill_scene (FathomImageView *self, FathomOverlayScene *scene)
   scene->has_true_box = self->has_true_box;
   scene->true_box = self->true_box;
   scene->true_label = self->true_label;
+  scene->other_boxes = (const FathomBox *) (gconstpointer) self->other_boxes->data;
+  scene->n_other_boxes = self->other_boxes->len;
   scene->has_pred_box = self->has_pred_box;
   scene->pred_box = self->pred_box;
   scene->pred_label = self->pred_label;
@@ -168,6 +170,25 @@ fathom_image_view_set_true_box (FathomImageView *self,
   g_free (self->true_label);
   self->true_label = g_strdup (label);
   _fathom_image_view_changed (self, FALSE);
+}
+
+void
+fathom_image_view_set_other_boxes (FathomImageView *self,
+                                   const FathomBox *boxes,
+                                   guint            n_boxes)
+{
+  g_return_if_fail (FATHOM_IS_IMAGE_VIEW (self));
+  g_return_if_fail (boxes != NULL || n_boxes == 0);
+  g_array_set_size (self->other_boxes, 0);
+  g_array_append_vals (self->other_boxes, boxes, n_boxes);
+  _fathom_image_view_changed (self, FALSE);
+}
+
+guint
+fathom_image_view_get_n_other_boxes (FathomImageView *self)
+{
+  g_return_val_if_fail (FATHOM_IS_IMAGE_VIEW (self), 0);
+  return self->other_boxes->len;
 }
 
 void
@@ -468,6 +489,7 @@ fathom_image_view_finalize (GObject *object)
   fathom_heatmap_free (self->heatmap);
   g_strfreev (self->class_names);
   g_free (self->true_label);
+  g_array_unref (self->other_boxes);
   g_free (self->pred_label);
   g_free (self->load_error);
   G_OBJECT_CLASS (fathom_image_view_parent_class)->finalize (object);
@@ -522,6 +544,7 @@ fathom_image_view_init (FathomImageView *self)
   GtkWidget *widget = GTK_WIDGET (self);
 
   self->heatmap_class = -1;
+  self->other_boxes = g_array_new (FALSE, FALSE, sizeof (FathomBox));
   self->pred_prob = self->iou = NAN;
   self->layers = FATHOM_OVERLAY_ALL;
   self->current = GTK_INVALID_LIST_POSITION;

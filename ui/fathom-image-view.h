@@ -34,6 +34,12 @@ const FathomImage *fathom_image_view_get_image (FathomImageView     *self);
 void        fathom_image_view_set_true_box     (FathomImageView     *self,
                                                 const FathomBox     *box,
                                                 const char          *label);
+/* The photo's other marked boxes (copied; photo pixels), drawn thin and
+ * dashed beside the true box; n_boxes 0 removes them. */
+void        fathom_image_view_set_other_boxes  (FathomImageView     *self,
+                                                const FathomBox     *boxes,
+                                                guint                n_boxes);
+guint       fathom_image_view_get_n_other_boxes (FathomImageView    *self);
 /* probability and iou: NAN when unknown (the IoU is then computed when
  * both boxes are set). */
 void        fathom_image_view_set_pred_box     (FathomImageView     *self,

@@ -482,6 +482,15 @@ fathom_overlay_draw_annotations (cairo_t                   *cr,
   if (scene->image == NULL)
     return;
   cairo_save (cr);
+  if (scene->layers & FATHOM_OVERLAY_TRUE_BOX)
+    {
+      const double dash[] = { 6, 4 };
+
+      cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0);
+      for (guint i = 0; i < scene->n_other_boxes; i++)
+        _fathom_overlay_stroke_box (cr, &scene->other_boxes[i], view, _fathom_overlay_true_rgb, BOX_LINE / 2);
+      cairo_set_dash (cr, NULL, 0, 0);
+    }
   if (show_true)
     _fathom_overlay_stroke_box (cr, &scene->true_box, view, _fathom_overlay_true_rgb, BOX_LINE);
   if (show_pred)

@@ -45,6 +45,11 @@ typedef struct {
   gboolean             has_true_box;
   FathomBox            true_box;         /* image pixels */
   const char          *true_label;       /* e.g. "ALB"; NULL: no tag */
+  /* The photo's other marked boxes (image pixels): the annotation's rects
+   * besides true_box, the largest, which the lesson keeps. Drawn thin and
+   * dashed in the true box's red, untagged, with FATHOM_OVERLAY_TRUE_BOX. */
+  const FathomBox     *other_boxes;
+  guint                n_other_boxes;
   gboolean             has_pred_box;
   FathomBox            pred_box;
   const char          *pred_label;
