@@ -367,6 +367,61 @@ test_corrections_round_trip (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* set_kept_rect: the largest rect (the later of equals) replaced, the
+ * other marked fish and the points kept; added where there is no rect. */
+static void
+test_kept_rect (void)
+{
+  const char *json = "[{\"filename\": \"a.jpg\", \"annotations\": ["
+                     "{\"class\": \"rect\", \"x\": 1, \"y\": 1, \"width\": 10, \"height\": 10},"
+                     "{\"class\": \"rect\", \"x\": 50, \"y\": 5, \"width\": 20, \"height\": 20},"
+                     "{\"class\": \"rect\", \"x\": 90, \"y\": 9, \"width\": 5, \"height\": 5}]},"
+                     " {\"filename\": \"b.jpg\", \"annotations\": ["
+                     "{\"class\": \"rect\", \"x\": 0, \"y\": 0, \"width\": 4, \"height\": 4},"
+                     "{\"class\": \"rect\", \"x\": 8, \"y\": 8, \"width\": 4, \"height\": 4}]},"
+                     " {\"filename\": \"c.jpg\", \"annotations\": ["
+                     "{\"class\": \"point\", \"x\": 3, \"y\": 4}, {\"class\": \"point\", \"x\": 30, \"y\": 40}]}]";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (json, strlen (json));
+  g_autoptr(FathomAnnotations) set = fathom_annotations_new ();
+  g_autoptr(GError) error = NULL;
+  const FathomBox fix = { 52, 6, 17, 18 }, small = { 7, 7, 2, 2 }, fresh = { 1, 2, 3, 4 };
+  const FathomAnnotation *a;
+  const FathomBox *r;
+  FathomBox got;
+
+  g_assert_true (fathom_annotations_load_bytes (set, bytes, "alb_labels.json", &error));
+  g_assert_no_error (error);
+
+  fathom_annotations_set_kept_rect (set, "a.jpg", &fix);
+  a = fathom_annotations_lookup (set, "a.jpg");
+  g_assert_cmpuint (a->rects->len, ==, 3);
+  r = (const FathomBox *) (gconstpointer) a->rects->data;
+  g_assert_cmpfloat (r[0].x, ==, 1);
+  g_assert_true (memcmp (&r[1], &fix, sizeof fix) == 0);
+  g_assert_cmpfloat (r[2].x, ==, 90);
+  g_assert_true (fathom_annotation_get_box (a, 0, 0, &got));
+  g_assert_true (memcmp (&got, &fix, sizeof fix) == 0);
+
+  /* equal areas: the later is the kept one, as get_box says */
+  fathom_annotations_set_kept_rect (set, "b.jpg", &small);
+  a = fathom_annotations_lookup (set, "b.jpg");
+  r = (const FathomBox *) (gconstpointer) a->rects->data;
+  g_assert_cmpuint (a->rects->len, ==, 2);
+  g_assert_cmpfloat (r[0].width, ==, 4);
+  g_assert_true (memcmp (&r[1], &small, sizeof small) == 0);
+
+  /* points only: the rect is added, the points stay */
+  fathom_annotations_set_kept_rect (set, "c.jpg", &fresh);
+  a = fathom_annotations_lookup (set, "c.jpg");
+  g_assert_cmpuint (a->rects->len, ==, 1);
+  g_assert_cmpuint (a->points->len, ==, 2);
+  /* a photo without an entry gets one */
+  fathom_annotations_set_kept_rect (set, "train/ALB/d.jpg", &fresh);
+  a = fathom_annotations_lookup (set, "d.jpg");
+  g_assert_nonnull (a);
+  g_assert_cmpuint (a->rects->len, ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -376,5 +431,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/annotations/rect-file", test_rect_file);
   g_test_add_func ("/annotations/errors", test_errors);
   g_test_add_func ("/annotations/corrections-round-trip", test_corrections_round_trip);
+  g_test_add_func ("/annotations/kept-rect", test_kept_rect);
   return g_test_run ();
 }

@@ -159,6 +159,50 @@ photo_size (guint row, int *w, int *h)
   g_assert_true (fathom_image_read_size (path, w, h, NULL));
 }
 
+/* The rects of the photo of row in its class's file: the original, or the
+ * .reviewed.json. */
+static GArray *
+rects_of (guint row, gboolean reviewed)
+{
+  g_autofree char *dir = annotations_dir ();
+  g_autofree char *lower = g_ascii_strdown (csv_field (row, 1), -1);
+  g_autofree char *name = g_strconcat (lower, reviewed ? "_labels.reviewed.json" : "_labels.json", NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(FathomAnnotations) set = fathom_annotations_new ();
+  g_autoptr(GError) error = NULL;
+  const FathomAnnotation *a;
+
+  g_assert_true (fathom_annotations_load_file (set, path, &error));
+  g_assert_no_error (error);
+  a = fathom_annotations_lookup (set, csv_field (row, 0));
+  g_assert_nonnull (a);
+  return g_array_ref (a->rects);
+}
+
+/* A correction replaces the photo's kept box and keeps its other marked
+ * fish: every original rect but one is in the reviewed entry, which has
+ * as many. Returns the number of rects. */
+static guint
+assert_other_fish_kept (guint row)
+{
+  g_autoptr(GArray) before = rects_of (row, FALSE);
+  g_autoptr(GArray) after = rects_of (row, TRUE);
+  guint missing = 0;
+
+  g_assert_cmpuint (after->len, ==, before->len);
+  for (guint i = 0; i < before->len; i++)
+    {
+      const FathomBox *b = &g_array_index (before, FathomBox, i);
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < after->len && !found; j++)
+        found = memcmp (b, &g_array_index (after, FathomBox, j), sizeof *b) == 0;
+      missing += !found;
+    }
+  g_assert_cmpuint (missing, <=, 1);
+  return before->len;
+}
+
 /* The photo's box in the saved .reviewed.json of its class. */
 static gboolean
 saved_box (guint row, FathomBox *box)
@@ -399,6 +443,8 @@ test_drag (void)
   g_assert_cmpuint (fathom_review_queue_get_position (queue), ==, 1);
   g_assert_true (saved_box (accepted_row, &got));
   assert_box_near (&got, &accepted_box, 1e-9);
+  g_test_message ("rects on the edited photo: %u, on the accepted one: %u",
+                  assert_other_fish_kept (edited_row), assert_other_fish_kept (accepted_row));
   assert_originals_untouched ();
 }
 
@@ -472,6 +518,53 @@ test_resume (void)
   assert_box_near (&got, &accepted_box, 1e-9);
   g_object_unref (q);
   g_assert_cmpint (g_rename (aside, review_json), ==, 0);
+  assert_originals_untouched ();
+}
+
+/* A photo with several marked fish: an edit replaces the box of the
+ * largest and keeps the others, in the reviewed file and when the review
+ * resumes from that file alone. */
+static void
+test_other_fish (void)
+{
+  g_autofree char *review_json = g_build_filename (run_dir, "review.json", NULL);
+  g_autofree char *aside = g_strconcat (review_json, ".aside", NULL);
+  g_autoptr(GError) error = NULL;
+  FathomReviewSession *session = fathom_review_session_load (run_dir, &error);
+  FathomBox before, edited, got;
+  guint row = G_MAXUINT;
+  int w, h;
+
+  g_assert_no_error (error);
+  for (guint r = 0; r < fathom_review_session_get_n_rows (session) && row == G_MAXUINT; r++)
+    if (fathom_review_session_get_decision (session, r) == FATHOM_REVIEW_PENDING && csv_field (r, 1)[0] != '\0' &&
+        g_strcmp0 (csv_field (r, 1), "NoF") != 0 && g_strcmp0 (csv_field (r, 1), "OTHER") != 0)
+      {
+        g_autoptr(GArray) rects = rects_of (r, FALSE);
+
+        if (rects->len >= 2)
+          row = r;
+      }
+  g_assert_cmpuint (row, !=, G_MAXUINT);
+  photo_size (row, &w, &h);
+  g_assert_true (fathom_review_session_get_box (session, row, w, h, &before));
+  edited = (FathomBox) { before.x + 2, before.y + 1, before.width - 2, before.height - 1 };
+  g_assert_true (fathom_review_session_decide (session, row, FATHOM_REVIEW_EDIT, &edited, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (assert_other_fish_kept (row), >=, 2);
+  g_assert_true (fathom_review_session_get_box (session, row, w, h, &got));
+  assert_box_near (&got, &edited, 1e-9);
+  fathom_review_session_free (session);
+
+  g_assert_cmpint (g_rename (review_json, aside), ==, 0);
+  session = fathom_review_session_load (run_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fathom_review_session_get_decision (session, row), ==, FATHOM_REVIEW_EDIT);
+  g_assert_true (fathom_review_session_get_box (session, row, w, h, &got));
+  assert_box_near (&got, &edited, 1e-9);
+  fathom_review_session_free (session);
+  g_assert_cmpint (g_rename (aside, review_json), ==, 0);
+  assert_other_fish_kept (row);
   assert_originals_untouched ();
 }
 
@@ -614,6 +707,7 @@ main (int argc, char **argv)
   g_test_add_func ("/review-queue/undo", test_undo);
   g_test_add_func ("/review-queue/resume", test_resume);
   g_test_add_func ("/review-queue/render", test_render);
+  g_test_add_func ("/review-queue/other-fish", test_other_fish);
   status = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));

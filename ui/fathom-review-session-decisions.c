@@ -32,13 +32,13 @@ group_rebuild (FathomReviewSession *self,
     return FALSE;
   g_hash_table_iter_init (&iter, g->base);
   while (g_hash_table_iter_next (&iter, &name, &box))
-    fathom_annotations_set_rect (set, name, box);
+    fathom_annotations_set_kept_rect (set, name, box);
   for (guint i = 0; i < self->steps->len; i++)
     {
       const Step *step = &g_array_index (self->steps, Step, i);
 
       if (self->row_group[step->row] == gi && step_sets_box (step))
-        fathom_annotations_set_rect (set, _fathom_review_session_row_file (self, step->row), &step->box);
+        fathom_annotations_set_kept_rect (set, _fathom_review_session_row_file (self, step->row), &step->box);
     }
   fathom_annotations_free (g->set);
   g->set = g_steal_pointer (&set);
@@ -58,8 +58,8 @@ _fathom_review_session_push_step (FathomReviewSession  *self,
   g_array_append_val (self->steps, step);
   self->decisions[row] = decision;
   if (step_sets_box (&step))
-    fathom_annotations_set_rect (((Group *) g_ptr_array_index (self->groups, self->row_group[row]))->set,
-                                 _fathom_review_session_row_file (self, row), &step.box);
+    fathom_annotations_set_kept_rect (((Group *) g_ptr_array_index (self->groups, self->row_group[row]))->set,
+                                      _fathom_review_session_row_file (self, row), &step.box);
 }
 
 /* ---- resuming ----------------------------------------------------------- */
@@ -143,6 +143,31 @@ replay_review_json (FathomReviewSession *self,
   return TRUE;
 }
 
+/* The rect of saved that the set's entry lacks: the box a correction
+ * wrote in place of the kept one (the entry's other rects, the other
+ * marked fish, are the original's; a file written before they were kept
+ * holds the corrected box alone). FALSE when saved adds none. */
+static gboolean
+corrected_rect (const FathomAnnotation *saved,
+                const FathomAnnotation *have,
+                FathomBox              *box)
+{
+  for (guint i = 0; i < saved->rects->len; i++)
+    {
+      const FathomBox *r = &g_array_index (saved->rects, FathomBox, i);
+      gboolean known = FALSE;
+
+      for (guint j = 0; have != NULL && j < have->rects->len && !known; j++)
+        known = same_box (r, &g_array_index (have->rects, FathomBox, j));
+      if (!known)
+        {
+          *box = *r;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 /* What a .reviewed.json holds beyond the replay counts as done: an edit
  * on this run's photos, a correction kept as it is on the others. */
 static gboolean
@@ -163,12 +188,10 @@ reconcile_reviewed (FathomReviewSession *self,
       for (guint i = 0; i < fathom_annotations_get_n_entries (saved); i++)
         {
           const FathomAnnotation *a = fathom_annotations_get_entry (saved, i);
-          FathomBox want, have;
+          FathomBox want;
           gpointer row;
 
-          if (!fathom_annotation_get_box (a, 0, 0, &want) || a->rects->len == 0 ||
-              (fathom_annotation_get_box (fathom_annotations_lookup (g->set, a->filename), 0, 0, &have) &&
-               same_box (&want, &have)))
+          if (!corrected_rect (a, fathom_annotations_lookup (g->set, a->filename), &want))
             continue;
           if (g_hash_table_lookup_extended (rows, a->filename, NULL, &row) &&
               self->row_group[GPOINTER_TO_UINT (row)] == gi)
@@ -176,7 +199,7 @@ reconcile_reviewed (FathomReviewSession *self,
           else
             {
               g_hash_table_replace (g->base, g_strdup (a->filename), g_memdup2 (&want, sizeof want));
-              fathom_annotations_set_rect (g->set, a->filename, &want);
+              fathom_annotations_set_kept_rect (g->set, a->filename, &want);
             }
         }
     }

@@ -125,9 +125,17 @@ gboolean     fathom_annotation_get_box             (const FathomAnnotation *self
                                                     int                image_height,
                                                     FathomBox         *box);
 
-/* Corrections. Each replaces the shapes of that kind for the image (creating
- * an entry when there is none); n_points 0 or box NULL removes them. */
+/* Corrections. set_rect and set_points replace the shapes of that kind for
+ * the image (creating an entry when there is none); n_points 0 or box NULL
+ * removes them. */
 void         fathom_annotations_set_rect           (FathomAnnotations *self,
+                                                    const char        *filename,
+                                                    const FathomBox   *box);
+/* Replaces the image's kept rect (the largest, the one
+ * fathom_annotation_get_box gives and the lesson trains on) with box,
+ * keeping its other shapes, the other marked fish; without a rect, box
+ * is added (and the entry made when there is none). */
+void         fathom_annotations_set_kept_rect      (FathomAnnotations *self,
                                                     const char        *filename,
                                                     const FathomBox   *box);
 void         fathom_annotations_set_points         (FathomAnnotations *self,
