@@ -322,9 +322,18 @@ fathom_fuzz_annotations (const guint8 *data, gsize size)
   else
     first = g_strdup ("C:\\fish\\img_00001.jpg");
   {
-    const FathomBox box = { 1.5, 2, 30, 40.25 };
+    const FathomBox box = { 1.5, 2, 30, 40.25 }, kept = { 3, 4, 5, 6 };
     const FathomPoint points[2] = { { 10, 20 }, { 50, 60.5 } };
 
+    /* the review's correction on whatever rects the entry holds */
+    if (n > 0)
+      {
+        const FathomAnnotation *a = fathom_annotations_lookup (set, first);
+        guint before = a != NULL ? a->rects->len : 0;
+
+        fathom_annotations_set_kept_rect (set, first, &kept);
+        g_assert_cmpuint (fathom_annotations_lookup (set, first)->rects->len, ==, MAX (before, 1));
+      }
     fathom_annotations_set_rect (set, first, &box);
     fathom_annotations_set_points (set, first, points, 2);
     fathom_annotations_set_points (set, "fuzz/new.jpg", points, 1);
