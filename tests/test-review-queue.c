@@ -532,7 +532,7 @@ test_other_fish (void)
   g_autoptr(GError) error = NULL;
   FathomReviewSession *session = fathom_review_session_load (run_dir, &error);
   FathomBox before, edited, got;
-  guint row = G_MAXUINT;
+  guint row = G_MAXUINT, n_rects;
   int w, h;
 
   g_assert_no_error (error);
@@ -551,9 +551,18 @@ test_other_fish (void)
   edited = (FathomBox) { before.x + 2, before.y + 1, before.width - 2, before.height - 1 };
   g_assert_true (fathom_review_session_decide (session, row, FATHOM_REVIEW_EDIT, &edited, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (assert_other_fish_kept (row), >=, 2);
+  n_rects = assert_other_fish_kept (row);
+  g_assert_cmpuint (n_rects, >=, 2);
   g_assert_true (fathom_review_session_get_box (session, row, w, h, &got));
   assert_box_near (&got, &edited, 1e-9);
+  /* the others, as the queue draws them dashed: all but the edited box */
+  {
+    g_autoptr(GArray) others = fathom_review_session_dup_other_boxes (session, row);
+
+    g_assert_cmpuint (others->len, ==, n_rects - 1);
+    for (guint i = 0; i < others->len; i++)
+      g_assert_false (memcmp (&g_array_index (others, FathomBox, i), &edited, sizeof edited) == 0);
+  }
   fathom_review_session_free (session);
 
   g_assert_cmpint (g_rename (review_json, aside), ==, 0);

@@ -137,20 +137,14 @@ fathom_dataset_item_object_new (guint                    index,
   self->has_box = item->has_box;
   self->box = item->has_box ? item->box : (FathomBox) { 0 };
   self->other_boxes = g_array_new (FALSE, FALSE, sizeof (FathomBox));
-  /* the entry's other rects: the box kept is the largest, once */
-  if (item->annotation != NULL && item->annotation->rects != NULL)
+  /* the entry's rects but the one kept as the box */
+  if (item->annotation != NULL)
     {
-      gboolean kept_seen = !item->has_box;
+      int kept = fathom_annotation_get_kept_rect (item->annotation);
 
       for (guint i = 0; i < item->annotation->rects->len; i++)
-        {
-          const FathomBox *r = &g_array_index (item->annotation->rects, FathomBox, i);
-
-          if (!kept_seen && memcmp (r, &item->box, sizeof *r) == 0)
-            kept_seen = TRUE;
-          else
-            g_array_append_val (self->other_boxes, *r);
-        }
+        if ((int) i != kept)
+          g_array_append_val (self->other_boxes, g_array_index (item->annotation->rects, FathomBox, i));
     }
   self->problems = problems;
   return self;

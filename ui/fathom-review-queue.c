@@ -114,6 +114,11 @@ fill_view (FathomReviewQueue *self,
       has_pred = fathom_review_session_get_pred_box (self->session, row, image->width, image->height, &pred);
     }
   fathom_image_view_set_true_box (self->view, self->has_box ? &self->box : NULL, class_name (self, p->true_class));
+  {
+    g_autoptr(GArray) others = fathom_review_session_dup_other_boxes (self->session, row);
+
+    fathom_image_view_set_other_boxes (self->view, (const FathomBox *) (gconstpointer) others->data, others->len);
+  }
   /* IoU NAN: computed from the boxes shown, edits included */
   fathom_image_view_set_pred_box (self->view, has_pred ? &pred : NULL, class_name (self, p->pred_class),
                                   p->probs[p->pred_class], NAN);

@@ -101,6 +101,10 @@ gboolean             fathom_review_session_get_box      (FathomReviewSession  *s
                                                          int                   image_width,
                                                          int                   image_height,
                                                          FathomBox            *box);
+/* The photo's other marked fish as they stand (the annotation's rects but
+ * the kept one, original pixels: the photo's), FathomBox; empty without. */
+GArray              *fathom_review_session_dup_other_boxes (FathomReviewSession *self,
+                                                         guint                 row);
 /* The model's box in photo pixels; FALSE when it predicts none. */
 gboolean             fathom_review_session_get_pred_box (FathomReviewSession  *self,
                                                          guint                 row,

@@ -40,24 +40,16 @@ fathom_annotations_set_kept_rect (FathomAnnotations *self,
                                   const FathomBox   *box)
 {
   FathomAnnotation *a;
-  FathomBox *r;
-  guint kept = 0;
+  int kept;
 
   g_return_if_fail (self != NULL && filename != NULL && box != NULL);
   g_return_if_fail (box->width > 0 && box->height > 0);
   a = ensure_entry (self, filename);
-  if (a->rects->len == 0)
-    {
-      g_array_append_val (a->rects, *box);
-      return;
-    }
-  /* the rect fathom_annotation_get_box keeps: the largest, the later of
-   * equals */
-  r = (FathomBox *) (gpointer) a->rects->data;
-  for (guint i = 1; i < a->rects->len; i++)
-    if (r[i].width * r[i].height >= r[kept].width * r[kept].height)
-      kept = i;
-  r[kept] = *box;
+  kept = fathom_annotation_get_kept_rect (a);
+  if (kept < 0)
+    g_array_append_val (a->rects, *box);
+  else
+    g_array_index (a->rects, FathomBox, kept) = *box;
 }
 
 void

@@ -521,6 +521,23 @@ fathom_annotations_check_names (FathomAnnotations *self, GHashTable *known)
   return unknown;
 }
 
+int
+fathom_annotation_get_kept_rect (const FathomAnnotation *self)
+{
+  const FathomBox *r;
+  guint best = 0;
+
+  if (self == NULL || self->rects->len == 0)
+    return -1;
+  r = (const FathomBox *) (gconstpointer) self->rects->data;
+  /* >= : the course sorted by area and took the last, so ties go to the
+   * later rect */
+  for (guint i = 1; i < self->rects->len; i++)
+    if (r[i].width * r[i].height >= r[best].width * r[best].height)
+      best = i;
+  return (int) best;
+}
+
 gboolean
 fathom_annotation_get_box (const FathomAnnotation *self,
                            int                     image_width,
@@ -532,15 +549,7 @@ fathom_annotation_get_box (const FathomAnnotation *self,
     return FALSE;
   if (self->rects->len > 0)
     {
-      const FathomBox *r = (const FathomBox *) self->rects->data;
-      guint best = 0;
-
-      /* >= : the course sorted by area and took the last, so ties go to
-       * the later rect */
-      for (guint i = 1; i < self->rects->len; i++)
-        if (r[i].width * r[i].height >= r[best].width * r[best].height)
-          best = i;
-      *box = r[best];
+      *box = g_array_index (self->rects, FathomBox, fathom_annotation_get_kept_rect (self));
       return TRUE;
     }
   if (self->points->len >= 2)

@@ -116,6 +116,10 @@ const char  *fathom_annotation_problem_kind_to_string (FathomAnnotationProblemKi
 guint        fathom_annotations_check_names        (FathomAnnotations *self,
                                                     GHashTable        *known);
 
+/* The index in rects of the kept rect, the one get_box gives: the largest,
+ * the later of equals (the course sorted by area and took the last); -1
+ * without rects or entry. The others are the photo's other marked fish. */
+int          fathom_annotation_get_kept_rect       (const FathomAnnotation *self);
 /* The image's box (see the top of the file). Point boxes are clipped to
  * the image when its size is known (width, height > 0); rects are returned
  * as annotated, since the course's scaling clamps x and y itself. FALSE and
