@@ -76,6 +76,8 @@ _fathom_image_view_update_accessible (FathomImageView *self)
     g_string_append (s, self->load_error ? self->load_error : "No photo.");
   if (self->has_true_box)
     g_string_append_printf (s, " True box: %s.", self->true_label ? self->true_label : "fish");
+  if (self->other_boxes->len > 0)
+    g_string_append_printf (s, " %u other marked fish.", self->other_boxes->len);
   if (self->has_pred_box)
     {
       g_string_append_printf (s, " Predicted box: %s", self->pred_label ? self->pred_label : "fish");
