@@ -32,6 +32,27 @@ parse_interp (const char *text, FathomResize *out)
   return TRUE;
 }
 
+/* The photo file's other marked fish, from the dataset's annotations/
+ * (or set, when given), into *others and the scene. */
+static void
+set_other_boxes_from (FathomOverlayScene *scene, FathomAnnotations *set, const char *file, GArray **others)
+{
+  g_clear_pointer (others, g_array_unref);
+  *others = fathom_annotation_dup_other_rects (set != NULL ? fathom_annotations_lookup (set, file) : NULL);
+  scene->other_boxes = (const FathomBox *) (gconstpointer) (*others)->data;
+  scene->n_other_boxes = (*others)->len;
+}
+
+static void
+set_other_boxes (FathomOverlayScene *scene, const char *data_dir, const char *file, GArray **others)
+{
+  FathomAnnotations *set = fathom_annotations_load_dataset (data_dir);
+
+  set_other_boxes_from (scene, set, file, others);
+  if (set != NULL)
+    fathom_annotations_free (set);
+}
+
 static int
 json_int (JsonObject *o, const char *key)
 {
@@ -40,9 +61,12 @@ json_int (JsonObject *o, const char *key)
 
 /* When image is one of the run's validation photos and has a true box,
  * that box (red, tagged with the class) goes into the scene, and with it
- * the legend's pointing; classes are the model's, which outlive scene. */
+ * the legend's pointing, and the photo's other marked fish (dashed) from
+ * the dataset's annotations/ into *others, which the scene borrows;
+ * classes are the model's, which outlive scene. */
 static void
-add_true_box (const char *run, const char *image, const char *const *classes, FathomOverlayScene *scene)
+add_true_box (const char *run, const char *image, const char *const *classes, FathomOverlayScene *scene,
+              GArray **others)
 {
   g_autoptr(FathomRunInfo) info = fathom_run_info_load (run, NULL);
   g_autofree char *csv = g_build_filename (run, "predictions.csv", NULL);
@@ -76,6 +100,7 @@ add_true_box (const char *run, const char *image, const char *const *classes, Fa
                                          scene->image->height, &scene->true_box);
           scene->true_label = classes[r->true_class];
           scene->layers |= FATHOM_OVERLAY_TRUE_BOX | FATHOM_OVERLAY_LABELS;
+          set_other_boxes (scene, data_dir, r->file, others);
         }
       return;
     }
@@ -107,6 +132,7 @@ fathom_cli_heatmap (int argc, char **argv)
   g_autoptr(FathomPredictor) predictor = NULL;
   g_autoptr(FathomImage) photo = NULL;
   g_autoptr(FathomHeatmap) heatmap = NULL;
+  g_autoptr(GArray) others = NULL;
   g_auto(FathomPrediction) pred = { 0 };
   FathomOverlayScene scene;
   const char *const *classes;
@@ -181,7 +207,7 @@ fathom_cli_heatmap (int argc, char **argv)
   scene.pred_label = classes[pred.pred_class];
   scene.pred_prob = pred.probs[pred.pred_class];
   scene.layers = FATHOM_OVERLAY_PHOTO | FATHOM_OVERLAY_HEATMAP | FATHOM_OVERLAY_METRICS;
-  add_true_box (run, image, classes, &scene);
+  add_true_box (run, image, classes, &scene, &others);
   if (all ? !fathom_overlay_export_grid_png (&scene, columns, width > 0 ? width : 1200, out, &error)
           : !fathom_overlay_export_png (&scene, width, out, &error))
     return fathom_cli_fail (error);
@@ -191,12 +217,18 @@ fathom_cli_heatmap (int argc, char **argv)
   if (scene.has_true_box)
     {
       int t = fathom_predictor_find_class (predictor, scene.true_label);
+      gboolean inside = fathom_heatmap_pointing (heatmap, t, photo->width, photo->height, &scene.true_box);
+      gboolean on_other = FALSE;
+      g_autofree char *n_others = scene.n_other_boxes > 0
+                                    ? g_strdup_printf (", %u other marked fish (dashed)", scene.n_other_boxes)
+                                    : g_strdup ("");
 
-      g_print ("A validation photo of the run: true %s, box %.0f, %.0f, %.0f x %.0f (red); "
-               "the %s map peaks %s it\n", scene.true_label, scene.true_box.x, scene.true_box.y,
-               scene.true_box.width, scene.true_box.height, scene.true_label,
-               fathom_heatmap_pointing (heatmap, t, photo->width, photo->height, &scene.true_box)
-                 ? "inside" : "outside");
+      for (guint i = 0; i < scene.n_other_boxes && !inside && !on_other; i++)
+        on_other = fathom_heatmap_pointing (heatmap, t, photo->width, photo->height, &scene.other_boxes[i]);
+      g_print ("A validation photo of the run: true %s, box %.0f, %.0f, %.0f x %.0f (red)%s; "
+               "the %s map peaks %s\n", scene.true_label, scene.true_box.x, scene.true_box.y,
+               scene.true_box.width, scene.true_box.height, n_others, scene.true_label,
+               inside ? "inside it" : on_other ? "outside it, on another marked fish" : "outside it");
     }
   return 0;
 }
@@ -206,9 +238,10 @@ fathom_cli_heatmap (int argc, char **argv)
 /* One validation photo with its true box (red), the predicted box
  * (yellow) with the IoU, and the class tags. */
 static gboolean
-render_photo (const char *root, const FathomRunPrediction *r, const char *const *classes, int model_w,
-              int model_h, int width, const char *out_dir, GError **error)
+render_photo (const char *root, FathomAnnotations *annotations, const FathomRunPrediction *r,
+              const char *const *classes, int model_w, int model_h, int width, const char *out_dir, GError **error)
 {
+  g_autoptr(GArray) others = NULL;
   g_autofree char *path = g_build_filename (root, r->file, NULL);
   g_autofree char *base = g_path_get_basename (r->file);
   g_autofree char *png = NULL;
@@ -230,6 +263,7 @@ render_photo (const char *root, const FathomRunPrediction *r, const char *const 
     {
       scene.has_true_box = TRUE;
       fathom_overlay_box_from_model (r->true_box, model_w, model_h, photo->width, photo->height, &scene.true_box);
+      set_other_boxes_from (&scene, annotations, r->file, &others);
     }
   if (model_w > 0 && model_h > 0 && r->has_pred_box)
     {
@@ -256,6 +290,7 @@ fathom_cli_render (int argc, char **argv)
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— validation photos with true (red) and predicted (yellow) boxes, and the loss curves");
   g_autoptr(FathomRunPredictions) rows = NULL;
+  g_autoptr(FathomAnnotations) annotations = NULL;
   g_autoptr(FathomRunInfo) info = NULL;
   g_autoptr(FathomChartData) chart = NULL;
   g_autofree char *label = NULL, *predictions = NULL;
@@ -307,14 +342,15 @@ fathom_cli_render (int argc, char **argv)
   rows = fathom_run_predictions_load (predictions, &error);
   if (rows == NULL)
     return fathom_cli_fail (error);
+  annotations = fathom_annotations_load_dataset (data_dir);
   n_rows = fathom_run_predictions_get_n_rows (rows);
   n = limit > 0 ? MIN ((guint) limit, n_rows) : n_rows;
   for (guint i = 0; i < n; i++)
     {
       const FathomRunPrediction *r = fathom_run_predictions_get_row (rows, i);
 
-      if (!render_photo (data_dir, r, fathom_run_predictions_get_class_names (rows), json_int (config, "input_width"),
-                         json_int (config, "input_height"), width, out, &error))
+      if (!render_photo (data_dir, annotations, r, fathom_run_predictions_get_class_names (rows),
+                         json_int (config, "input_width"), json_int (config, "input_height"), width, out, &error))
         {
           /* one unreadable photo does not stop the others */
           g_printerr ("fathom-cli: %s\n", error->message);

@@ -2,6 +2,7 @@
  * small synthetic dataset: features, train, heatmap, render and submit,
  * their files and exit statuses, and bad input. */
 #include "fathom-test-util.h"
+#include "fathom-annotations.h"
 #include "fathom-image.h"
 #include "fathom-safetensors.h"
 #include "fathom-run.h"
@@ -191,6 +192,36 @@ test_heatmap (void)
     for (gsize i = 0; i < (gsize) boxed->width * boxed->height; i++)
       red += boxed->pixels[3 * i] == 255 && boxed->pixels[3 * i + 1] == 0 && boxed->pixels[3 * i + 2] == 0;
     g_assert_cmpuint (red, >, 40);
+
+    /* a validation photo with several marked fish: the others named */
+    {
+      g_autofree char *ann_dir = g_build_filename (data_dir, "annotations", NULL);
+      g_autoptr(FathomAnnotations) set = fathom_annotations_new ();
+      g_autofree char *several = NULL;
+      guint n_rects = 0;
+
+      g_assert_true (fathom_annotations_load_dir (set, ann_dir, &error));
+      g_assert_no_error (error);
+      for (guint i = 0; i < fathom_run_predictions_get_n_rows (rows) && several == NULL; i++)
+        {
+          const FathomRunPrediction *r = fathom_run_predictions_get_row (rows, i);
+          const FathomAnnotation *a = fathom_annotations_lookup (set, r->file);
+
+          if (r->has_true_box && a != NULL && a->rects->len >= 2)
+            {
+              several = g_build_filename (data_dir, r->file, NULL);
+              n_rects = a->rects->len;
+            }
+        }
+      g_assert_nonnull (several);
+      g_clear_pointer (&out, g_free);
+      g_assert_cmpint (run_cli (&out, NULL, "heatmap", "--run", run, "--image", several, "--out", png, NULL), ==, 0);
+      {
+        g_autofree char *want = g_strdup_printf ("(red), %u other marked fish (dashed); the ", n_rects - 1);
+
+        g_assert_nonnull (strstr (out, want));
+      }
+    }
 
     d = g_dir_open (test_dir, 0, &error);
     g_assert_no_error (error);

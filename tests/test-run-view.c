@@ -7,6 +7,7 @@
  * view transform puts it, and refuse broken folders with an error naming
  * the file. */
 #include "fathom-test-util.h"
+#include "fathom-annotations.h"
 #include "fathom-experiment.h"
 #include "fathom-fishsim.h"
 #include "fathom-run.h"
@@ -294,8 +295,10 @@ test_fcn (void)
   FathomImageView *iv = fathom_run_view_get_image_view (view);
   FathomRunPredictions *preds = fathom_run_view_get_predictions (view);
   GtkWidget *window;
-  guint n = count_prediction_lines (run_dir), n_boxes = 0, n_hits = 0, n_wrong = 0;
+  guint n = count_prediction_lines (run_dir), n_boxes = 0, n_hits = 0, n_wrong = 0, n_several = 0;
   double in_box_sum = 0;
+  g_autofree char *ann_dir = g_build_filename (data_dir, "annotations", NULL);
+  g_autoptr(FathomAnnotations) ann = fathom_annotations_new ();
   const gint64 *shape;
   gsize plane;
   int interpolation;
@@ -329,6 +332,8 @@ test_fcn (void)
   g_assert_cmpint (shape[0], ==, n);
   g_assert_cmpint (shape[1], ==, 8);
   plane = (gsize) shape[2] * shape[3];
+  g_assert_true (fathom_annotations_load_dir (ann, ann_dir, &error));
+  g_assert_no_error (error);
   for (guint i = 0; i < n; i++)
     {
       const FathomRunPrediction *p = fathom_run_predictions_get_row (preds, i);
@@ -351,6 +356,15 @@ test_fcn (void)
       g_assert_cmpfloat (view_cell_value (iv, map, map->width - 1, map->height - 1), ==,
                          want[p->true_class * plane + plane - 1]);
 
+      /* the photo's other marked fish, to be drawn dashed */
+      {
+        const FathomAnnotation *a = fathom_annotations_lookup (ann, p->file);
+        guint want_others = a != NULL && a->rects->len > 0 ? a->rects->len - 1 : 0;
+
+        g_assert_cmpuint (fathom_image_view_get_n_other_boxes (iv), ==, want_others);
+        n_several += want_others > 0;
+      }
+
       n_wrong += p->true_class != p->pred_class;
       g_assert_cmpint (fathom_run_view_get_photo_scores (view, &pointing, &in_box), ==, p->has_true_box);
       if (!p->has_true_box)
@@ -359,6 +373,8 @@ test_fcn (void)
       n_hits += pointing;
       in_box_sum += isnan (in_box) ? 0 : in_box;
     }
+
+  g_assert_cmpuint (n_several, >, 0);
 
   /* the photos' scores add up to the run's */
   {

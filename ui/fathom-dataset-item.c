@@ -136,16 +136,7 @@ fathom_dataset_item_object_new (guint                    index,
   self->split = item->split;
   self->has_box = item->has_box;
   self->box = item->has_box ? item->box : (FathomBox) { 0 };
-  self->other_boxes = g_array_new (FALSE, FALSE, sizeof (FathomBox));
-  /* the entry's rects but the one kept as the box */
-  if (item->annotation != NULL)
-    {
-      int kept = fathom_annotation_get_kept_rect (item->annotation);
-
-      for (guint i = 0; i < item->annotation->rects->len; i++)
-        if ((int) i != kept)
-          g_array_append_val (self->other_boxes, g_array_index (item->annotation->rects, FathomBox, i));
-    }
+  self->other_boxes = fathom_annotation_dup_other_rects (item->annotation);
   self->problems = problems;
   return self;
 }

@@ -495,19 +495,12 @@ GArray *
 fathom_review_session_dup_other_boxes (FathomReviewSession *self,
                                        guint                row)
 {
-  GArray *out = g_array_new (FALSE, FALSE, sizeof (FathomBox));
-  const FathomAnnotation *a;
   Group *g;
-  int kept;
 
-  g_return_val_if_fail (row < fathom_review_session_get_n_rows (self), out);
+  g_return_val_if_fail (row < fathom_review_session_get_n_rows (self), NULL);
   g = g_ptr_array_index (self->groups, self->row_group[row]);
-  a = fathom_annotations_lookup (g->set, fathom_run_predictions_get_row (self->predictions, row)->file);
-  kept = fathom_annotation_get_kept_rect (a);
-  for (guint i = 0; a != NULL && i < a->rects->len; i++)
-    if ((int) i != kept)
-      g_array_append_val (out, g_array_index (a->rects, FathomBox, i));
-  return out;
+  return fathom_annotation_dup_other_rects (
+    fathom_annotations_lookup (g->set, fathom_run_predictions_get_row (self->predictions, row)->file));
 }
 
 gboolean

@@ -61,6 +61,13 @@ show_boxes (FathomRunView             *self,
     fathom_image_view_set_true_box (self->image_view, &box, names[p->true_class]);
   else
     fathom_image_view_set_true_box (self->image_view, NULL, NULL);
+  {
+    g_autoptr(GArray) others = fathom_annotation_dup_other_rects (
+      self->annotations != NULL ? fathom_annotations_lookup (self->annotations, p->file) : NULL);
+
+    fathom_image_view_set_other_boxes (self->image_view, (const FathomBox *) (gconstpointer) others->data,
+                                       others->len);
+  }
   if (p->has_pred_box && photo_box (self, p->pred_box, image, &box))
     fathom_image_view_set_pred_box (self->image_view, &box, names[p->pred_class],
                                     p->probs[p->pred_class], p->iou);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "fathom-run-view.h"
+#include "fathom-annotations.h"
 
 G_BEGIN_DECLS
 
@@ -44,6 +45,8 @@ struct _FathomRunView
   /* owned */
   char                  *run_dir;
   char                  *dataset_dir;   /* run.json's "dataset", or NULL */
+  FathomAnnotations     *annotations;   /* the dataset's annotations/, for the
+                                         * other marked fish; NULL when none */
   FathomRunPredictions  *predictions;   /* NULL: no predictions.csv */
   float                 *maps;          /* [N, K, map_h, map_w] or NULL */
   GListStore            *rows;          /* FathomRunRow */

@@ -244,6 +244,8 @@ fathom_run_view_load (FathomRunView  *self,
   self->run_dir = g_strdup (run_dir);
   g_free (self->dataset_dir);
   self->dataset_dir = fathom_run_info_dup_dataset_dir (info, run_dir);
+  g_clear_pointer (&self->annotations, fathom_annotations_free);
+  self->annotations = fathom_annotations_load_dataset (self->dataset_dir);
   g_clear_pointer (&self->predictions, fathom_run_predictions_free);
   self->predictions = g_steal_pointer (&predictions);
   g_free (self->maps);
@@ -388,6 +390,7 @@ fathom_run_view_finalize (GObject *object)
 
   g_free (self->run_dir);
   g_free (self->dataset_dir);
+  g_clear_pointer (&self->annotations, fathom_annotations_free);
   fathom_run_predictions_free (self->predictions);
   g_free (self->maps);
   fathom_heatmap_free (self->heatmap);

@@ -538,6 +538,32 @@ fathom_annotation_get_kept_rect (const FathomAnnotation *self)
   return (int) best;
 }
 
+FathomAnnotations *
+fathom_annotations_load_dataset (const char *dir)
+{
+  g_autofree char *folder = dir != NULL ? g_build_filename (dir, "annotations", NULL) : NULL;
+  FathomAnnotations *set;
+
+  if (folder == NULL || !g_file_test (folder, G_FILE_TEST_IS_DIR))
+    return NULL;
+  set = fathom_annotations_new ();
+  if (!fathom_annotations_load_dir (set, folder, NULL) || fathom_annotations_get_n_entries (set) == 0)
+    g_clear_pointer (&set, fathom_annotations_free);
+  return set;
+}
+
+GArray *
+fathom_annotation_dup_other_rects (const FathomAnnotation *self)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (FathomBox));
+  int kept = fathom_annotation_get_kept_rect (self);
+
+  for (guint i = 0; self != NULL && i < self->rects->len; i++)
+    if ((int) i != kept)
+      g_array_append_val (out, g_array_index (self->rects, FathomBox, i));
+  return out;
+}
+
 gboolean
 fathom_annotation_get_box (const FathomAnnotation *self,
                            int                     image_width,

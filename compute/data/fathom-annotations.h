@@ -94,6 +94,11 @@ gboolean     fathom_annotations_load_dir           (FathomAnnotations *self,
                                                     const char        *dir,
                                                     GError           **error);
 
+/* The annotations of a dataset folder's annotations/, to draw beside a
+ * run's photos; NULL when dir is NULL or holds none or they cannot be
+ * read (nothing to draw then). */
+FathomAnnotations *fathom_annotations_load_dataset (const char        *dir);
+
 guint        fathom_annotations_get_n_entries      (FathomAnnotations *self);
 /* In load order. */
 const FathomAnnotation *fathom_annotations_get_entry (FathomAnnotations *self,
@@ -120,6 +125,8 @@ guint        fathom_annotations_check_names        (FathomAnnotations *self,
  * the later of equals (the course sorted by area and took the last); -1
  * without rects or entry. The others are the photo's other marked fish. */
 int          fathom_annotation_get_kept_rect       (const FathomAnnotation *self);
+/* The rects but the kept one, in file order (FathomBox; empty for NULL). */
+GArray      *fathom_annotation_dup_other_rects     (const FathomAnnotation *self);
 /* The image's box (see the top of the file). Point boxes are clipped to
  * the image when its size is known (width, height > 0); rects are returned
  * as annotated, since the course's scaling clamps x and y itself. FALSE and
