@@ -32,8 +32,8 @@ parse_interp (const char *text, FathomResize *out)
   return TRUE;
 }
 
-/* The photo file's other marked fish, from the dataset's annotations/
- * (or set, when given), into *others and the scene. */
+/* The other marked fish of the photo file in set (none when set is NULL)
+ * into *others, which the scene borrows. */
 static void
 set_other_boxes_from (FathomOverlayScene *scene, FathomAnnotations *set, const char *file, GArray **others)
 {
@@ -43,14 +43,13 @@ set_other_boxes_from (FathomOverlayScene *scene, FathomAnnotations *set, const c
   scene->n_other_boxes = (*others)->len;
 }
 
+/* The same from the annotations/ of the dataset folder data_dir. */
 static void
 set_other_boxes (FathomOverlayScene *scene, const char *data_dir, const char *file, GArray **others)
 {
-  FathomAnnotations *set = fathom_annotations_load_dataset (data_dir);
+  g_autoptr(FathomAnnotations) set = fathom_annotations_load_dataset (data_dir);
 
   set_other_boxes_from (scene, set, file, others);
-  if (set != NULL)
-    fathom_annotations_free (set);
 }
 
 static int
