@@ -82,11 +82,10 @@ set_caption (FathomDatasetPage       *self,
                           fathom_dataset_item_object_get_height (item));
   if (fathom_dataset_item_object_get_box (item, &box))
     {
-      guint n_others;
+      guint n_others = fathom_dataset_item_object_get_other_boxes (item)->len;
 
       g_string_append_printf (text, _(" · box %.0f, %.0f, %.0f × %.0f"),
                               box.x, box.y, box.width, box.height);
-      fathom_dataset_item_object_get_other_boxes (item, &n_others);
       if (n_others > 0)
         g_string_append_printf (text, _(", the largest of %u marked (the others dashed)"), n_others + 1);
     }
@@ -123,8 +122,6 @@ show_position (FathomDatasetPage *self,
 {
   g_autoptr(FathomDatasetItemObject) item = NULL;
   g_autoptr(GError) error = NULL;
-  const FathomBox *others;
-  guint n_others;
   FathomBox box;
 
   if (position != GTK_INVALID_LIST_POSITION)
@@ -134,7 +131,7 @@ show_position (FathomDatasetPage *self,
       self->shown_index = -1;
       fathom_image_view_set_image (self->image_view, NULL);
       fathom_image_view_set_true_box (self->image_view, NULL, NULL);
-      fathom_image_view_set_other_boxes (self->image_view, NULL, 0);
+      fathom_image_view_set_other_boxes (self->image_view, NULL);
       set_caption (self, NULL, NULL);
       return;
     }
@@ -148,8 +145,7 @@ show_position (FathomDatasetPage *self,
   fathom_image_view_set_true_box (self->image_view,
                                   fathom_dataset_item_object_get_box (item, &box) ? &box : NULL,
                                   fathom_dataset_item_object_get_class_name (item));
-  others = fathom_dataset_item_object_get_other_boxes (item, &n_others);
-  fathom_image_view_set_other_boxes (self->image_view, others, n_others);
+  fathom_image_view_set_other_boxes (self->image_view, fathom_dataset_item_object_get_other_boxes (item));
   set_caption (self, item, error);
   select_in_grid (self, position);
 }

@@ -19,20 +19,23 @@
 static const char *cli;
 static char *work_dir, *data_dir, *cache_dir;
 
-/* Runs fathom-cli in folder cwd (NULL: this one) with the arguments;
- * returns the exit status, stdout and stderr. */
+/* Runs fathom-cli in folder cwd (NULL: this one) with the arguments
+ * (NULL-terminated); returns the exit status, stdout and stderr. */
 static int
-run_cli_va (const char *cwd, char **out, char **err, va_list ap)
+run_cli_in (const char *cwd, char **out, char **err, ...)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *o = NULL, *e = NULL;
   const char *arg;
   int status = -1;
+  va_list ap;
 
   g_ptr_array_add (argv, (char *) cli);
+  va_start (ap, err);
   while ((arg = va_arg (ap, const char *)) != NULL)
     g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
   g_ptr_array_add (argv, NULL);
   g_assert_true (g_spawn_sync (cwd, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &o, &e, &status,
                                &error));
@@ -45,30 +48,8 @@ run_cli_va (const char *cwd, char **out, char **err, va_list ap)
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
 
-/* The arguments are NULL-terminated. */
-static int
-run_cli (char **out, char **err, ...)
-{
-  va_list ap;
-  int status;
-
-  va_start (ap, err);
-  status = run_cli_va (NULL, out, err, ap);
-  va_end (ap);
-  return status;
-}
-
-static int
-run_cli_in (const char *cwd, char **out, char **err, ...)
-{
-  va_list ap;
-  int status;
-
-  va_start (ap, err);
-  status = run_cli_va (cwd, out, err, ap);
-  va_end (ap);
-  return status;
-}
+/* The same in this folder. */
+#define run_cli(...) run_cli_in (NULL, __VA_ARGS__)
 
 static char *
 path_in (const char *name)

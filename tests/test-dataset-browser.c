@@ -458,7 +458,8 @@ test_other_boxes (void)
   g_assert_true (fathom_dataset_item_object_get_box (obj, &box));
   g_assert_cmpfloat (box.x, ==, 40);
   g_assert_cmpfloat (box.width, ==, 30);
-  others = fathom_dataset_item_object_get_other_boxes (obj, &n);
+  n = fathom_dataset_item_object_get_other_boxes (obj)->len;
+  others = (const FathomBox *) (gconstpointer) fathom_dataset_item_object_get_other_boxes (obj)->data;
   g_assert_cmpuint (n, ==, 2);
   g_assert_cmpfloat (others[0].x, ==, 5);
   g_assert_cmpfloat (others[0].height, ==, 10);
@@ -468,7 +469,7 @@ test_other_boxes (void)
   /* no annotation: nothing else */
   item.annotation = NULL;
   bare = fathom_dataset_item_object_new (3, "/data", &item, "ALB", 0);
-  fathom_dataset_item_object_get_other_boxes (bare, &n);
+  n = fathom_dataset_item_object_get_other_boxes (bare)->len;
   g_assert_cmpuint (n, ==, 0);
   fathom_annotations_free (set);
 }

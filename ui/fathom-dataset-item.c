@@ -141,14 +141,11 @@ fathom_dataset_item_object_new (guint                    index,
   return self;
 }
 
-const FathomBox *
-fathom_dataset_item_object_get_other_boxes (FathomDatasetItemObject *self,
-                                            guint                   *n_boxes)
+const GArray *
+fathom_dataset_item_object_get_other_boxes (FathomDatasetItemObject *self)
 {
   g_return_val_if_fail (FATHOM_IS_DATASET_ITEM_OBJECT (self), NULL);
-  g_return_val_if_fail (n_boxes != NULL, NULL);
-  *n_boxes = self->other_boxes->len;
-  return (const FathomBox *) (gconstpointer) self->other_boxes->data;
+  return self->other_boxes;
 }
 
 guint

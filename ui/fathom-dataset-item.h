@@ -49,10 +49,10 @@ FathomSplit  fathom_dataset_item_object_get_split       (FathomDatasetItemObject
 /* FALSE and an all-zero box without one. */
 gboolean     fathom_dataset_item_object_get_box         (FathomDatasetItemObject *self,
                                                          FathomBox               *box);
-/* The annotation's other rects, besides the box above (the largest, the
- * one the lesson keeps), in file order; original pixels, *n_boxes of them. */
-const FathomBox *fathom_dataset_item_object_get_other_boxes (FathomDatasetItemObject *self,
-                                                         guint                   *n_boxes);
+/* The annotation's other rects (FathomBox), besides the box above (the
+ * largest, the one the lesson keeps), in file order, original pixels;
+ * empty without. Transfer none. */
+const GArray *fathom_dataset_item_object_get_other_boxes (FathomDatasetItemObject *self);
 guint        fathom_dataset_item_object_get_problems    (FathomDatasetItemObject *self);
 
 /* Every item of dataset as FathomDatasetItemObject with the problem flags

@@ -176,13 +176,13 @@ fathom_image_view_set_true_box (FathomImageView *self,
 
 void
 fathom_image_view_set_other_boxes (FathomImageView *self,
-                                   const FathomBox *boxes,
-                                   guint            n_boxes)
+                                   const GArray    *boxes)
 {
   g_return_if_fail (FATHOM_IS_IMAGE_VIEW (self));
-  g_return_if_fail (boxes != NULL || n_boxes == 0);
+  g_return_if_fail (boxes == NULL || g_array_get_element_size ((GArray *) boxes) == sizeof (FathomBox));
   g_array_set_size (self->other_boxes, 0);
-  g_array_append_vals (self->other_boxes, boxes, n_boxes);
+  if (boxes != NULL)
+    g_array_append_vals (self->other_boxes, boxes->data, boxes->len);
   _fathom_image_view_changed (self, FALSE);
 }
 

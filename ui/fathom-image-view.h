@@ -34,11 +34,10 @@ const FathomImage *fathom_image_view_get_image (FathomImageView     *self);
 void        fathom_image_view_set_true_box     (FathomImageView     *self,
                                                 const FathomBox     *box,
                                                 const char          *label);
-/* The photo's other marked boxes (copied; photo pixels), drawn thin and
- * dashed beside the true box; n_boxes 0 removes them. */
+/* The photo's other marked boxes (FathomBox, photo pixels; copied), drawn
+ * thin and dashed beside the true box; NULL or empty removes them. */
 void        fathom_image_view_set_other_boxes  (FathomImageView     *self,
-                                                const FathomBox     *boxes,
-                                                guint                n_boxes);
+                                                const GArray        *boxes);
 guint       fathom_image_view_get_n_other_boxes (FathomImageView    *self);
 /* probability and iou: NAN when unknown (the IoU is then computed when
  * both boxes are set). */

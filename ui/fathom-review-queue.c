@@ -117,7 +117,7 @@ fill_view (FathomReviewQueue *self,
   {
     g_autoptr(GArray) others = fathom_review_session_dup_other_boxes (self->session, row);
 
-    fathom_image_view_set_other_boxes (self->view, (const FathomBox *) (gconstpointer) others->data, others->len);
+    fathom_image_view_set_other_boxes (self->view, others);
   }
   /* IoU NAN: computed from the boxes shown, edits included */
   fathom_image_view_set_pred_box (self->view, has_pred ? &pred : NULL, class_name (self, p->pred_class),

@@ -65,8 +65,7 @@ show_boxes (FathomRunView             *self,
     g_autoptr(GArray) others = fathom_annotation_dup_other_rects (
       self->annotations != NULL ? fathom_annotations_lookup (self->annotations, p->file) : NULL);
 
-    fathom_image_view_set_other_boxes (self->image_view, (const FathomBox *) (gconstpointer) others->data,
-                                       others->len);
+    fathom_image_view_set_other_boxes (self->image_view, others);
   }
   if (p->has_pred_box && photo_box (self, p->pred_box, image, &box))
     fathom_image_view_set_pred_box (self->image_view, &box, names[p->pred_class],
