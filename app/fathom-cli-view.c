@@ -7,6 +7,7 @@
 #include "fathom-chart-run.h"
 #include "fathom-dataset.h"
 #include "fathom-heatmap.h"
+#include "fathom-metrics.h"
 #include "fathom-overlay-render.h"
 #include "fathom-predictor.h"
 #include "fathom-run.h"
@@ -216,18 +217,22 @@ fathom_cli_heatmap (int argc, char **argv)
   if (scene.has_true_box)
     {
       int t = fathom_predictor_find_class (predictor, scene.true_label);
-      gboolean inside = fathom_heatmap_pointing (heatmap, t, photo->width, photo->height, &scene.true_box);
+      int reference = fathom_metric_map_reference (classes, fathom_predictor_get_n_classes (predictor));
+      gboolean inside = fathom_heatmap_pointing (heatmap, t, reference, photo->width, photo->height,
+                                                 &scene.true_box);
       gboolean on_other = FALSE;
       g_autofree char *n_others = scene.n_other_boxes > 0
                                     ? g_strdup_printf (", %u other marked fish (dashed)", scene.n_other_boxes)
                                     : g_strdup ("");
 
       for (guint i = 0; i < scene.n_other_boxes && !inside && !on_other; i++)
-        on_other = fathom_heatmap_pointing (heatmap, t, photo->width, photo->height, &scene.other_boxes[i]);
+        on_other = fathom_heatmap_pointing (heatmap, t, reference, photo->width, photo->height,
+                                            &scene.other_boxes[i]);
       g_print ("A validation photo of the run: true %s, box %.0f, %.0f, %.0f x %.0f (red)%s; "
-               "the %s map peaks %s\n", scene.true_label, scene.true_box.x, scene.true_box.y,
+               "the %s map, read against %s, points %s\n", scene.true_label, scene.true_box.x, scene.true_box.y,
                scene.true_box.width, scene.true_box.height, n_others, scene.true_label,
-               inside ? "inside it" : on_other ? "outside it, on another marked fish" : "outside it");
+               reference >= 0 && reference != t ? classes[reference] : "the classes' mean",
+               inside ? "inside it" : on_other ? "outside it, at another marked fish" : "outside it");
     }
   return 0;
 }

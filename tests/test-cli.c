@@ -167,7 +167,8 @@ test_heatmap (void)
     g_clear_pointer (&out, g_free);
     g_assert_cmpint (run_cli (&out, NULL, "heatmap", "--run", run, "--image", valid_photo, "--out", png, NULL), ==, 0);
     g_assert_nonnull (strstr (out, "A validation photo of the run: true "));
-    g_assert_true (strstr (out, "map peaks inside it") != NULL || strstr (out, "map peaks outside it") != NULL);
+    g_assert_true (strstr (out, "read against NoF, points inside it") != NULL ||
+                   strstr (out, "read against NoF, points outside it") != NULL);
     boxed = fathom_image_load (png, &error);
     g_assert_no_error (error);
     for (gsize i = 0; i < (gsize) boxed->width * boxed->height; i++)

@@ -247,11 +247,39 @@ test_pointing (void)
   fathom_heatmap_argmax (map, 0, &cx, &cy);
   g_assert_cmpint (cx, ==, 3);
   g_assert_cmpint (cy, ==, 1);
-  /* the centre of cell (3, 1) on a 500x500 photo is (350, 150) */
-  g_assert_true (fathom_heatmap_pointing (map, 0, 500, 500, &in));
-  g_assert_false (fathom_heatmap_pointing (map, 0, 500, 500, &out));
-  g_assert_true (fathom_heatmap_pointing (map, 1, 500, 500, &out));
-  g_assert_false (fathom_heatmap_pointing (map, 1, 500, 500, &in));
+  /* the centre of cell (3, 1) on a 500x500 photo is (350, 150); on a map
+   * this small the located cell is the largest difference itself */
+  fathom_heatmap_locate (map, 0, 1, &cx, &cy);
+  g_assert_cmpint (cx, ==, 3);
+  g_assert_cmpint (cy, ==, 1);
+  g_assert_true (fathom_heatmap_pointing (map, 0, 1, 500, 500, &in));
+  g_assert_false (fathom_heatmap_pointing (map, 0, 1, 500, 500, &out));
+  g_assert_true (fathom_heatmap_pointing (map, 1, -1, 500, 500, &out));
+  g_assert_false (fathom_heatmap_pointing (map, 1, -1, 500, 500, &in));
+}
+
+/* The shared part of the maps (high for the fish and for no fish alike,
+ * on a deck's gear) does not pull the located point off the fish. */
+static void
+test_pointing_against_nof (void)
+{
+  /* 40 cells wide, as on a 176x320 input: 5x5-cell windows; 10 px cells */
+  g_autoptr(FathomHeatmap) map = fathom_heatmap_new (2, 10, 40);
+  FathomBox fish = { 0, 0, 40, 40 }, gear = { 260, 60, 40, 40 };
+  int cx, cy;
+
+  for (int r = 0; r < 4; r++)
+    for (int c = 0; c < 4; c++)
+      {
+        map->values[r * 40 + c] = 3.f;                          /* class 0: the fish */
+        map->values[(r + 6) * 40 + c + 26] = 5.f;               /* and the gear */
+        map->values[400 + (r + 6) * 40 + c + 26] = 5.f;         /* NoF: the gear */
+      }
+  fathom_heatmap_argmax (map, 0, &cx, &cy);
+  g_assert_cmpint (cx, ==, 26);
+  g_assert_cmpint (cy, ==, 6);
+  g_assert_true (fathom_heatmap_pointing (map, 0, 1, 400, 100, &fish));
+  g_assert_false (fathom_heatmap_pointing (map, 0, 1, 400, 100, &gear));
 }
 
 static void
@@ -736,6 +764,7 @@ main (int argc, char **argv)
   g_test_add_func ("/heatmap/cool-colormap", test_cool_colormap);
   g_test_add_func ("/heatmap/threshold", test_threshold);
   g_test_add_func ("/heatmap/pointing", test_pointing);
+  g_test_add_func ("/heatmap/pointing-against-nof", test_pointing_against_nof);
   g_test_add_func ("/heatmap/in-box-share", test_in_box_share);
   g_test_add_func ("/heatmap/cell-lookup", test_cell_lookup);
   g_test_add_func ("/heatmap/box-iou", test_box_iou);

@@ -498,6 +498,66 @@ test_metrics (void)
   g_assert_true (isnan (fathom_metric_class_share (labels, 0, 1)));
 }
 
+/* Class maps read as a model that averages them, and where they locate
+ * a fish. */
+static void
+test_map_metrics (void)
+{
+  /* two classes on a 1x2 map: means 1 and 0 */
+  const float two[4] = { 0.f, 2.f,   -1.f, 1.f };
+  const char *names[] = { "ALB", "NoF", "YFT" }, *plain[] = { "cat", "dog" };
+  float probs[2];
+  enum { H = 9, W = 32, K = 3 };   /* windows of 5x5 cells */
+  float maps[K * H * W] = { 0 };
+  gsize x, y;
+
+  fathom_metric_map_probs (two, 2, 1, 2, probs);
+  g_assert_cmpfloat_with_epsilon (probs[0], 1.0 / (1.0 + exp (-1.0)), 1e-6);
+  g_assert_cmpfloat_with_epsilon (probs[0] + probs[1], 1.0, 1e-6);
+  g_assert_cmpint (fathom_metric_map_reference (names, 3), ==, 1);
+  g_assert_cmpint (fathom_metric_map_reference (plain, 2), ==, -1);
+
+  /* ALB's map (class 0) is highest on a 3x3 patch of gear, where NoF's
+   * is as high: the shared part. Its fish, lower, at rows 1-3 and
+   * columns 1-3, where NoF's is zero. */
+  for (int r = 5; r < 8; r++)
+    for (int c = 8; c < 11; c++)
+      maps[0 * H * W + r * W + c] = maps[1 * H * W + r * W + c] = 5.f;
+  for (int r = 1; r < 4; r++)
+    for (int c = 1; c < 4; c++)
+      maps[0 * H * W + r * W + c] = 3.f;
+  /* against NoF: the fish. The window at (1, 1) holds all of it among
+   * 16 cells (27 / 16), the one at its middle (2, 2) among 25; the map's
+   * own largest cell is on the gear */
+  fathom_metric_map_locate (maps, K, H, W, 0, 1, &x, &y);
+  g_assert_cmpuint (x, ==, 1);
+  g_assert_cmpuint (y, ==, 1);
+  /* against the mean of the three: 3 - 1 on the fish, 5 - 10/3 on the gear */
+  fathom_metric_map_locate (maps, K, H, W, 0, -1, &x, &y);
+  g_assert_cmpuint (x, ==, 1);
+  g_assert_cmpuint (y, ==, 1);
+  /* NoF's own map against the mean: the gear, (8, 7) the first of the
+   * windows holding all 9 of its cells among 20 */
+  fathom_metric_map_locate (maps, K, H, W, 1, 1, &x, &y);
+  g_assert_cmpuint (x, ==, 8);
+  g_assert_cmpuint (y, ==, 7);
+  g_assert_cmpuint (fathom_argmax (maps, H * W), ==, 5 * W + 8);
+  /* a single hot cell away from the edges: every window holding it ties
+   * (1 / 25), the first in row order wins */
+  memset (maps, 0, sizeof maps);
+  maps[2 * H * W + 4 * W + 6] = 1.f;
+  fathom_metric_map_locate (maps, K, H, W, 2, 1, &x, &y);
+  g_assert_cmpuint (x, ==, 4);
+  g_assert_cmpuint (y, ==, 2);
+  /* a value every cell adds to every class changes nothing */
+  for (int i = 0; i < H * W; i++)
+    for (int k = 0; k < K; k++)
+      maps[k * H * W + i] += (float) ((i * 7) % 5);
+  fathom_metric_map_locate (maps, K, H, W, 2, 1, &x, &y);
+  g_assert_cmpuint (x, ==, 4);
+  g_assert_cmpuint (y, ==, 2);
+}
+
 /* run.json's dataset as a folder to open, from a folder that is neither
  * the run's nor the one the run was started in. */
 static void
@@ -624,6 +684,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/trainer/lr-schedule", test_lr_schedule);
   g_test_add_func ("/trainer/resume-matches-uninterrupted", test_resume_matches_uninterrupted);
   g_test_add_func ("/trainer/metrics", test_metrics);
+  g_test_add_func ("/trainer/map-metrics", test_map_metrics);
   g_test_add_func ("/trainer/run-info-rejects", test_run_info_rejects);
   g_test_add_func ("/trainer/run-info-dataset-dir", test_run_info_dataset_dir);
   return g_test_run ();

@@ -3,6 +3,7 @@
  * controls, the photo's scores, and the image view and the list's
  * selection following each other. */
 #include "fathom-run-view-private.h"
+#include "fathom-metrics.h"
 
 #include <math.h>
 
@@ -80,12 +81,14 @@ static void
 score_maps (FathomRunView             *self,
             const FathomRunPrediction *p)
 {
+  const char *const *names = fathom_run_predictions_get_class_names (self->predictions);
   FathomBox box = { p->true_box[2], p->true_box[3], p->true_box[1], p->true_box[0] };
 
   self->has_scores = p->has_true_box && self->input_width > 0 && self->input_height > 0;
   if (!self->has_scores)
     return;
   self->pointing = fathom_heatmap_pointing (self->heatmap, p->true_class,
+                                            fathom_metric_map_reference (names, (gsize) self->heatmap->classes),
                                             self->input_width, self->input_height, &box);
   self->in_box = fathom_heatmap_in_box_share (self->heatmap, p->true_class,
                                               self->input_width, self->input_height, &box);
@@ -139,8 +142,11 @@ update_photo_info (FathomRunView             *self,
 
   if (self->has_scores)
     {
-      g_string_append_printf (scores, "Pointing: %s (the %s map peaks %s the true box)\n",
+      int reference = fathom_metric_map_reference (names, (gsize) self->heatmap->classes);
+
+      g_string_append_printf (scores, "Pointing: %s (the %s map, read against %s, points %s the true box)\n",
                               self->pointing ? "hit" : "miss", names[p->true_class],
+                              reference >= 0 && reference != p->true_class ? names[reference] : "the classes' mean",
                               self->pointing ? "inside" : "outside");
       if (isnan (self->in_box))
         g_string_append (scores, "In box: - (the map has no positive cell)");

@@ -158,9 +158,11 @@ update_header (FathomRunView *self,
     gboolean    percent;
   } finals[] = {
     { "val_accuracy", "Validation accuracy", TRUE },
+    { "val_accuracy_single_pass", "Accuracy, one pass", TRUE },
     { "val_loss", "Validation loss", FALSE },
     { "val_iou_mean", "Mean IoU", FALSE },
     { "heatmap_pointing", "Pointing", TRUE },
+    { "heatmap_pointing_peak", "Pointing, map's peak", TRUE },
     { "heatmap_in_box", "Map in box", TRUE },
     { "heatmap_pointing_coarse", "Pointing, coarse map", TRUE },
     { "majority_rate", "Majority class", TRUE },

@@ -202,6 +202,19 @@ fathom_exp_heatmap_score (const float *map, int mh, int mw, int width, int heigh
   *in_box = total > 0 ? inside / total : 0;
 }
 
+gboolean
+fathom_exp_map_pointing (const float *maps, int n_classes, int k, int reference, int mh, int mw, int width,
+                         int height, const float box[4])
+{
+  gsize cx, cy;
+  double px, py;
+
+  fathom_metric_map_locate (maps, (gsize) n_classes, (gsize) mh, (gsize) mw, (gsize) k, reference, &cx, &cy);
+  px = ((double) cx + 0.5) * width / mw;
+  py = ((double) cy + 0.5) * height / mh;
+  return px >= box[2] && px <= box[2] + box[1] && py >= box[3] && py <= box[3] + box[0];
+}
+
 /* ---- dense class maps ------------------------------------------------------- */
 
 typedef struct {
@@ -382,15 +395,22 @@ write_heatmaps (FathomRun *run, FathomExpSource *src, const float *maps, gint64 
   return fathom_safetensors_save (path, coarse != NULL ? 2 : 1, names, tensors, meta, error);
 }
 
-/* Pointing and in-box shares of the true classes' maps over the photos
- * with a box. */
+/* The scores of the true classes' maps over the photos with a box:
+ * pointing by the located point (fathom_metric_map_locate(); NULL to skip,
+ * as on maps too coarse for its window), pointing by each map's own
+ * largest cell, and the in-box share. */
 static void
 score_maps (FathomExpSource *valid, const float *maps, gint64 k, gint64 mh, gint64 mw, double *pointing,
-            double *in_box)
+            double *pointing_peak, double *in_box)
 {
-  guint n_boxes = 0, n_pointing = 0;
+  guint n_boxes = 0, n_pointing = 0, n_peak = 0;
   double in_box_sum = 0;
+  g_autofree const char **names = g_new0 (const char *, k + 1);
+  int reference;
 
+  for (gint64 c = 0; c < k; c++)
+    names[c] = fathom_dataset_get_class_name (valid->ds, (guint) c);
+  reference = fathom_metric_map_reference (names, (gsize) k);
   for (guint i = 0; i < valid->items->len; i++)
     {
       guint item = g_array_index (valid->items, guint, i);
@@ -405,11 +425,26 @@ score_maps (FathomExpSource *valid, const float *maps, gint64 k, gint64 mh, gint
       fathom_exp_heatmap_score (maps + (i * k + it->class_index) * mh * mw, (int) mh, (int) mw,
                                 valid->input_width, valid->input_height, box, &hit, &share);
       n_boxes++;
-      n_pointing += hit;
+      n_peak += hit;
       in_box_sum += share;
+      if (pointing != NULL)
+        n_pointing += fathom_exp_map_pointing (maps + i * k * mh * mw, (int) k, it->class_index, reference,
+                                               (int) mh, (int) mw, valid->input_width, valid->input_height, box);
     }
-  *pointing = n_boxes > 0 ? (double) n_pointing / n_boxes : NAN;
+  if (pointing != NULL)
+    *pointing = n_boxes > 0 ? (double) n_pointing / n_boxes : NAN;
+  *pointing_peak = n_boxes > 0 ? (double) n_peak / n_boxes : NAN;
   *in_box = n_boxes > 0 ? in_box_sum / n_boxes : NAN;
+}
+
+/* fcn's and inception's dense maps as their prediction: probs (single
+ * pass in, [n, K]) becomes each photo's softmax of its classes' mean over
+ * the dense map, the head averaged over every alignment of its grid. */
+static void
+average_over_grid (const float *dense_maps, gint64 n, gint64 k, gint64 h, gint64 w, float *probs)
+{
+  for (gint64 i = 0; i < n; i++)
+    fathom_metric_map_probs (dense_maps + i * k * h * w, (gsize) k, (gsize) h, (gsize) w, probs + i * k);
 }
 
 gboolean
@@ -424,7 +459,8 @@ fathom_exp_evaluate (FathomGraph *graph, const FathomExperimentPreset *preset, F
   float *maps;
   g_autofree int *labels = g_new0 (int, MAX (n, 1));
   g_autoptr(GString) csv = g_string_new ("file,true_class,pred_class");
-  double per[16], iou_sum = 0, coarse_pointing = NAN, coarse_in_box = NAN;
+  double per[16], iou_sum = 0, coarse_pointing = NAN, coarse_in_box = NAN, pointing_peak = NAN;
+  double single_accuracy = NAN, single_log_loss = NAN, single_loss = NAN;
   guint n_boxes = 0;
   Collect collect = { valid, probs, bb, fathom_graph_find_layer (graph, "class_maps") != NULL, NULL, 0, 0, 0,
                       NULL, NULL };
@@ -464,9 +500,21 @@ fathom_exp_evaluate (FathomGraph *graph, const FathomExperimentPreset *preset, F
       labels[i] = it->class_index;
       onehot[i * k + it->class_index] = 1.f;
     }
+  /* a head with a coarse grid predicts from its dense maps; its single
+   * pass (the lesson's) is kept beside */
+  if (collect.dense_maps != NULL && bb == NULL)
+    {
+      single_accuracy = fathom_metric_accuracy (probs, onehot, n, k);
+      single_log_loss = fathom_metric_log_loss (probs, onehot, n, k, 1e-15);
+      single_loss = res->val_loss;
+      average_over_grid (collect.dense_maps, n, k, fathom_feature_reader_get_height (valid->reader),
+                         fathom_feature_reader_get_width (valid->reader), probs);
+    }
   res->val_log_loss = fathom_metric_log_loss (probs, onehot, n, k, 1e-15);
   res->majority_rate = prior_rate (valid->ds, labels, n, (int) k);
   res->val_accuracy = fathom_metric_accuracy (probs, onehot, n, k);
+  if (!isnan (single_accuracy))
+    res->val_loss = res->val_log_loss;
 
   for (gint64 c = 0; c < k; c++)
     g_string_append_printf (csv, ",%s", fathom_dataset_get_class_name (valid->ds, (guint) c));
@@ -511,16 +559,23 @@ fathom_exp_evaluate (FathomGraph *graph, const FathomExperimentPreset *preset, F
     {
       gint64 h = fathom_feature_reader_get_height (valid->reader), w = fathom_feature_reader_get_width (valid->reader);
 
-      score_maps (valid, maps, k, mh, mw, &coarse_pointing, &coarse_in_box);
-      score_maps (valid, collect.dense_maps, k, h, w, &res->heatmap_pointing, &res->heatmap_in_box);
+      score_maps (valid, maps, k, mh, mw, NULL, &coarse_pointing, &coarse_in_box);
+      score_maps (valid, collect.dense_maps, k, h, w, &res->heatmap_pointing, &pointing_peak,
+                  &res->heatmap_in_box);
     }
   else if (maps != NULL)
-    score_maps (valid, maps, k, mh, mw, &res->heatmap_pointing, &res->heatmap_in_box);
+    score_maps (valid, maps, k, mh, mw, &res->heatmap_pointing, &pointing_peak, &res->heatmap_in_box);
 
   fathom_run_set_final (run, "val_accuracy", res->val_accuracy);
   fathom_run_set_final (run, "val_loss", res->val_loss);
   fathom_run_set_final (run, "val_log_loss", res->val_log_loss);
   fathom_run_set_final (run, "majority_rate", res->majority_rate);
+  if (!isnan (single_accuracy))
+    {
+      fathom_run_set_final (run, "val_accuracy_single_pass", single_accuracy);
+      fathom_run_set_final (run, "val_loss_single_pass", single_loss);
+      fathom_run_set_final (run, "val_log_loss_single_pass", single_log_loss);
+    }
   fathom_run_set_final (run, "n_valid", (double) n);
   fathom_run_set_final (run, "n_valid_with_box", (double) n_boxes);
   if (valid->out_bb >= 0)
@@ -532,6 +587,7 @@ fathom_exp_evaluate (FathomGraph *graph, const FathomExperimentPreset *preset, F
   if (maps != NULL)
     {
       fathom_run_set_final (run, "heatmap_pointing", res->heatmap_pointing);
+      fathom_run_set_final (run, "heatmap_pointing_peak", pointing_peak);
       fathom_run_set_final (run, "heatmap_in_box", res->heatmap_in_box);
     }
   if (collect.dense_maps != NULL)

@@ -65,8 +65,9 @@ void              fathom_exp_item_box     (FathomDataset   *ds,
                                            int              input_height,
                                            float            out[4]);
 
-/* Pointing and in-box of one class map (mh x mw) against a box [h, w, x, y]
- * at an input of width x height. */
+/* Pointing (the centre of the map's largest cell inside the box) and
+ * in-box of one class map (mh x mw) against a box [h, w, x, y] at an
+ * input of width x height. */
 void              fathom_exp_heatmap_score (const float    *map,
                                             int             mh,
                                             int             mw,
@@ -75,6 +76,20 @@ void              fathom_exp_heatmap_score (const float    *map,
                                             const float     box[4],
                                             gboolean       *pointing,
                                             double         *in_box);
+
+/* Whether the located point of class k's map (fathom_metric_map_locate():
+ * maps holds every class's, [n_classes, mh, mw]; reference as there), the
+ * centre of its cell, falls inside a box [h, w, x, y] at an input of
+ * width x height. */
+gboolean          fathom_exp_map_pointing  (const float    *maps,
+                                            int             n_classes,
+                                            int             k,
+                                            int             reference,
+                                            int             mh,
+                                            int             mw,
+                                            int             width,
+                                            int             height,
+                                            const float     box[4]);
 
 /* The final pass over the validation rows: metrics into res and the run's
  * finals, predictions.csv, and heatmaps.safetensors when the graph has

@@ -27,12 +27,22 @@
  *                    "files"; fcn and inception add "coarse_maps", the
  *                    head's own (fcn's 5x5 on 22x40 features)
  *
+ * fcn and inception predict from those dense maps: each class's mean over
+ * the map, then the softmax (fathom_metric_map_probs()), the head
+ * averaged over every alignment of its coarse grid with the features.
+ * That is val_accuracy, val_loss, val_log_loss and predictions.csv; the
+ * lesson's single pass is kept as val_accuracy_single_pass,
+ * val_loss_single_pass and val_log_loss_single_pass (and is what the
+ * per-epoch rows of metrics.csv score).
+ *
  * Heatmap pointing: the share of validation images with a box whose true
- * class map has its largest cell (mapped to input pixels, cell centre)
- * inside the box. In-box: the mean share of that map's positive mass that
- * lies inside the box (by cell area). Both on "maps"; fcn and inception
- * add heatmap_pointing_coarse and heatmap_in_box_coarse, the same on
- * their own coarse maps.
+ * class map, read against the NoF map and averaged over a neighbourhood
+ * of cells (fathom_metric_map_locate()), locates the fish inside the box
+ * (the located cell's centre, in input pixels). heatmap_pointing_peak:
+ * the same with the map's own largest cell. In-box: the mean share of
+ * that map's positive mass that lies inside the box (by cell area). All on
+ * "maps"; fcn and inception add heatmap_pointing_coarse and
+ * heatmap_in_box_coarse, by the largest cell of their own coarse maps.
  *
  * Each run uses one fit with the lesson's two phases: the later at the
  * lesson's lower rate through the trainer's schedule. In Keras 1 that

@@ -71,3 +71,84 @@ fathom_metric_class_share (const int *labels, gsize n, int cls)
     hits += labels[i] == cls;
   return (double) hits / n;
 }
+
+void
+fathom_metric_map_probs (const float *maps, gsize classes, gsize h, gsize w, float *probs)
+{
+  gsize cells = h * w;
+  double top = -INFINITY, sum = 0.0;
+  g_autofree double *mean = g_new (double, MAX (classes, 1));
+
+  for (gsize k = 0; k < classes; k++)
+    {
+      double s = 0.0;
+
+      for (gsize i = 0; i < cells; i++)
+        s += maps[k * cells + i];
+      mean[k] = cells > 0 ? s / cells : 0.0;
+      top = MAX (top, mean[k]);
+    }
+  for (gsize k = 0; k < classes; k++)
+    sum += exp (mean[k] - top);
+  for (gsize k = 0; k < classes; k++)
+    probs[k] = (float) (exp (mean[k] - top) / sum);
+}
+
+int
+fathom_metric_map_reference (const char *const *names, gsize classes)
+{
+  for (gsize k = 0; k < classes; k++)
+    if (g_strcmp0 (names[k], "NoF") == 0)
+      return (int) k;
+  return -1;
+}
+
+void
+fathom_metric_map_locate (const float *maps, gsize classes, gsize h, gsize w, gsize k, int reference,
+                          gsize *cell_x, gsize *cell_y)
+{
+  gsize cells = h * w, best = 0;
+  const float *mk = maps + k * cells;
+  const int r = (int) (w / 16);
+  g_autofree double *contrast = g_new (double, MAX (cells, 1));
+  double best_value = -INFINITY;
+
+  for (gsize i = 0; i < cells; i++)
+    {
+      double against = 0.0;
+
+      if (reference >= 0 && (gsize) reference != k && (gsize) reference < classes)
+        against = maps[(gsize) reference * cells + i];
+      else
+        {
+          for (gsize c = 0; c < classes; c++)
+            against += maps[c * cells + i];
+          against /= classes;
+        }
+      contrast[i] = mk[i] - against;
+    }
+  for (gsize y = 0; y < h; y++)
+    for (gsize x = 0; x < w; x++)
+      {
+        double s = 0.0;
+        int n = 0;
+
+        for (int dy = -r; dy <= r; dy++)
+          for (int dx = -r; dx <= r; dx++)
+            {
+              gssize yy = (gssize) y + dy, xx = (gssize) x + dx;
+
+              if (yy < 0 || xx < 0 || yy >= (gssize) h || xx >= (gssize) w)
+                continue;
+              s += contrast[yy * w + xx];
+              n++;
+            }
+        if (s / n > best_value)
+          {
+            best_value = s / n;
+            best = y * w + x;
+          }
+      }
+  *cell_x = w > 0 ? best % w : 0;
+  *cell_y = w > 0 ? best / w : 0;
+}

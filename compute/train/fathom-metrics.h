@@ -31,4 +31,42 @@ double fathom_metric_class_share (const int *labels,
                                   gsize      n,
                                   int        cls);
 
+/* Class maps ([classes, h, w], the conv before global average pooling,
+ * one value per feature cell) read as a model that averages them over
+ * the whole map: the softmax of each class's mean. For fcn's and
+ * inception's dense maps (shift and stitch, fathom-dense-maps.h) that is
+ * the head's evidence averaged over every alignment of its coarse grid
+ * with the features. probs: classes values. */
+void   fathom_metric_map_probs   (const float *maps,
+                                  gsize        classes,
+                                  gsize        h,
+                                  gsize        w,
+                                  float       *probs);
+
+/* The class a fish class's map is measured against: the index of "NoF"
+ * among the names, or -1 where there is none. */
+int    fathom_metric_map_reference (const char *const *names,
+                                    gsize              classes);
+
+/* Where class k's map says its object is. Before a softmax, class maps are
+ * only defined up to a value each cell adds to every class alike (the
+ * prediction does not change), and that shared part is what lights up on
+ * a deck's gear for every class. So k's map is read against the
+ * reference class's (the no-fish class: "this fish rather than no fish
+ * here"), or against the mean of all the classes' maps where reference
+ * is negative or k itself. That difference is averaged over each cell's
+ * square neighbourhood (the cells of it inside the map), whose half-side
+ * is a sixteenth of the map's width, rounded down: 5x5 cells on the
+ * 40-cell-wide maps of a 176x320 input (40 px there, about half a fish's
+ * box), the cell alone on maps 15 cells wide or narrower (fcn's own 5x5).
+ * The largest mean wins, the first in row order on ties. */
+void   fathom_metric_map_locate  (const float *maps,
+                                  gsize        classes,
+                                  gsize        h,
+                                  gsize        w,
+                                  gsize        k,
+                                  int          reference,
+                                  gsize       *cell_x,
+                                  gsize       *cell_y);
+
 G_END_DECLS

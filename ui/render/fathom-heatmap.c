@@ -1,6 +1,7 @@
 /* fathom-heatmap.c: class maps, upsampling, normalisation, colormaps and
  * the pointing / in-box metrics. */
 #include "fathom-heatmap.h"
+#include "fathom-metrics.h"
 
 #include <math.h>
 #include <string.h>
@@ -503,9 +504,25 @@ fathom_heatmap_argmax (const FathomHeatmap *self,
   *cell_y = (int) (best / self->width);
 }
 
+void
+fathom_heatmap_locate (const FathomHeatmap *self,
+                       int                  k,
+                       int                  reference,
+                       int                 *cell_x,
+                       int                 *cell_y)
+{
+  gsize x, y;
+
+  fathom_metric_map_locate (self->values, (gsize) self->classes, (gsize) self->height, (gsize) self->width,
+                            (gsize) k, reference, &x, &y);
+  *cell_x = (int) x;
+  *cell_y = (int) y;
+}
+
 gboolean
 fathom_heatmap_pointing (const FathomHeatmap *self,
                          int                  k,
+                         int                  reference,
                          int                  image_width,
                          int                  image_height,
                          const FathomBox     *box)
@@ -514,7 +531,7 @@ fathom_heatmap_pointing (const FathomHeatmap *self,
   double cx, cy;
   int ax, ay;
 
-  fathom_heatmap_argmax (self, k, &ax, &ay);
+  fathom_heatmap_locate (self, k, reference, &ax, &ay);
   fathom_heatmap_cell_rect (self, image_width, image_height, ax, ay, &cell);
   cx = cell.x + cell.width / 2;
   cy = cell.y + cell.height / 2;

@@ -155,10 +155,20 @@ void           fathom_heatmap_argmax       (const FathomHeatmap *self,
                                             int                  k,
                                             int                 *cell_x,
                                             int                 *cell_y);
-/* Pointing game: does the centre of class k's argmax cell fall inside
- * the box (image pixels, edges included)? */
+/* Where class k's map says its object is: its maps against the
+ * reference class's (the no-fish class; -1: the mean of the classes'),
+ * averaged over a neighbourhood of cells (fathom_metric_map_locate()). */
+void           fathom_heatmap_locate       (const FathomHeatmap *self,
+                                            int                  k,
+                                            int                  reference,
+                                            int                 *cell_x,
+                                            int                 *cell_y);
+/* Pointing game: does the centre of class k's located cell
+ * (fathom_heatmap_locate()) fall inside the box (image pixels, edges
+ * included)? */
 gboolean       fathom_heatmap_pointing     (const FathomHeatmap *self,
                                             int                  k,
+                                            int                  reference,
                                             int                  image_width,
                                             int                  image_height,
                                             const FathomBox     *box);

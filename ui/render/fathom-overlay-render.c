@@ -6,6 +6,7 @@
  * box stays readable on a 5x5-cell thumbnail and at 8x zoom alike.
  */
 #include "fathom-overlay-render-private.h"
+#include "fathom-metrics.h"
 
 #include <math.h>
 #include <gio/gio.h>
@@ -425,7 +426,9 @@ draw_legend_at (cairo_t *cr, const FathomOverlayScene *scene, double x, double y
 
   if (metrics)
     {
-      gboolean hit = fathom_heatmap_pointing (scene->heatmap, k, scene->image->width,
+      int reference = scene->class_names != NULL
+                        ? fathom_metric_map_reference (scene->class_names, (gsize) scene->heatmap->classes) : -1;
+      gboolean hit = fathom_heatmap_pointing (scene->heatmap, k, reference, scene->image->width,
                                               scene->image->height, &scene->true_box);
       double share = fathom_heatmap_in_box_share (scene->heatmap, k, scene->image->width,
                                                   scene->image->height, &scene->true_box);
