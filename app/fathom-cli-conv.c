@@ -340,8 +340,6 @@ fathom_cli_train (int argc, char **argv)
   print_final (final, "val_accuracy", "validation accuracy");
   print_final (final, "val_loss", "validation loss");
   print_final (final, "val_log_loss", "validation log-loss");
-  print_final (final, "val_accuracy_single_pass", "accuracy, one pass");
-  print_final (final, "val_log_loss_single_pass", "log-loss, one pass");
   print_final (final, "majority_rate", "majority rate");
   print_final (final, "val_iou_mean", "mean IoU (with a box)");
   print_final (final, "heatmap_pointing", "heatmap pointing");
@@ -353,8 +351,6 @@ fathom_cli_train (int argc, char **argv)
   g_print ("The lesson: %s\n", json_object_get_string_member_with_default (root, "lesson_published", "-"));
   if (json_object_has_member (root, "lr_note"))
     g_print ("Note: %s\n", json_object_get_string_member (root, "lr_note"));
-  if (json_object_has_member (root, "prediction_note"))
-    g_print ("Predictions: %s\n", json_object_get_string_member (root, "prediction_note"));
   g_print ("Run folder: %s\n", a.run);
   return 0;
 }

@@ -232,7 +232,7 @@ fathom_cli_heatmap (int argc, char **argv)
                "the %s map, read against %s, points %s\n", scene.true_label, scene.true_box.x, scene.true_box.y,
                scene.true_box.width, scene.true_box.height, n_others, scene.true_label,
                reference >= 0 && reference != t ? classes[reference] : "the classes' mean",
-               inside ? "inside it" : on_other ? "outside it, at another marked fish" : "outside it");
+               inside ? "inside it" : on_other ? "outside it, on another marked fish" : "outside it");
     }
   return 0;
 }

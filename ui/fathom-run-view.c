@@ -158,7 +158,6 @@ update_header (FathomRunView *self,
     gboolean    percent;
   } finals[] = {
     { "val_accuracy", "Validation accuracy", TRUE },
-    { "val_accuracy_single_pass", "Accuracy, one pass", TRUE },
     { "val_loss", "Validation loss", FALSE },
     { "val_iou_mean", "Mean IoU", FALSE },
     { "heatmap_pointing", "Pointing", TRUE },

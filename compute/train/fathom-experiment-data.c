@@ -437,16 +437,6 @@ score_maps (FathomExpSource *valid, const float *maps, gint64 k, gint64 mh, gint
   *in_box = n_boxes > 0 ? in_box_sum / n_boxes : NAN;
 }
 
-/* fcn's and inception's dense maps as their prediction: probs (single
- * pass in, [n, K]) becomes each photo's softmax of its classes' mean over
- * the dense map, the head averaged over every alignment of its grid. */
-static void
-average_over_grid (const float *dense_maps, gint64 n, gint64 k, gint64 h, gint64 w, float *probs)
-{
-  for (gint64 i = 0; i < n; i++)
-    fathom_metric_map_probs (dense_maps + i * k * h * w, (gsize) k, (gsize) h, (gsize) w, probs + i * k);
-}
-
 gboolean
 fathom_exp_evaluate (FathomGraph *graph, const FathomExperimentPreset *preset, FathomExpSource *valid,
                      FathomRun *run, guint batch_size, FathomExperimentResult *res, GError **error)
@@ -460,7 +450,6 @@ fathom_exp_evaluate (FathomGraph *graph, const FathomExperimentPreset *preset, F
   g_autofree int *labels = g_new0 (int, MAX (n, 1));
   g_autoptr(GString) csv = g_string_new ("file,true_class,pred_class");
   double per[16], iou_sum = 0, coarse_pointing = NAN, coarse_in_box = NAN, pointing_peak = NAN;
-  double single_accuracy = NAN, single_log_loss = NAN, single_loss = NAN;
   guint n_boxes = 0;
   Collect collect = { valid, probs, bb, fathom_graph_find_layer (graph, "class_maps") != NULL, NULL, 0, 0, 0,
                       NULL, NULL };
@@ -500,21 +489,9 @@ fathom_exp_evaluate (FathomGraph *graph, const FathomExperimentPreset *preset, F
       labels[i] = it->class_index;
       onehot[i * k + it->class_index] = 1.f;
     }
-  /* a head with a coarse grid predicts from its dense maps; its single
-   * pass (the lesson's) is kept beside */
-  if (collect.dense_maps != NULL && bb == NULL)
-    {
-      single_accuracy = fathom_metric_accuracy (probs, onehot, n, k);
-      single_log_loss = fathom_metric_log_loss (probs, onehot, n, k, 1e-15);
-      single_loss = res->val_loss;
-      average_over_grid (collect.dense_maps, n, k, fathom_feature_reader_get_height (valid->reader),
-                         fathom_feature_reader_get_width (valid->reader), probs);
-    }
   res->val_log_loss = fathom_metric_log_loss (probs, onehot, n, k, 1e-15);
   res->majority_rate = prior_rate (valid->ds, labels, n, (int) k);
   res->val_accuracy = fathom_metric_accuracy (probs, onehot, n, k);
-  if (!isnan (single_accuracy))
-    res->val_loss = res->val_log_loss;
 
   for (gint64 c = 0; c < k; c++)
     g_string_append_printf (csv, ",%s", fathom_dataset_get_class_name (valid->ds, (guint) c));
@@ -570,12 +547,6 @@ fathom_exp_evaluate (FathomGraph *graph, const FathomExperimentPreset *preset, F
   fathom_run_set_final (run, "val_loss", res->val_loss);
   fathom_run_set_final (run, "val_log_loss", res->val_log_loss);
   fathom_run_set_final (run, "majority_rate", res->majority_rate);
-  if (!isnan (single_accuracy))
-    {
-      fathom_run_set_final (run, "val_accuracy_single_pass", single_accuracy);
-      fathom_run_set_final (run, "val_loss_single_pass", single_loss);
-      fathom_run_set_final (run, "val_log_loss_single_pass", single_log_loss);
-    }
   fathom_run_set_final (run, "n_valid", (double) n);
   fathom_run_set_final (run, "n_valid_with_box", (double) n_boxes);
   if (valid->out_bb >= 0)

@@ -4,7 +4,6 @@
 #include "fathom-backend-registry.h"
 #include "fathom-checkpoint.h"
 #include "fathom-features.h"
-#include "fathom-heads.h"
 #include "fathom-optimizer.h"
 
 #include <math.h>
@@ -223,21 +222,6 @@ describe_run (FathomRun *run, const Plan *p, FathomDataset *ds)
                                  c->keras1_lr ? " (keras1_lr: kept the first rate, as Keras 1 did)" : "");
       fathom_run_set_info (run, "lr_note", lr_note);
     }
-  {
-    int sh, sw;
-    double ch, cw;
-
-    if (fathom_head_get_map_grid (p->preset->name, &sh, &sw, &ch, &cw) && (sh > 1 || sw > 1))
-      {
-        g_autofree char *note =
-          g_strdup_printf ("the final figures, predictions.csv and the model's predictions average the class "
-                           "maps over every feature cell (the head run at each of the %d offsets of its %dx%d "
-                           "grid, shift and stitch) before the softmax; the per-epoch figures and the finals "
-                           "ending in _single_pass are one pass, as the lesson scored", sh * sw, sh, sw);
-
-        fathom_run_set_info (run, "prediction_note", note);
-      }
-  }
   fathom_run_set_config_string (run, "experiment", p->preset->name);
   fathom_run_set_config_int (run, "seed", (gint64) c->seed);
   fathom_run_set_config_int (run, "epochs", p->first + p->later);

@@ -27,14 +27,6 @@
  *                    "files"; fcn and inception add "coarse_maps", the
  *                    head's own (fcn's 5x5 on 22x40 features)
  *
- * fcn and inception predict from those dense maps: each class's mean over
- * the map, then the softmax (fathom_metric_map_probs()), the head
- * averaged over every alignment of its coarse grid with the features.
- * That is val_accuracy, val_loss, val_log_loss and predictions.csv; the
- * lesson's single pass is kept as val_accuracy_single_pass,
- * val_loss_single_pass and val_log_loss_single_pass (and is what the
- * per-epoch rows of metrics.csv score).
- *
  * Heatmap pointing: the share of validation images with a box whose true
  * class map, read against the NoF map and averaged over a neighbourhood
  * of cells (fathom_metric_map_locate()), locates the fish inside the box

@@ -72,28 +72,6 @@ fathom_metric_class_share (const int *labels, gsize n, int cls)
   return (double) hits / n;
 }
 
-void
-fathom_metric_map_probs (const float *maps, gsize classes, gsize h, gsize w, float *probs)
-{
-  gsize cells = h * w;
-  double top = -INFINITY, sum = 0.0;
-  g_autofree double *mean = g_new (double, MAX (classes, 1));
-
-  for (gsize k = 0; k < classes; k++)
-    {
-      double s = 0.0;
-
-      for (gsize i = 0; i < cells; i++)
-        s += maps[k * cells + i];
-      mean[k] = cells > 0 ? s / cells : 0.0;
-      top = MAX (top, mean[k]);
-    }
-  for (gsize k = 0; k < classes; k++)
-    sum += exp (mean[k] - top);
-  for (gsize k = 0; k < classes; k++)
-    probs[k] = (float) (exp (mean[k] - top) / sum);
-}
-
 int
 fathom_metric_map_reference (const char *const *names, gsize classes)
 {

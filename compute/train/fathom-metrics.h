@@ -31,18 +31,6 @@ double fathom_metric_class_share (const int *labels,
                                   gsize      n,
                                   int        cls);
 
-/* Class maps ([classes, h, w], the conv before global average pooling,
- * one value per feature cell) read as a model that averages them over
- * the whole map: the softmax of each class's mean. For fcn's and
- * inception's dense maps (shift and stitch, fathom-dense-maps.h) that is
- * the head's evidence averaged over every alignment of its coarse grid
- * with the features. probs: classes values. */
-void   fathom_metric_map_probs   (const float *maps,
-                                  gsize        classes,
-                                  gsize        h,
-                                  gsize        w,
-                                  float       *probs);
-
 /* The class a fish class's map is measured against: the index of "NoF"
  * among the names, or -1 where there is none. */
 int    fathom_metric_map_reference (const char *const *names,

@@ -5,7 +5,6 @@
 #include "fathom-checkpoint.h"
 #include "fathom-experiment-private.h"
 #include "fathom-image-source.h"
-#include "fathom-metrics.h"
 #include "fathom-mini-backbone.h"
 #include "fathom-run.h"
 #include "fathom-safetensors.h"
@@ -344,9 +343,7 @@ fathom_predictor_predict (FathomPredictor *self, const FathomImage *photo, Fatho
                                     out->box, error))
         return FALSE;
     }
-  /* fcn and inception predict from their dense maps (as their runs
-   * scored them), so those are computed with or without want_maps */
-  if (self->has_maps && (self->want_maps || self->dense != NULL))
+  if (self->has_maps && self->want_maps)
     {
       FathomTensor *m = fathom_graph_get_node_output (self->head, "class_maps");
       const gint64 *s = fathom_tensor_get_shape (m);
@@ -363,15 +360,7 @@ fathom_predictor_predict (FathomPredictor *self, const FathomImage *photo, Fatho
           if (!fathom_backend_download (self->backend, features, host, error) ||
               !fathom_dense_maps_compute (self->dense, host, 1, fathom_tensor_get_data (out->maps), error))
             return FALSE;
-          fathom_metric_map_probs (fathom_tensor_get_const_data (out->maps), n, (gsize) f[2], (gsize) f[3],
-                                   out->probs);
-          out->pred_class = (int) fathom_argmax (out->probs, n);
           out->coarse_maps = g_steal_pointer (&own);
-          if (!self->want_maps)
-            {
-              g_clear_pointer (&out->maps, fathom_tensor_unref);
-              g_clear_pointer (&out->coarse_maps, fathom_tensor_unref);
-            }
         }
       else
         out->maps = g_steal_pointer (&own);

@@ -21,9 +21,7 @@ typedef struct _FathomPredictor FathomPredictor;
 
 /* What the model said about one photo. */
 typedef struct {
-  /* n_classes, owned; fcn's and inception's average their maps at every
-   * feature cell (fathom_metric_map_probs()), as their runs score them */
-  float        *probs;
+  float        *probs;          /* n_classes, owned */
   guint         n_classes;
   int           pred_class;
   gboolean      has_box;
@@ -57,11 +55,10 @@ void               fathom_predictor_get_input_size    (FathomPredictor  *self,
 gboolean           fathom_predictor_has_maps          (FathomPredictor  *self);
 gboolean           fathom_predictor_has_box           (FathomPredictor  *self);
 
-/* Whether fathom_predictor_predict() gives class maps (on by default):
- * off for work that needs only the probabilities, such as a submission.
- * fcn's and inception's maps at every feature cell (a run of their head
- * for each offset of its grid, 32 and 64 runs) are computed either way,
- * since their probabilities average them. */
+/* Whether fathom_predictor_predict() gives class maps (on by default).
+ * fcn's and inception's maps at every feature cell cost a run of their
+ * head for each offset of its grid (32 and 64 runs): off for work that
+ * needs only the probabilities, such as a submission. */
 void               fathom_predictor_set_want_maps     (FathomPredictor  *self,
                                                        gboolean          want);
 
