@@ -1,6 +1,7 @@
 /* fathom-overlay-grid.c: every class map of one photo, tile by tile, as
  * the grid widget shows them and fathom-cli writes them. */
 #include "fathom-overlay-render-private.h"
+#include "fathom-metrics.h"
 
 #include <math.h>
 
@@ -52,12 +53,14 @@ fathom_overlay_draw_tile (cairo_t                  *cr,
   if (scene->has_true_box && (scene->layers & FATHOM_OVERLAY_TRUE_BOX))
     _fathom_overlay_stroke_box (cr, &scene->true_box, &view, _fathom_overlay_true_rgb, 2.0);
 
-  /* the argmax cell's centre: where the pointing game looks */
+  /* the located cell's centre: where the pointing game looks */
   {
+    int reference = scene->class_names != NULL
+                      ? fathom_metric_map_reference (scene->class_names, (gsize) scene->heatmap->classes) : -1;
     FathomBox cell;
     double vx, vy;
 
-    fathom_heatmap_argmax (scene->heatmap, k, &cx, &cy);
+    fathom_heatmap_locate (scene->heatmap, k, reference, &cx, &cy);
     fathom_heatmap_cell_rect (scene->heatmap, scene->image->width, scene->image->height,
                               cx, cy, &cell);
     fathom_view_transform_to_view (&view, cell.x + cell.width / 2, cell.y + cell.height / 2,
