@@ -282,6 +282,57 @@ test_pointing_against_nof (void)
   g_assert_false (fathom_heatmap_pointing (map, 0, 1, 400, 100, &gear));
 }
 
+/* The overlay rings the located point, not the map's own peak. */
+static void
+test_overlay_rings_located (void)
+{
+  g_autoptr(FathomHeatmap) map = fathom_heatmap_new (2, 10, 40);
+  FathomImage *photo = fathom_image_new (400, 100);
+  const char *names[] = { "ALB", "NoF", NULL };
+  cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 400, 100);
+  cairo_t *cr = cairo_create (s);
+  FathomOverlayScene scene;
+  FathomViewTransform view;
+
+  memset (photo->pixels, 128, 400 * 100 * 3);
+  for (int r = 0; r < 4; r++)
+    for (int c = 0; c < 4; c++)
+      {
+        map->values[(r + 2) * 40 + c + 2] = 3.f;              /* ALB: the fish, cells (2..5, 2..5) */
+        map->values[(r + 6) * 40 + c + 26] = 5.f;             /* and the gear */
+        map->values[400 + (r + 6) * 40 + c + 26] = 5.f;       /* NoF: the gear */
+      }
+  fathom_overlay_scene_init (&scene);
+  scene.image = photo;
+  scene.heatmap = map;
+  scene.class_names = names;
+  scene.heatmap_class = 0;
+  scene.style.opacity = 0;                                      /* the ring alone */
+  scene.layers = FATHOM_OVERLAY_PHOTO | FATHOM_OVERLAY_HEATMAP;
+  fathom_view_transform_fit (&view, 400, 100, 400, 100, 0);
+  fathom_overlay_render (cr, &scene, &view, 400, 100);
+  cairo_destroy (cr);
+  cairo_surface_flush (s);
+  /* the fish's first window holding all of it: cell (3, 3), centre (35, 35),
+   * ringed 4 px out in near-white over a dark halo, hollow */
+  {
+    int bright = 0, rgb[3];
+
+    for (int y = 28; y < 43; y++)
+      for (int x = 28; x < 43; x++)
+        {
+          pixel (s, x, y, rgb);
+          bright += rgb[0] > 230 && rgb[1] > 230 && rgb[2] > 230;
+        }
+    g_assert_cmpint (bright, >=, 16);
+    assert_pixel (s, 35, 35, 128, 128, 128, 0);
+  }
+  /* nothing at the gear, where the map itself peaks */
+  g_assert_cmpint (count_colour (s, 255, 55, 20, 20, 128, 128, 128), ==, 400);
+  cairo_surface_destroy (s);
+  fathom_image_free (photo);
+}
+
 static void
 test_in_box_share (void)
 {
@@ -765,6 +816,7 @@ main (int argc, char **argv)
   g_test_add_func ("/heatmap/threshold", test_threshold);
   g_test_add_func ("/heatmap/pointing", test_pointing);
   g_test_add_func ("/heatmap/pointing-against-nof", test_pointing_against_nof);
+  g_test_add_func ("/heatmap/overlay-rings-located", test_overlay_rings_located);
   g_test_add_func ("/heatmap/in-box-share", test_in_box_share);
   g_test_add_func ("/heatmap/cell-lookup", test_cell_lookup);
   g_test_add_func ("/heatmap/box-iou", test_box_iou);

@@ -1,7 +1,6 @@
 /* fathom-overlay-grid.c: every class map of one photo, tile by tile, as
  * the grid widget shows them and fathom-cli writes them. */
 #include "fathom-overlay-render-private.h"
-#include "fathom-metrics.h"
 
 #include <math.h>
 
@@ -27,7 +26,6 @@ fathom_overlay_draw_tile (cairo_t                  *cr,
   FathomOverlayScene tile = *scene;
   FathomViewTransform view;
   double dx = width, dy = height, size = BASE_FONT * scene->text_scale * 0.8;
-  int cx, cy;
   cairo_surface_t *heat;
 
   g_return_if_fail (scene->heatmap != NULL && k >= 0 && k < scene->heatmap->classes);
@@ -52,27 +50,6 @@ fathom_overlay_draw_tile (cairo_t                  *cr,
 
   if (scene->has_true_box && (scene->layers & FATHOM_OVERLAY_TRUE_BOX))
     _fathom_overlay_stroke_box (cr, &scene->true_box, &view, _fathom_overlay_true_rgb, 2.0);
-
-  /* the located cell's centre: where the pointing game looks */
-  {
-    int reference = scene->class_names != NULL
-                      ? fathom_metric_map_reference (scene->class_names, (gsize) scene->heatmap->classes) : -1;
-    FathomBox cell;
-    double vx, vy;
-
-    fathom_heatmap_locate (scene->heatmap, k, reference, &cx, &cy);
-    fathom_heatmap_cell_rect (scene->heatmap, scene->image->width, scene->image->height,
-                              cx, cy, &cell);
-    fathom_view_transform_to_view (&view, cell.x + cell.width / 2, cell.y + cell.height / 2,
-                                   &vx, &vy);
-    cairo_arc (cr, vx, vy, 4, 0, 2 * G_PI);
-    cairo_set_source_rgba (cr, 0, 0, 0, 0.6);
-    cairo_set_line_width (cr, 3.5);
-    cairo_stroke_preserve (cr);
-    cairo_set_source_rgb (cr, 1, 1, 1);
-    cairo_set_line_width (cr, 1.5);
-    cairo_stroke (cr);
-  }
 
   if (scene->style.scale == FATHOM_HEATMAP_SCALE_PER_MAP)
     {

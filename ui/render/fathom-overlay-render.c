@@ -280,6 +280,33 @@ fathom_overlay_draw_photo (cairo_t                   *cr,
   cairo_surface_destroy (photo);
 }
 
+/* A ring at the centre of the cell where the shown class's map locates
+ * its object (fathom_heatmap_locate(), against the no-fish class where
+ * the scene names one): where the pointing game looks. */
+static void
+draw_located (cairo_t *cr, const FathomOverlayScene *scene, const FathomViewTransform *view)
+{
+  int reference = scene->class_names != NULL
+                    ? fathom_metric_map_reference (scene->class_names, (gsize) scene->heatmap->classes) : -1;
+  FathomBox cell;
+  double vx, vy;
+  int cx, cy;
+
+  fathom_heatmap_locate (scene->heatmap, scene->heatmap_class, reference, &cx, &cy);
+  fathom_heatmap_cell_rect (scene->heatmap, scene->image->width, scene->image->height, cx, cy, &cell);
+  fathom_view_transform_to_view (view, cell.x + cell.width / 2, cell.y + cell.height / 2, &vx, &vy);
+  cairo_save (cr);
+  cairo_new_path (cr);
+  cairo_arc (cr, vx, vy, 4, 0, 2 * G_PI);
+  cairo_set_source_rgba (cr, 0, 0, 0, 0.6);
+  cairo_set_line_width (cr, 3.5);
+  cairo_stroke_preserve (cr);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_set_line_width (cr, 1.5);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
 void
 fathom_overlay_draw_heatmap (cairo_t                   *cr,
                              const FathomOverlayScene  *scene,
@@ -297,6 +324,7 @@ fathom_overlay_draw_heatmap (cairo_t                   *cr,
   paint_over_image (cr, heat, scene, view, scene->style.opacity,
                     scene->style.interpolation == FATHOM_RESIZE_NEAREST);
   cairo_surface_destroy (heat);
+  draw_located (cr, scene, view);
 }
 
 void
@@ -434,9 +462,9 @@ draw_legend_at (cairo_t *cr, const FathomOverlayScene *scene, double x, double y
                                                   scene->image->height, &scene->true_box);
 
       if (isnan (share))
-        g_snprintf (text, sizeof text, "pointing %s   in box -", hit ? "hit" : "miss");
+        g_snprintf (text, sizeof text, "pointing (ring) %s   in box -", hit ? "hit" : "miss");
       else
-        g_snprintf (text, sizeof text, "pointing %s   in box %.0f%%", hit ? "hit" : "miss",
+        g_snprintf (text, sizeof text, "pointing (ring) %s   in box %.0f%%", hit ? "hit" : "miss",
                     share * 100);
       cairo_move_to (cr, x + pad, y + pad + 2 * line + size * 0.85);
       cairo_show_text (cr, text);
