@@ -396,9 +396,10 @@ write_heatmaps (FathomRun *run, FathomExpSource *src, const float *maps, gint64 
 }
 
 /* The scores of the true classes' maps over the photos with a box:
- * pointing by the located point (fathom_metric_map_locate(); NULL to skip,
- * as on maps too coarse for its window), pointing by each map's own
- * largest cell, and the in-box share. */
+ * pointing by the located point (fathom_metric_map_locate(); NULL to skip
+ * it, for fcn's and inception's own coarse maps, scored by their largest
+ * cells as the lesson's would be), pointing by each map's own largest
+ * cell, and the in-box share. */
 static void
 score_maps (FathomExpSource *valid, const float *maps, gint64 k, gint64 mh, gint64 mw, double *pointing,
             double *pointing_peak, double *in_box)

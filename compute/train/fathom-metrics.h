@@ -38,11 +38,12 @@ int    fathom_metric_map_reference (const char *const *names,
 
 /* Where class k's map says its object is. Before a softmax, class maps are
  * only defined up to a value each cell adds to every class alike (the
- * prediction does not change), and that shared part is what lights up on
- * a deck's gear for every class. So k's map is read against the
- * reference class's (the no-fish class: "this fish rather than no fish
- * here"), or against the mean of all the classes' maps where reference
- * is negative or k itself. That difference is averaged over each cell's
+ * prediction does not change, so the loss does not shape that part), and
+ * such a shared part can light up on a deck's gear for every class. So
+ * k's map is read against the reference class's (the no-fish class:
+ * "this fish rather than no fish here"), or against the mean of all the
+ * classes' maps where reference is negative or k itself. That
+ * difference is averaged over each cell's
  * square neighbourhood (the cells of it inside the map), whose half-side
  * is a sixteenth of the map's width, rounded down: 5x5 cells on the
  * 40-cell-wide maps of a 176x320 input (40 px there, about half a fish's
