@@ -38,7 +38,7 @@ int    fathom_metric_map_reference (const char *const *names,
 
 /* Where class k's map says its object is. Before a softmax, class maps are
  * only defined up to a value each cell adds to every class alike (the
- * prediction does not change, so the loss does not shape that part), and
+ * prediction does not change: the loss's gradient has no part along it), and
  * such a shared part can light up on a deck's gear for every class. So
  * k's map is read against the reference class's (the no-fish class:
  * "this fish rather than no fish here"), or against the mean of all the
