@@ -134,6 +134,7 @@ fathom_cli_heatmap (int argc, char **argv)
   g_autoptr(FathomHeatmap) heatmap = NULL;
   g_autoptr(GArray) others = NULL;
   g_auto(FathomPrediction) pred = { 0 };
+  void (*say) (const gchar *format, ...);
   FathomOverlayScene scene;
   const char *const *classes;
   const gint64 *shape;
@@ -211,9 +212,11 @@ fathom_cli_heatmap (int argc, char **argv)
   if (all ? !fathom_overlay_export_grid_png (&scene, columns, width > 0 ? width : 1200, out, &error)
           : !fathom_overlay_export_png (&scene, width, out, &error))
     return fathom_cli_fail (error);
-  g_print ("%s: predicted %s (%.3f); %s map%s %dx%d over %dx%d, written to %s\n", image, classes[pred.pred_class],
-           pred.probs[pred.pred_class], all ? "all" : classes[k], all ? "s" : "", heatmap->height, heatmap->width,
-           photo->width, photo->height, out);
+  /* not into the picture when that goes to stdout */
+  say = fathom_cli_is_stdout (out) ? g_printerr : g_print;
+  say ("%s: predicted %s (%.3f); %s map%s %dx%d over %dx%d, written to %s\n", image, classes[pred.pred_class],
+       pred.probs[pred.pred_class], all ? "all" : classes[k], all ? "s" : "", heatmap->height, heatmap->width,
+       photo->width, photo->height, out);
   if (scene.has_true_box)
     {
       int t = fathom_predictor_find_class (predictor, scene.true_label);
@@ -228,11 +231,11 @@ fathom_cli_heatmap (int argc, char **argv)
       for (guint i = 0; i < scene.n_other_boxes && !inside && !on_other; i++)
         on_other = fathom_heatmap_pointing (heatmap, t, reference, photo->width, photo->height,
                                             &scene.other_boxes[i]);
-      g_print ("A validation photo of the run: true %s, box %.0f, %.0f, %.0f x %.0f (red)%s; "
-               "the %s map, read against %s, points %s\n", scene.true_label, scene.true_box.x, scene.true_box.y,
-               scene.true_box.width, scene.true_box.height, n_others, scene.true_label,
-               reference >= 0 && reference != t ? classes[reference] : "the classes' mean",
-               inside ? "inside it" : on_other ? "outside it, on another marked fish" : "outside it");
+      say ("A validation photo of the run: true %s, box %.0f, %.0f, %.0f x %.0f (red)%s; "
+           "the %s map, read against %s, points %s\n", scene.true_label, scene.true_box.x, scene.true_box.y,
+           scene.true_box.width, scene.true_box.height, n_others, scene.true_label,
+           reference >= 0 && reference != t ? classes[reference] : "the classes' mean",
+           inside ? "inside it" : on_other ? "outside it, on another marked fish" : "outside it");
     }
   return 0;
 }
@@ -460,6 +463,7 @@ fathom_cli_submit (int argc, char **argv)
   g_autoptr(GArray) items = NULL;
   g_autoptr(GString) csv = g_string_new ("image");
   g_autoptr(GBytes) gz = NULL;
+  g_autofree char *lower = NULL;
   FathomDatasetOptions dso;
   Submit s = { 0 };
   const char *const *classes;
@@ -498,7 +502,8 @@ fathom_cli_submit (int argc, char **argv)
   fathom_cli_progress_init (&s.progress, NULL, "img/s");
   if (!fathom_cli_run_in_worker (submit_work, &s, &error))
     return fathom_cli_work_failed (error, NULL);
-  if (g_str_has_suffix (out, ".gz"))
+  lower = g_ascii_strdown (out, -1);
+  if (g_str_has_suffix (lower, ".gz"))
     {
       gz = gzip_bytes (csv->str, csv->len, &error);
       if (gz == NULL || !fathom_write_file_atomic (out, g_bytes_get_data (gz, NULL), (gssize) g_bytes_get_size (gz),
@@ -507,7 +512,10 @@ fathom_cli_submit (int argc, char **argv)
     }
   else if (!fathom_write_file_atomic (out, csv->str, (gssize) csv->len, &error))
     return fathom_cli_fail (error);
-  g_print ("Wrote the predictions of %u test photos (clipped to [%.4f, %.2f]) to %s\n", items->len,
-           (1 - clip) / (fathom_predictor_get_n_classes (predictor) - 1), clip, out);
+  /* not into the submission when that goes to stdout */
+  (fathom_cli_is_stdout (out) ? g_printerr : g_print) ("Wrote the predictions of %u test photos (clipped to "
+                                                       "[%.4f, %.2f]) to %s\n", items->len,
+                                                       (1 - clip) / (fathom_predictor_get_n_classes (predictor) - 1),
+                                                       clip, out);
   return 0;
 }

@@ -15,6 +15,13 @@ fathom_cli_fail (GError *error)
 }
 
 gboolean
+fathom_cli_is_stdout (const char *path)
+{
+  return g_strcmp0 (path, "/dev/stdout") == 0 || g_strcmp0 (path, "/dev/fd/1") == 0 ||
+         g_strcmp0 (path, "/proc/self/fd/1") == 0;
+}
+
+gboolean
 fathom_cli_parse (GOptionContext *context, int *argc, char ***argv)
 {
   GError *error = NULL;

@@ -6,6 +6,7 @@
 #include "fathom-atomic-file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
@@ -349,6 +350,58 @@ test_write_error (void)
   fixture_tear_down (&f, NULL);
 }
 
+/* Through a chain of links: the file at the end is replaced, the links
+ * stay links; a dangling link's file is created. */
+static void
+test_symlink_kept (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *link = g_build_filename (f->dir, "link", NULL);
+  g_autofree char *link2 = g_build_filename (f->dir, "link2", NULL);
+  g_autofree char *dangling = g_build_filename (f->dir, "dangling", NULL);
+  g_autofree char *fresh = g_build_filename (f->dir, "fresh", NULL);
+  const char text[] = "through the link\n";
+
+  g_assert_cmpint (symlink ("out", link), ==, 0);
+  g_assert_cmpint (symlink (link, link2), ==, 0);          /* absolute, to a link */
+  g_assert_cmpint (symlink ("fresh", dangling), ==, 0);
+  g_assert_true (fathom_write_file_atomic (link2, text, -1, &error));
+  g_assert_no_error (error);
+  assert_contents (f->path, text, strlen (text));
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_test (link2, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (fathom_write_file_atomic (dangling, text, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (dangling, G_FILE_TEST_IS_SYMLINK));
+  assert_contents (fresh, text, strlen (text));
+  assert_dir_holds (f->dir, "dangling fresh link link2 out");
+}
+
+/* A pipe is written in place, not replaced by a file. */
+static void
+test_pipe_written_in_place (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fifo = g_build_filename (f->dir, "pipe", NULL);
+  const char text[] = "down the pipe\n";
+  char got[64] = { 0 };
+  GStatBuf st;
+  int reader;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  /* open for reading first, without blocking, so the writer's open does not wait */
+  reader = g_open (fifo, O_RDONLY | O_NONBLOCK, 0);
+  g_assert_cmpint (reader, >=, 0);
+  g_assert_true (fathom_write_file_atomic (fifo, text, -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (read (reader, got, sizeof got - 1), ==, (gssize) strlen (text));
+  g_assert_cmpstr (got, ==, text);
+  close (reader);
+  g_assert_cmpint (g_stat (fifo, &st), ==, 0);
+  g_assert_true (S_ISFIFO (st.st_mode));
+  assert_dir_holds (f->dir, "out pipe");
+}
+
 #define ADD(name, func) \
   g_test_add ("/atomic-file/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -362,6 +415,8 @@ main (int argc, char **argv)
   ADD ("abort-keeps-old", test_abort_keeps_old);
   ADD ("missing-dir", test_missing_dir);
   ADD ("rename-fails", test_rename_fails);
+  ADD ("symlink-kept", test_symlink_kept);
+  ADD ("pipe-written-in-place", test_pipe_written_in_place);
   g_test_add_func ("/atomic-file/propagate-error", test_propagate_error);
   g_test_add_func ("/atomic-file/write-error", test_write_error);
   return g_test_run ();

@@ -10,6 +10,7 @@
 
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -332,6 +333,35 @@ test_submit (void)
   /* a dataset without test photos, a run folder that is not one */
   g_assert_cmpint (run_cli (NULL, &err, "submit", "--run", work_dir, "--data", data_dir, "--out", out, NULL), ==, 1);
   g_assert_nonnull (strstr (err, "is not a run folder"));
+
+  /* to stdout: the CSV alone there, the command's own line on stderr
+   * (/dev/fd/1 rather than /dev/stdout: a regression that replaced the
+   * path by a file would fail there instead of breaking /dev/stdout) */
+  {
+    g_autofree char *o = NULL, *e = NULL;
+
+    g_assert_cmpint (run_cli (&o, &e, "submit", "--run", run, "--data", data_dir, "--clip", "0.9", "--out",
+                              "/dev/fd/1", NULL), ==, 0);
+    g_assert_true (g_str_has_prefix (o, "image,ALB,BET,DOL,LAG,NoF,OTHER,SHARK,YFT\n"));
+    g_assert_cmpstr (g_strchomp (o), ==, text);
+    g_assert_nonnull (strstr (e, "Wrote the predictions of 30 test photos"));
+  }
+  /* through a link, which stays one; the extension in capitals is still gzip */
+  {
+    g_autofree char *link = path_in ("link.CSV.GZ");
+    g_autofree char *target = path_in ("target.csv.gz");
+    g_autoptr(GBytes) again = NULL;
+
+    g_unlink (link);
+    g_unlink (target);
+    g_assert_cmpint (symlink (target, link), ==, 0);
+    g_assert_cmpint (run_cli (NULL, NULL, "submit", "--run", run, "--data", data_dir, "--clip", "0.9", "--out", link,
+                              NULL), ==, 0);
+    g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+    again = gunzip (target);
+    g_assert_cmpmem (g_bytes_get_data (again, NULL), g_bytes_get_size (again),
+                     g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  }
 }
 
 /* Ctrl-C during training stops after the current batch: exit status 130

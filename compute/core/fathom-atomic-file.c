@@ -5,15 +5,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
 struct _FathomAtomicFile
 {
-  char     *path;
-  char     *tmp_path;
+  char     *path;               /* as given: what messages name */
+  char     *target;             /* what the rename replaces: path, or the file its links lead to */
+  char     *tmp_path;           /* NULL when writing straight to path */
   int       fd;
+  gboolean  direct;             /* a device, pipe or /dev/stdout: written in place */
   gboolean  failed;             /* a write failed: only abort is left */
 };
 
@@ -33,8 +36,67 @@ discard (FathomAtomicFile *self)
   if (self->tmp_path != NULL)
     g_unlink (self->tmp_path);
   g_free (self->tmp_path);
+  g_free (self->target);
   g_free (self->path);
   g_free (self);
+}
+
+/* Whether path names something that is not a plain file to be replaced:
+ * a device, a pipe or socket, or /dev/stdout and its kin (a descriptor of
+ * this process, whatever it is open on). */
+static gboolean
+write_in_place (const char *path)
+{
+  GStatBuf st;
+
+  if (g_str_has_prefix (path, "/dev/") || g_str_has_prefix (path, "/proc/"))
+    return TRUE;
+  return g_stat (path, &st) == 0 &&
+         (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode) || S_ISFIFO (st.st_mode) || S_ISSOCK (st.st_mode));
+}
+
+/* The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or
+ * /proc/self/fd/N names, or -1: written through a duplicate, so that the
+ * writes share its offset with what the process prints there. */
+static int
+own_descriptor (const char *path)
+{
+  const char *n = NULL;
+  guint64 fd;
+
+  if (g_str_equal (path, "/dev/stdout"))
+    return 1;
+  if (g_str_equal (path, "/dev/stderr"))
+    return 2;
+  if (g_str_has_prefix (path, "/dev/fd/"))
+    n = path + strlen ("/dev/fd/");
+  else if (g_str_has_prefix (path, "/proc/self/fd/"))
+    n = path + strlen ("/proc/self/fd/");
+  if (n == NULL || !g_ascii_string_to_unsigned (n, 10, 0, G_MAXINT, &fd, NULL))
+    return -1;
+  return (int) fd;
+}
+
+/* The file a chain of symbolic links at path leads to, so that the rename
+ * replaces that file and leaves the links; path itself where it is not a
+ * link. A dangling link leads to where its last link points. */
+static char *
+link_target (const char *path)
+{
+  char *current = g_strdup (path);
+
+  for (int hops = 0; hops < 40 && g_file_test (current, G_FILE_TEST_IS_SYMLINK); hops++)
+    {
+      g_autofree char *link = g_file_read_link (current, NULL);
+      g_autofree char *dir = NULL;
+
+      if (link == NULL)
+        break;
+      dir = g_path_get_dirname (current);
+      g_free (current);
+      current = g_path_is_absolute (link) ? g_steal_pointer (&link) : g_build_filename (dir, link, NULL);
+    }
+  return current;
 }
 
 FathomAtomicFile *
@@ -47,9 +109,26 @@ fathom_atomic_file_open (const char *path, GError **error)
 
   self = g_new0 (FathomAtomicFile, 1);
   self->path = g_strdup (path);
+  self->fd = -1;
+  if (write_in_place (path))
+    {
+      int own = own_descriptor (path);
+
+      self->direct = TRUE;
+      self->fd = own >= 0 ? fcntl (own, F_DUPFD_CLOEXEC, 3)
+                          : g_open (path, O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC, 0666);
+      if (self->fd < 0)
+        {
+          set_errno_error (error, "Cannot write", path, errno);
+          discard (self);
+          return NULL;
+        }
+      return self;
+    }
+  self->target = link_target (path);
   /* g_file_open_tmp() would put it in /tmp, where rename() may cross file
    * systems; 0666 lets the umask decide as for any new file. */
-  self->tmp_path = g_strdup_printf ("%s.XXXXXX", path);
+  self->tmp_path = g_strdup_printf ("%s.XXXXXX", self->target);
   self->fd = g_mkstemp_full (self->tmp_path, O_WRONLY | O_CLOEXEC, 0666);
   if (self->fd < 0)
     {
@@ -178,7 +257,8 @@ fathom_atomic_file_commit (FathomAtomicFile *self, GError **error)
       discard (self);
       return FALSE;
     }
-  if (fsync (self->fd) != 0)
+  /* a pipe or terminal cannot be synced (EINVAL): nothing to wait for */
+  if (fsync (self->fd) != 0 && !(self->direct && (errno == EINVAL || errno == EROFS)))
     {
       set_errno_error (error, "Cannot write", self->path, errno);
       discard (self);
@@ -194,13 +274,18 @@ fathom_atomic_file_commit (FathomAtomicFile *self, GError **error)
       discard (self);
       return FALSE;
     }
-  if (g_rename (self->tmp_path, self->path) != 0)
+  if (self->direct)
+    {
+      discard (self);
+      return TRUE;
+    }
+  if (g_rename (self->tmp_path, self->target) != 0)
     {
       set_errno_error (error, "Cannot replace", self->path, errno);
       discard (self);
       return FALSE;
     }
-  sync_parent_dir (self->path);
+  sync_parent_dir (self->target);
   g_clear_pointer (&self->tmp_path, g_free);     /* it is the path now */
   discard (self);
   return TRUE;

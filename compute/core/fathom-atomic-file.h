@@ -8,6 +8,12 @@
  * succeeds an existing PATH is left exactly as it was, and no failure
  * leaves the temporary file behind.
  *
+ * Where PATH is a symbolic link, the file it leads to is replaced and the
+ * link stays. Where PATH is not a plain file to replace (a device, a pipe
+ * or socket, or any path under /dev/ or /proc/, such as /dev/stdout), it
+ * is opened and written in place: nothing is atomic there, and an abort
+ * cannot take back what was written.
+ *
  * Commit and abort both consume the file; g_autoptr() aborts one that was
  * not committed. After a failed write the file is spent: further writes
  * and the commit fail, and the caller aborts (or lets the autoptr do it).

@@ -5,6 +5,7 @@
  * digits that read back to the same double, so export round-trips.
  */
 #include "fathom-chart-data.h"
+#include "fathom-atomic-file.h"
 
 #include <gio/gio.h>
 #include <math.h>
@@ -91,9 +92,9 @@ fathom_chart_data_write_csv (FathomChartData  *data,
 {
   g_autofree char *csv = fathom_chart_data_to_csv (data);
 
-  /* g_file_set_contents writes a temp file and renames it: never a
-   * half-written file under the final name. */
-  return g_file_set_contents (path, csv, -1, error);
+  /* a temporary file renamed over the path: never a half-written file
+   * under the final name (fathom-atomic-file.h) */
+  return fathom_write_file_atomic (path, csv, -1, error);
 }
 
 /* Reads one record starting at *p; quoted fields may hold commas, quotes

@@ -1,6 +1,7 @@
 /* fathom-chart-export.c: the chart as PNG (image surface) and SVG (cairo's
  * SVG surface), plus the CSV of the raw series; all written atomically. */
 #include "fathom-chart-render-private.h"
+#include "fathom-atomic-file.h"
 
 #include <cairo-svg.h>
 #include <gio/gio.h>
@@ -106,7 +107,7 @@ fathom_chart_render_png (FathomChartData        *data,
   ok = check_cairo (cairo_surface_status (surface), path, error) &&
        check_cairo (cairo_surface_write_to_png_stream (surface, append_bytes, bytes), path, error);
   cairo_surface_destroy (surface);
-  return ok && g_file_set_contents (path, (const char *) bytes->data, bytes->len, error);
+  return ok && fathom_write_file_atomic (path, bytes->data, bytes->len, error);
 }
 
 /* Cairo draws text as glyph outlines, so the legend would not be
@@ -178,7 +179,7 @@ fathom_chart_render_svg (FathomChartData        *data,
   out = g_string_new_len ((const char *) bytes->data, open_end + 1 - (const char *) bytes->data);
   g_string_append (out, meta);
   g_string_append (out, open_end + 1);
-  ok = g_file_set_contents (path, out->str, out->len, error);
+  ok = fathom_write_file_atomic (path, out->str, out->len, error);
   g_string_free (out, TRUE);
   return ok;
 }

@@ -6,6 +6,7 @@
  * box stays readable on a 5x5-cell thumbnail and at 8x zoom alike.
  */
 #include "fathom-overlay-render-private.h"
+#include "fathom-atomic-file.h"
 #include "fathom-metrics.h"
 
 #include <math.h>
@@ -646,8 +647,8 @@ _fathom_overlay_write_png (cairo_surface_t *surface, const char *path, GError **
                    path, cairo_status_to_string (status));
       return FALSE;
     }
-  /* g_file_set_contents writes a temporary file and renames it */
-  return g_file_set_contents (path, (const char *) bytes->data, bytes->len, error);
+  /* a temporary file renamed over the path (fathom-atomic-file.h) */
+  return fathom_write_file_atomic (path, bytes->data, bytes->len, error);
 }
 
 gboolean
