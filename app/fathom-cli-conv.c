@@ -110,6 +110,10 @@ parse_split (const char *text, FathomSplitMode *mode)
   return TRUE;
 }
 
+/* A number option's value before parsing: no one types it, and NaN,
+ * which one can type, is refused like any other bad rate. */
+#define NOT_GIVEN (-G_MAXDOUBLE)
+
 /* Options every convolutional command shares. */
 typedef struct {
   char    *data, *run, *device, *weights, *backbone, *split, *size, *cache, *box_head;
@@ -168,7 +172,10 @@ conv_add_entries (GOptionContext *context, ConvArgs *a, gboolean features)
     { NULL }
   };
 
+  /* "not given", told apart from a 0 the user typed */
   a->bbox_weight = -1;
+  a->epochs = a->batch = a->mini_epochs = -1;
+  a->lr = a->lr_later = a->valid_fraction = NOT_GIVEN;
   g_option_context_add_main_entries (context, common, NULL);
   if (!features)
     g_option_context_add_main_entries (context, training, NULL);
@@ -178,12 +185,34 @@ conv_add_entries (GOptionContext *context, ConvArgs *a, gboolean features)
 static gboolean
 conv_args_apply (const ConvArgs *a, FathomExperimentConfig *c)
 {
+  const struct { const char *name; int value; } counts[] = {
+    { "--epochs", a->epochs }, { "--batch", a->batch }, { "--mini-epochs", a->mini_epochs },
+  };
+  const struct { const char *name; double value; } rates[] = {
+    { "--lr", a->lr }, { "--lr-later", a->lr_later },
+  };
+
   fathom_experiment_config_init (c);
-  if (a->epochs < 0 || a->batch < 0 || a->mini_epochs < 0 || a->threads < 0 || a->patience < 0 || a->seed < 0 ||
-      a->split_seed < 0 ||
-      a->lr < 0 || a->lr_later < 0 || a->valid_fraction < 0 || a->valid_fraction >= 1)
+  for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
+    if (counts[i].value == 0 || counts[i].value < -1)
+      {
+        g_printerr ("fathom-cli: %s must be at least 1, not %d\n", counts[i].name, counts[i].value);
+        return FALSE;
+      }
+  for (guint i = 0; i < G_N_ELEMENTS (rates); i++)
+    if (rates[i].value != NOT_GIVEN && !(rates[i].value > 0 && isfinite (rates[i].value)))
+      {
+        g_printerr ("fathom-cli: %s must be a rate above 0, not %g\n", rates[i].name, rates[i].value);
+        return FALSE;
+      }
+  if (a->valid_fraction != NOT_GIVEN && !(a->valid_fraction > 0 && a->valid_fraction < 1))
     {
-      g_printerr ("fathom-cli: epochs, batch, seeds, rates and counts must not be negative\n");
+      g_printerr ("fathom-cli: --valid-fraction must lie between 0 and 1, not %g\n", a->valid_fraction);
+      return FALSE;
+    }
+  if (a->threads < 0 || a->patience < 0 || a->seed < 0 || a->split_seed < 0)
+    {
+      g_printerr ("fathom-cli: seeds, --threads and --patience must not be negative\n");
       return FALSE;
     }
   if (!parse_split (a->split, &c->split))
@@ -200,13 +229,14 @@ conv_args_apply (const ConvArgs *a, FathomExperimentConfig *c)
   c->run_dir = a->run;
   c->overwrite = a->overwrite;
   c->device = a->device != NULL ? a->device : "cpu";
-  c->epochs = (guint) a->epochs;
-  c->batch_size = (guint) a->batch;
-  c->lr = a->lr;
-  c->lr_later = a->lr_later;
+  /* the config's 0 is its default */
+  c->epochs = (guint) MAX (a->epochs, 0);
+  c->batch_size = (guint) MAX (a->batch, 0);
+  c->lr = a->lr == NOT_GIVEN ? 0 : a->lr;
+  c->lr_later = a->lr_later == NOT_GIVEN ? 0 : a->lr_later;
   c->seed = (guint64) a->seed;
   c->split_seed = (guint64) a->split_seed;
-  c->valid_fraction = a->valid_fraction;
+  c->valid_fraction = a->valid_fraction == NOT_GIVEN ? 0 : a->valid_fraction;
   c->backbone = a->backbone;
   c->weights = a->weights;
   c->bbox_weight = a->bbox_weight;
@@ -214,7 +244,7 @@ conv_args_apply (const ConvArgs *a, FathomExperimentConfig *c)
   c->cache_dir = a->cache;
   c->keras1_lr = a->keras1_lr;
   c->n_threads = (guint) a->threads;
-  c->mini_epochs = (guint) a->mini_epochs;
+  c->mini_epochs = (guint) MAX (a->mini_epochs, 0);
   c->patience = (guint) a->patience;
   c->resume = a->resume;
   return TRUE;
@@ -235,8 +265,8 @@ fathom_cli_features (int argc, char **argv)
   GError *error = NULL;
 
   g_option_context_set_description (context,
-    "Writes one float32 tensor “features” [N, C, H, W] and the image paths (train, valid, test, in path\n"
-    "order) under __metadata__ “files”. mini is trained first on the training split (or found in the cache).");
+    "Writes one float32 tensor “features” [N, C, H, W] and the image paths (training, validation and test\n"
+    "photos alike, in path order) under __metadata__ “files”. mini is trained first on the training split (or found in the cache).");
   g_option_context_add_main_entries (context, entries, NULL);
   conv_add_entries (context, &a, TRUE);
   if (!fathom_cli_parse (context, &argc, &argv))

@@ -498,6 +498,27 @@ test_bad_train (void)
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli (NULL, &err, "train", "fcn", "--data", data_dir, "--run", run, "--size", "big", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "HEIGHTxWIDTH"));
+  /* a 0 or NaN the user typed is refused, not taken for "the default" */
+  {
+    const char *cases[][3] = {
+      { "--epochs", "0", "--epochs must be at least 1" },
+      { "--batch", "0", "--batch must be at least 1" },
+      { "--mini-epochs", "0", "--mini-epochs must be at least 1" },
+      { "--lr", "0", "--lr must be a rate above 0" },
+      { "--lr", "nan", "--lr must be a rate above 0" },
+      { "--lr-later", "0", "--lr-later must be a rate above 0" },
+      { "--valid-fraction", "0", "--valid-fraction must lie between 0 and 1" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_clear_pointer (&err, g_free);
+        g_assert_cmpint (run_cli (NULL, &err, "train", "fcn", "--data", data_dir, "--run", run, cases[i][0],
+                                  cases[i][1], NULL), ==, 2);
+        g_assert_nonnull (strstr (err, cases[i][2]));
+      }
+    g_assert_false (g_file_test (run, G_FILE_TEST_EXISTS));
+  }
 }
 
 /* bench: the JSON a script reads, and the options it refuses. */
