@@ -158,6 +158,54 @@ test_fit_writes_run (void)
   g_assert_null (fathom_run_new (dir, "toy", FALSE, &error));
   g_assert_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_EXISTS);
   g_clear_error (&error);
+  /* a finished run has nothing to resume, and is left as it was */
+  {
+    g_autofree char *json = g_build_filename (dir, "run.json", NULL);
+    g_autofree char *before = NULL, *after = NULL;
+
+    g_assert_true (g_file_get_contents (json, &before, NULL, NULL));
+    g_assert_null (fathom_run_resume (dir, &error));
+    g_assert_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_EXISTS);
+    g_assert_nonnull (strstr (error->message, "has finished"));
+    g_clear_error (&error);
+    g_assert_true (g_file_get_contents (json, &after, NULL, NULL));
+    g_assert_cmpstr (after, ==, before);
+  }
+  /* replacing it removes what it wrote, and only that: no epoch of the
+   * old run is left to resume from */
+  {
+    const char *gone[] = { "run.json", "metrics.csv", "heatmaps.safetensors", "checkpoints/epoch-004.safetensors",
+                           "renders/photo.png" };
+    const char *kept[] = { "notes.txt", "checkpoints/notes.txt", "renders/photo.txt" };
+    g_autoptr(FathomRun) again = NULL;
+    guint last = 0;
+
+    for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+      {
+        g_autofree char *path = g_build_filename (dir, kept[i], NULL);
+        g_assert_true (g_file_set_contents (path, "mine", -1, NULL));
+      }
+    for (guint i = 2; i < G_N_ELEMENTS (gone); i++)
+      {
+        g_autofree char *path = g_build_filename (dir, gone[i], NULL);
+        if (!g_file_test (path, G_FILE_TEST_EXISTS))
+          g_assert_true (g_file_set_contents (path, "old", -1, NULL));
+      }
+    again = fathom_run_new (dir, "toy", TRUE, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < G_N_ELEMENTS (gone); i++)
+      {
+        g_autofree char *path = g_build_filename (dir, gone[i], NULL);
+        g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      }
+    for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+      {
+        g_autofree char *path = g_build_filename (dir, kept[i], NULL);
+        g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+        g_unlink (path);
+      }
+    g_assert_null (fathom_run_find_last_checkpoint (dir, &last));
+  }
 
   data_clear (&train);
   data_clear (&valid);

@@ -27,18 +27,78 @@ struct _FathomRun
   gint64      started_us;
 };
 
-FathomRun *
-fathom_run_new (const char *dir, const char *experiment, gboolean overwrite, GError **error)
+/* Removes what a run writes into a folder (run.json, metrics.csv, the
+ * predictions, maps and leakage tables, the .safetensors files in
+ * checkpoints/ and the .png files in renders/), so that nothing of a run it replaces is left to be taken
+ * for the new one's: an old epoch's checkpoint to resume from, an fcn's
+ * maps beside a gru. Anything else in the folder stays. */
+static gboolean
+clear_outputs (const char *dir, GError **error)
+{
+  const char *files[] = { "run.json", "metrics.csv", "predictions.csv", "heatmaps.safetensors",
+                          "leakage.txt", "leakage.json" };
+  const struct { const char *sub, *suffix; } globs[] = {
+    { "checkpoints", ".safetensors" }, { "renders", ".png" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, files[i], NULL);
+
+      if (g_unlink (path) != 0 && errno != ENOENT)
+        {
+          int saved = errno;
+
+          g_set_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_IO, "Cannot remove %s of the run replaced: %s",
+                       path, g_strerror (saved));
+          return FALSE;
+        }
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (globs); i++)
+    {
+      g_autofree char *sub = g_build_filename (dir, globs[i].sub, NULL);
+      g_autoptr(GDir) d = g_dir_open (sub, 0, NULL);
+      const char *name;
+
+      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *path = NULL;
+
+          if (!g_str_has_suffix (name, globs[i].suffix))
+            continue;
+          path = g_build_filename (sub, name, NULL);
+          if (g_unlink (path) != 0 && errno != ENOENT)
+            {
+              int saved = errno;
+
+              g_set_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_IO, "Cannot remove %s of the run replaced: %s",
+                           path, g_strerror (saved));
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+/* fathom_run_new(), where clear says whether a run already in dir is
+ * replaced (its outputs removed) or continued. */
+static FathomRun *
+run_open (const char *dir, const char *experiment, gboolean overwrite, gboolean clear, GError **error)
 {
   g_autoptr(FathomRun) self = g_new0 (FathomRun, 1);
   g_autofree char *json = g_build_filename (dir, "run.json", NULL);
   const char *subdirs[] = { "checkpoints", "renders" };
 
-  if (!overwrite && g_file_test (json, G_FILE_TEST_EXISTS))
+  if (g_file_test (json, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_EXISTS,
-                   "%s already holds a run; choose another folder", dir);
-      return NULL;
+      if (!overwrite)
+        {
+          g_set_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_EXISTS,
+                       "%s already holds a run; choose another folder", dir);
+          return NULL;
+        }
+      if (clear && !clear_outputs (dir, error))
+        return NULL;
     }
   for (guint i = 0; i < G_N_ELEMENTS (subdirs); i++)
     {
@@ -62,6 +122,12 @@ fathom_run_new (const char *dir, const char *experiment, gboolean overwrite, GEr
   self->started = g_date_time_new_now_utc ();
   self->started_us = g_get_monotonic_time ();
   return g_steal_pointer (&self);
+}
+
+FathomRun *
+fathom_run_new (const char *dir, const char *experiment, gboolean overwrite, GError **error)
+{
+  return run_open (dir, experiment, overwrite, TRUE, error);
 }
 
 static JsonObject *
@@ -88,8 +154,14 @@ fathom_run_resume (const char *dir, GError **error)
 
   if (info == NULL)
     return NULL;
+  if (g_strcmp0 (fathom_run_info_get_status (info), "finished") == 0)
+    {
+      g_set_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_EXISTS,
+                   "The run in %s has finished: there is nothing to resume (--overwrite starts it again)", dir);
+      return NULL;
+    }
   root = fathom_run_info_get_json (info);
-  self = fathom_run_new (dir, fathom_run_info_get_experiment (info), TRUE, error);
+  self = run_open (dir, fathom_run_info_get_experiment (info), TRUE, FALSE, error);
   if (self == NULL)
     return NULL;
   json_object_unref (self->config);

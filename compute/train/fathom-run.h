@@ -34,13 +34,17 @@ typedef struct _FathomRun FathomRun;
 GQuark       fathom_run_error_quark   (void);
 
 /* Creates dir (and checkpoints/, renders/). A folder that already holds a
- * run.json is refused unless overwrite is TRUE. */
+ * run.json is refused unless overwrite is TRUE; then what that run wrote
+ * (run.json, metrics.csv, predictions.csv, heatmaps.safetensors, the
+ * leakage tables, checkpoints/ *.safetensors, renders/ *.png) is removed
+ * first, and nothing else. */
 FathomRun   *fathom_run_new           (const char          *dir,
                                        const char          *experiment,
                                        gboolean             overwrite,
                                        GError             **error);
 /* Reopens a run folder to continue it after a stop or a crash: its
- * experiment, config, facts and metrics rows are kept. */
+ * experiment, config, facts and metrics rows are kept. A finished run is
+ * refused (FATHOM_RUN_ERROR_EXISTS): there is nothing to continue. */
 FathomRun   *fathom_run_resume        (const char          *dir,
                                        GError             **error);
 /* Drops metrics rows of epochs after max_epoch (1-based), e.g. the part
