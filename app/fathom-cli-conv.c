@@ -110,10 +110,6 @@ parse_split (const char *text, FathomSplitMode *mode)
   return TRUE;
 }
 
-/* A number option's value before parsing: no one types it, and NaN,
- * which one can type, is refused like any other bad rate. */
-#define NOT_GIVEN (-G_MAXDOUBLE)
-
 /* Options every convolutional command shares. */
 typedef struct {
   char    *data, *run, *device, *weights, *backbone, *split, *size, *cache, *box_head;
@@ -175,7 +171,7 @@ conv_add_entries (GOptionContext *context, ConvArgs *a, gboolean features)
   /* "not given", told apart from a 0 the user typed */
   a->bbox_weight = -1;
   a->epochs = a->batch = a->mini_epochs = -1;
-  a->lr = a->lr_later = a->valid_fraction = NOT_GIVEN;
+  a->lr = a->lr_later = a->valid_fraction = FATHOM_CLI_NOT_GIVEN;
   g_option_context_add_main_entries (context, common, NULL);
   if (!features)
     g_option_context_add_main_entries (context, training, NULL);
@@ -200,12 +196,12 @@ conv_args_apply (const ConvArgs *a, FathomExperimentConfig *c)
         return FALSE;
       }
   for (guint i = 0; i < G_N_ELEMENTS (rates); i++)
-    if (rates[i].value != NOT_GIVEN && !(rates[i].value > 0 && isfinite (rates[i].value)))
+    if (rates[i].value != FATHOM_CLI_NOT_GIVEN && !(rates[i].value > 0 && isfinite (rates[i].value)))
       {
         g_printerr ("fathom-cli: %s must be a rate above 0, not %g\n", rates[i].name, rates[i].value);
         return FALSE;
       }
-  if (a->valid_fraction != NOT_GIVEN && !(a->valid_fraction > 0 && a->valid_fraction < 1))
+  if (a->valid_fraction != FATHOM_CLI_NOT_GIVEN && !(a->valid_fraction > 0 && a->valid_fraction < 1))
     {
       g_printerr ("fathom-cli: --valid-fraction must lie between 0 and 1, not %g\n", a->valid_fraction);
       return FALSE;
@@ -232,11 +228,11 @@ conv_args_apply (const ConvArgs *a, FathomExperimentConfig *c)
   /* the config's 0 is its default */
   c->epochs = (guint) MAX (a->epochs, 0);
   c->batch_size = (guint) MAX (a->batch, 0);
-  c->lr = a->lr == NOT_GIVEN ? 0 : a->lr;
-  c->lr_later = a->lr_later == NOT_GIVEN ? 0 : a->lr_later;
+  c->lr = a->lr == FATHOM_CLI_NOT_GIVEN ? 0 : a->lr;
+  c->lr_later = a->lr_later == FATHOM_CLI_NOT_GIVEN ? 0 : a->lr_later;
   c->seed = (guint64) a->seed;
   c->split_seed = (guint64) a->split_seed;
-  c->valid_fraction = a->valid_fraction == NOT_GIVEN ? 0 : a->valid_fraction;
+  c->valid_fraction = a->valid_fraction == FATHOM_CLI_NOT_GIVEN ? 0 : a->valid_fraction;
   c->backbone = a->backbone;
   c->weights = a->weights;
   c->bbox_weight = a->bbox_weight;

@@ -11,6 +11,11 @@
 
 G_BEGIN_DECLS
 
+/* A number option's value before parsing, to tell "not given" from a 0
+ * the user typed: no one types it (NaN, which one can type, is refused
+ * like any other bad value). */
+#define FATHOM_CLI_NOT_GIVEN (-G_MAXDOUBLE)
+
 /* Says error's message on stderr, frees it; returns 1. */
 int      fathom_cli_fail            (GError         *error);
 /* Parses options; says what is wrong on stderr. */

@@ -25,7 +25,7 @@ fathom_cli_text_train (int argc, char **argv)
   g_autofree char *corpus = NULL, *run = NULL, *device = NULL, *candidate = NULL;
   int epochs = 1, batch = 64, hidden = 256, embedding = 42;
   gint64 seed = 0, max_sequences = 0;
-  double lr = 0, valid_fraction = 0, clip = 0;
+  double lr = FATHOM_CLI_NOT_GIVEN, valid_fraction = 0, clip = 0;
   gboolean overwrite = FALSE, resume = FALSE;
   GOptionEntry entries[] = {
     { "corpus", 0, 0, G_OPTION_ARG_FILENAME, &corpus, "Text file (nietzsche.txt)", "FILE" },
@@ -54,15 +54,37 @@ fathom_cli_text_train (int argc, char **argv)
   if (!fathom_cli_parse (context, &argc, &argv))
     return 2;
   fathom_text_config_init (&tt.config);
-  if (argc != 2 || corpus == NULL || run == NULL || !fathom_text_model_from_string (argv[1], &tt.config.model) ||
-      epochs < 1 || batch < 1 || hidden < 1 || embedding < 0 || seed < 0 || max_sequences < 0 ||
-      valid_fraction < 0 || valid_fraction >= 1 || clip < 0 || lr < 0 || (overwrite && resume))
+  if (argc != 2 || corpus == NULL || run == NULL)
     {
       g_printerr ("Usage: fathom-cli text-train rnn-scratch|rnn|gru --corpus FILE --run RUNDIR [--epochs N] [--batch B]\n"
                   "       [--lr X] [--hidden H] [--seed S] [--device cpu|cuda] [--candidate tanh|relu|sigmoid]\n"
                   "       [--max-sequences N] [--valid-fraction F] [--embedding E] [--clip C] [--overwrite | --resume]\n");
       return 2;
     }
+  {
+    const char *bad = NULL;
+
+    if (!fathom_text_model_from_string (argv[1], &tt.config.model))
+      {
+        g_printerr ("fathom-cli: unknown model “%s” (rnn-scratch, rnn or gru)\n", argv[1]);
+        return 2;
+      }
+    if (epochs < 1 || batch < 1 || hidden < 1)
+      bad = "--epochs, --batch and --hidden must be at least 1";
+    else if (embedding < 0 || seed < 0 || max_sequences < 0 || clip < 0 || !isfinite (clip))
+      bad = "--embedding, --seed, --max-sequences and --clip must not be negative";
+    else if (lr != FATHOM_CLI_NOT_GIVEN && !(lr > 0 && isfinite (lr)))
+      bad = "--lr must be a rate above 0";
+    else if (!(valid_fraction >= 0 && valid_fraction < 1))
+      bad = "--valid-fraction must be at least 0 and below 1";
+    else if (overwrite && resume)
+      bad = "--overwrite and --resume exclude each other";
+    if (bad != NULL)
+      {
+        g_printerr ("fathom-cli: %s\n", bad);
+        return 2;
+      }
+  }
   if (candidate == NULL || g_str_equal (candidate, "tanh"))
     tt.config.candidate = FATHOM_ACTIVATION_TANH;
   else if (g_str_equal (candidate, "relu"))
@@ -81,7 +103,7 @@ fathom_cli_text_train (int argc, char **argv)
   tt.config.device = device != NULL ? device : "cpu";
   tt.config.epochs = (guint) epochs;
   tt.config.batch_size = (guint) batch;
-  tt.config.lr = lr;
+  tt.config.lr = lr == FATHOM_CLI_NOT_GIVEN ? 0 : lr;     /* the config's 0: the model's default */
   tt.config.hidden = (guint) hidden;
   tt.config.embedding = (guint) embedding;
   tt.config.seed = (guint64) seed;
@@ -137,16 +159,40 @@ fathom_cli_sample (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!fathom_cli_parse (context, &argc, &argv))
     return 2;
-  if (argc != 1 || run == NULL || length < 0 || seed < 0 || epoch < 0 || !isfinite (temperature))
+  if (argc != 1 || run == NULL)
     {
       g_printerr ("Usage: fathom-cli sample --run RUNDIR --length N --temperature T --seed S [--prime TEXT] [--epoch N]\n");
+      return 2;
+    }
+  if (length < 0 || seed < 0 || epoch < 0 || !(temperature >= 0 && isfinite (temperature)))
+    {
+      g_printerr ("fathom-cli: --length, --seed and --epoch must not be negative, and --temperature must be 0 "
+                  "(the most likely character) or above\n");
       return 2;
     }
   if (epoch > 0)
     {
       g_autofree char *name = fathom_run_epoch_checkpoint_name ((guint) epoch);
       g_autofree char *path = g_build_filename (run, name, NULL);
+      guint last = 0;
+      g_autofree char *last_path = fathom_run_find_last_checkpoint (run, &last);
 
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        {
+          g_autofree char *json = g_build_filename (run, "run.json", NULL);
+
+          if (!g_file_test (json, G_FILE_TEST_EXISTS))
+            {
+              fathom_run_info_set_missing_error (run, name, &error);
+              return fathom_cli_fail (error);
+            }
+          if (last_path != NULL)
+            g_printerr ("fathom-cli: the run in %s has no checkpoint of epoch %d (its last is epoch %u)\n", run,
+                        epoch, last);
+          else
+            g_printerr ("fathom-cli: the run in %s has no epoch checkpoints\n", run);
+          return 1;
+        }
       sampler = fathom_text_sampler_new_from_file (path, &error);
     }
   else

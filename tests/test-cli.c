@@ -521,6 +521,50 @@ test_bad_train (void)
   }
 }
 
+/* text-train and sample: the values they refuse, and what they say of a
+ * finished run's missing epoch or a second resume. */
+static void
+test_bad_text (void)
+{
+  g_autofree char *corpus = path_in ("tiny-corpus.txt");
+  g_autofree char *run = path_in ("tiny-rnn");
+  g_autofree char *err = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  const char *cases[][3] = {
+    { "--lr", "0", "--lr must be a rate above 0" },
+    { "--lr", "nan", "--lr must be a rate above 0" },
+    { "--hidden", "0", "--hidden must be at least 1" },
+    { "--valid-fraction", "1", "--valid-fraction must be at least 0 and below 1" },
+  };
+
+  for (int i = 0; i < 200; i++)
+    g_string_append (text, "the sea, the boat, the fish. ");
+  g_assert_true (g_file_set_contents (corpus, text->str, -1, NULL));
+  g_assert_cmpint (run_cli (NULL, &err, "text-train", "lstm", "--corpus", corpus, "--run", run, NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "unknown model “lstm”"));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (run_cli (NULL, &err, "text-train", "rnn", "--corpus", corpus, "--run", run, cases[i][0],
+                                cases[i][1], NULL), ==, 2);
+      g_assert_nonnull (strstr (err, cases[i][2]));
+    }
+  g_assert_false (g_file_test (run, G_FILE_TEST_EXISTS));
+
+  g_assert_cmpint (run_cli (NULL, NULL, "text-train", "rnn", "--corpus", corpus, "--run", run, "--hidden", "8",
+                            "--max-sequences", "128", NULL), ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &err, "sample", "--run", run, "-e", "3", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "has no checkpoint of epoch 3 (its last is epoch 1)"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &err, "sample", "--run", run, "-t", "-1", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--temperature must be 0"));
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &err, "text-train", "rnn", "--corpus", corpus, "--run", run, "--hidden", "8",
+                            "--max-sequences", "128", "--resume", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "has finished: there is nothing to resume"));
+}
+
 /* bench: the JSON a script reads, and the options it refuses. */
 static void
 test_bench (void)
@@ -589,6 +633,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/inspect", test_inspect);
   g_test_add_func ("/cli/relative-paths", test_relative_paths);
   g_test_add_func ("/cli/bad-train", test_bad_train);
+  g_test_add_func ("/cli/bad-text", test_bad_text);
   g_test_add_func ("/cli/interrupt", test_interrupt);
   g_test_add_func ("/cli/bench", test_bench);
   status = g_test_run ();
