@@ -139,8 +139,10 @@ fathom_predictor_new (const char *run_dir, const char *device, GError **error)
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: unknown preprocessing “%s”", path, norm);
       return NULL;
     }
-  if (!parse_dimension (width, path, "input width", &self->width, error) ||
-      !parse_dimension (height, path, "input height", &self->height, error))
+  /* a model of the image size alone (leak-size-only) has no input picture */
+  if (preset->needs_features &&
+      (!parse_dimension (width, path, "input width", &self->width, error) ||
+       !parse_dimension (height, path, "input height", &self->height, error)))
     return NULL;
   self->experiment = g_strdup (experiment);
   self->classes = g_strsplit (classes, ",", -1);
