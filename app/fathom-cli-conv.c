@@ -360,6 +360,8 @@ fathom_cli_train (int argc, char **argv)
   g_print ("%s (%s) finished in %.1f s (the head's fit and evaluation %.1f s)\n", argv[1],
            json_object_get_string_member_with_default (root, "lesson_experiment", "-"),
            job.result.seconds, job.result.fit_seconds);
+  if (json_object_has_member (root, "message"))
+    g_print ("%s\n", json_object_get_string_member (root, "message"));
   if (json_object_has_member (root, "backbone_note"))
     g_print ("Backbone: %s\n", json_object_get_string_member (root, "backbone_note"));
   g_print ("Features: %s\n", job.result.features_computed ? "computed now" : "from the cache");

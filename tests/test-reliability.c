@@ -170,6 +170,9 @@ test_early_stop (void)
   FathomTrainConfig cfg;
   FathomTrainResult res;
   g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL, *want = NULL;
+  g_autoptr(FathomRun) run = NULL;
+  g_autoptr(FathomRunInfo) info = NULL;
 
   noise (256, 1, &xt, &tt);
   noise (128, 2, &xv, &tv);
@@ -181,12 +184,24 @@ test_early_stop (void)
   cfg.epochs = 60;
   cfg.batch_size = 32;
   cfg.patience = 3;
-  g_assert_true (fathom_trainer_fit (g, opt, &cfg, &tsrc, &vsrc, NULL, NULL, NULL, NULL, &res, &error));
+  dir = g_dir_make_tmp ("fathom-early-stop-XXXXXX", &error);
+  g_assert_no_error (error);
+  run = fathom_run_new (dir, "toy", TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_true (fathom_trainer_fit (g, opt, &cfg, &tsrc, &vsrc, run, NULL, NULL, NULL, &res, &error));
   g_assert_no_error (error);
   g_test_message ("stopped after %u epochs, best %u", res.epochs_done, res.best_epoch);
   g_assert_true (res.stopped_early);
   g_assert_cmpuint (res.epochs_done, ==, res.best_epoch + 3);
   g_assert_cmpuint (res.epochs_done, <, 60);
+  /* the run says so, and which epoch's model it keeps */
+  info = fathom_run_info_load (dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fathom_run_info_get_status (info), ==, "finished");
+  want = g_strdup_printf ("Stopped early after epoch %u: the validation loss last improved at epoch %u "
+                          "(the model is epoch %u's, the last)", res.epochs_done, res.best_epoch, res.epochs_done);
+  g_assert_cmpstr (json_object_get_string_member (fathom_run_info_get_json (info), "message"), ==, want);
+  fathom_test_remove_tree (dir);
 }
 
 /* ---- no growth over a long run -------------------------------------------- */

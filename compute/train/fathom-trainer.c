@@ -550,8 +550,9 @@ fathom_trainer_fit (FathomGraph *graph, FathomOptimizer *optimizer, const Fathom
 
       if (ok && res.stopped_early)
         {
-          g_autofree char *why = g_strdup_printf ("Stopped early: the validation loss last improved at epoch %u",
-                                                  res.best_epoch);
+          g_autofree char *why = g_strdup_printf ("Stopped early after epoch %u: the validation loss last improved "
+                                                  "at epoch %u (the model is epoch %u's, the last)",
+                                                  res.epochs_done, res.best_epoch, res.epochs_done);
           fathom_run_set_status (run, "finished", why);
         }
       else if (ok)
