@@ -521,6 +521,21 @@ test_bad_train (void)
   }
 }
 
+/* An early stop is said, in the output and in run.json, and the
+ * message survives the experiment's own finish. */
+static void
+test_early_stop (void)
+{
+  g_autofree char *run = path_in ("early");
+  g_autofree char *out = NULL, *json = g_build_filename (run, "run.json", NULL), *text = NULL;
+
+  g_assert_cmpint (run_cli (&out, NULL, "train", "leak-size-only", "--data", data_dir, "--run", run, "--patience",
+                            "1", "--overwrite", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Stopped early after epoch "));
+  g_assert_true (g_file_get_contents (json, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "\"message\" : \"Stopped early after epoch "));
+}
+
 /* text-train and sample: the values they refuse, and what they say of a
  * finished run's missing epoch or a second resume. */
 static void
@@ -634,6 +649,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/relative-paths", test_relative_paths);
   g_test_add_func ("/cli/bad-train", test_bad_train);
   g_test_add_func ("/cli/bad-text", test_bad_text);
+  g_test_add_func ("/cli/early-stop", test_early_stop);
   g_test_add_func ("/cli/interrupt", test_interrupt);
   g_test_add_func ("/cli/bench", test_bench);
   status = g_test_run ();

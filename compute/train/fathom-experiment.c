@@ -612,7 +612,12 @@ fathom_experiment_run (const FathomExperimentConfig *config, FathomTrainProgress
   if (result != NULL)
     *result = res;
   if (ok)
-    fathom_run_set_status (run, "finished", NULL);
+    {
+      /* the trainer's word on how the fit ended (an early stop) stays */
+      g_autofree char *how = g_strdup (fathom_run_get_message (run));
+
+      fathom_run_set_status (run, "finished", how);
+    }
   else if (is_cancel (stage_error))
     fathom_run_set_status (run, "stopped", "Stopped by the user");
   else

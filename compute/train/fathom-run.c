@@ -279,10 +279,18 @@ fathom_run_set_final (FathomRun *self, const char *key, double value)
 void
 fathom_run_set_status (FathomRun *self, const char *status, const char *message)
 {
+  char *new_status = g_strdup (status), *new_message = g_strdup (message);   /* either may be our own */
+
   g_free (self->status);
   g_free (self->message);
-  self->status = g_strdup (status);
-  self->message = g_strdup (message);
+  self->status = new_status;
+  self->message = new_message;
+}
+
+const char *
+fathom_run_get_message (FathomRun *self)
+{
+  return self->message;
 }
 
 /* Column names end up in a CSV header: keep them to a safe alphabet. */

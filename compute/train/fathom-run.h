@@ -75,6 +75,8 @@ void         fathom_run_set_info_path     (FathomRun *self, const char *key, con
 void         fathom_run_set_final         (FathomRun *self, const char *key, double value);
 /* "running", "finished", "stopped" or "failed", with a message or NULL. */
 void         fathom_run_set_status        (FathomRun *self, const char *status, const char *message);
+/* The status's message so far, or NULL. */
+const char  *fathom_run_get_message       (FathomRun *self);
 
 /* The metric columns between phase and wall_s; set once, before rows (a
  * resumed run accepts the same columns again). */
