@@ -732,6 +732,13 @@ test_predictor_bad_run (void)
   g_assert_nonnull (strstr (error->message, "the run is stopped"));
   g_assert_nonnull (strstr (error->message, "--resume"));
   g_clear_error (&error);
+  /* a failed one says why, and that resuming wants the cause dealt with */
+  g_assert_true (g_file_set_contents (run_json, "{\"experiment\": \"fcn\", \"status\": \"failed\", "
+                                      "\"message\": \"loss became NaN at epoch 1\"}", -1, NULL));
+  g_assert_null (fathom_predictor_new (run, "cpu", &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "the run failed: loss became NaN at epoch 1; once the cause is dealt with"));
+  g_clear_error (&error);
   g_assert_true (g_file_set_contents (model, "garbage", -1, NULL));
   g_assert_null (fathom_predictor_new (run, "cpu", &error));
   g_assert_nonnull (error);

@@ -266,10 +266,22 @@ fathom_run_info_set_missing_error (const char  *dir,
   if (info == NULL)
     return;
   status = fathom_run_info_get_status (info);
+  if (g_str_equal (status, "failed"))
+    {
+      const char *why = member_string (json_node_get_object (info->root), "message");
+
+      /* resuming as it was would fail the same way */
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                   "The run in “%s” has no trained model (%s is written when training finishes; the run failed%s%s; "
+                   "once the cause is dealt with, `fathom-cli train ... --resume` or `text-train ... --resume` "
+                   "continues it from its last checkpoint)",
+                   dir, relative, why != NULL ? ": " : "", why != NULL ? why : "");
+      return;
+    }
   g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
                "The run in “%s” has no trained model yet (%s is written when training finishes; the run is %s%s)",
                dir, relative, status,
-               g_str_equal (status, "stopped") || g_str_equal (status, "failed")
+               g_str_equal (status, "stopped")
                  ? ": `fathom-cli train ... --resume` or `text-train ... --resume` finishes it" : "");
 }
 
