@@ -145,11 +145,16 @@ fathom_cli_heatmap (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!fathom_cli_parse (context, &argc, &argv))
     return 2;
-  if (argc != 1 || run == NULL || image == NULL || out == NULL || !(alpha >= 0 && alpha <= 1) || width < 0 ||
-      columns < 1)
+  if (argc != 1 || run == NULL || image == NULL || out == NULL || *out == '\0')
     {
       g_printerr ("Usage: fathom-cli heatmap --run RUNDIR --image FILE [--class NAME|all] [--coarse]\n"
                   "       [--interp nearest|bilinear] [--colormap cool|viridis|inferno|grey] [--alpha A] [--width W] --out PNG\n");
+      return 2;
+    }
+  if (!(alpha >= 0 && alpha <= 1) || width < 0 || columns < 1)
+    {
+      g_printerr ("fathom-cli: --alpha must lie between 0 and 1, --width must not be negative (0: the photo's) "
+                  "and --columns must be at least 1\n");
       return 2;
     }
   fathom_overlay_scene_init (&scene);

@@ -572,6 +572,11 @@ test_overlay_render (void)
   g_assert_cmpint (cairo_image_surface_get_height (back), ==,
                    (int) ceil (fathom_overlay_grid_height (&fx.scene, 4, 640)));
   cairo_surface_destroy (back);
+  /* more columns than maps: one row of the eight, no empty columns */
+  g_assert_cmpfloat (fathom_overlay_grid_height (&fx.scene, 100, 640), ==,
+                     fathom_overlay_grid_height (&fx.scene, 8, 640));
+  g_assert_cmpfloat (fathom_overlay_grid_height (&fx.scene, 8, 640), <,
+                     fathom_overlay_grid_height (&fx.scene, 4, 640));
 
   g_assert_cmpint (g_unlink (path), ==, 0);
   g_assert_cmpint (g_unlink (grid_path), ==, 0);

@@ -79,7 +79,8 @@ grid_layout (const FathomOverlayScene *scene, int columns, double width, GridLay
 {
   double size = BASE_FONT * scene->text_scale;
 
-  g->columns = MAX (columns, 1);
+  /* no empty columns: as many as there are maps at most */
+  g->columns = CLAMP (columns, 1, MAX (scene->heatmap->classes, 1));
   g->rows = (scene->heatmap->classes + g->columns - 1) / g->columns;
   g->tile_w = MAX ((width - GRID_PAD * (g->columns + 1)) / g->columns, 1.0);
   g->tile_h = g->tile_w * scene_aspect (scene);
