@@ -78,7 +78,7 @@ work_interrupt (gpointer user_data)
   Work *w = user_data;
 
   if (!g_cancellable_is_cancelled (w->cancellable))
-    g_printerr ("\nfathom-cli: stopping after this batch (the run folder stays valid)…\n");
+    g_printerr ("\nfathom-cli: stopping after the current batch or photo (what is written stays valid)…\n");
   g_cancellable_cancel (w->cancellable);
   return G_SOURCE_CONTINUE;
 }

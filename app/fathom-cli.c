@@ -533,9 +533,24 @@ fishsim_summary (const char *dir, double seconds, GError **error)
   return TRUE;
 }
 
+typedef struct {
+  const FathomFishsimOptions *opts;
+  guint                      *shown;
+} FishsimJob;
+
+/* fishsim in the worker, so that Ctrl-C stops it between photos */
+static gboolean
+fishsim_work (gpointer data, GCancellable *cancellable, GError **error)
+{
+  FishsimJob *job = data;
+
+  return fathom_fishsim_generate (job->opts, fishsim_progress, job->shown, cancellable, error);
+}
+
 static int
 cmd_fishsim (int argc, char **argv)
 {
+  FishsimJob job;
   FathomFishsimOptions opts;
   g_autoptr(GOptionContext) context = NULL;
   g_autofree char *out = NULL;
@@ -568,9 +583,15 @@ cmd_fishsim (int argc, char **argv)
     if (!fathom_cli_parse (context, &argc, &argv))
       return 2;
   }
-  if (out == NULL || argc != 1 || images < 1 || seed < 0 || threads < 0)
+  if (out == NULL || argc != 1)
     {
       g_printerr ("Usage: fathom-cli fishsim --out DIR [--images N] [--seed S] [--scale F] [--quality Q]\n");
+      return 2;
+    }
+  if (images < 1 || images > FATHOM_FISHSIM_MAX_IMAGES || seed < 0 || threads < 0)
+    {
+      g_printerr ("fathom-cli: --images must lie between 1 and %d, and --seed and --threads must not be negative\n",
+                  FATHOM_FISHSIM_MAX_IMAGES);
       return 2;
     }
   opts.out_dir = out;
@@ -579,9 +600,17 @@ cmd_fishsim (int argc, char **argv)
   opts.n_threads = (guint) threads;
 
   start = g_get_monotonic_time ();
-  if (!fathom_fishsim_generate (&opts, fishsim_progress, &shown, NULL, &error))
+  job = (FishsimJob) { &opts, &shown };
+  if (!fathom_cli_run_in_worker (fishsim_work, &job, &error))
     {
       g_printerr ("\n");
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_printerr ("fishsim stopped: %s holds part of a dataset and no fishsim.json; "
+                      "the same command again starts it over\n", out);
+          g_error_free (error);
+          return 130;
+        }
       return fathom_cli_fail (error);
     }
   g_printerr ("\n");

@@ -407,6 +407,45 @@ test_interrupt (void)
   g_assert_cmpuint (fathom_run_info_get_n_rows (info), >, 0);
 }
 
+/* Ctrl-C stops fishsim between photos with a word on what it left:
+ * exit status 130 and no fishsim.json (the truth is written last). */
+static void
+test_fishsim_interrupt (void)
+{
+  g_autofree char *dir = path_in ("fishsim-stopped");
+  g_autofree char *truth = g_build_filename (dir, "fishsim.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GIOChannel) err_channel = NULL;
+  g_autoptr(GString) said = g_string_new (NULL);
+  const char *argv[] = { cli, "fishsim", "--out", dir, "--images", "20000", "--threads", "1", NULL };
+  GPid pid;
+  int err_fd, status;
+  char buf[256];
+  gsize got;
+
+  g_assert_true (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                                           NULL, NULL, &err_fd, &error));
+  g_assert_no_error (error);
+  /* the progress line has no newline: read until a photo is written */
+  err_channel = g_io_channel_unix_new (err_fd);
+  g_io_channel_set_close_on_unref (err_channel, TRUE);
+  g_io_channel_set_encoding (err_channel, NULL, NULL);
+  while (strstr (said->str, " photos (") == NULL &&
+         g_io_channel_read_chars (err_channel, buf, sizeof buf, &got, NULL) == G_IO_STATUS_NORMAL)
+    g_string_append_len (said, buf, (gssize) got);
+  g_assert_nonnull (strstr (said->str, " photos ("));
+  kill (pid, SIGINT);
+  while (g_io_channel_read_chars (err_channel, buf, sizeof buf, &got, NULL) == G_IO_STATUS_NORMAL)
+    g_string_append_len (said, buf, (gssize) got);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 130);
+  g_assert_nonnull (strstr (said->str, "fishsim stopped: "));
+  g_assert_false (g_file_test (truth, G_FILE_TEST_EXISTS));
+  fathom_test_remove_tree (dir);
+}
+
 /* Lines of text holding needle. */
 static guint
 count_lines (const char *text, const char *needle)
@@ -651,6 +690,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/cli/bad-text", test_bad_text);
   g_test_add_func ("/cli/early-stop", test_early_stop);
   g_test_add_func ("/cli/interrupt", test_interrupt);
+  g_test_add_func ("/cli/fishsim-interrupt", test_fishsim_interrupt);
   g_test_add_func ("/cli/bench", test_bench);
   status = g_test_run ();
 
