@@ -50,6 +50,7 @@ fathom_overlay_draw_tile (cairo_t                  *cr,
 
   if (scene->has_true_box && (scene->layers & FATHOM_OVERLAY_TRUE_BOX))
     _fathom_overlay_stroke_box (cr, &scene->true_box, &view, _fathom_overlay_true_rgb, 2.0);
+  _fathom_overlay_draw_located (cr, &tile, &view);
 
   if (scene->style.scale == FATHOM_HEATMAP_SCALE_PER_MAP)
     {

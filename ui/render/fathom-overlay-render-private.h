@@ -59,6 +59,11 @@ void        _fathom_overlay_stroke_box    (cairo_t                   *cr,
                                            const double               rgb[3],
                                            double                     width);
 /* Atomically (temporary file, rename). */
+/* A ring at the centre of the cell where the shown class's map locates
+ * its object (fathom_heatmap_locate()): where the pointing game looks. */
+void        _fathom_overlay_draw_located  (cairo_t                   *cr,
+                                           const FathomOverlayScene  *scene,
+                                           const FathomViewTransform *view);
 gboolean    _fathom_overlay_write_png     (cairo_surface_t           *surface,
                                            const char                *path,
                                            GError                   **error);

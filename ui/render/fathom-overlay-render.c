@@ -281,11 +281,9 @@ fathom_overlay_draw_photo (cairo_t                   *cr,
   cairo_surface_destroy (photo);
 }
 
-/* A ring at the centre of the cell where the shown class's map locates
- * its object (fathom_heatmap_locate(), against the no-fish class where
- * the scene names one): where the pointing game looks. */
-static void
-draw_located (cairo_t *cr, const FathomOverlayScene *scene, const FathomViewTransform *view)
+/* Against the no-fish class where the scene names one. */
+void
+_fathom_overlay_draw_located (cairo_t *cr, const FathomOverlayScene *scene, const FathomViewTransform *view)
 {
   int reference = scene->class_names != NULL
                     ? fathom_metric_map_reference (scene->class_names, (gsize) scene->heatmap->classes) : -1;
@@ -325,7 +323,6 @@ fathom_overlay_draw_heatmap (cairo_t                   *cr,
   paint_over_image (cr, heat, scene, view, scene->style.opacity,
                     scene->style.interpolation == FATHOM_RESIZE_NEAREST);
   cairo_surface_destroy (heat);
-  draw_located (cr, scene, view);
 }
 
 void
@@ -514,6 +511,8 @@ fathom_overlay_draw_annotations (cairo_t                   *cr,
   if (scene->image == NULL)
     return;
   cairo_save (cr);
+  if (heatmap_visible (scene))
+    _fathom_overlay_draw_located (cr, scene, view);
   if (scene->layers & FATHOM_OVERLAY_TRUE_BOX)
     {
       const double dash[] = { 6, 4 };
