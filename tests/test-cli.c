@@ -523,6 +523,23 @@ test_relative_paths (void)
   g_assert_cmpstr (json_object_get_string_member (root, "dataset"), ==, data_dir);
 }
 
+/* Each case, an option and its value, refused with exit status 2 and
+ * the message given, before the run folder is made. */
+static void
+assert_refused (const char *command, const char *model, const char *input_option, const char *input,
+                const char *run, const char *const (*cases)[3], gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autofree char *err = NULL;
+
+      g_assert_cmpint (run_cli (NULL, &err, command, model, input_option, input, "--run", run, cases[i][0],
+                                cases[i][1], NULL), ==, 2);
+      g_assert_nonnull (strstr (err, cases[i][2]));
+    }
+  g_assert_false (g_file_test (run, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_bad_train (void)
 {
@@ -539,7 +556,7 @@ test_bad_train (void)
   g_assert_nonnull (strstr (err, "HEIGHTxWIDTH"));
   /* a 0 or NaN the user typed is refused, not taken for "the default" */
   {
-    const char *cases[][3] = {
+    const char *const cases[][3] = {
       { "--epochs", "0", "--epochs must be at least 1" },
       { "--batch", "0", "--batch must be at least 1" },
       { "--mini-epochs", "0", "--mini-epochs must be at least 1" },
@@ -549,14 +566,7 @@ test_bad_train (void)
       { "--valid-fraction", "0", "--valid-fraction must lie between 0 and 1" },
     };
 
-    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-      {
-        g_clear_pointer (&err, g_free);
-        g_assert_cmpint (run_cli (NULL, &err, "train", "fcn", "--data", data_dir, "--run", run, cases[i][0],
-                                  cases[i][1], NULL), ==, 2);
-        g_assert_nonnull (strstr (err, cases[i][2]));
-      }
-    g_assert_false (g_file_test (run, G_FILE_TEST_EXISTS));
+    assert_refused ("train", "fcn", "--data", data_dir, run, cases, G_N_ELEMENTS (cases));
   }
 }
 
@@ -584,7 +594,7 @@ test_bad_text (void)
   g_autofree char *run = path_in ("tiny-rnn");
   g_autofree char *err = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
-  const char *cases[][3] = {
+  const char *const cases[][3] = {
     { "--lr", "0", "--lr must be a rate above 0" },
     { "--lr", "nan", "--lr must be a rate above 0" },
     { "--hidden", "0", "--hidden must be at least 1" },
@@ -596,14 +606,7 @@ test_bad_text (void)
   g_assert_true (g_file_set_contents (corpus, text->str, -1, NULL));
   g_assert_cmpint (run_cli (NULL, &err, "text-train", "lstm", "--corpus", corpus, "--run", run, NULL), ==, 2);
   g_assert_nonnull (strstr (err, "unknown model “lstm”"));
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_clear_pointer (&err, g_free);
-      g_assert_cmpint (run_cli (NULL, &err, "text-train", "rnn", "--corpus", corpus, "--run", run, cases[i][0],
-                                cases[i][1], NULL), ==, 2);
-      g_assert_nonnull (strstr (err, cases[i][2]));
-    }
-  g_assert_false (g_file_test (run, G_FILE_TEST_EXISTS));
+  assert_refused ("text-train", "rnn", "--corpus", corpus, run, cases, G_N_ELEMENTS (cases));
 
   g_assert_cmpint (run_cli (NULL, NULL, "text-train", "rnn", "--corpus", corpus, "--run", run, "--hidden", "8",
                             "--max-sequences", "128", NULL), ==, 0);

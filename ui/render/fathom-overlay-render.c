@@ -281,6 +281,19 @@ fathom_overlay_draw_photo (cairo_t                   *cr,
   cairo_surface_destroy (photo);
 }
 
+/* Strokes the current path white, width wide, over a dark halo a pixel
+ * wider on each side: visible on any photo or map. */
+static void
+stroke_white_on_dark (cairo_t *cr, double width)
+{
+  cairo_set_source_rgba (cr, 0, 0, 0, 0.6);
+  cairo_set_line_width (cr, width + 2);
+  cairo_stroke_preserve (cr);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_set_line_width (cr, width);
+  cairo_stroke (cr);
+}
+
 /* Against the no-fish class where the scene names one. */
 void
 _fathom_overlay_draw_located (cairo_t *cr, const FathomOverlayScene *scene, const FathomViewTransform *view)
@@ -297,12 +310,7 @@ _fathom_overlay_draw_located (cairo_t *cr, const FathomOverlayScene *scene, cons
   cairo_save (cr);
   cairo_new_path (cr);
   cairo_arc (cr, vx, vy, 4, 0, 2 * G_PI);
-  cairo_set_source_rgba (cr, 0, 0, 0, 0.6);
-  cairo_set_line_width (cr, 3.5);
-  cairo_stroke_preserve (cr);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_set_line_width (cr, 1.5);
-  cairo_stroke (cr);
+  stroke_white_on_dark (cr, 1.5);
   cairo_restore (cr);
 }
 
@@ -592,12 +600,7 @@ fathom_overlay_draw_hover (cairo_t                   *cr,
   /* on whole pixels: a crisp 2-pixel outline */
   cairo_rectangle (cr, round (vx), round (vy), round (vx + cell.width * view->scale) - round (vx),
                    round (vy + cell.height * view->scale) - round (vy));
-  cairo_set_source_rgba (cr, 0, 0, 0, 0.6);
-  cairo_set_line_width (cr, 4);
-  cairo_stroke_preserve (cr);
-  cairo_set_source_rgb (cr, 1, 1, 1);
-  cairo_set_line_width (cr, 2);
-  cairo_stroke (cr);
+  stroke_white_on_dark (cr, 2);
 
   _fathom_overlay_set_font (cr, size * 0.92, FALSE);
   text = g_strdup_printf ("cell row %d, col %d of %dx%d: %.4g", cy, cx,
