@@ -261,8 +261,9 @@ fathom_cli_features (int argc, char **argv)
   GError *error = NULL;
 
   g_option_context_set_description (context,
-    "Writes one float32 tensor “features” [N, C, H, W] and the image paths (training, validation and test\n"
-    "photos alike, in path order) under __metadata__ “files”. mini is trained first on the training split (or found in the cache).");
+    "Writes one float32 tensor “features” [N, C, H, W] and the image paths (training, validation and\n"
+    "test photos alike, in path order) under __metadata__ “files”. mini is trained first on the\n"
+    "training split (or found in the cache).");
   g_option_context_add_main_entries (context, entries, NULL);
   conv_add_entries (context, &a, TRUE);
   if (!fathom_cli_parse (context, &argc, &argv))

@@ -737,7 +737,8 @@ test_predictor_bad_run (void)
                                       "\"message\": \"loss became NaN at epoch 1\"}", -1, NULL));
   g_assert_null (fathom_predictor_new (run, "cpu", &error));
   g_assert_nonnull (error);
-  g_assert_nonnull (strstr (error->message, "the run failed: loss became NaN at epoch 1; once the cause is dealt with"));
+  g_assert_nonnull (strstr (error->message,
+                            "the run failed: loss became NaN at epoch 1; once the cause is dealt with"));
   g_clear_error (&error);
   g_assert_true (g_file_set_contents (model, "garbage", -1, NULL));
   g_assert_null (fathom_predictor_new (run, "cpu", &error));

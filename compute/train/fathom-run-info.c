@@ -272,9 +272,9 @@ fathom_run_info_set_missing_error (const char  *dir,
 
       /* resuming as it was would fail the same way */
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-                   "The run in “%s” has no trained model (%s is written when training finishes; the run failed%s%s; "
-                   "once the cause is dealt with, `fathom-cli train ... --resume` or `text-train ... --resume` "
-                   "continues it from its last checkpoint)",
+                   "The run in “%s” has no trained model (%s is written when training finishes; "
+                   "the run failed%s%s; once the cause is dealt with, `fathom-cli train ... --resume` "
+                   "or `text-train ... --resume` continues it from its last checkpoint)",
                    dir, relative, why != NULL ? ": " : "", why != NULL ? why : "");
       return;
     }

@@ -29,9 +29,9 @@ struct _FathomRun
 
 /* Removes what a run writes into a folder (run.json, metrics.csv, the
  * predictions, maps and leakage tables, the .safetensors files in
- * checkpoints/ and the .png files in renders/), so that nothing of a run it replaces is left to be taken
- * for the new one's: an old epoch's checkpoint to resume from, an fcn's
- * maps beside a gru. Anything else in the folder stays. */
+ * checkpoints/ and the .png files in renders/), so that nothing of the
+ * run it replaces is taken for the new one's: an old epoch's checkpoint
+ * to resume from, an fcn's maps beside a gru. Anything else stays. */
 static gboolean
 clear_outputs (const char *dir, GError **error)
 {
