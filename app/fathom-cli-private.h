@@ -22,9 +22,9 @@ int      fathom_cli_fail            (GError         *error);
 gboolean fathom_cli_parse           (GOptionContext *context,
                                      int            *argc,
                                      char         ***argv);
-/* Whether an output path is this process's stdout (/dev/stdout,
- * /dev/fd/1, /proc/self/fd/1): the command's own lines then go to stderr,
- * not into the file. */
+/* Whether an output path is this process's stdout
+ * (fathom_path_own_descriptor()): the command's own lines then go to
+ * stderr, not into the file. */
 gboolean fathom_cli_is_stdout       (const char     *path);
 /* "m:ss" or "h:mm:ss"; "-" when unknown. */
 char    *fathom_cli_format_duration (double          seconds);

@@ -1,6 +1,7 @@
 /* fathom-cli-worker.c: fathom-cli's shared helpers: errors, option
  * parsing, durations, long work in a worker with Ctrl-C, progress lines. */
 #include "fathom-cli-private.h"
+#include "fathom-atomic-file.h"
 
 #include <glib-unix.h>
 #include <math.h>
@@ -17,8 +18,7 @@ fathom_cli_fail (GError *error)
 gboolean
 fathom_cli_is_stdout (const char *path)
 {
-  return g_strcmp0 (path, "/dev/stdout") == 0 || g_strcmp0 (path, "/dev/fd/1") == 0 ||
-         g_strcmp0 (path, "/proc/self/fd/1") == 0;
+  return path != NULL && fathom_path_own_descriptor (path) == STDOUT_FILENO;
 }
 
 gboolean

@@ -55,11 +55,8 @@ write_in_place (const char *path)
          (S_ISCHR (st.st_mode) || S_ISBLK (st.st_mode) || S_ISFIFO (st.st_mode) || S_ISSOCK (st.st_mode));
 }
 
-/* The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or
- * /proc/self/fd/N names, or -1: written through a duplicate, so that the
- * writes share its offset with what the process prints there. */
-static int
-own_descriptor (const char *path)
+int
+fathom_path_own_descriptor (const char *path)
 {
   const char *n = NULL;
   guint64 fd;
@@ -112,7 +109,9 @@ fathom_atomic_file_open (const char *path, GError **error)
   self->fd = -1;
   if (write_in_place (path))
     {
-      int own = own_descriptor (path);
+      /* through a duplicate, so that the writes share the descriptor's
+       * offset with what the process prints there */
+      int own = fathom_path_own_descriptor (path);
 
       self->direct = TRUE;
       self->fd = own >= 0 ? fcntl (own, F_DUPFD_CLOEXEC, 3)

@@ -72,4 +72,8 @@ gboolean          fathom_write_file_atomic      (const char        *path,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FathomAtomicFile, fathom_atomic_file_abort)
 
+/* The descriptor of this process that path names (/dev/stdout 1,
+ * /dev/stderr 2, /dev/fd/N and /proc/self/fd/N N), or -1. */
+int               fathom_path_own_descriptor    (const char        *path);
+
 G_END_DECLS

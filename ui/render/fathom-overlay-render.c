@@ -281,6 +281,15 @@ fathom_overlay_draw_photo (cairo_t                   *cr,
   cairo_surface_destroy (photo);
 }
 
+/* The class the scene's maps are read against (fathom_metric_map_reference()),
+ * or -1 where it names no classes. */
+static int
+scene_reference (const FathomOverlayScene *scene)
+{
+  return scene->class_names != NULL
+           ? fathom_metric_map_reference (scene->class_names, (gsize) scene->heatmap->classes) : -1;
+}
+
 /* Strokes the current path white, width wide, over a dark halo a pixel
  * wider on each side: visible on any photo or map. */
 static void
@@ -298,8 +307,7 @@ stroke_white_on_dark (cairo_t *cr, double width)
 void
 _fathom_overlay_draw_located (cairo_t *cr, const FathomOverlayScene *scene, const FathomViewTransform *view)
 {
-  int reference = scene->class_names != NULL
-                    ? fathom_metric_map_reference (scene->class_names, (gsize) scene->heatmap->classes) : -1;
+  int reference = scene_reference (scene);
   FathomBox cell;
   double vx, vy;
   int cx, cy;
@@ -460,8 +468,7 @@ draw_legend_at (cairo_t *cr, const FathomOverlayScene *scene, double x, double y
 
   if (metrics)
     {
-      int reference = scene->class_names != NULL
-                        ? fathom_metric_map_reference (scene->class_names, (gsize) scene->heatmap->classes) : -1;
+      int reference = scene_reference (scene);
       gboolean hit = fathom_heatmap_pointing (scene->heatmap, k, reference, scene->image->width,
                                               scene->image->height, &scene->true_box);
       double share = fathom_heatmap_in_box_share (scene->heatmap, k, scene->image->width,
