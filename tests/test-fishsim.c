@@ -530,6 +530,120 @@ test_frequencies (void)
   g_assert_cmpfloat ((double) right / (n / 2) - (double) majority / (n / 2), >=, 0.10);
 }
 
+/* A pretraining corpus: the same fleet as the dataset of its seed, none of
+ * its photos, the classes in equal numbers, no boat tied to a class, and
+ * its options read back from fishsim.json. */
+static void
+test_corpus (void)
+{
+  g_autofree char *dir = g_build_filename (root, "corpus", NULL);
+  g_autofree char *bad = g_build_filename (root, "not-fishsim", NULL);
+  g_autofree char *bad_json = g_build_filename (bad, "fishsim.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) truth = NULL, data_truth = NULL;
+  g_autoptr(GHashTable) photos = NULL, data_photos = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_bytes_hash, g_bytes_equal);
+  JsonArray *images, *boats, *data_boats;
+  FathomFishsimOptions opts, got;
+  guint per_class[8] = { 0 }, per_boat[12][8] = { { 0 } }, n_boat[12] = { 0 };
+  GHashTableIter iter;
+  gpointer key, value;
+  const guint n = 400;
+
+  fathom_fishsim_options_init (&opts);
+  opts.out_dir = dir;
+  opts.n_images = n;
+  opts.seed = 3;                /* dataset (3)'s fleet */
+  opts.scale = LARGE_SCALE;
+  opts.corpus = TRUE;
+  g_assert_true (fathom_fishsim_generate (&opts, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  truth = load_json (dir, "fishsim.json");
+  images = truth_images (truth);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (truth), "corpus"));
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (truth), "n_test"), ==, 0);
+  g_assert_cmpuint (json_array_get_length (images), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *img = json_array_get_object_element (images, i);
+      int c = class_index (json_object_get_string_member (img, "class"));
+      int b = (int) json_object_get_int_member (img, "boat");
+
+      g_assert_cmpstr (json_object_get_string_member (img, "split"), ==, "train");
+      per_class[c]++;
+      per_boat[b][c]++;
+      n_boat[b]++;
+    }
+  for (int c = 0; c < 8; c++)
+    g_assert_cmpuint (per_class[c], ==, n / 8);
+  /* every boat takes about its share of photos, and none of them mostly of
+   * one class (the dataset's boats favour one class strongly) */
+  for (int b = 0; b < 12; b++)
+    {
+      guint top = 0;
+
+      for (int c = 0; c < 8; c++)
+        top = MAX (top, per_boat[b][c]);
+      g_test_message ("boat %d: %u photos, at most %u of one class", b, n_boat[b], top);
+      g_assert_cmpuint (n_boat[b], >=, n / 24);
+      g_assert_cmpuint (n_boat[b], <=, n / 12 * 7 / 4);
+      g_assert_cmpfloat ((double) top / n_boat[b], <, 0.35);
+    }
+
+  /* the same fleet as the dataset of that seed, none of its photos */
+  data_truth = load_json (dataset (3), "fishsim.json");
+  boats = json_object_get_array_member (json_node_get_object (truth), "boats");
+  data_boats = json_object_get_array_member (json_node_get_object (data_truth), "boats");
+  g_assert_cmpuint (json_array_get_length (boats), ==, json_array_get_length (data_boats));
+  for (guint b = 0; b < json_array_get_length (boats); b++)
+    g_assert_true (json_node_equal (json_array_get_element (boats, b), json_array_get_element (data_boats, b)));
+  photos = tree (dir);
+  data_photos = tree (dataset (3));
+  g_hash_table_iter_init (&iter, data_photos);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_str_has_suffix (key, ".jpg"))
+      g_hash_table_add (seen, value);
+  g_hash_table_iter_init (&iter, photos);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_str_has_suffix (key, ".jpg"))
+      g_assert_false (g_hash_table_contains (seen, value));
+
+  /* the options come back from fishsim.json */
+  g_assert_true (fathom_fishsim_read_options (dir, &got, &error));
+  g_assert_no_error (error);
+  g_assert_true (got.corpus);
+  g_assert_cmpuint (got.n_images, ==, n);
+  g_assert_cmpuint (got.seed, ==, 3);
+  g_assert_cmpfloat (got.scale, ==, LARGE_SCALE);
+  g_assert_cmpint (got.quality, ==, opts.quality);
+  g_assert_true (fathom_fishsim_read_options (dataset (3), &got, &error));
+  g_assert_no_error (error);
+  g_assert_false (got.corpus);
+  g_assert_cmpuint (got.n_images, ==, LARGE_N);
+
+  /* and a folder without one, or with another's, is refused by name */
+  g_assert_cmpint (g_mkdir_with_parents (bad, 0755), ==, 0);
+  g_assert_false (fathom_fishsim_read_options (bad, &got, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (bad_json, "{\"generator\": \"other\"}", -1, NULL));
+  g_assert_false (fathom_fishsim_read_options (bad, &got, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "not written by fishsim"));
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (bad_json, "{\"generator\": \"fathom-fishsim\", \"version\": 99, \"seed\": 1, "
+                                                "\"scale\": 0.35, \"quality\": 88, \"n_train\": 5}", -1, NULL));
+  g_assert_false (fathom_fishsim_read_options (bad, &got, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "version 99"));
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (bad_json, "{\"generator\": \"fathom-fishsim\", \"version\": 1, \"seed\": 1, "
+                                                "\"scale\": \"big\", \"quality\": 88, \"n_train\": 5}", -1, NULL));
+  g_assert_false (fathom_fishsim_read_options (bad, &got, &error));
+  g_assert_nonnull (strstr (error->message, "scale"));
+}
+
 static void
 cancel_after_ten (guint done, guint total, gpointer user_data)
 {
@@ -653,6 +767,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/fishsim/annotations", test_annotations);
   g_test_add_func ("/fishsim/images", test_images);
   g_test_add_func ("/fishsim/frequencies-and-leak", test_frequencies);
+  g_test_add_func ("/fishsim/corpus", test_corpus);
   g_test_add_func ("/fishsim/cancel", test_cancel);
   g_test_add_func ("/fishsim/folders", test_folders);
   status = g_test_run ();

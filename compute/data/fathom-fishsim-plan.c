@@ -215,6 +215,29 @@ plan_table (const double split[N_SIZES], const double mix[N_BOATS][FISHSIM_N_CLA
         table[b][c]++, row_def[b]--, col_def[c]--;
 }
 
+/* Image numbers drawn from about twice as many, so that the gaps look like
+ * Kaggle's; five digits at most. Sets each photo's path. */
+static void
+number_photos (FathomRng *rng, FishsimPhoto *photos, guint total)
+{
+  guint pool = MIN (2 * total, 99999);
+  g_autofree gint64 *numbers = g_new (gint64, MAX (pool, 1));
+
+  for (guint i = 0; i < pool; i++)
+    numbers[i] = i + 1;
+  fathom_rng_shuffle (rng, numbers, pool);
+  for (guint i = 0; i < total; i++)
+    {
+      FishsimPhoto *p = &photos[i];
+
+      p->number = (guint) numbers[i];
+      if (p->test)
+        p->path = g_strdup_printf ("test_stg1/img_%05u.jpg", p->number);
+      else
+        p->path = g_strdup_printf ("train/%s/img_%05u.jpg", fishsim_class_names[p->cls], p->number);
+    }
+}
+
 FishsimPhoto *
 fishsim_plan_photos (guint64 seed, guint n_train, guint n_test)
 {
@@ -222,8 +245,7 @@ fishsim_plan_photos (guint64 seed, guint n_train, guint n_test)
   double split[N_SIZES], mix[N_BOATS][FISHSIM_N_CLASSES];
   guint table[N_BOATS][FISHSIM_N_CLASSES];
   g_autofree gint64 *order = NULL;
-  g_autofree gint64 *numbers = NULL;
-  guint total = n_train + n_test, pool;
+  guint total = n_train + n_test;
   FishsimPhoto *photos = g_new0 (FishsimPhoto, total);
 
   plan_mix (rng, split, mix);
@@ -249,22 +271,27 @@ fishsim_plan_photos (guint64 seed, guint n_train, guint n_test)
       g_warn_if_fail (k == n);
     }
 
-  /* numbers drawn from about twice as many, so that the gaps look like
-   * Kaggle's; five digits at most */
-  pool = MIN (2 * total, 99999);
-  numbers = g_new (gint64, pool);
-  for (guint i = 0; i < pool; i++)
-    numbers[i] = i + 1;
-  fathom_rng_shuffle (rng, numbers, pool);
-  for (guint i = 0; i < total; i++)
-    {
-      FishsimPhoto *p = &photos[i];
+  number_photos (rng, photos, total);
+  return photos;
+}
 
-      p->number = (guint) numbers[i];
-      if (p->test)
-        p->path = g_strdup_printf ("test_stg1/img_%05u.jpg", p->number);
-      else
-        p->path = g_strdup_printf ("train/%s/img_%05u.jpg", fishsim_class_names[p->cls], p->number);
+FishsimPhoto *
+fishsim_plan_corpus (guint64 seed, guint n)
+{
+  g_autoptr(FathomRng) rng = fathom_rng_new (fishsim_stream_seed (seed, FISHSIM_STREAM_CORPUS_PLAN, 0));
+  g_autofree gint64 *order = g_new (gint64, MAX (n, 1));
+  FishsimPhoto *photos = g_new0 (FishsimPhoto, n);
+
+  for (guint i = 0; i < n; i++)
+    order[i] = i;
+  fathom_rng_shuffle (rng, order, n);
+  for (guint i = 0; i < n; i++)
+    {
+      FishsimPhoto *p = &photos[order[i]];
+
+      p->cls = (FishsimClass) (i % FISHSIM_N_CLASSES);
+      p->boat = (int) fathom_rng_below (rng, FISHSIM_N_BOATS);
     }
+  number_photos (rng, photos, n);
   return photos;
 }

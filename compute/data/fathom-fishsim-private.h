@@ -223,7 +223,10 @@ extern const char *const fishsim_class_names[FISHSIM_N_CLASSES];
 
 /* Stream tags, so that boats, the plan and each photo draw independent
  * numbers from the one seed. */
-enum { FISHSIM_STREAM_PLAN = 1, FISHSIM_STREAM_BOAT = 2, FISHSIM_STREAM_PHOTO = 3 };
+enum {
+  FISHSIM_STREAM_PLAN = 1, FISHSIM_STREAM_BOAT = 2, FISHSIM_STREAM_PHOTO = 3,
+  FISHSIM_STREAM_CORPUS_PLAN = 4, FISHSIM_STREAM_CORPUS_PHOTO = 5
+};
 
 typedef struct {
   guint        number;          /* img_NNNNN */
@@ -250,6 +253,11 @@ void          fishsim_boat_camera   (int            boat,
 FishsimPhoto *fishsim_plan_photos   (guint64        seed,
                                      guint          n_train,
                                      guint          n_test);
+/* A pretraining corpus of n training photos (FathomFishsimOptions.corpus):
+ * the classes in equal numbers (n / 8, the first n % 8 classes one more),
+ * in a random order, each photo's boat drawn uniformly and apart. */
+FishsimPhoto *fishsim_plan_corpus   (guint64        seed,
+                                     guint          n);
 
 /* fathom-fishsim-truth.c: photos sorted, training ones first */
 gboolean      fishsim_write_annotations (const char          *out_dir,

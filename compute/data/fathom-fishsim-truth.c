@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 /* Sloth files exist for these only, as on Kaggle. */
 static const char *const sloth_names[FISHSIM_N_CLASSES] = {
@@ -168,10 +169,10 @@ fishsim_write_truth (const FathomFishsimOptions *opts,
     n_test += photos[i]->test;
   g_string_append_printf (s, "{\n  \"generator\": \"fathom-fishsim\",\n  \"version\": %d,\n"
                           "  \"seed\": %" G_GUINT64_FORMAT ",\n  \"scale\": %s,\n  \"quality\": %d,\n"
-                          "  \"n_train\": %u,\n  \"n_test\": %u,\n  \"classes\": [",
+                          "  \"corpus\": %s,\n  \"n_train\": %u,\n  \"n_test\": %u,\n  \"classes\": [",
                           FATHOM_FISHSIM_VERSION, opts->seed,
                           g_ascii_dtostr (buf, sizeof buf, opts->scale), opts->quality,
-                          n_photos - n_test, n_test);
+                          opts->corpus ? "true" : "false", n_photos - n_test, n_test);
   for (int c = 0; c < FISHSIM_N_CLASSES; c++)
     g_string_append_printf (s, "%s\"%s\"", c ? ", " : "", fishsim_class_names[c]);
   g_string_append (s, "],\n  \"boats\": [");
@@ -205,4 +206,74 @@ fishsim_write_truth (const FathomFishsimOptions *opts,
     }
   g_string_append (s, "\n  ]\n}\n");
   return write_atomic (path, s, error);
+}
+
+static gboolean
+read_integer (JsonObject *root, const char *name, const char *path, gint64 min, gint64 max, gint64 *out,
+              GError **error)
+{
+  JsonNode *node = json_object_get_member (root, name);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64 ||
+      json_node_get_int (node) < min || json_node_get_int (node) > max)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "%s: \u201c%s\u201d is missing or not an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+                   path, name, min, max);
+      return FALSE;
+    }
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+gboolean
+fathom_fishsim_read_options (const char *dir, FathomFishsimOptions *opts, GError **error)
+{
+  g_autofree char *path = g_build_filename (dir, "fishsim.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root_node, *scale, *corpus;
+  JsonObject *root;
+  gint64 version, seed, quality, n_train;
+
+  if (!json_parser_load_from_file (parser, path, error))
+    return FALSE;
+  root_node = json_parser_get_root (parser);
+  root = root_node != NULL && JSON_NODE_HOLDS_OBJECT (root_node) ? json_node_get_object (root_node) : NULL;
+  if (root == NULL || g_strcmp0 (json_object_get_string_member_with_default (root, "generator", NULL),
+                                 "fathom-fishsim") != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s was not written by fishsim", path);
+      return FALSE;
+    }
+  if (!read_integer (root, "version", path, 1, G_MAXINT, &version, error) ||
+      !read_integer (root, "seed", path, 0, G_MAXINT64, &seed, error) ||
+      !read_integer (root, "quality", path, 1, 100, &quality, error) ||
+      !read_integer (root, "n_train", path, 1, FATHOM_FISHSIM_MAX_IMAGES, &n_train, error))
+    return FALSE;
+  if (version != FATHOM_FISHSIM_VERSION)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "%s was written by fishsim version %" G_GINT64_FORMAT ", this one is version %d",
+                   path, version, FATHOM_FISHSIM_VERSION);
+      return FALSE;
+    }
+  scale = json_object_get_member (root, "scale");
+  if (scale == NULL || !JSON_NODE_HOLDS_VALUE (scale) ||
+      (json_node_get_value_type (scale) != G_TYPE_DOUBLE && json_node_get_value_type (scale) != G_TYPE_INT64) ||
+      !(json_node_get_double (scale) > 0.0 && json_node_get_double (scale) <= 2.0))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "%s: \u201cscale\u201d is missing or not a number above 0 and at most 2", path);
+      return FALSE;
+    }
+  corpus = json_object_get_member (root, "corpus");
+  fathom_fishsim_options_init (opts);
+  opts->n_images = (guint) n_train;
+  opts->seed = (guint64) seed;
+  opts->scale = json_node_get_double (scale);
+  opts->quality = (int) quality;
+  /* written before corpora existed: a dataset */
+  opts->corpus = corpus != NULL && JSON_NODE_HOLDS_VALUE (corpus) && json_node_get_value_type (corpus) == G_TYPE_BOOLEAN &&
+                 json_node_get_boolean (corpus);
+  return TRUE;
 }

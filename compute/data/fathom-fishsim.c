@@ -184,7 +184,8 @@ take_photo (Job *job, guint index, GError **error)
 {
   FishsimPhoto *p = &job->photos[index];
   const FishsimBoat *boat = &job->boats[p->boat];
-  g_autoptr(FathomRng) rng = fathom_rng_new (fishsim_stream_seed (job->opts->seed, FISHSIM_STREAM_PHOTO, index));
+  g_autoptr(FathomRng) rng = fathom_rng_new (fishsim_stream_seed (job->opts->seed, job->opts->corpus ? FISHSIM_STREAM_CORPUS_PHOTO : FISHSIM_STREAM_PHOTO,
+                                                                 index));
   g_autoptr(FathomImage) img = NULL;
   g_autofree char *path = g_build_filename (job->opts->out_dir, p->path, NULL);
 
@@ -348,8 +349,9 @@ fathom_fishsim_generate (const FathomFishsimOptions *opts,
       fishsim_boat_render (&job.boats[b]);
     }
   job.n_train = opts->n_images;
-  job.n_photos = opts->n_images + fathom_fishsim_test_count (opts->n_images);
-  job.photos = fishsim_plan_photos (opts->seed, job.n_train, job.n_photos - job.n_train);
+  job.n_photos = opts->n_images + (opts->corpus ? 0 : fathom_fishsim_test_count (opts->n_images));
+  job.photos = opts->corpus ? fishsim_plan_corpus (opts->seed, job.n_train)
+                            : fishsim_plan_photos (opts->seed, job.n_train, job.n_photos - job.n_train);
 
   ok = run_workers (&job, progress_cb, user_data, error);
   if (ok)

@@ -42,6 +42,12 @@ typedef struct {
   double      scale;            /* multiplies the camera sizes, (0, 2]; sides >= 16 */
   int         quality;          /* JPEG, 1..100 */
   guint       n_threads;        /* 0: one per processor */
+  /* A pretraining corpus instead of a dataset: the same fleet (the boats
+   * come from the seed alone), photos from other random streams, so none
+   * repeats a dataset photo of that seed, and each photo's class and boat
+   * drawn apart, the classes in equal numbers and the boats uniformly: the
+   * boat says nothing of the fish. No test_stg1 photos. */
+  gboolean    corpus;
 } FathomFishsimOptions;
 
 /* Called on the thread that runs fathom_fishsim_generate(), after each
@@ -52,7 +58,8 @@ typedef void (*FathomFishsimProgress) (guint    done,
 
 void     fathom_fishsim_options_init (FathomFishsimOptions  *opts);
 
-/* How many test_stg1 photos come with n_images training photos. */
+/* How many test_stg1 photos come with n_images training photos (none
+ * with a corpus). */
 guint    fathom_fishsim_test_count   (guint                  n_images);
 
 /* Width and height of a real camera size at the given scale. */
@@ -71,6 +78,13 @@ gboolean fathom_fishsim_generate     (const FathomFishsimOptions *opts,
                                       FathomFishsimProgress  progress_cb,
                                       gpointer               user_data,
                                       GCancellable          *cancellable,
+                                      GError               **error);
+
+/* The options the fishsim set at dir was made with, from its fishsim.json
+ * (out_dir and n_threads left unset). An error names the file and what
+ * is wrong: missing, not fishsim's, another version, a bad value. */
+gboolean fathom_fishsim_read_options (const char            *dir,
+                                      FathomFishsimOptions  *opts,
                                       GError               **error);
 
 G_END_DECLS
