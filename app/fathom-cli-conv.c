@@ -3,6 +3,7 @@
 #include "fathom-cli-private.h"
 #include "fathom-experiment.h"
 #include "fathom-features.h"
+#include "fathom-fishsim.h"
 #include "fathom-leakage.h"
 #include "fathom-run.h"
 
@@ -113,7 +114,7 @@ parse_split (const char *text, FathomSplitMode *mode)
 /* Options every convolutional command shares. */
 typedef struct {
   char    *data, *run, *device, *weights, *backbone, *split, *size, *cache, *box_head;
-  int      epochs, batch, mini_epochs, threads, patience;
+  int      epochs, batch, mini_epochs, mini_corpus, copies, threads, patience;
   gint64   seed, split_seed;
   double   lr, lr_later, bbox_weight, valid_fraction;
   gboolean overwrite, keras1_lr, resume;
@@ -149,7 +150,8 @@ conv_add_entries (GOptionContext *context, ConvArgs *a, gboolean features)
     { "valid-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &a->valid_fraction, "Validation fraction (default 500/3777, the course's)", "F" },
     { "size", 0, 0, G_OPTION_ARG_STRING, &a->size, "Backbone input as HEIGHTxWIDTH (default: the experiment's)", "HxW" },
     { "cache", 0, 0, G_OPTION_ARG_FILENAME, &a->cache, "Feature and backbone cache (default ~/.cache/fathom)", "DIR" },
-    { "mini-epochs", 0, 0, G_OPTION_ARG_INT, &a->mini_epochs, "Pretraining epochs of the mini backbone (default 16)", "N" },
+    { "mini-epochs", 0, 0, G_OPTION_ARG_INT, &a->mini_epochs, "Pretraining epochs of the mini backbone (default 8 on its corpus, 16 on a training split)", "N" },
+    { "mini-corpus", 0, 0, G_OPTION_ARG_INT, &a->mini_corpus, "On fishsim data, photos of the corpus mini pretrains on (default " G_STRINGIFY (FATHOM_MINI_CORPUS_IMAGES) "; 0: the training split)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &a->threads, "Photo-decoding threads (0: one per processor)", "T" },
     { NULL }
   };
@@ -161,6 +163,7 @@ conv_add_entries (GOptionContext *context, ConvArgs *a, gboolean features)
     { "lr-later", 0, 0, G_OPTION_ARG_DOUBLE, &a->lr_later, "Rate of the later phase (default: the lesson's, e.g. 1e-5 for fcn)", "X" },
     { "bbox-weight", 0, 0, G_OPTION_ARG_DOUBLE, &a->bbox_weight, "bbox: weight of the box MSE (default 0.001)", "W" },
     { "box-head", 0, 0, G_OPTION_ARG_STRING, &a->box_head, "bbox: attention (default: where the fish is, then its box) or dense (the lesson's Dense(4))", "NAME" },
+    { "copies", 0, 0, G_OPTION_ARG_INT, &a->copies, "Mirrored and recoloured copies of each training photo's features the head also trains on (default: the experiment's, 3 for fcn)", "N" },
     { "patience", 0, 0, G_OPTION_ARG_INT, &a->patience, "Stop after N epochs without a better validation loss (default 0: never)", "N" },
     { "resume", 0, 0, G_OPTION_ARG_NONE, &a->resume, "Continue the stopped or interrupted run in RUNDIR from its last epoch (same options)", NULL },
     { "keras1-lr", 0, 0, G_OPTION_ARG_NONE, &a->keras1_lr, "Keep the first rate in the later phase, as Keras 1 most likely did", NULL },
@@ -170,7 +173,7 @@ conv_add_entries (GOptionContext *context, ConvArgs *a, gboolean features)
 
   /* "not given", told apart from a 0 the user typed */
   a->bbox_weight = -1;
-  a->epochs = a->batch = a->mini_epochs = -1;
+  a->epochs = a->batch = a->mini_epochs = a->mini_corpus = a->copies = -1;
   a->lr = a->lr_later = a->valid_fraction = FATHOM_CLI_NOT_GIVEN;
   g_option_context_add_main_entries (context, common, NULL);
   if (!features)
@@ -204,6 +207,17 @@ conv_args_apply (const ConvArgs *a, FathomExperimentConfig *c)
   if (a->valid_fraction != FATHOM_CLI_NOT_GIVEN && !(a->valid_fraction > 0 && a->valid_fraction < 1))
     {
       g_printerr ("fathom-cli: --valid-fraction must lie between 0 and 1, not %g\n", a->valid_fraction);
+      return FALSE;
+    }
+  if (a->mini_corpus < -1 || a->mini_corpus > FATHOM_FISHSIM_MAX_IMAGES)
+    {
+      g_printerr ("fathom-cli: --mini-corpus must be from 0 (none) to %d photos, not %d\n",
+                  FATHOM_FISHSIM_MAX_IMAGES, a->mini_corpus);
+      return FALSE;
+    }
+  if (a->copies < -1 || a->copies > 16)
+    {
+      g_printerr ("fathom-cli: --copies must be from 0 (none) to 16, not %d\n", a->copies);
       return FALSE;
     }
   if (a->threads < 0 || a->patience < 0 || a->seed < 0 || a->split_seed < 0)
@@ -241,6 +255,8 @@ conv_args_apply (const ConvArgs *a, FathomExperimentConfig *c)
   c->keras1_lr = a->keras1_lr;
   c->n_threads = (guint) a->threads;
   c->mini_epochs = (guint) MAX (a->mini_epochs, 0);
+  c->mini_corpus = a->mini_corpus;
+  c->copies = a->copies;
   c->patience = (guint) a->patience;
   c->resume = a->resume;
   return TRUE;
@@ -262,8 +278,8 @@ fathom_cli_features (int argc, char **argv)
 
   g_option_context_set_description (context,
     "Writes one float32 tensor “features” [N, C, H, W] and the image paths (training, validation and\n"
-    "test photos alike, in path order) under __metadata__ “files”. mini is trained first on the\n"
-    "training split (or found in the cache).");
+    "test photos alike, in path order) under __metadata__ “files”. mini is trained first (or found\n"
+    "in the cache): on fishsim data on a corpus of other photos of its fleet, else on the training split.");
   g_option_context_add_main_entries (context, entries, NULL);
   conv_add_entries (context, &a, TRUE);
   if (!fathom_cli_parse (context, &argc, &argv))
@@ -287,6 +303,8 @@ fathom_cli_features (int argc, char **argv)
   job.features.mini.seed = job.config.seed;
   if (a.mini_epochs > 0)
     job.features.mini.epochs = (guint) a.mini_epochs;
+  if (a.mini_corpus >= 0)
+    job.features.mini.corpus_images = (guint) a.mini_corpus;
   if (a.batch > 0)
     job.features.batch_size = (guint) a.batch;
   job.out = out;
@@ -324,8 +342,10 @@ fathom_cli_train (int argc, char **argv)
       g_string_append_printf (desc, "  %-15s %s %s%s\n", p->name, p->letter, p->description,
                               p->unavailable ? " (not available yet)" : "");
     }
-  g_string_append (desc, "Without --weights the heads sit on “mini”, a small trunk trained first on the\n"
-                         "training split: a stand-in for ImageNet pretraining, not the real thing.");
+  g_string_append (desc, "Without --weights the heads sit on “mini”, a small trunk trained first (on fishsim data on a\n"
+                         "corpus of other photos of its fleet, else on the training split): a stand-in for ImageNet\n"
+                         "pretraining, not the real thing. fcn also trains on three copies of each training photo's\n"
+                         "features (--copies).");
   g_option_context_set_description (context, desc->str);
   conv_add_entries (context, &a, FALSE);
   if (!fathom_cli_parse (context, &argc, &argv))

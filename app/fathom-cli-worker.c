@@ -123,6 +123,8 @@ fathom_cli_progress (const FathomTrainProgress *p, gpointer user_data)
   const char *cr = self->tty ? "\r\033[K" : "";
   const char *unit = self->unit != NULL ? self->unit : "";
   const char *sep = self->unit != NULL ? " " : "";
+  /* the corpus's progress counts photos drawn, not batches */
+  gboolean photos = g_strcmp0 (p->phase, "corpus") == 0;
   gint64 now = g_get_monotonic_time ();
   g_autofree char *eta = NULL;
 
@@ -131,7 +133,8 @@ fathom_cli_progress (const FathomTrainProgress *p, gpointer user_data)
       g_autofree char *took = fathom_cli_format_duration (p->seconds);
 
       if (!isfinite (p->loss))
-        g_printerr ("%s%s: %" G_GINT64_FORMAT " batches, %s elapsed\n", cr, p->phase, p->n_batches, took);
+        g_printerr ("%s%s: %" G_GINT64_FORMAT " %s, %s elapsed\n", cr, p->phase, p->n_batches,
+                    photos ? "photos" : "batches", took);
       else if (isfinite (p->accuracy))
         g_printerr ("%s%s epoch %u/%u: loss %.4f%s%s, accuracy %.4f, %s elapsed\n", cr, p->phase, p->epoch + 1,
                     p->n_epochs, p->loss, sep, unit, p->accuracy, took);
@@ -151,8 +154,9 @@ fathom_cli_progress (const FathomTrainProgress *p, gpointer user_data)
                 cr, p->phase, p->epoch + 1, p->n_epochs, p->batch + 1, p->n_batches, p->loss, p->items_per_second,
                 self->items, eta, self->tty ? "" : "\n");
   else
-    g_printerr ("%s%s  batch %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  %.0f %s  %s left%s", cr, p->phase,
-                p->batch + 1, p->n_batches, p->items_per_second, self->items, eta, self->tty ? "" : "\n");
+    g_printerr ("%s%s  %s %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  %.0f %s  %s left%s", cr, p->phase,
+                photos ? "photo" : "batch", p->batch + 1, p->n_batches, p->items_per_second,
+                photos ? "photos/s" : self->items, eta, self->tty ? "" : "\n");
 }
 
 int

@@ -313,6 +313,7 @@ fathom_e2e_start_training (FathomE2e              *e2e,
   config.width = opts->width;
   config.height = opts->height;
   config.mini_epochs = opts->mini_epochs;
+  config.mini_corpus = (int) opts->mini_corpus;
   config.cache_dir = e2e->cache_dir;
   fathom_train_panel_set_config (panel, &config);
   fathom_worker_panel_set_runs_dir (FATHOM_WORKER_PANEL (panel), e2e->runs_dir);

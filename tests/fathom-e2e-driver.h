@@ -39,6 +39,7 @@ typedef struct {
   guint       batch_size;       /* 0: the preset's */
   int         width, height;    /* model input; 0: the preset's */
   guint       mini_epochs;      /* the small trunk's pretraining */
+  guint       mini_corpus;      /* its fishsim corpus; 0 (the default here): the training split */
 } FathomE2eOptions;
 
 typedef struct {

@@ -79,7 +79,8 @@ train (const char *experiment, const char *size)
   g_autofree char *out = NULL;
 
   g_assert_cmpint (run_cli (&out, NULL, "train", experiment, "--data", data_dir, "--run", run, "--cache", cache_dir,
-                            "--size", size, "--mini-epochs", "1", "--epochs", "2", "--overwrite", NULL), ==, 0);
+                            "--size", size, "--mini-epochs", "1", "--mini-corpus", "0", "--epochs", "2", "--overwrite",
+                            NULL), ==, 0);
   g_assert_nonnull (strstr (out, "validation accuracy"));
   /* the offline backbone says what it is */
   if (!g_str_equal (experiment, "leak-size-only"))
@@ -97,7 +98,8 @@ test_features (void)
   guint ndim;
 
   g_assert_cmpint (run_cli (NULL, NULL, "features", "--backbone", "mini", "--data", data_dir, "--size", "48x48",
-                            "--cache", cache_dir, "--mini-epochs", "1", "--out", out_file, NULL), ==, 0);
+                            "--cache", cache_dir, "--mini-epochs", "1", "--mini-corpus", "0", "--out", out_file, NULL),
+                   ==, 0);
   st = fathom_safetensors_load (out_file, &error);
   g_assert_no_error (error);
   g_assert_true (fathom_safetensors_get_info (st, "features", &ndim, shape, NULL));
@@ -374,7 +376,7 @@ test_interrupt (void)
   g_autoptr(FathomRunInfo) info = NULL;
   g_autoptr(GIOChannel) err_channel = NULL;
   const char *argv[] = { cli, "train", "fcn", "--data", data_dir, "--run", run, "--cache", cache_dir,
-                         "--size", "64x128", "--mini-epochs", "1", "--epochs", "500", "--batch", "8",
+                         "--size", "64x128", "--mini-epochs", "1", "--mini-corpus", "0", "--epochs", "500", "--batch", "8",
                          "--overwrite", NULL };
   GPid pid;
   int err_fd, status;
@@ -560,6 +562,8 @@ test_bad_train (void)
       { "--epochs", "0", "--epochs must be at least 1" },
       { "--batch", "0", "--batch must be at least 1" },
       { "--mini-epochs", "0", "--mini-epochs must be at least 1" },
+      { "--mini-corpus", "-2", "--mini-corpus must be from 0 (none) to 40000 photos" },
+      { "--copies", "17", "--copies must be from 0 (none) to 16" },
       { "--lr", "0", "--lr must be a rate above 0" },
       { "--lr", "nan", "--lr must be a rate above 0" },
       { "--lr-later", "0", "--lr-later must be a rate above 0" },

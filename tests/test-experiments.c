@@ -47,6 +47,7 @@ small_features (FathomFeaturesOptions *fo, int height, int width)
   fo->height = height;
   fo->cache_dir = cache_dir;
   fo->mini.epochs = 1;
+  fo->mini.corpus_images = 0;   /* the training split; a corpus is tested on its own */
 }
 
 static void
@@ -60,6 +61,7 @@ small_config (FathomExperimentConfig *c, const char *experiment, const char *run
   c->overwrite = TRUE;
   c->cache_dir = cache_dir;
   c->mini_epochs = 1;
+  c->mini_corpus = 0;
   c->epochs = 2;
   c->seed = 5;
   if (g_str_equal (experiment, "fcn") || g_str_equal (experiment, "allconv") || g_str_equal (experiment, "inception"))
@@ -306,6 +308,207 @@ test_feature_cache (void)
   fathom_features_report_clear (&r3);
 }
 
+/* ---- mini's corpus and the features' copies ------------------------------------- */
+
+typedef struct {
+  guint  corpus_calls, pretrain_calls;
+  gint64 corpus_last, corpus_total;
+} PhaseCount;
+
+static void
+count_phases (const FathomTrainProgress *p, gpointer user_data)
+{
+  PhaseCount *c = user_data;
+
+  if (g_str_equal (p->phase, "corpus"))
+    {
+      c->corpus_calls++;
+      c->corpus_last = p->batch;
+      c->corpus_total = p->n_batches;
+    }
+  else if (g_str_equal (p->phase, "pretrain"))
+    c->pretrain_calls++;
+}
+
+/* On a fishsim dataset mini pretrains on a corpus of its fleet, made once
+ * in the cache, in windows of half its input (176x320 unless told); with
+ * no corpus asked for, on the training split. */
+static void
+test_mini_corpus (void)
+{
+  g_autoptr(FathomDataset) ds = load_dataset (FATHOM_SPLIT_MODE_RANDOM);
+  g_autoptr(FathomFeatureExtractor) ex = NULL, again = NULL, split = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cache = g_build_filename (work_dir, "corpus-cache", NULL);
+  g_autofree char *corpus = NULL;
+  g_autoptr(GDir) dir = NULL;
+  FathomFeaturesOptions fo;
+  FathomFishsimOptions got, data;
+  PhaseCount first = { 0 }, second = { 0 };
+  const char *name;
+  double valid_accuracy;
+  guint n_valid;
+
+  small_features (&fo, 48, 80);
+  fo.cache_dir = cache;
+  fo.mini.corpus_images = 48;
+  ex = fathom_feature_extractor_new (ds, &fo, count_phases, &first, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (fathom_feature_extractor_pretrained_now (ex));
+  g_assert_cmpuint (first.corpus_calls, >, 0);
+  g_assert_cmpint (first.corpus_last, ==, 47);
+  g_assert_cmpint (first.corpus_total, ==, 48);
+  g_assert_cmpuint (first.pretrain_calls, >, 0);
+  g_assert_nonnull (strstr (fathom_feature_extractor_describe (ex), "trained 1 epoch at 88x160 on 48 photos of the "
+                                                                    "fishsim corpus"));
+
+  /* the corpus: the dataset's fleet, in the cache */
+  dir = g_dir_open (cache, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_prefix (name, "fishsim-corpus-"))
+      corpus = g_build_filename (cache, name, NULL);
+  g_assert_nonnull (corpus);
+  g_assert_true (fathom_fishsim_read_options (corpus, &got, &error));
+  g_assert_no_error (error);
+  g_assert_true (fathom_fishsim_read_options (data_dir, &data, &error));
+  g_assert_no_error (error);
+  g_assert_true (got.corpus);
+  g_assert_cmpuint (got.n_images, ==, 48);
+  g_assert_cmpuint (got.seed, ==, data.seed);
+  g_assert_cmpfloat (got.scale, ==, data.scale);
+  /* scored on the dataset's validation photos, whole, at the input size */
+  g_assert_true (fathom_mini_backbone_get_valid_accuracy (fathom_feature_extractor_get_weights_path (ex), &valid_accuracy,
+                                                          &n_valid));
+  g_assert_cmpuint (n_valid, ==, fathom_dataset_count (ds, FATHOM_SPLIT_VALID, -1));
+
+  /* found again: neither drawn nor trained twice */
+  again = fathom_feature_extractor_new (ds, &fo, count_phases, &second, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (fathom_feature_extractor_pretrained_now (again));
+  g_assert_cmpuint (second.corpus_calls, ==, 0);
+  g_assert_cmpuint (second.pretrain_calls, ==, 0);
+
+  /* without a corpus: the training split, at the input size */
+  fo.mini.corpus_images = 0;
+  split = fathom_feature_extractor_new (ds, &fo, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fathom_dataset_count (ds, FATHOM_SPLIT_TRAIN, -1), ==, 312);
+  g_assert_nonnull (strstr (fathom_feature_extractor_describe (split), "at 176x320 on 312 training images of"));
+}
+
+static GBytes *
+read_bytes (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  char *data;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, &error));
+  g_assert_no_error (error);
+  return g_bytes_new_take (data, len);
+}
+
+/* The features' copies: after the labelled rows, each training photo again
+ * per copy, mirrored and recoloured, the same every time for one seed. */
+static void
+test_feature_copies (void)
+{
+  g_autoptr(FathomDataset) ds = load_dataset (FATHOM_SPLIT_MODE_RANDOM);
+  g_autoptr(GArray) items = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GArray) train = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *plain = g_build_filename (work_dir, "plain.safetensors", NULL);
+  g_autofree char *copies = g_build_filename (work_dir, "copies.safetensors", NULL);
+  g_autofree char *again = g_build_filename (work_dir, "copies-again.safetensors", NULL);
+  g_autofree char *other = g_build_filename (work_dir, "copies-other.safetensors", NULL);
+  g_autoptr(GBytes) b1 = NULL, b2 = NULL, b3 = NULL;
+  g_autoptr(FathomFeatureReader) rp = NULL, rc = NULL;
+  g_autoptr(FathomTensor) a = NULL, b = NULL;
+  FathomFeaturesOptions fo;
+  const char *const *files;
+  guint n_lab, n_train, differ = 0;
+  gint64 row_size;
+
+  for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
+    {
+      FathomSplit split = fathom_dataset_get_item (ds, i)->split;
+
+      if (split != FATHOM_SPLIT_TEST)
+        g_array_append_val (items, i);
+      if (split == FATHOM_SPLIT_TRAIN)
+        g_array_append_val (train, i);
+    }
+  n_lab = items->len;
+  n_train = train->len;
+  small_features (&fo, 48, 80);
+  for (int pass = 0; pass < 4; pass++)
+    {
+      g_autoptr(FathomFeatureExtractor) ex = NULL;
+      const char *path = pass == 0 ? plain : pass == 1 ? copies : pass == 2 ? again : other;
+
+      fo.copies = pass == 0 ? 0 : 2;
+      fo.copies_seed = pass == 3 ? 10 : 9;
+      ex = fathom_feature_extractor_new (ds, &fo, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (fathom_feature_extractor_write (ex, (const guint *) items->data, items->len, path, NULL, NULL,
+                                                     NULL, &error));
+      g_assert_no_error (error);
+    }
+  rp = fathom_feature_reader_open (plain, &error);
+  g_assert_no_error (error);
+  rc = fathom_feature_reader_open (copies, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fathom_feature_reader_get_n (rp), ==, n_lab);
+  g_assert_cmpint (fathom_feature_reader_get_n (rc), ==, n_lab + 2 * n_train);
+  g_assert_nonnull (strstr (fathom_feature_reader_get_metadata (rc, FATHOM_FEATURE_META_PREPROCESSING),
+                            "2 copies of the training images"));
+  files = fathom_feature_reader_get_files (rc);
+  for (guint k = 0; k < 2; k++)
+    for (guint j = 0; j < n_train; j++)
+      g_assert_cmpstr (files[n_lab + k * n_train + j], ==,
+                       fathom_dataset_get_item (ds, g_array_index (train, guint, j))->path);
+
+  /* the labelled rows as without copies, bit for bit; each copy a new view */
+  a = fathom_tensor_new_4d (n_lab, fathom_feature_reader_get_channels (rp), fathom_feature_reader_get_height (rp),
+                            fathom_feature_reader_get_width (rp));
+  b = fathom_tensor_new_like (a);
+  g_assert_true (fathom_feature_reader_read_rows (rp, 0, n_lab, a, &error));
+  g_assert_true (fathom_feature_reader_read_rows (rc, 0, n_lab, b, &error));
+  g_assert_no_error (error);
+  row_size = (gint64) fathom_tensor_get_numel (a) / n_lab;
+  g_assert_cmpmem (fathom_tensor_get_const_data (a), row_size * n_lab * sizeof (float),
+                   fathom_tensor_get_const_data (b), row_size * n_lab * sizeof (float));
+  for (guint k = 0; k < 2; k++)
+    for (guint j = 0; j < n_train; j++)
+      {
+        g_autoptr(FathomTensor) view = fathom_tensor_new_4d (1, fathom_feature_reader_get_channels (rp),
+                                                             fathom_feature_reader_get_height (rp),
+                                                             fathom_feature_reader_get_width (rp));
+        const float *orig = NULL, *v;
+        float largest = 0;
+
+        /* the original row of that photo */
+        for (guint i = 0; i < n_lab; i++)
+          if (g_array_index (items, guint, i) == g_array_index (train, guint, j))
+            orig = fathom_tensor_get_const_data (a) + (gsize) i * row_size;
+        g_assert_nonnull (orig);
+        g_assert_true (fathom_feature_reader_read_rows (rc, n_lab + k * n_train + j, 1, view, &error));
+        v = fathom_tensor_get_const_data (view);
+        for (gint64 e = 0; e < row_size; e++)
+          largest = MAX (largest, fabsf (v[e] - orig[e]));
+        differ += largest > 1e-3f;
+      }
+  g_assert_cmpuint (differ, ==, 2 * n_train);
+
+  /* the same seed gives the same file, another seed other views */
+  b1 = read_bytes (copies);
+  b2 = read_bytes (again);
+  b3 = read_bytes (other);
+  g_assert_true (g_bytes_equal (b1, b2));
+  g_assert_false (g_bytes_equal (b1, b3));
+}
+
 /* ---- run folders ----------------------------------------------------------------- */
 
 static JsonObject *
@@ -429,6 +632,27 @@ test_experiment (gconstpointer data)
 
   final = load_final (c.run_dir, &info);
   g_assert_cmpstr (fathom_run_info_get_status (info), ==, "finished");
+  {
+    /* fcn also trains on three copies of each training photo's features;
+     * n_train counts the photos, not the views */
+    g_autoptr(FathomDataset) ds = load_dataset (FATHOM_SPLIT_MODE_RANDOM);
+    JsonObject *config = json_object_get_object_member (fathom_run_info_get_json (info), "config");
+    gboolean has_features = !g_str_equal (name, "leak-size-only");
+
+    g_assert_cmpint (json_object_get_int_member (config, "copies"), ==, g_str_equal (name, "fcn") ? 3 : 0);
+    g_assert_cmpuint (res.n_train, ==, fathom_dataset_count (ds, FATHOM_SPLIT_TRAIN, -1));
+    if (has_features)
+      {
+        g_autoptr(FathomFeatureReader) reader =
+          fathom_feature_reader_open (json_object_get_string_member (fathom_run_info_get_json (info), "features"),
+                                      &error);
+        guint views = g_str_equal (name, "fcn") ? 4 : 1;
+
+        g_assert_no_error (error);
+        g_assert_cmpint (fathom_feature_reader_get_n (reader), ==,
+                         res.n_valid + views * res.n_train);
+      }
+  }
   assert_final_number (final, "val_accuracy");
   assert_final_number (final, "val_loss");
   assert_final_number (final, "majority_rate");
@@ -917,6 +1141,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/experiments/features-file", test_features_file);
   g_test_add_func ("/experiments/feature-cache", test_feature_cache);
   g_test_add_func ("/experiments/colour-augmentation", test_colour_augmentation);
+  g_test_add_func ("/experiments/mini-corpus", test_mini_corpus);
+  g_test_add_func ("/experiments/feature-copies", test_feature_copies);
   for (guint i = 0; i < G_N_ELEMENTS (experiments); i++)
     {
       g_autofree char *path = g_strdup_printf ("/experiments/run/%s", experiments[i]);

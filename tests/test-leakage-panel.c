@@ -100,6 +100,7 @@ configure (void)
   config.seed = 5;
   config.cache_dir = cache_dir;
   config.mini_epochs = 1;
+  config.mini_corpus = 0;
   config.width = 48;            /* 6x6 features */
   config.height = 48;
   config.n_threads = 2;
@@ -115,6 +116,7 @@ configure (void)
   g_assert_true (got.cache_dir != cache_dir);   /* a copy */
   g_assert_cmpint (got.width, ==, 48);
   g_assert_cmpuint (got.mini_epochs, ==, 1);
+  g_assert_cmpint (got.mini_corpus, ==, 0);
   g_assert_cmpfloat (got.valid_fraction, ==, 0.3);
   g_assert_cmpstr (got.device, ==, "cpu");
   g_assert_cmpstr (got.data_dir, ==, fathom_worker_panel_get_input (worker));

@@ -673,6 +673,7 @@ make_run (void)
   c.overwrite = TRUE;
   c.cache_dir = cache_dir;
   c.mini_epochs = 1;
+  c.mini_corpus = 0;
   c.epochs = 2;
   c.seed = 5;
   c.width = c.height = INPUT;

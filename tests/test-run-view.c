@@ -47,6 +47,7 @@ run_experiment (const char *experiment)
   c.overwrite = TRUE;
   c.cache_dir = cache_dir;
   c.mini_epochs = 1;
+  c.mini_corpus = 0;
   c.epochs = 2;
   c.seed = 5;
   c.height = g_str_equal (experiment, "fcn") ? 64 : 48;

@@ -109,6 +109,7 @@ configure (const char *experiment,
   config.seed = 5;
   config.cache_dir = cache_dir;
   config.mini_epochs = 1;
+  config.mini_corpus = 0;
   config.width = 48;            /* 6x6 features */
   config.height = 48;
   config.n_threads = 2;
@@ -123,6 +124,7 @@ configure (const char *experiment,
   g_assert_cmpstr (got.cache_dir, ==, cache_dir);
   g_assert_cmpint (got.width, ==, 48);
   g_assert_cmpuint (got.mini_epochs, ==, 1);
+  g_assert_cmpint (got.mini_corpus, ==, 0);
   g_assert_cmpstr (got.device, ==, "cpu");
   g_assert_cmpstr (got.backbone, ==, "mini");
   g_assert_null (got.weights);

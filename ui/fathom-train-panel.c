@@ -268,6 +268,9 @@ show_progress (FathomWorkerPanel *panel,
   if (g_strcmp0 (p->phase, "features") == 0)
     text = g_strdup_printf (_("%s · batch %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
                             fathom_worker_phase_title (p->phase), p->batch + 1, p->n_batches);
+  else if (g_strcmp0 (p->phase, "corpus") == 0)
+    text = g_strdup_printf (_("%s · photo %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
+                            fathom_worker_phase_title (p->phase), p->batch + 1, p->n_batches);
   else
     text = g_strdup_printf (_("%s · epoch %u of %u"), fathom_worker_phase_title (p->phase),
                             p->epoch + 1, p->n_epochs);
@@ -594,6 +597,7 @@ fathom_train_panel_set_config (FathomTrainPanel             *self,
   self->extra.height = config->height;
   self->extra.n_threads = config->n_threads;
   self->extra.mini_epochs = config->mini_epochs;
+  self->extra.mini_corpus = config->mini_corpus;
   update_state (self);
 }
 
@@ -629,6 +633,7 @@ fathom_train_panel_get_config (FathomTrainPanel       *self,
   config->cache_dir = self->cache_dir;
   config->n_threads = self->extra.n_threads;
   config->mini_epochs = self->extra.mini_epochs;
+  config->mini_corpus = self->extra.mini_corpus;
 }
 
 FathomChart *

@@ -112,7 +112,7 @@ fathom_worker_progress_fraction (const FathomTrainProgress *p,
 {
   double n_batches = MAX (p->n_batches, 1), n_epochs = MAX (p->n_epochs, 1);
 
-  if (g_strcmp0 (phase, "features") == 0)
+  if (g_strcmp0 (phase, "features") == 0 || g_strcmp0 (phase, "corpus") == 0)
     return (p->batch + 1) / n_batches;
   if (p->epoch_end)
     return (p->epoch + 1) / n_epochs;
@@ -122,6 +122,8 @@ fathom_worker_progress_fraction (const FathomTrainProgress *p,
 const char *
 fathom_worker_phase_title (const char *phase)
 {
+  if (g_strcmp0 (phase, "corpus") == 0)
+    return _("Drawing the small backbone's photos");
   if (g_strcmp0 (phase, "pretrain") == 0)
     return _("Training the small backbone");
   if (g_strcmp0 (phase, "features") == 0)

@@ -24,7 +24,7 @@ static const FathomExperimentPreset presets[] = {
     "class val acc up to .986; bb val MSE 3419 to 250 (224-px units)", 14, 14, 224, 224, 3, 10, 1e-3f, 1e-5f,
     64, TRUE, TRUE, FALSE, NULL },
   { "fcn", "F", "fully convolutional head with max-pools; 5x5 class maps",
-    "val acc .976, val loss .0976", 22, 40, 360, 640, 2, 6, 1e-3f, 1e-5f, 64, TRUE, FALSE, TRUE, NULL },
+    "val acc .976, val loss .0976", 22, 40, 360, 640, 2, 6, 1e-3f, 1e-5f, 64, TRUE, FALSE, TRUE, NULL, 3, 1 },
   { "allconv", "G", "F without pools or dropout: 22x40 class maps for heatmaps",
     "val acc .952", 22, 40, 360, 640, 2, 6, 1e-3f, 1e-5f, 64, TRUE, FALSE, TRUE, NULL },
   { "inception", "H", "three Inception blocks, dropout .75, class maps, GAP",
@@ -62,6 +62,8 @@ fathom_experiment_config_init (FathomExperimentConfig *config)
     .device = "cpu",
     .split = FATHOM_SPLIT_MODE_RANDOM,
     .bbox_weight = -1,
+    .mini_corpus = -1,
+    .copies = -1,
   };
 }
 
@@ -83,6 +85,7 @@ typedef struct {
   const char                   *backbone;
   int                           width, height;      /* the backbone's input */
   guint                         first, later;       /* epochs per phase */
+  guint                         copies;             /* of each training photo's features */
   float                         lr_first, lr_later;
   guint                         batch_size;
   float                         bbox_weight;
@@ -166,8 +169,9 @@ make_plan (Plan *p, const FathomExperimentConfig *c, GError **error)
       p->width = preset->lesson_width;
       p->height = preset->lesson_height;
     }
+  p->copies = !preset->needs_features ? 0 : c->copies >= 0 ? (guint) c->copies : preset->copies;
   p->first = preset->epochs_first;
-  p->later = preset->epochs_later;
+  p->later = p->copies > 0 && preset->copies_epochs_later > 0 ? preset->copies_epochs_later : preset->epochs_later;
   if (c->epochs > 0)
     {
       p->first = MIN (c->epochs, preset->epochs_first);
@@ -231,6 +235,15 @@ describe_run (FathomRun *run, const Plan *p, FathomDataset *ds)
   fathom_run_set_config_double (run, "lr_later", p->lr_later);
   fathom_run_set_config_string (run, "optimizer", "adam");
   fathom_run_set_config_int (run, "batch_size", p->batch_size);
+  fathom_run_set_config_int (run, "copies", p->copies);
+  if (p->copies > 0)
+    {
+      g_autofree char *note = g_strdup_printf ("the head also trained on %u copies of each training photo's "
+                                               "features, the photo mirrored at random and recoloured, so each "
+                                               "epoch showed every training photo %u times", p->copies,
+                                               p->copies + 1);
+      fathom_run_set_info (run, "copies_note", note);
+    }
   if (c->patience > 0)
     fathom_run_set_config_int (run, "patience", c->patience);
   fathom_run_set_config_string (run, "split", split_name (c->split));
@@ -400,6 +413,7 @@ check_resumable (FathomRunInfo *info, const Plan *p, GError **error)
     { "seed", (gint64) p->config->seed },
     { "batch_size", p->batch_size },
     { "epochs", p->first + p->later },
+    { "copies", p->copies },
   };
 
   return fathom_run_info_check_resumable (info, p->config->run_dir, p->preset->name, same, G_N_ELEMENTS (same),
@@ -443,6 +457,10 @@ run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgres
       fo.mini.seed = c->seed;
       if (c->mini_epochs > 0)
         fo.mini.epochs = c->mini_epochs;
+      if (c->mini_corpus >= 0)
+        fo.mini.corpus_images = (guint) c->mini_corpus;
+      fo.copies = p->copies;
+      fo.copies_seed = c->seed;
       path = fathom_features_ensure (ds, &fo, progress, user_data, cancellable, &report, error);
       if (path == NULL)
         return FALSE;
@@ -498,16 +516,22 @@ run_stages (const Plan *p, FathomDataset *ds, FathomRun *run, FathomTrainProgres
       fathom_exp_source_add (split == FATHOM_SPLIT_TRAIN ? &train_src : &valid_src, i, reader ? row : -1);
       row++;
     }
+  res->n_train = train_src.items->len;
+  /* then the copies of the training photos, copy by copy */
+  for (guint k = 0; reader != NULL && k < p->copies; k++)
+    for (guint i = 0; i < fathom_dataset_get_n_items (ds); i++)
+      if (fathom_dataset_get_item (ds, i)->split == FATHOM_SPLIT_TRAIN)
+        fathom_exp_source_add (&train_src, i, row++);
   if (reader != NULL && row != fathom_feature_reader_get_n (reader))
     {
       g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
-                   "The feature file has %" G_GINT64_FORMAT " rows for %" G_GINT64_FORMAT " labelled images",
-                   fathom_feature_reader_get_n (reader), row);
+                   "The feature file %s has %" G_GINT64_FORMAT " rows, not the %" G_GINT64_FORMAT
+                   " of the labelled images and their %u copies", fathom_feature_reader_get_path (reader),
+                   fathom_feature_reader_get_n (reader), row, p->copies);
       fathom_exp_source_clear (&train_src);
       fathom_exp_source_clear (&valid_src);
       return FALSE;
     }
-  res->n_train = train_src.items->len;
   train = fathom_exp_source_get (&train_src);
   valid = fathom_exp_source_get (&valid_src);
 

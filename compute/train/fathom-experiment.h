@@ -68,6 +68,11 @@ typedef struct {
   gboolean    has_bbox;
   gboolean    has_maps;
   const char *unavailable;      /* why it cannot run yet, or NULL */
+  /* Views of each training photo the head also trains on (the features'
+   * copies, fathom-features.h), and the later phase's epochs with them:
+   * an epoch then shows each photo 1 + copies times. */
+  guint       copies;
+  guint       copies_epochs_later;
 } FathomExperimentPreset;
 
 /* Every experiment name, runnable or not (NULL-terminated). */
@@ -99,6 +104,14 @@ typedef struct {
   gboolean        keras1_lr;    /* keep the first rate in the later phase */
   guint           n_threads;    /* photo decoding; 0: one per processor */
   guint           mini_epochs;  /* 0: the mini trunk's default */
+  /* photos of the fishsim corpus mini pretrains on, on a fishsim dataset
+   * (fathom-mini-corpus.h); 0: none, the dataset's training split; < 0
+   * (as config_init sets it): FATHOM_MINI_CORPUS_IMAGES */
+  int             mini_corpus;
+  /* the head also trains on this many copies of each training photo's
+   * features (fathom-features.h); < 0 (as config_init sets it): the
+   * preset's (fcn: 3); 0: none */
+  int             copies;
   guint           patience;     /* stop after this many epochs without a better validation loss; 0: never */
   /* continue the stopped or interrupted run in run_dir from its last epoch
    * checkpoint (weights, optimiser, rate schedule, shuffling), started

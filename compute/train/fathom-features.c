@@ -39,6 +39,10 @@ struct _FathomFeatureExtractor
   char           *weights_fingerprint;
   char           *description;
   char           *weights_path;         /* the trunk's checkpoint or weights file */
+  char           *preprocessing;        /* the key's: the input norm and the copies */
+  guint           copies;
+  guint64         copies_seed;
+  double          copies_photometric;
   gboolean        pretrained_now;
   int             pretrained_index;     /* into pretrained[]; -1 for mini */
   double          valid_accuracy;       /* mini's own classifier on the validation photos, or NAN */
@@ -55,6 +59,7 @@ fathom_feature_extractor_free (FathomFeatureExtractor *self)
   g_free (self->weights_fingerprint);
   g_free (self->description);
   g_free (self->weights_path);
+  g_free (self->preprocessing);
   g_free (self);
 }
 
@@ -66,6 +71,7 @@ setup_mini (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
   g_autofree char *path = NULL;
   g_autofree char *sha = NULL;
   g_autofree char *score = NULL;
+  g_autofree char *how = NULL;
   double valid_accuracy;
   guint n_valid;
 
@@ -95,15 +101,13 @@ setup_mini (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
                                "validation photos, a yardstick for the heads on its features",
                                valid_accuracy, n_valid);
     }
+  how = fathom_mini_backbone_describe (path);
   self->description = g_strdup_printf ("mini: a small VGG-style trunk (5x5/2 stem, 32-64-128-128-%d channels, 8x) "
-                                       "trained %u epochs on %dx%d %s%s of this dataset's %u training images "
-                                       "only, then frozen; it stands in for ImageNet pretraining (no "
+                                       "%s, %s, then frozen; it stands in for ImageNet pretraining (no "
                                        "pretrained weights were given) and is kept in %s%s",
-                                       FATHOM_MINI_CHANNELS, mo.epochs, mo.height, mo.width,
-                                       mo.crop_scale > 1 ? "windows of larger photos" : "photos",
-                                       mo.photometric > 0 ? " (mirrored and recoloured at random)" : " (mirrored at random)",
-                                       fathom_dataset_count (self->ds, FATHOM_SPLIT_TRAIN, -1), path,
-                                       score != NULL ? score : "");
+                                       FATHOM_MINI_CHANNELS, how != NULL ? how : "pretrained",
+                                       mo.photometric > 0 ? "mirrored and recoloured at random" : "mirrored at random",
+                                       path, score != NULL ? score : "");
   return TRUE;
 }
 
@@ -212,6 +216,16 @@ fathom_feature_extractor_new (FathomDataset *ds, const FathomFeaturesOptions *op
     ok = setup_pretrained (self, options, cancellable, error);
   if (!ok)
     return NULL;
+  self->copies = options->copies;
+  self->copies_seed = options->copies_seed;
+  self->copies_photometric = options->mini.photometric;
+  if (self->copies == 0)
+    self->preprocessing = g_strdup (fathom_input_norm_to_string (self->norm));
+  else
+    self->preprocessing = g_strdup_printf ("%s; %u copies of the training images, mirrored at random and "
+                                           "recoloured by %g (seed %" G_GUINT64_FORMAT ")",
+                                           fathom_input_norm_to_string (self->norm), self->copies,
+                                           self->copies_photometric, self->copies_seed);
   return g_steal_pointer (&self);
 }
 
@@ -224,7 +238,7 @@ fathom_feature_extractor_get_key (FathomFeatureExtractor *self, FathomFeatureKey
     .input_height = self->height,
     .input_width = self->width,
     .dataset = fathom_dataset_get_fingerprint (self->ds),
-    .preprocessing = fathom_input_norm_to_string (self->norm),
+    .preprocessing = self->preprocessing,
   };
 }
 
@@ -268,6 +282,12 @@ fathom_feature_extractor_describe (FathomFeatureExtractor *self)
   return self->description;
 }
 
+const char *
+fathom_feature_extractor_get_weights_path (FathomFeatureExtractor *self)
+{
+  return self->weights_path;
+}
+
 gboolean
 fathom_feature_extractor_pretrained_now (FathomFeatureExtractor *self)
 {
@@ -299,49 +319,21 @@ report (FathomTrainProgressFunc progress, gpointer user_data, gint64 done, gint6
   progress (&p, user_data);
 }
 
-gboolean
-fathom_feature_extractor_write (FathomFeatureExtractor *self, const guint *items, guint n_items,
-                                const char *path, FathomTrainProgressFunc progress, gpointer user_data,
-                                GCancellable *cancellable, GError **error)
+/* Appends the features of items through source to writer; done counts
+ * the rows written so far, of n in all. */
+static gboolean
+write_rows (FathomFeatureExtractor *self, FathomImageSource *source, guint n_items, FathomTensor *dev_in,
+            FathomTensor *host_in, FathomFeatureWriter *writer, gint64 c, gint64 h, gint64 w, gint64 *done,
+            gint64 n, FathomTrainProgressFunc progress, gpointer user_data, GCancellable *cancellable,
+            gint64 t0, GError **error)
 {
-  FathomImageSourceOptions so;
-  g_autoptr(FathomImageSource) source = NULL;
-  g_autoptr(FathomFeatureWriter) writer = NULL;
-  g_autoptr(GHashTable) meta = NULL;
-  g_autoptr(FathomTensor) host_in = NULL, dev_in = NULL;
-  g_autofree const char **files = g_new0 (const char *, n_items + 1);
-  g_autofree gint64 *rows = NULL;
-  FathomFeatureKey key;
-  gint64 c, h, w, batch = MIN ((gint64) self->batch_size, MAX ((gint64) n_items, 1));
-  gint64 n_batches = (n_items + batch - 1) / batch, t0 = g_get_monotonic_time ();
+  gint64 batch = fathom_tensor_get_dim (dev_in, 0);
+  gint64 n_batches = (n + batch - 1) / batch;
+  g_autofree gint64 *rows = g_new (gint64, batch);
 
-  if (!fathom_feature_extractor_get_shape (self, &c, &h, &w, error))
-    return FALSE;
-  for (guint i = 0; i < n_items; i++)
-    files[i] = fathom_dataset_get_item (self->ds, items[i])->path;
-  fathom_feature_extractor_get_key (self, &key);
-  meta = fathom_feature_key_to_metadata (&key);
-  writer = fathom_feature_writer_open (path, n_items, c, h, w, files, meta, error);
-  if (writer == NULL)
-    return FALSE;
-
-  fathom_image_source_options_init (&so);
-  so.width = self->width;
-  so.height = self->height;
-  so.norm = self->norm;
-  so.n_threads = self->n_threads;
-  so.cache_bytes = 0;                   /* each photo is read once */
-  source = fathom_image_source_new (self->ds, items, n_items, &so);
-  dev_in = fathom_backend_new_tensor (self->backend, 4, (gint64[]) { batch, 3, self->height, self->width }, error);
-  if (dev_in == NULL)
-    return FALSE;
-  host_in = fathom_tensor_get_location (dev_in) == FATHOM_LOCATION_HOST
-            ? fathom_tensor_ref (dev_in) : fathom_tensor_new_4d (batch, 3, self->height, self->width);
-  rows = g_new (gint64, batch);
-
-  for (gint64 b = 0; b < n_batches; b++)
+  for (gint64 start = 0; start < n_items; start += batch)
     {
-      gint64 start = b * batch, count = MIN (batch, (gint64) n_items - start);
+      gint64 count = MIN (batch, (gint64) n_items - start);
       g_autoptr(FathomTensor) in = fathom_tensor_slice (dev_in, 0, count);
       g_autoptr(FathomTensor) out = fathom_tensor_new_4d (count, c, h, w);
       FathomTensor *inputs[1] = { in };
@@ -360,7 +352,72 @@ fathom_feature_extractor_write (FathomFeatureExtractor *self, const guint *items
                                     fathom_tensor_get_data (out), error) ||
           !fathom_feature_writer_append (writer, out, error))
         return FALSE;
-      report (progress, user_data, start + count, n_items, b, n_batches, t0);
+      *done += count;
+      report (progress, user_data, *done, n, (*done + batch - 1) / batch - 1, n_batches, t0);
+    }
+  return TRUE;
+}
+
+gboolean
+fathom_feature_extractor_write (FathomFeatureExtractor *self, const guint *items, guint n_items,
+                                const char *path, FathomTrainProgressFunc progress, gpointer user_data,
+                                GCancellable *cancellable, GError **error)
+{
+  FathomImageSourceOptions so;
+  g_autoptr(FathomFeatureWriter) writer = NULL;
+  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(FathomTensor) host_in = NULL, dev_in = NULL;
+  g_autoptr(GArray) train = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GPtrArray) files = g_ptr_array_new ();
+  FathomFeatureKey key;
+  gint64 c, h, w, n, done = 0, batch, t0 = g_get_monotonic_time ();
+
+  if (!fathom_feature_extractor_get_shape (self, &c, &h, &w, error))
+    return FALSE;
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_ptr_array_add (files, fathom_dataset_get_item (self->ds, items[i])->path);
+      if (fathom_dataset_get_item (self->ds, items[i])->split == FATHOM_SPLIT_TRAIN)
+        g_array_append_val (train, items[i]);
+    }
+  for (guint k = 0; k < self->copies; k++)
+    for (guint i = 0; i < train->len; i++)
+      g_ptr_array_add (files, fathom_dataset_get_item (self->ds, g_array_index (train, guint, i))->path);
+  g_ptr_array_add (files, NULL);
+  n = (gint64) files->len - 1;
+  batch = MIN ((gint64) self->batch_size, MAX (n, 1));
+  fathom_feature_extractor_get_key (self, &key);
+  meta = fathom_feature_key_to_metadata (&key);
+  writer = fathom_feature_writer_open (path, n, c, h, w, (const char *const *) files->pdata, meta, error);
+  if (writer == NULL)
+    return FALSE;
+  dev_in = fathom_backend_new_tensor (self->backend, 4, (gint64[]) { batch, 3, self->height, self->width }, error);
+  if (dev_in == NULL)
+    return FALSE;
+  host_in = fathom_tensor_get_location (dev_in) == FATHOM_LOCATION_HOST
+            ? fathom_tensor_ref (dev_in) : fathom_tensor_new_4d (batch, 3, self->height, self->width);
+
+  fathom_image_source_options_init (&so);
+  so.width = self->width;
+  so.height = self->height;
+  so.norm = self->norm;
+  so.n_threads = self->n_threads;
+  so.cache_bytes = 0;                   /* each photo is read once */
+  for (guint k = 0; k <= self->copies; k++)
+    {
+      g_autoptr(FathomImageSource) source = NULL;
+
+      if (k > 0)
+        {
+          so.flip = TRUE;
+          so.photometric = self->copies_photometric;
+          so.seed = self->copies_seed * 1000003u + k;
+        }
+      source = k == 0 ? fathom_image_source_new (self->ds, items, n_items, &so)
+                      : fathom_image_source_new (self->ds, (const guint *) train->data, train->len, &so);
+      if (!write_rows (self, source, k == 0 ? n_items : train->len, dev_in, host_in, writer, c, h, w, &done, n,
+                       progress, user_data, cancellable, t0, error))
+        return FALSE;
     }
   return fathom_feature_writer_finish (writer, error);
 }

@@ -39,6 +39,14 @@ typedef struct {
   const char        *cache_dir;   /* features and the trained mini trunk */
   FathomMiniOptions  mini;        /* how mini is pretrained (cache_dir and
                                    * device are taken from above) */
+  /* Views for a head to train on: after the rows of the images asked
+   * for, the file holds this many more rows for each training image among
+   * them, each photo mirrored at random and recoloured (as mini's
+   * pretraining recolours, mini.photometric) by its own stream from
+   * copies_seed: copy 1 of every training image, then copy 2, ... 0: none
+   * (the default). Part of the cache key. */
+  guint              copies;
+  guint64            copies_seed;
 } FathomFeaturesOptions;
 
 /* mini at 112x112 on the CPU, batches of 16, the user's cache folder. */
@@ -70,10 +78,13 @@ gboolean     fathom_feature_extractor_get_shape (FathomFeatureExtractor *self,
                                                  GError                **error);
 /* A sentence for run.json: what the backbone is and was trained on. */
 const char  *fathom_feature_extractor_describe (FathomFeatureExtractor *self);
+/* mini's checkpoint or the weights file. */
+const char  *fathom_feature_extractor_get_weights_path (FathomFeatureExtractor *self);
 /* TRUE when this call had to pretrain mini. */
 gboolean     fathom_feature_extractor_pretrained_now (FathomFeatureExtractor *self);
 
-/* Streams the features of items (dataset indices, in that order) into a
+/* Streams the features of items (dataset indices, in that order), then
+ * those of the options' copies of the training images among them, into a
  * feature file at path (atomic); progress gets phase "features". */
 gboolean     fathom_feature_extractor_write (FathomFeatureExtractor *self,
                                              const guint            *items,
@@ -102,7 +113,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FathomFeaturesReport, fathom_features_report_c
 
 /* The cached features of ds's labelled images for these options: found,
  * or computed now. Returns the path; its rows follow the dataset's
- * labelled items in path order. report may be NULL. */
+ * labelled items in path order, then the copies of its training items in
+ * path order, copy by copy. report may be NULL. */
 char        *fathom_features_ensure         (FathomDataset               *ds,
                                              const FathomFeaturesOptions *options,
                                              FathomTrainProgressFunc      progress,

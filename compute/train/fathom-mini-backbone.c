@@ -3,6 +3,7 @@
 #include "fathom-backend-registry.h"
 #include "fathom-checkpoint.h"
 #include "fathom-image-source.h"
+#include "fathom-mini-corpus.h"
 #include "fathom-optimizer.h"
 #include "fathom-safetensors.h"
 
@@ -36,7 +37,8 @@ fathom_mini_options_init (FathomMiniOptions *options)
   *options = (FathomMiniOptions) {
     .width = 320,
     .height = 176,
-    .epochs = 16,
+    .corpus_images = FATHOM_MINI_CORPUS_IMAGES,
+    .epochs = 0,
     .batch_size = 16,
     .lr = 1e-3f,
     .crop_scale = 1.0,
@@ -118,13 +120,36 @@ fathom_mini_backbone_new (gint64 height, gint64 width, GError **error)
   return new_graph (height, width, FALSE, 0, error);
 }
 
+/* How the trunk is pretrained: on a corpus, windows of half the features'
+ * width and height cut from photos at the features' scale, 8 epochs; on a
+ * training split, the options' input and crop, 16 epochs. */
+typedef struct {
+  int    width, height;
+  double crop_scale;
+  guint  epochs;
+} Recipe;
+
+static Recipe
+recipe_for (const FathomMiniOptions *o, gboolean on_corpus)
+{
+  if (on_corpus)
+    return (Recipe) { MAX (o->width / 2, FATHOM_MINI_STRIDE), MAX (o->height / 2, FATHOM_MINI_STRIDE), 2.0,
+                      o->epochs > 0 ? o->epochs : 8 };
+  return (Recipe) { o->width, o->height, o->crop_scale, o->epochs > 0 ? o->epochs : 16 };
+}
+
 /* Everything the trained weights depend on, as one string. */
 static char *
-cache_key (FathomDataset *ds, const FathomMiniOptions *o)
+cache_key (FathomDataset *ds, FathomDataset *corpus, const FathomMiniOptions *o)
 {
-  return g_strdup_printf ("mini-v%d|%s|%dx%d|crop %g|colour %g|seed %" G_GUINT64_FORMAT "|epochs %u|batch %u|lr %g|device %s",
-                          FATHOM_MINI_VERSION, fathom_dataset_get_fingerprint (ds), o->width, o->height,
-                          o->crop_scale, o->photometric, o->seed, o->epochs, o->batch_size, (double) o->lr, o->device);
+  Recipe r = recipe_for (o, corpus != NULL);
+
+  return g_strdup_printf ("mini-v%d|%s|corpus %s|%dx%d|crop %g|colour %g|seed %" G_GUINT64_FORMAT
+                          "|epochs %u|batch %u|lr %g|device %s|scored at %dx%d",
+                          FATHOM_MINI_VERSION, fathom_dataset_get_fingerprint (ds),
+                          corpus != NULL ? fathom_dataset_get_fingerprint (corpus) : "none", r.width, r.height,
+                          r.crop_scale, o->photometric, o->seed, r.epochs, o->batch_size, (double) o->lr, o->device,
+                          o->width, o->height);
 }
 
 static gboolean
@@ -161,7 +186,7 @@ relabel_progress (const FathomTrainProgress *p, gpointer data)
 }
 
 static FathomImageSource *
-photo_source (FathomDataset *ds, const FathomMiniOptions *o, GArray *items, gboolean augment)
+photo_source (FathomDataset *ds, const FathomMiniOptions *o, GArray *items, const Recipe *augment)
 {
   FathomImageSourceOptions so;
 
@@ -170,30 +195,38 @@ photo_source (FathomDataset *ds, const FathomMiniOptions *o, GArray *items, gboo
   so.height = o->height;
   so.n_threads = o->n_threads;
   so.seed = o->seed;
-  if (augment)
+  if (augment != NULL)
     {
+      so.width = augment->width;
+      so.height = augment->height;
       so.flip = TRUE;
-      so.crop_scale = o->crop_scale;
+      so.crop_scale = augment->crop_scale;
       so.photometric = o->photometric;
     }
   return fathom_image_source_new (ds, (const guint *) items->data, items->len, &so);
 }
 
-/* The pretraining classifier's accuracy on the validation photos, which
- * it never trained on, kept with the trunk: the heads on its frozen
- * features can be judged against it. */
+/* The pretraining classifier's accuracy on ds's validation photos, whole
+ * and at the features' size, which it never trained on, kept with the
+ * trunk: the heads on its frozen features can be judged against it.
+ * weights: the trained trunk and classifier. */
 static gboolean
-score_validation (FathomDataset *ds, const FathomMiniOptions *o, FathomGraph *graph, GHashTable *meta,
-                  GError **error)
+score_validation (FathomDataset *ds, const FathomMiniOptions *o, FathomBackend *backend, const char *weights,
+                  GHashTable *meta, GError **error)
 {
   g_autoptr(GArray) items = fathom_dataset_list_items (ds, FATHOM_SPLIT_VALID);
   g_autoptr(FathomImageSource) source = NULL;
+  g_autoptr(FathomGraph) graph = NULL;
   FathomBatchSource valid;
   double loss, accuracy;
 
   if (items->len == 0)
     return TRUE;
-  source = photo_source (ds, o, items, FALSE);
+  graph = new_graph (o->height, o->width, TRUE, fathom_dataset_get_n_classes (ds), error);
+  if (graph == NULL || !fathom_graph_build (graph, backend, o->seed, error) ||
+      !fathom_checkpoint_load (graph, weights, FALSE, error))
+    return FALSE;
+  source = photo_source (ds, o, items, NULL);
   valid = fathom_image_source_get_batch_source (source);
   if (!fathom_trainer_evaluate (graph, &valid, o->batch_size, NULL, NULL, &loss, NULL, &accuracy, error))
     return FALSE;
@@ -203,19 +236,24 @@ score_validation (FathomDataset *ds, const FathomMiniOptions *o, FathomGraph *gr
 }
 
 static gboolean
-pretrain (FathomDataset *ds, const FathomMiniOptions *o, const char *path, const char *key,
-          FathomTrainProgressFunc progress, gpointer user_data, GCancellable *cancellable, GError **error)
+pretrain (FathomDataset *ds, FathomDataset *corpus, const FathomMiniOptions *o, const char *path,
+          const char *key, FathomTrainProgressFunc progress, gpointer user_data, GCancellable *cancellable,
+          GError **error)
 {
+  FathomDataset *photos = corpus != NULL ? corpus : ds;
+  Recipe r = recipe_for (o, corpus != NULL);
   g_autoptr(FathomBackend) backend = fathom_backend_new_by_name (o->device, error);
   g_autoptr(FathomGraph) graph = NULL;
   g_autoptr(FathomOptimizer) opt = NULL;
   g_autoptr(FathomImageSource) source = NULL;
-  g_autoptr(GArray) items = fathom_dataset_list_items (ds, FATHOM_SPLIT_TRAIN);
+  g_autoptr(GArray) items = fathom_dataset_list_items (photos, FATHOM_SPLIT_TRAIN);
   g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autofree char *unscored = g_strconcat (path, ".unscored", NULL);
   FathomTrainConfig cfg;
   FathomTrainResult res;
   FathomBatchSource train;
   Relabel relabel = { progress, user_data };
+  gboolean ok;
 
   if (backend == NULL)
     return FALSE;
@@ -223,41 +261,70 @@ pretrain (FathomDataset *ds, const FathomMiniOptions *o, const char *path, const
     {
       g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
                    "%s has no training images to pretrain the mini backbone on",
-                   fathom_dataset_get_root (ds));
+                   fathom_dataset_get_root (photos));
       return FALSE;
     }
-  graph = new_graph (o->height, o->width, TRUE, fathom_dataset_get_n_classes (ds), error);
+  for (guint c = 0; c < MAX (fathom_dataset_get_n_classes (photos), fathom_dataset_get_n_classes (ds)); c++)
+    if (c >= fathom_dataset_get_n_classes (photos) || c >= fathom_dataset_get_n_classes (ds) ||
+        g_strcmp0 (fathom_dataset_get_class_name (photos, c), fathom_dataset_get_class_name (ds, c)) != 0)
+      {
+        g_set_error (error, FATHOM_TRAINER_ERROR, FATHOM_TRAINER_ERROR_DATA,
+                     "The corpus %s and the dataset %s have different classes (%u and %u)",
+                     fathom_dataset_get_root (photos), fathom_dataset_get_root (ds),
+                     fathom_dataset_get_n_classes (photos), fathom_dataset_get_n_classes (ds));
+        return FALSE;
+      }
+  graph = new_graph (r.height, r.width, TRUE, fathom_dataset_get_n_classes (photos), error);
   if (graph == NULL || !fathom_graph_build (graph, backend, o->seed, error))
     return FALSE;
 
-  source = photo_source (ds, o, items, TRUE);
+  source = photo_source (photos, o, items, &r);
   train = fathom_image_source_get_batch_source (source);
 
   fathom_train_config_init (&cfg);
-  cfg.epochs = o->epochs;
+  cfg.epochs = r.epochs;
   cfg.batch_size = o->batch_size;
   cfg.seed = o->seed;
   cfg.checkpoint_every = 0;
-  cfg.n_lr_changes = o->epochs > 1 ? 2 : 1;
+  cfg.n_lr_changes = r.epochs > 1 ? 2 : 1;
   cfg.lr_epoch[0] = 0;
   cfg.lr[0] = o->lr;
-  cfg.lr_epoch[1] = o->epochs - 1;
+  cfg.lr_epoch[1] = r.epochs - 1;
   cfg.lr[1] = o->lr / 10;
   opt = fathom_optimizer_new_adam (o->lr);
   if (!fathom_trainer_fit (graph, opt, &cfg, &train, NULL, NULL, relabel_progress, &relabel,
-                           cancellable, &res, error) ||
-      !score_validation (ds, o, graph, meta, error))
+                           cancellable, &res, error))
     return FALSE;
 
   g_hash_table_insert (meta, (char *) "mini_key", g_strdup (key));
   g_hash_table_insert (meta, (char *) "backbone", g_strdup ("mini"));
   g_hash_table_insert (meta, (char *) "dataset", g_strdup (fathom_dataset_get_fingerprint (ds)));
-  g_hash_table_insert (meta, (char *) "trained_on", g_strdup_printf ("%u training images of %s",
-                                                                      items->len, fathom_dataset_get_root (ds)));
   g_hash_table_insert (meta, (char *) "train_accuracy", g_strdup_printf ("%.4f", res.train_accuracy));
-  g_hash_table_insert (meta, (char *) "note", g_strdup ("A stand-in for ImageNet pretraining: trained on this "
-                                                          "dataset's training split only, then frozen"));
-  return fathom_checkpoint_save (graph, path, meta, error);
+  g_hash_table_insert (meta, (char *) "epochs", g_strdup_printf ("%u", r.epochs));
+  g_hash_table_insert (meta, (char *) "pretrain_size", g_strdup_printf ("%dx%d", r.height, r.width));
+  if (corpus != NULL)
+    {
+      g_hash_table_insert (meta, (char *) "trained_on", g_strdup_printf ("%u photos of the fishsim corpus %s",
+                                                                          items->len, fathom_dataset_get_root (corpus)));
+      g_hash_table_insert (meta, (char *) "note", g_strdup ("A stand-in for ImageNet pretraining: trained on a "
+                                                              "fishsim corpus of the dataset's fleet, in which "
+                                                              "the boat says nothing of the fish, then frozen"));
+    }
+  else
+    {
+      g_hash_table_insert (meta, (char *) "trained_on", g_strdup_printf ("%u training images of %s",
+                                                                          items->len, fathom_dataset_get_root (ds)));
+      g_hash_table_insert (meta, (char *) "note", g_strdup ("A stand-in for ImageNet pretraining: trained on this "
+                                                              "dataset's training split only, then frozen"));
+    }
+  /* scored at the features' size by a classifier built at that size from
+   * the saved weights; the unscored file is never taken for the cache's */
+  ok = fathom_checkpoint_save (graph, unscored, meta, error) &&
+       score_validation (ds, o, backend, unscored, meta, error) &&
+       fathom_checkpoint_save (graph, path, meta, error);
+  if (g_unlink (unscored) != 0 && errno != ENOENT)
+    g_debug ("Cannot remove %s: %s", unscored, g_strerror (errno));
+  return ok;
 }
 
 char *
@@ -265,13 +332,18 @@ fathom_mini_backbone_ensure (FathomDataset *ds, const FathomMiniOptions *options
                              FathomTrainProgressFunc progress, gpointer user_data,
                              GCancellable *cancellable, gboolean *trained, GError **error)
 {
-  g_autofree char *key = cache_key (ds, options);
-  g_autofree char *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
-  g_autofree char *name = g_strdup_printf ("mini-%s.safetensors", sha);
-  g_autofree char *path = g_build_filename (options->cache_dir, name, NULL);
+  g_autoptr(FathomDataset) corpus = NULL;
+  g_autofree char *key = NULL, *sha = NULL, *name = NULL, *path = NULL;
 
   if (trained != NULL)
     *trained = FALSE;
+  if (!fathom_mini_corpus_ensure (ds, options->corpus_images, options->cache_dir, options->n_threads,
+                                  progress, user_data, cancellable, &corpus, error))
+    return NULL;
+  key = cache_key (ds, corpus, options);
+  sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
+  name = g_strdup_printf ("mini-%s.safetensors", sha);
+  path = g_build_filename (options->cache_dir, name, NULL);
   if (cached_matches (path, key))
     return g_steal_pointer (&path);
   if (g_mkdir_with_parents (options->cache_dir, 0755) != 0)
@@ -281,7 +353,7 @@ fathom_mini_backbone_ensure (FathomDataset *ds, const FathomMiniOptions *options
                    "Cannot create the cache folder %s: %s", options->cache_dir, g_strerror (saved));
       return NULL;
     }
-  if (!pretrain (ds, options, path, key, progress, user_data, cancellable, error))
+  if (!pretrain (ds, corpus, options, path, key, progress, user_data, cancellable, error))
     return NULL;
   if (trained != NULL)
     *trained = TRUE;
@@ -299,6 +371,26 @@ fathom_mini_backbone_load (const char *path, gint64 height, gint64 width, Fathom
       !fathom_checkpoint_load (graph, path, TRUE, error))
     return NULL;
   return g_steal_pointer (&graph);
+}
+
+char *
+fathom_mini_backbone_describe (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomSafetensors) st = fathom_safetensors_load (path, &error);
+  const char *on, *epochs, *size;
+
+  if (st == NULL)
+    {
+      g_debug ("mini backbone %s: %s", path, error->message);
+      return NULL;
+    }
+  on = fathom_safetensors_get_metadata (st, "trained_on");
+  epochs = fathom_safetensors_get_metadata (st, "epochs");
+  size = fathom_safetensors_get_metadata (st, "pretrain_size");
+  if (on == NULL || epochs == NULL || size == NULL)
+    return NULL;
+  return g_strdup_printf ("trained %s epoch%s at %s on %s", epochs, g_str_equal (epochs, "1") ? "" : "s", size, on);
 }
 
 gboolean
