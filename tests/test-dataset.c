@@ -420,6 +420,37 @@ test_class_folders (void)
   fathom_test_remove_tree (root);
 }
 
+/* Hidden entries are no classes and no photos, and Kaggle's test photos
+ * stay test photos when train/ holds a ninth class. */
+static void
+test_hidden_and_extra_folders (void)
+{
+  g_autofree char *root = make_fisheries_tree ();
+  g_autoptr(FathomDataset) ds = NULL, nine = NULL;
+
+  /* a notebook's checkpoints, macOS's AppleDouble file beside a photo */
+  write_image (root, "train/.ipynb_checkpoints/img_00000-checkpoint.jpg", 40, 24);
+  write_text (root, "train/ALB/._img_00000.jpg", "\0\5\26\7\0\2\0\0Mac OS X", 16);
+  write_image (root, "test_stg1/.hidden/img_99999.jpg", 40, 24);
+  ds = load (root, FATHOM_SPLIT_MODE_RANDOM, 0, 500.0 / 3777.0);
+  g_assert_cmpint (fathom_dataset_get_layout (ds), ==, FATHOM_DATASET_FISHERIES);
+  g_assert_cmpuint (fathom_dataset_get_n_classes (ds), ==, 8);
+  g_assert_cmpuint (fathom_dataset_get_n_items (ds), ==, 39 + 3);
+  /* the four bad files of the tree, and nothing of the hidden ones */
+  g_assert_cmpuint (fathom_dataset_get_n_problems (ds), ==, 4);
+  for (guint i = 0; i < fathom_dataset_get_n_problems (ds); i++)
+    g_assert_null (strstr (fathom_dataset_get_problem (ds, i)->path, "/."));
+
+  write_image (root, "train/TUNA/img_00100.jpg", 40, 24);
+  nine = load (root, FATHOM_SPLIT_MODE_RANDOM, 0, 500.0 / 3777.0);
+  g_assert_cmpint (fathom_dataset_get_layout (nine), ==, FATHOM_DATASET_CLASS_FOLDERS);
+  g_assert_cmpuint (fathom_dataset_get_n_classes (nine), ==, 9);
+  g_assert_cmpstr (fathom_dataset_get_class_name (nine, 7), ==, "TUNA");   /* sorted: before YFT */
+  g_assert_cmpuint (fathom_dataset_count (nine, FATHOM_SPLIT_TEST, -1), ==, 3);
+  g_assert_cmpint (must_find (nine, "test_stg1/img_90001.png")->split, ==, FATHOM_SPLIT_TEST);
+  fathom_test_remove_tree (root);
+}
+
 static void
 test_unlabelled_and_errors (void)
 {
@@ -428,6 +459,7 @@ test_unlabelled_and_errors (void)
   g_autofree char *missing = g_build_filename (root, "nope", NULL);
   g_autofree char *empty = g_build_filename (root, "empty", NULL);
   g_autofree char *flat = g_build_filename (root, "flat", NULL);
+  g_autofree char *tests_only = g_build_filename (root, "tests-only", NULL);
   g_autofree char *notrain = g_build_filename (root, "notrain", NULL);
   g_autofree char *train = g_build_filename (notrain, "train", NULL);
   g_autoptr(FathomDataset) ds = NULL;
@@ -445,6 +477,15 @@ test_unlabelled_and_errors (void)
   g_assert_cmpint (fathom_dataset_get_item (ds, 1)->class_index, ==, -1);
   g_assert_cmpuint (fathom_dataset_count (ds, FATHOM_SPLIT_TEST, -1), ==, 2);
   g_assert_cmpuint (fathom_dataset_get_n_problems (ds), ==, 0);
+  g_clear_pointer (&ds, fathom_dataset_free);
+
+  /* Kaggle's test photos without the training photos, for a submission */
+  write_image (tests_only, "test_stg1/img_00001.jpg", 10, 12);
+  write_image (tests_only, "test_stg1/img_00002.jpg", 10, 12);
+  ds = load (tests_only, FATHOM_SPLIT_MODE_RANDOM, 0, 0.2);
+  g_assert_cmpint (fathom_dataset_get_layout (ds), ==, FATHOM_DATASET_UNLABELLED);
+  g_assert_cmpuint (fathom_dataset_count (ds, FATHOM_SPLIT_TEST, -1), ==, 2);
+  g_assert_cmpstr (fathom_dataset_get_item (ds, 1)->path, ==, "test_stg1/img_00002.jpg");
 
   none = fathom_dataset_load (missing, NULL, &error);
   g_assert_null (none);
@@ -497,6 +538,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/dataset/splits", test_splits);
   g_test_add_func ("/dataset/one-hot-and-fingerprint", test_one_hot_and_fingerprint);
   g_test_add_func ("/dataset/class-folders", test_class_folders);
+  g_test_add_func ("/dataset/hidden-and-extra-folders", test_hidden_and_extra_folders);
   g_test_add_func ("/dataset/unlabelled-and-errors", test_unlabelled_and_errors);
   return g_test_run ();
 }

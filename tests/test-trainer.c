@@ -454,9 +454,12 @@ test_resume_matches_uninterrupted (void)
   FathomBatchSource tsrc = fathom_tensor_source_get (ts), vsrc = fathom_tensor_source_get (vs);
   g_autofree char *dir_a = temp_run_dir (), *dir_b = temp_run_dir ();
   g_autofree char *ckpt = g_build_filename (dir_b, "checkpoints", "epoch-002.safetensors", NULL);
+  g_autofree char *started_b = NULL;
   g_autoptr(GError) error = NULL;
   FathomTrainConfig cfg;
   FathomTrainResult whole, resumed;
+  double seconds_b;
+  guint rows_b;
   g_autoptr(FathomGraph) ga = make_stateful_model (backend, 8);
   g_autoptr(FathomGraph) gb = make_stateful_model (backend, 8);
   g_autoptr(FathomGraph) gc = make_stateful_model (backend, 99);   /* other init: overwritten */
@@ -489,6 +492,14 @@ test_resume_matches_uninterrupted (void)
   }
   /* ... and resumed in a fresh model and optimiser from its checkpoint */
   {
+    g_autoptr(FathomRunInfo) stopped = fathom_run_info_load (dir_b, &error);
+    JsonObject *timings = json_object_get_object_member (fathom_run_info_get_json (stopped), "timings");
+
+    started_b = g_strdup (json_object_get_string_member (timings, "started"));
+    seconds_b = json_object_get_double_member (timings, "seconds");
+    rows_b = fathom_run_info_get_n_rows (stopped);
+  }
+  {
     g_autoptr(FathomRun) run = fathom_run_resume (dir_b, &error);
     g_assert_no_error (error);
     cfg.resume_from = ckpt;
@@ -512,6 +523,24 @@ test_resume_matches_uninterrupted (void)
   g_assert_no_error (error);
   g_assert_cmpstr (fathom_run_info_get_status (info_c), ==, "finished");
   g_assert_cmpuint (fathom_run_info_get_n_rows (info_c), ==, fathom_run_info_get_n_rows (info_a));
+  /* its first start, its sessions' seconds added, and wall_s running on */
+  {
+    JsonObject *timings = json_object_get_object_member (fathom_run_info_get_json (info_c), "timings");
+    guint wall = fathom_run_info_get_n_columns (info_c) - 1;
+    double last = 0;
+
+    g_assert_cmpstr (fathom_run_info_get_column (info_c, wall), ==, "wall_s");
+    g_assert_cmpstr (json_object_get_string_member (timings, "started"), ==, started_b);
+    g_assert_cmpfloat (json_object_get_double_member (timings, "seconds"), >=, seconds_b);
+    g_assert_cmpuint (rows_b, >, 0);
+    for (guint i = 0; i < fathom_run_info_get_n_rows (info_c); i++)
+      {
+        double w = fathom_run_info_get_row (info_c, i, NULL, NULL, NULL)[wall];
+
+        g_assert_cmpfloat (w, >=, last);
+        last = w;
+      }
+  }
   g_assert_cmpfloat (fathom_run_info_get_final (info_c, "val_loss"), ==, fathom_run_info_get_final (info_a, "val_loss"));
   data_clear (&train);
   data_clear (&valid);

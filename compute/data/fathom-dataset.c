@@ -137,8 +137,13 @@ list_names (const char *dir, gboolean dirs_only, GError **error)
   names = g_ptr_array_new_with_free_func (g_free);
   while ((name = g_dir_read_name (d)) != NULL)
     {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *path = NULL;
 
+      /* hidden: a notebook's .ipynb_checkpoints is no class, and macOS's
+       * ._img_00001.jpg beside a photo is no photo */
+      if (name[0] == '.')
+        continue;
+      path = g_build_filename (dir, name, NULL);
       if (g_file_test (path, dirs_only ? G_FILE_TEST_IS_DIR : G_FILE_TEST_IS_REGULAR))
         g_ptr_array_add (names, g_strdup (name));
     }
@@ -276,10 +281,14 @@ detect_and_collect (FathomDataset *self, GArray *out, GError **error)
           g_free (c->rel);
           c->rel = rel;
         }
+      /* Kaggle's test photos alone, as a submission needs them */
+      if ((is_dir (self->root, "test_stg1") && !collect_unlabelled (self, out, "test_stg1", error)) ||
+          (is_dir (self->root, "test") && !collect_unlabelled (self, out, "test", error)))
+        return FALSE;
       if (out->len == 0)
         {
           g_set_error (error, FATHOM_DATASET_ERROR, FATHOM_DATASET_ERROR_LAYOUT,
-                       "“%s” has no train/ folder and no images", self->root);
+                       "“%s” has no train/ folder and no images (in it, test_stg1/ or test/)", self->root);
           return FALSE;
         }
       return TRUE;
@@ -313,8 +322,10 @@ detect_and_collect (FathomDataset *self, GArray *out, GError **error)
     return FALSE;
   self->valid_folder = out->len > first_valid;
 
-  if (self->layout == FATHOM_DATASET_FISHERIES && is_dir (self->root, "test_stg1"))
-    return collect_unlabelled (self, out, "test_stg1", error);
+  /* Kaggle's test photos stay test photos when train/ has one folder more
+   * or less than the eight fisheries classes */
+  if (is_dir (self->root, "test_stg1") && !collect_unlabelled (self, out, "test_stg1", error))
+    return FALSE;
   if (is_dir (self->root, "test"))
     return collect_unlabelled (self, out, "test", error);
   return TRUE;

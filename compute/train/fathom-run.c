@@ -25,7 +25,34 @@ struct _FathomRun
   GString    *csv;              /* rows so far, header excluded */
   GDateTime  *started;
   gint64      started_us;
+  /* a resumed run: the seconds its earlier sessions took, and the wall_s
+   * of its last row kept, which the new rows continue from */
+  double      prior_seconds;
+  double      wall_offset;
 };
+
+/* The wall_s (last field) of the last row in csv, or 0. */
+static double
+last_wall (const GString *csv)
+{
+  const char *end = csv->str + csv->len, *line, *comma;
+
+  while (end > csv->str && end[-1] == '\n')
+    end--;
+  if (end == csv->str)
+    return 0;
+  for (line = end; line > csv->str && line[-1] != '\n'; line--)
+    ;
+  comma = g_strrstr_len (line, end - line, ",");
+  if (comma == NULL)
+    return 0;
+  {
+    g_autofree char *field = g_strndup (comma + 1, end - comma - 1);
+    double v = g_ascii_strtod (field, NULL);
+
+    return isfinite (v) && v > 0 ? v : 0;
+  }
+}
 
 /* Removes what a run writes into a folder (run.json, metrics.csv, the
  * predictions, maps and leakage tables, the .safetensors files in
@@ -164,6 +191,23 @@ fathom_run_resume (const char *dir, GError **error)
   self = run_open (dir, fathom_run_info_get_experiment (info), TRUE, FALSE, error);
   if (self == NULL)
     return NULL;
+  /* the run started when its first session did, and its seconds add up */
+  {
+    JsonObject *timings = json_object_get_member (root, "timings") != NULL &&
+                          JSON_NODE_HOLDS_OBJECT (json_object_get_member (root, "timings"))
+                          ? json_object_get_object_member (root, "timings") : NULL;
+    const char *started = timings != NULL ? json_object_get_string_member_with_default (timings, "started", NULL)
+                                          : NULL;
+    GDateTime *then = started != NULL ? g_date_time_new_from_iso8601 (started, NULL) : NULL;
+
+    if (then != NULL)
+      {
+        g_date_time_unref (self->started);
+        self->started = then;
+      }
+    if (timings != NULL)
+      self->prior_seconds = MAX (json_object_get_double_member_with_default (timings, "seconds", 0), 0);
+  }
   json_object_unref (self->config);
   self->config = object_member_copy (root, "config");
   members = json_object_get_members (root);
@@ -183,6 +227,7 @@ fathom_run_resume (const char *dir, GError **error)
   csv_path = fathom_run_get_path (self, "metrics.csv");
   if (g_file_get_contents (csv_path, &csv, NULL, NULL) && (body = strchr (csv, '\n')) != NULL)
     g_string_append (self->csv, body + 1);
+  self->wall_offset = last_wall (self->csv);
   return g_steal_pointer (&self);
 }
 
@@ -201,6 +246,7 @@ fathom_run_truncate_rows (FathomRun *self, guint max_epoch)
       if (g_ascii_strtoull (comma + 1, NULL, 10) <= max_epoch)
         g_string_append_printf (self->csv, "%s\n", lines[i]);
     }
+  self->wall_offset = last_wall (self->csv);
 }
 
 void
@@ -347,7 +393,7 @@ fathom_run_add_row (FathomRun *self, gint64 step, guint epoch, const char *phase
       append_number (self->csv, values[i]);
     }
   g_string_append_c (self->csv, ',');
-  append_number (self->csv, wall_seconds);
+  append_number (self->csv, wall_seconds + self->wall_offset);
   g_string_append_c (self->csv, '\n');
 }
 
@@ -409,7 +455,7 @@ fathom_run_save (FathomRun *self, GError **error)
   json_builder_set_member_name (b, "updated");
   json_builder_add_string_value (b, updated);
   json_builder_set_member_name (b, "seconds");
-  json_builder_add_double_value (b, (g_get_monotonic_time () - self->started_us) / 1e6);
+  json_builder_add_double_value (b, self->prior_seconds + (g_get_monotonic_time () - self->started_us) / 1e6);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "final");
   json_builder_add_value (b, copy_object_node (self->final));

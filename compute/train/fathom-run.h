@@ -1,7 +1,9 @@
 /* fathom-run.h: a run folder, the contract between fathom-cli and the app.
  *
  *   run.json          experiment, config, seed, dataset fingerprint, device,
- *                     versions, timings, status, final metrics
+ *                     versions, timings (a resumed run keeps its first
+ *                     start and adds its sessions' seconds), status,
+ *                     final metrics
  *   metrics.csv       one row per logged batch and per epoch:
  *                     step,epoch,phase,<columns...>,wall_s
  *   checkpoints/      *.safetensors
@@ -83,7 +85,9 @@ const char  *fathom_run_get_message       (FathomRun *self);
 void         fathom_run_set_columns   (FathomRun           *self,
                                        guint                n,
                                        const char *const   *names);
-/* values has one entry per column; NaN leaves the cell empty. */
+/* values has one entry per column; NaN leaves the cell empty. A resumed
+ * run's rows continue from the wall_s of the last row it kept:
+ * wall_seconds counts from this session's fit. */
 void         fathom_run_add_row       (FathomRun           *self,
                                        gint64               step,
                                        guint                epoch,
