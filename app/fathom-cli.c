@@ -389,7 +389,7 @@ cmd_inspect (int argc, char **argv)
   g_autoptr(GPtrArray) rows = NULL;
   g_autofree char *split = NULL;
   g_autofree char *annotations = NULL;
-  gboolean json = FALSE, all = FALSE;
+  gboolean json = FALSE, all = FALSE, quick = FALSE;
   gint64 seed = 0;
   double fraction = 500.0 / 3777.0;
   FathomDatasetOptions opts;
@@ -397,6 +397,8 @@ cmd_inspect (int argc, char **argv)
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL },
     { "all", 0, 0, G_OPTION_ARG_NONE, &all, "List every problem (without it, the first 10 of each kind)", NULL },
+    { "quick", 0, 0, G_OPTION_ARG_NONE, &quick,
+      "Read only the photos' headers (without it, every photo is decoded, so truncated ones show)", NULL },
     { "split", 0, 0, G_OPTION_ARG_STRING, &split,
       "Validation split without a valid/ folder: random (default), stratified, by-size", "MODE" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the split (default 0)", "S" },
@@ -412,8 +414,8 @@ cmd_inspect (int argc, char **argv)
     return 2;
   if (argc != 2)
     {
-      g_printerr ("Usage: fathom-cli inspect DIR [--json] [--all] [--split random|stratified|by-size] [--seed S]\n"
-                  "       [--valid-fraction F] [--annotations PATH]\n");
+      g_printerr ("Usage: fathom-cli inspect DIR [--json] [--all] [--quick] [--split random|stratified|by-size]\n"
+                  "       [--seed S] [--valid-fraction F] [--annotations PATH]\n");
       return 2;
     }
   fathom_dataset_options_init (&opts);
@@ -436,6 +438,7 @@ cmd_inspect (int argc, char **argv)
   opts.seed = (guint64) seed;
   opts.valid_fraction = fraction;
   opts.annotations = annotations;
+  opts.decode = !quick;
 
   ds = fathom_dataset_load (argv[1], &opts, &error);
   if (ds == NULL)

@@ -500,6 +500,32 @@ test_inspect (void)
   root = json_node_get_object (json_parser_get_root (parser));
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "annotation_problems")), ==, 13);
   g_assert_cmpint (g_unlink (ann), ==, 0);
+  g_clear_pointer (&out, g_free);
+
+  /* a JPEG cut short after its header: inspect decodes every photo and
+   * names it; --quick reads the headers only and does not */
+  {
+    g_autofree char *cut_dir = path_in ("cut-data");
+    g_autofree char *alb = g_build_filename (cut_dir, "train", "ALB", NULL);
+    g_autofree char *good = g_build_filename (alb, "img_00001.jpg", NULL);
+    g_autofree char *cut = g_build_filename (alb, "img_00002.jpg", NULL);
+    g_autoptr(FathomImage) img = fathom_image_new (320, 240);
+    g_autofree char *bytes = NULL;
+    gsize len;
+
+    for (int i = 0; i < 320 * 240 * 3; i++)
+      img->pixels[i] = (guint8) (i * 13);
+    g_assert_cmpint (g_mkdir_with_parents (alb, 0755), ==, 0);
+    g_assert_true (fathom_image_save_jpeg (img, good, 90, &error));
+    g_assert_true (g_file_get_contents (good, &bytes, &len, &error));
+    g_assert_true (g_file_set_contents (cut, bytes, (gssize) (len * 2 / 3), &error));
+    g_assert_cmpint (run_cli (&out, NULL, "inspect", cut_dir, NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "Problems: 1\n"));
+    g_assert_nonnull (strstr (out, "img_00002.jpg"));
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (run_cli (&out, NULL, "inspect", cut_dir, "--quick", NULL), ==, 0);
+    g_assert_nonnull (strstr (out, "Problems: 0\n"));
+  }
 }
 
 /* Relative --data and --run, as typed in a terminal: run.json names the

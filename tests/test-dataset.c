@@ -451,6 +451,48 @@ test_hidden_and_extra_folders (void)
   fathom_test_remove_tree (root);
 }
 
+/* A JPEG cut short after its header: its size reads, its pixels do not.
+ * Only decoding every photo (inspect's way) finds it. */
+static void
+test_decode_finds_truncated (void)
+{
+  g_autofree char *root = make_fisheries_tree ();
+  g_autofree char *whole = g_build_filename (root, "big.jpg", NULL);
+  g_autofree char *bytes = NULL;
+  g_autoptr(FathomDataset) quick = NULL, deep = NULL;
+  g_autoptr(GError) error = NULL;
+  FathomDatasetOptions opts;
+  gsize len;
+  guint n_problems;
+
+  write_image (root, "big.jpg", 320, 240);
+  g_assert_true (g_file_get_contents (whole, &bytes, &len, NULL));
+  g_assert_cmpuint (len, >, 4000);
+  write_text (root, "train/YFT/img_cut.jpg", bytes, (gssize) (len * 2 / 3));
+  g_assert_cmpint (g_unlink (whole), ==, 0);
+
+  fathom_dataset_options_init (&opts);
+  quick = fathom_dataset_load (root, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (must_find (quick, "train/YFT/img_cut.jpg")->width, ==, 320);
+  n_problems = fathom_dataset_get_n_problems (quick);
+
+  opts.decode = TRUE;
+  deep = fathom_dataset_load (root, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_null (find_item (deep, "train/YFT/img_cut.jpg"));
+  g_assert_cmpuint (fathom_dataset_get_n_items (deep), ==, fathom_dataset_get_n_items (quick) - 1);
+  g_assert_cmpuint (fathom_dataset_get_n_problems (deep), ==, n_problems + 1);
+  {
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < fathom_dataset_get_n_problems (deep); i++)
+      found = found || g_str_equal (fathom_dataset_get_problem (deep, i)->path, "train/YFT/img_cut.jpg");
+    g_assert_true (found);
+  }
+  fathom_test_remove_tree (root);
+}
+
 static void
 test_unlabelled_and_errors (void)
 {
@@ -539,6 +581,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/dataset/one-hot-and-fingerprint", test_one_hot_and_fingerprint);
   g_test_add_func ("/dataset/class-folders", test_class_folders);
   g_test_add_func ("/dataset/hidden-and-extra-folders", test_hidden_and_extra_folders);
+  g_test_add_func ("/dataset/decode-finds-truncated", test_decode_finds_truncated);
   g_test_add_func ("/dataset/unlabelled-and-errors", test_unlabelled_and_errors);
   return g_test_run ();
 }

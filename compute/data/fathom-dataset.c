@@ -28,11 +28,13 @@ typedef struct {
   char       *error;            /* set by the reader when it failed */
 } Candidate;
 
-/* The candidates' headers, read in chunks of `per` on a worker pool. */
+/* The candidates' headers (and with decode, their whole pixels), read in
+ * chunks of `per` on a worker pool. */
 typedef struct {
   Candidate *c;
   guint      n;
   guint      per;
+  gboolean   decode;
 } SizeJob;
 
 void
@@ -347,16 +349,23 @@ read_chunk (guint chunk, gpointer data)
         c->file_size = (guint64) st.st_size;
       if (!fathom_image_read_size (c->abs, &c->width, &c->height, &error))
         c->error = g_strdup (error->message);
+      else if (job->decode)
+        {
+          g_autoptr(FathomImage) img = fathom_image_load (c->abs, &error);
+
+          if (img == NULL)
+            c->error = g_strdup (error->message);
+        }
     }
 }
 
-/* Headers only, but thousands of files on a cold disk: spread the opens
- * over n_threads threads, this one included. */
+/* Headers only unless decode, but thousands of files on a cold disk:
+ * spread the opens over n_threads threads, this one included. */
 static void
-read_sizes (GArray *cands, guint n_threads)
+read_sizes (GArray *cands, guint n_threads, gboolean decode)
 {
   g_autoptr(FathomWorkerPool) pool = NULL;
-  SizeJob job = { (Candidate *) (gpointer) cands->data, cands->len };
+  SizeJob job = { (Candidate *) (gpointer) cands->data, cands->len, 0, decode };
 
   if (n_threads == 0)
     n_threads = g_get_num_processors ();
@@ -415,7 +424,7 @@ fathom_dataset_load (const char                 *dir,
   if (!detect_and_collect (self, cands, error))
     return NULL;
   g_array_sort (cands, compare_candidates);
-  read_sizes (cands, options->n_threads);
+  read_sizes (cands, options->n_threads, options->decode);
 
   for (guint i = 0; i < cands->len; i++)
     {

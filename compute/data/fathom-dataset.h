@@ -71,6 +71,9 @@ typedef struct {
    * becomes a problem instead (so inspect can still show the rest). */
   const char     *annotations;
   guint           n_threads;            /* 0: one per processor */
+  /* decode every photo whole, not only its header, so that a truncated or
+   * corrupt one is a problem too (much slower: every pixel is read) */
+  gboolean        decode;
 } FathomDatasetOptions;
 
 typedef struct {
