@@ -389,19 +389,9 @@ typedef struct {
 static void
 submit_report (Submit *s, guint done, gint64 t0)
 {
-  FathomTrainProgress p = { 0 };
-  double seconds = (g_get_monotonic_time () - t0) / 1e6;
+  FathomTrainProgress p = fathom_train_progress_one_pass ("predict", done, s->items->len, (gint64) done - 1,
+                                                          s->items->len, t0);
 
-  p.phase = "predict";
-  p.n_epochs = 1;
-  p.batch = done - 1;
-  p.n_batches = s->items->len;
-  p.loss = NAN;
-  p.accuracy = NAN;
-  p.seconds = seconds;
-  p.items_per_second = seconds > 0 ? done / seconds : 0;
-  p.eta_seconds = done > 0 ? seconds / done * (s->items->len - done) : 0;
-  p.epoch_end = done == s->items->len;
   fathom_cli_progress (&p, &s->progress);
 }
 

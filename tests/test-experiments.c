@@ -157,7 +157,7 @@ test_features_file (void)
     g_assert_no_error (error);
     /* the pretraining classifier was scored on exactly the validation
      * photos: a whole number of them right */
-    g_assert_true (fathom_mini_backbone_get_valid_accuracy (mini, &valid_accuracy, &n_valid));
+    g_assert_true (fathom_mini_backbone_get_valid_accuracy (mini, ds, &valid_accuracy, &n_valid));
     g_assert_cmpuint (n_valid, ==, fathom_dataset_count (ds, FATHOM_SPLIT_VALID, -1));
     g_assert_cmpfloat (fabs (valid_accuracy * n_valid - round (valid_accuracy * n_valid)), <, 1e-3 * n_valid);
     g = fathom_mini_backbone_load (mini, 48, 80, backend, &error);
@@ -378,8 +378,8 @@ test_mini_corpus (void)
   g_assert_cmpuint (got.seed, ==, data.seed);
   g_assert_cmpfloat (got.scale, ==, data.scale);
   /* scored on the dataset's validation photos, whole, at the input size */
-  g_assert_true (fathom_mini_backbone_get_valid_accuracy (fathom_feature_extractor_get_weights_path (ex), &valid_accuracy,
-                                                          &n_valid));
+  g_assert_true (fathom_mini_backbone_get_valid_accuracy (fathom_feature_extractor_get_weights_path (ex), ds,
+                                                          &valid_accuracy, &n_valid));
   g_assert_cmpuint (n_valid, ==, fathom_dataset_count (ds, FATHOM_SPLIT_VALID, -1));
 
   /* found again: neither drawn nor trained twice */
@@ -388,6 +388,29 @@ test_mini_corpus (void)
   g_assert_false (fathom_feature_extractor_pretrained_now (again));
   g_assert_cmpuint (second.corpus_calls, ==, 0);
   g_assert_cmpuint (second.pretrain_calls, ==, 0);
+
+  /* another split of the dataset: the same trunk, scored on its own
+   * validation photos */
+  {
+    g_autoptr(FathomDataset) by_size = load_dataset (FATHOM_SPLIT_MODE_BY_SIZE);
+    g_autoptr(FathomFeatureExtractor) other = NULL;
+    g_autofree char *scored = NULL;
+    PhaseCount third = { 0 };
+    guint n_other = fathom_dataset_count (by_size, FATHOM_SPLIT_VALID, -1);
+
+    g_assert_cmpstr (fathom_dataset_get_fingerprint (by_size), !=, fathom_dataset_get_fingerprint (ds));
+    g_assert_cmpuint (n_other, !=, n_valid);
+    other = fathom_feature_extractor_new (by_size, &fo, count_phases, &third, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_false (fathom_feature_extractor_pretrained_now (other));
+    g_assert_cmpuint (third.corpus_calls + third.pretrain_calls, ==, 0);
+    g_assert_cmpstr (fathom_feature_extractor_get_weights_path (other), ==,
+                     fathom_feature_extractor_get_weights_path (ex));
+    g_assert_false (fathom_mini_backbone_get_valid_accuracy (fathom_feature_extractor_get_weights_path (other),
+                                                             by_size, &valid_accuracy, &n_valid));
+    scored = g_strdup_printf ("on the %u validation photos", n_other);
+    g_assert_nonnull (strstr (fathom_feature_extractor_describe (other), scored));
+  }
 
   /* without a corpus: the training split, at the input size */
   fo.mini.corpus_images = 0;

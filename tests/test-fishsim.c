@@ -627,21 +627,24 @@ test_corpus (void)
   g_assert_false (fathom_fishsim_read_options (bad, &got, &error));
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
   g_clear_error (&error);
-  g_assert_true (g_file_set_contents (bad_json, "{\"generator\": \"other\"}", -1, NULL));
-  g_assert_false (fathom_fishsim_read_options (bad, &got, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
-  g_assert_nonnull (strstr (error->message, "not written by fishsim"));
-  g_clear_error (&error);
-  g_assert_true (g_file_set_contents (bad_json, "{\"generator\": \"fathom-fishsim\", \"version\": 99, \"seed\": 1, "
-                                                "\"scale\": 0.35, \"quality\": 88, \"n_train\": 5}", -1, NULL));
-  g_assert_false (fathom_fishsim_read_options (bad, &got, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
-  g_assert_nonnull (strstr (error->message, "version 99"));
-  g_clear_error (&error);
-  g_assert_true (g_file_set_contents (bad_json, "{\"generator\": \"fathom-fishsim\", \"version\": 1, \"seed\": 1, "
-                                                "\"scale\": \"big\", \"quality\": 88, \"n_train\": 5}", -1, NULL));
-  g_assert_false (fathom_fishsim_read_options (bad, &got, &error));
-  g_assert_nonnull (strstr (error->message, "scale"));
+  {
+    const char *const cases[][2] = {
+      { "{\"generator\": \"other\"}", "not written by fishsim" },
+      { "{\"generator\": \"fathom-fishsim\", \"version\": 99, \"seed\": 1, \"scale\": 0.35, \"quality\": 88, "
+        "\"n_train\": 5}", "version 99" },
+      { "{\"generator\": \"fathom-fishsim\", \"version\": 1, \"seed\": 1, \"scale\": \"big\", \"quality\": 88, "
+        "\"n_train\": 5}", "scale" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_assert_true (g_file_set_contents (bad_json, cases[i][0], -1, NULL));
+        g_assert_false (fathom_fishsim_read_options (bad, &got, &error));
+        g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+        g_assert_nonnull (strstr (error->message, cases[i][1]));
+        g_clear_error (&error);
+      }
+  }
 }
 
 static void

@@ -262,6 +262,19 @@ is_dir (const char *root, const char *sub)
   return g_file_test (path, G_FILE_TEST_IS_DIR);
 }
 
+/* Kaggle's test_stg1/ and an ImageNet-style test/, whatever train/ holds
+ * or without a train/ at all (a submission needs only them). */
+static gboolean
+collect_test_folders (FathomDataset *self, GArray *out, GError **error)
+{
+  const char *folders[] = { "test_stg1", "test" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+    if (is_dir (self->root, folders[i]) && !collect_unlabelled (self, out, folders[i], error))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 detect_and_collect (FathomDataset *self, GArray *out, GError **error)
 {
@@ -283,9 +296,7 @@ detect_and_collect (FathomDataset *self, GArray *out, GError **error)
           g_free (c->rel);
           c->rel = rel;
         }
-      /* Kaggle's test photos alone, as a submission needs them */
-      if ((is_dir (self->root, "test_stg1") && !collect_unlabelled (self, out, "test_stg1", error)) ||
-          (is_dir (self->root, "test") && !collect_unlabelled (self, out, "test", error)))
+      if (!collect_test_folders (self, out, error))
         return FALSE;
       if (out->len == 0)
         {
@@ -324,13 +335,7 @@ detect_and_collect (FathomDataset *self, GArray *out, GError **error)
     return FALSE;
   self->valid_folder = out->len > first_valid;
 
-  /* Kaggle's test photos stay test photos when train/ has one folder more
-   * or less than the eight fisheries classes */
-  if (is_dir (self->root, "test_stg1") && !collect_unlabelled (self, out, "test_stg1", error))
-    return FALSE;
-  if (is_dir (self->root, "test"))
-    return collect_unlabelled (self, out, "test", error);
-  return TRUE;
+  return collect_test_folders (self, out, error);
 }
 
 static void

@@ -94,7 +94,13 @@ setup_mini (FathomFeatureExtractor *self, const FathomFeaturesOptions *o,
   self->weights_path = g_strdup (path);
   self->backbone_key = g_strdup_printf ("mini-v%d-block4", FATHOM_MINI_VERSION);
   self->weights_fingerprint = g_strconcat ("sha256:", sha, NULL);
-  if (fathom_mini_backbone_get_valid_accuracy (path, &valid_accuracy, &n_valid))
+  /* kept for the split it was pretrained for; another split (a corpus
+   * trunk serves them all) is scored now, a pass over its validation
+   * photos */
+  if (!fathom_mini_backbone_get_valid_accuracy (path, self->ds, &valid_accuracy, &n_valid) &&
+      !fathom_mini_backbone_score (path, self->ds, &mo, &valid_accuracy, &n_valid, error))
+    return FALSE;
+  if (n_valid > 0)
     {
       self->valid_accuracy = valid_accuracy;
       score = g_strdup_printf ("; its own classifier (global max pooling, dense) scored %.3f on the %u "
@@ -296,29 +302,6 @@ fathom_feature_extractor_pretrained_now (FathomFeatureExtractor *self)
 
 
 
-static void
-report (FathomTrainProgressFunc progress, gpointer user_data, gint64 done, gint64 n, gint64 batch,
-        gint64 n_batches, gint64 t0)
-{
-  FathomTrainProgress p = { 0 };
-  double seconds = (g_get_monotonic_time () - t0) / 1e6;
-
-  if (progress == NULL)
-    return;
-  p.phase = "features";
-  p.n_epochs = 1;
-  p.batch = batch;
-  p.n_batches = n_batches;
-  p.step = batch + 1;
-  p.loss = NAN;
-  p.accuracy = NAN;
-  p.seconds = seconds;
-  p.items_per_second = seconds > 0 ? done / seconds : 0;
-  p.eta_seconds = done > 0 ? seconds / done * (n - done) : 0;
-  p.epoch_end = done == n;
-  progress (&p, user_data);
-}
-
 /* Appends the features of items through source to writer; done counts
  * the rows written so far, of n in all. */
 static gboolean
@@ -353,7 +336,13 @@ write_rows (FathomFeatureExtractor *self, FathomImageSource *source, guint n_ite
           !fathom_feature_writer_append (writer, out, error))
         return FALSE;
       *done += count;
-      report (progress, user_data, *done, n, (*done + batch - 1) / batch - 1, n_batches, t0);
+      if (progress != NULL)
+        {
+          FathomTrainProgress p = fathom_train_progress_one_pass ("features", *done, n,
+                                                                  (*done + batch - 1) / batch - 1, n_batches, t0);
+
+          progress (&p, user_data);
+        }
     }
   return TRUE;
 }

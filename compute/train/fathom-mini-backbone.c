@@ -138,18 +138,20 @@ recipe_for (const FathomMiniOptions *o, gboolean on_corpus)
   return (Recipe) { o->width, o->height, o->crop_scale, o->epochs > 0 ? o->epochs : 16 };
 }
 
-/* Everything the trained weights depend on, as one string. */
+/* Everything the trained weights depend on, as one string: the corpus's
+ * photos, or the dataset's training split (its fingerprint covers the
+ * split), never both: a trunk pretrained on a corpus serves every split
+ * of the dataset. */
 static char *
 cache_key (FathomDataset *ds, FathomDataset *corpus, const FathomMiniOptions *o)
 {
   Recipe r = recipe_for (o, corpus != NULL);
 
-  return g_strdup_printf ("mini-v%d|%s|corpus %s|%dx%d|crop %g|colour %g|seed %" G_GUINT64_FORMAT
-                          "|epochs %u|batch %u|lr %g|device %s|scored at %dx%d",
-                          FATHOM_MINI_VERSION, fathom_dataset_get_fingerprint (ds),
-                          corpus != NULL ? fathom_dataset_get_fingerprint (corpus) : "none", r.width, r.height,
-                          r.crop_scale, o->photometric, o->seed, r.epochs, o->batch_size, (double) o->lr, o->device,
-                          o->width, o->height);
+  return g_strdup_printf ("mini-v%d|%s %s|%dx%d|crop %g|colour %g|seed %" G_GUINT64_FORMAT
+                          "|epochs %u|batch %u|lr %g|device %s",
+                          FATHOM_MINI_VERSION, corpus != NULL ? "corpus" : "training split",
+                          fathom_dataset_get_fingerprint (corpus != NULL ? corpus : ds), r.width, r.height,
+                          r.crop_scale, o->photometric, o->seed, r.epochs, o->batch_size, (double) o->lr, o->device);
 }
 
 static gboolean
@@ -206,33 +208,31 @@ photo_source (FathomDataset *ds, const FathomMiniOptions *o, GArray *items, cons
   return fathom_image_source_new (ds, (const guint *) items->data, items->len, &so);
 }
 
-/* The pretraining classifier's accuracy on ds's validation photos, whole
- * and at the features' size, which it never trained on, kept with the
- * trunk: the heads on its frozen features can be judged against it.
- * weights: the trained trunk and classifier. */
-static gboolean
-score_validation (FathomDataset *ds, const FathomMiniOptions *o, FathomBackend *backend, const char *weights,
-                  GHashTable *meta, GError **error)
+gboolean
+fathom_mini_backbone_score (const char *path, FathomDataset *ds, const FathomMiniOptions *options,
+                            double *accuracy, guint *n_images, GError **error)
 {
   g_autoptr(GArray) items = fathom_dataset_list_items (ds, FATHOM_SPLIT_VALID);
+  g_autoptr(FathomBackend) backend = NULL;
   g_autoptr(FathomImageSource) source = NULL;
   g_autoptr(FathomGraph) graph = NULL;
   FathomBatchSource valid;
-  double loss, accuracy;
+  double loss;
 
+  *n_images = items->len;
+  *accuracy = NAN;
   if (items->len == 0)
     return TRUE;
-  graph = new_graph (o->height, o->width, TRUE, fathom_dataset_get_n_classes (ds), error);
-  if (graph == NULL || !fathom_graph_build (graph, backend, o->seed, error) ||
-      !fathom_checkpoint_load (graph, weights, FALSE, error))
+  backend = fathom_backend_new_by_name (options->device, error);
+  if (backend == NULL)
     return FALSE;
-  source = photo_source (ds, o, items, NULL);
+  graph = new_graph (options->height, options->width, TRUE, fathom_dataset_get_n_classes (ds), error);
+  if (graph == NULL || !fathom_graph_build (graph, backend, options->seed, error) ||
+      !fathom_checkpoint_load (graph, path, FALSE, error))
+    return FALSE;
+  source = photo_source (ds, options, items, NULL);
   valid = fathom_image_source_get_batch_source (source);
-  if (!fathom_trainer_evaluate (graph, &valid, o->batch_size, NULL, NULL, &loss, NULL, &accuracy, error))
-    return FALSE;
-  g_hash_table_insert (meta, (char *) "valid_accuracy", g_strdup_printf ("%.4f", accuracy));
-  g_hash_table_insert (meta, (char *) "valid_images", g_strdup_printf ("%u", items->len));
-  return TRUE;
+  return fathom_trainer_evaluate (graph, &valid, options->batch_size, NULL, NULL, &loss, NULL, accuracy, error);
 }
 
 static gboolean
@@ -253,6 +253,8 @@ pretrain (FathomDataset *ds, FathomDataset *corpus, const FathomMiniOptions *o, 
   FathomTrainResult res;
   FathomBatchSource train;
   Relabel relabel = { progress, user_data };
+  double accuracy;
+  guint n_valid;
   gboolean ok;
 
   if (backend == NULL)
@@ -298,7 +300,6 @@ pretrain (FathomDataset *ds, FathomDataset *corpus, const FathomMiniOptions *o, 
 
   g_hash_table_insert (meta, (char *) "mini_key", g_strdup (key));
   g_hash_table_insert (meta, (char *) "backbone", g_strdup ("mini"));
-  g_hash_table_insert (meta, (char *) "dataset", g_strdup (fathom_dataset_get_fingerprint (ds)));
   g_hash_table_insert (meta, (char *) "train_accuracy", g_strdup_printf ("%.4f", res.train_accuracy));
   g_hash_table_insert (meta, (char *) "epochs", g_strdup_printf ("%u", r.epochs));
   g_hash_table_insert (meta, (char *) "pretrain_size", g_strdup_printf ("%dx%d", r.height, r.width));
@@ -318,10 +319,17 @@ pretrain (FathomDataset *ds, FathomDataset *corpus, const FathomMiniOptions *o, 
                                                               "dataset's training split only, then frozen"));
     }
   /* scored at the features' size by a classifier built at that size from
-   * the saved weights; the unscored file is never taken for the cache's */
+   * the saved weights, for ds's split; the unscored file is never taken
+   * for the cache's */
   ok = fathom_checkpoint_save (graph, unscored, meta, error) &&
-       score_validation (ds, o, backend, unscored, meta, error) &&
-       fathom_checkpoint_save (graph, path, meta, error);
+       fathom_mini_backbone_score (unscored, ds, o, &accuracy, &n_valid, error);
+  if (ok && n_valid > 0)
+    {
+      g_hash_table_insert (meta, (char *) "valid_accuracy", g_strdup_printf ("%.4f", accuracy));
+      g_hash_table_insert (meta, (char *) "valid_images", g_strdup_printf ("%u", n_valid));
+      g_hash_table_insert (meta, (char *) "valid_dataset", g_strdup (fathom_dataset_get_fingerprint (ds)));
+    }
+  ok = ok && fathom_checkpoint_save (graph, path, meta, error);
   if (g_unlink (unscored) != 0 && errno != ENOENT)
     g_debug ("Cannot remove %s: %s", unscored, g_strerror (errno));
   return ok;
@@ -394,7 +402,7 @@ fathom_mini_backbone_describe (const char *path)
 }
 
 gboolean
-fathom_mini_backbone_get_valid_accuracy (const char *path, double *accuracy, guint *n_images)
+fathom_mini_backbone_get_valid_accuracy (const char *path, FathomDataset *ds, double *accuracy, guint *n_images)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(FathomSafetensors) st = fathom_safetensors_load (path, &error);
@@ -410,7 +418,8 @@ fathom_mini_backbone_get_valid_accuracy (const char *path, double *accuracy, gui
     }
   acc = fathom_safetensors_get_metadata (st, "valid_accuracy");
   n = fathom_safetensors_get_metadata (st, "valid_images");
-  if (acc == NULL || n == NULL)
+  if (acc == NULL || n == NULL ||
+      g_strcmp0 (fathom_safetensors_get_metadata (st, "valid_dataset"), fathom_dataset_get_fingerprint (ds)) != 0)
     return FALSE;
   a = g_ascii_strtod (acc, &end);
   if (*end != '\0' || !(a >= 0.0 && a <= 1.0) ||

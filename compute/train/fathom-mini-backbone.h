@@ -40,12 +40,12 @@
  * After pretraining, the classifier is scored on the dataset's validation
  * photos at the features' size (which it never trained on) and the
  * accuracy is kept in the checkpoint: a yardstick for the heads trained on
- * its frozen features.
+ * its frozen features. Another split of the dataset is scored when used.
  *
- * The trained trunk is a checkpoint in a cache directory, keyed by the
- * dataset fingerprint (which covers the split), the corpus, the
- * pretraining size, seed and schedule: later runs reuse it instead of
- * retraining.
+ * The trained trunk is a checkpoint in a cache directory, keyed by what it
+ * trained on (the corpus, or the dataset's fingerprint, which covers its
+ * split), the pretraining size, seed and schedule: later runs reuse it
+ * instead of retraining, and a corpus trunk serves every split.
  */
 #pragma once
 
@@ -112,12 +112,24 @@ char        *fathom_mini_backbone_ensure (FathomDataset            *ds,
 /* "trained 8 epochs at 88x160 on 6000 photos of the fishsim corpus DIR",
  * from the trunk at path; NULL when it does not say. */
 char        *fathom_mini_backbone_describe (const char *path);
-/* The pretraining classifier's accuracy on the validation photos and how
- * many there were, as kept in the trunk at path; FALSE when it holds none
- * (the dataset had no validation photos, or the trunk is unreadable). */
-gboolean     fathom_mini_backbone_get_valid_accuracy (const char *path,
-                                                      double     *accuracy,
-                                                      guint      *n_images);
+/* The pretraining classifier's accuracy on ds's validation photos and how
+ * many there were, as kept in the trunk at path for the dataset and split
+ * it was pretrained for; FALSE when it holds none for ds (another split of
+ * the dataset a corpus trunk serves, no validation photos, or the trunk is
+ * unreadable). */
+gboolean     fathom_mini_backbone_get_valid_accuracy (const char    *path,
+                                                      FathomDataset *ds,
+                                                      double        *accuracy,
+                                                      guint         *n_images);
+/* The same, computed now: the trunk at path and its classifier, built at
+ * options' width and height, on ds's validation photos, whole. With none,
+ * *n_images is 0, *accuracy NAN, and it succeeds. */
+gboolean     fathom_mini_backbone_score  (const char               *path,
+                                          FathomDataset            *ds,
+                                          const FathomMiniOptions  *options,
+                                          double                   *accuracy,
+                                          guint                    *n_images,
+                                          GError                  **error);
 /* The trunk at height x width, built on backend, weights from path. */
 FathomGraph *fathom_mini_backbone_load   (const char               *path,
                                           gint64                    height,

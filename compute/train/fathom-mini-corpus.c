@@ -3,7 +3,6 @@
 #include "fathom-fishsim.h"
 
 #include <errno.h>
-#include <math.h>
 
 typedef struct {
   FathomTrainProgressFunc progress;
@@ -11,24 +10,12 @@ typedef struct {
   gint64                  t0;
 } Relay;
 
+/* One batch per photo drawn. */
 static void
 relay_progress (guint done, guint total, gpointer data)
 {
   Relay *r = data;
-  double seconds = (g_get_monotonic_time () - r->t0) / 1e6;
-  FathomTrainProgress p = {
-    .phase = "corpus",
-    .n_epochs = 1,
-    .batch = (gint64) done - 1,
-    .n_batches = total,
-    .step = done,
-    .loss = NAN,
-    .accuracy = NAN,
-    .seconds = seconds,
-    .items_per_second = seconds > 0 ? done / seconds : 0,
-    .eta_seconds = done > 0 ? seconds * (total - done) / done : 0,
-    .epoch_end = done == total,
-  };
+  FathomTrainProgress p = fathom_train_progress_one_pass ("corpus", done, total, (gint64) done - 1, total, r->t0);
 
   if (r->progress != NULL)
     r->progress (&p, r->user_data);

@@ -10,6 +10,27 @@
 
 G_DEFINE_QUARK (fathom-trainer-error-quark, fathom_trainer_error)
 
+FathomTrainProgress
+fathom_train_progress_one_pass (const char *phase, gint64 done, gint64 n, gint64 batch, gint64 n_batches,
+                                gint64 t0)
+{
+  double seconds = (g_get_monotonic_time () - t0) / 1e6;
+
+  return (FathomTrainProgress) {
+    .phase = phase,
+    .n_epochs = 1,
+    .batch = batch,
+    .n_batches = n_batches,
+    .step = batch + 1,
+    .loss = NAN,
+    .accuracy = NAN,
+    .seconds = seconds,
+    .items_per_second = seconds > 0 ? done / seconds : 0,
+    .eta_seconds = done > 0 ? seconds / done * (n - done) : 0,
+    .epoch_end = done == n,
+  };
+}
+
 void
 fathom_train_config_init (FathomTrainConfig *config)
 {

@@ -93,6 +93,16 @@ typedef struct {
 typedef void (*FathomTrainProgressFunc) (const FathomTrainProgress *progress,
                                          gpointer                   user_data);
 
+/* The progress of a one-pass phase ("features", "corpus", "predict"):
+ * done of n items, in batch of n_batches (0-based), since t0 (monotonic
+ * microseconds); one epoch, no loss or accuracy, the end at done == n. */
+FathomTrainProgress fathom_train_progress_one_pass (const char *phase,
+                                                    gint64      done,
+                                                    gint64      n,
+                                                    gint64      batch,
+                                                    gint64      n_batches,
+                                                    gint64      t0);
+
 typedef struct {
   guint  epochs_done;
   gint64 steps;
