@@ -150,7 +150,7 @@ conv_add_entries (GOptionContext *context, ConvArgs *a, gboolean features)
     { "valid-fraction", 0, 0, G_OPTION_ARG_DOUBLE, &a->valid_fraction, "Validation fraction (default 500/3777, the course's)", "F" },
     { "size", 0, 0, G_OPTION_ARG_STRING, &a->size, "Backbone input as HEIGHTxWIDTH (default: the experiment's)", "HxW" },
     { "cache", 0, 0, G_OPTION_ARG_FILENAME, &a->cache, "Feature and backbone cache (default ~/.cache/fathom)", "DIR" },
-    { "mini-epochs", 0, 0, G_OPTION_ARG_INT, &a->mini_epochs, "Pretraining epochs of the mini backbone (default 8 on its corpus, 16 on a training split)", "N" },
+    { "mini-epochs", 0, 0, G_OPTION_ARG_INT, &a->mini_epochs, "Pretraining epochs of the mini backbone (default " G_STRINGIFY (FATHOM_MINI_CORPUS_EPOCHS) " on its corpus, " G_STRINGIFY (FATHOM_MINI_SPLIT_EPOCHS) " on a training split)", "N" },
     { "mini-corpus", 0, 0, G_OPTION_ARG_INT, &a->mini_corpus, "On fishsim data, photos of the corpus mini pretrains on (default " G_STRINGIFY (FATHOM_MINI_CORPUS_IMAGES) "; 0: the training split)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &a->threads, "Photo-decoding threads (0: one per processor)", "T" },
     { NULL }

@@ -121,8 +121,8 @@ fathom_mini_backbone_new (gint64 height, gint64 width, GError **error)
 }
 
 /* How the trunk is pretrained: on a corpus, windows of half the features'
- * width and height cut from photos at the features' scale, 8 epochs; on a
- * training split, the options' input and crop, 16 epochs. */
+ * width and height cut from photos at the features' scale; on a training
+ * split, the options' input and crop. */
 typedef struct {
   int    width, height;
   double crop_scale;
@@ -134,8 +134,8 @@ recipe_for (const FathomMiniOptions *o, gboolean on_corpus)
 {
   if (on_corpus)
     return (Recipe) { MAX (o->width / 2, FATHOM_MINI_STRIDE), MAX (o->height / 2, FATHOM_MINI_STRIDE), 2.0,
-                      o->epochs > 0 ? o->epochs : 8 };
-  return (Recipe) { o->width, o->height, o->crop_scale, o->epochs > 0 ? o->epochs : 16 };
+                      o->epochs > 0 ? o->epochs : FATHOM_MINI_CORPUS_EPOCHS };
+  return (Recipe) { o->width, o->height, o->crop_scale, o->epochs > 0 ? o->epochs : FATHOM_MINI_SPLIT_EPOCHS };
 }
 
 /* Everything the trained weights depend on, as one string: the corpus's
