@@ -198,6 +198,9 @@ FathomLayer *fathom_attention_pool_layer_new  (void);
  * when predicting (see fathom-peak-window-layer.c). */
 FathomLayer *fathom_peak_window_layer_new     (gint64 height, gint64 width, int radius);
 FathomLayer *fathom_flatten_layer_new         (void);
+/* Its input, unchanged; no gradient flows back through it (a second
+ * output reading a part of the model without training it). */
+FathomLayer *fathom_stop_gradient_layer_new   (void);
 
 typedef enum {
   FATHOM_RECURRENT_INIT_GLOROT,     /* Keras's kernel default */

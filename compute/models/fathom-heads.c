@@ -201,8 +201,10 @@ fixed_dense (gint64 units)
  * 0.480 over the whole map, 0.529, 0.531 and 0.530 at radius 1, 2, 3). */
 #define BOX_PEAK_RADIUS 2
 
+/* fish (NULL for none): also the node of the box head's last features
+ * averaged with its weights, read through stop-gradients. */
 static int
-attention_box (FathomGraph *g, int x, gint64 height, gint64 width)
+attention_box (FathomGraph *g, int x, gint64 height, gint64 width, int *fish)
 {
   int f, where, cells, centre, pooled;
 
@@ -220,6 +222,13 @@ attention_box (FathomGraph *g, int x, gint64 height, gint64 width)
                                                                           FATHOM_ACTIVATION_IDENTITY, TRUE), f);
   pooled = FATHOM_GRAPH_ADD_NAMED (g, "bb_pool", fathom_attention_pool_layer_new (), where, cells);
   centre = FATHOM_GRAPH_ADD_NAMED (g, "bb_centre", fixed_dense (2), where);
+  if (fish != NULL)
+    {
+      int w = FATHOM_GRAPH_ADD_NAMED (g, "fish_where", fathom_stop_gradient_layer_new (), where);
+      int v = FATHOM_GRAPH_ADD_NAMED (g, "fish_cells", fathom_stop_gradient_layer_new (), f);
+
+      *fish = FATHOM_GRAPH_ADD_NAMED (g, "fish_pool", fathom_attention_pool_layer_new (), w, v);
+    }
   x = FATHOM_GRAPH_ADD (g, fathom_concat_layer_new (), pooled, centre);
   return FATHOM_GRAPH_ADD_NAMED (g, "bb", fixed_dense (4), x);
 }
@@ -331,14 +340,16 @@ fathom_head_new (const char *experiment, const FathomHeadOptions *options, GErro
     }
   else if (g_str_equal (experiment, "bbox"))
     {
-      int trunk = dense_trunk (g, x, options->dropout);
+      int trunk = dense_trunk (g, x, options->dropout), fish = -1;
       int bb = options->box_head == FATHOM_BOX_HEAD_ATTENTION
-                 ? attention_box (g, x, options->height, options->width)
+                 ? attention_box (g, x, options->height, options->width, options->class_reads_box ? &fish : NULL)
                  : FATHOM_GRAPH_ADD_NAMED (g, "bb", fathom_dense_layer_new (4, FATHOM_ACTIVATION_IDENTITY, TRUE),
                                            trunk);
 
       if (!fathom_graph_add_output (g, "bb", bb, FATHOM_LOSS_MSE, options->bbox_weight, error))
         return NULL;
+      if (fish >= 0)
+        trunk = FATHOM_GRAPH_ADD (g, fathom_concat_layer_new (), trunk, FATHOM_GRAPH_ADD (g, bn (), fish));
       out = class_output (g, trunk, options->n_classes);
     }
   else if (g_str_equal (experiment, "fcn") || g_str_equal (experiment, "allconv"))

@@ -29,6 +29,12 @@ typedef struct {
   float  dropout;               /* B's p: 0.6 */
   float  bbox_weight;           /* D's MSE weight: 0.001 */
   FathomBoxHead box_head;       /* D's box output: FATHOM_BOX_HEAD_DENSE */
+  /* bbox with FATHOM_BOX_HEAD_ATTENTION: the class output also reads the
+   * features where the box head looks (the box head's last 64 channels,
+   * averaged with its weights over the cells), through a stop-gradient,
+   * so that the class loss does not train the box head. FALSE by
+   * default and in model files from before it. */
+  gboolean      class_reads_box;
 } FathomHeadOptions;
 
 /* The lesson's settings for experiment name (vgg-finetune, dense-head,

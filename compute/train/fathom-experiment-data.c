@@ -31,7 +31,8 @@ size_only_graph (guint n_sizes, guint n_classes, GError **error)
 
 FathomGraph *
 fathom_exp_graph_new (const FathomExperimentPreset *preset, guint n_classes, guint n_sizes, gint64 channels,
-                      gint64 height, gint64 width, float bbox_weight, FathomBoxHead box_head, GError **error)
+                      gint64 height, gint64 width, float bbox_weight, FathomBoxHead box_head,
+                      gboolean class_reads_box, GError **error)
 {
   FathomHeadOptions ho;
 
@@ -45,6 +46,7 @@ fathom_exp_graph_new (const FathomExperimentPreset *preset, guint n_classes, gui
   ho.n_sizes = MAX (n_sizes, 1);
   ho.bbox_weight = bbox_weight;
   ho.box_head = box_head;
+  ho.class_reads_box = class_reads_box;
   return fathom_head_new (preset->name, &ho, error);
 }
 
@@ -229,7 +231,7 @@ make_head (gint64 height, gint64 width, gpointer user_data, GError **error)
   HeadShape *hs = user_data;
 
   return fathom_exp_graph_new (hs->preset, hs->n_classes, 1, hs->channels, height, width, 0.001f,
-                               FATHOM_BOX_HEAD_DENSE, error);
+                               FATHOM_BOX_HEAD_DENSE, FALSE, error);
 }
 
 FathomDenseMaps *

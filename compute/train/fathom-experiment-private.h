@@ -12,7 +12,8 @@
 G_BEGIN_DECLS
 
 /* The model of an experiment over features channels x height x width
- * (unused by leak-size-only), unbuilt. */
+ * (unused by leak-size-only), unbuilt; class_reads_box as in
+ * FathomHeadOptions. */
 FathomGraph      *fathom_exp_graph_new    (const FathomExperimentPreset *preset,
                                            guint            n_classes,
                                            guint            n_sizes,
@@ -21,6 +22,7 @@ FathomGraph      *fathom_exp_graph_new    (const FathomExperimentPreset *preset,
                                            gint64           width,
                                            float            bbox_weight,
                                            FathomBoxHead    box_head,
+                                           gboolean         class_reads_box,
                                            GError         **error);
 
 /* Rows of precomputed features (and the size one-hot) with their targets,

@@ -175,8 +175,11 @@ fathom_predictor_new (const char *run_dir, const char *device, GError **error)
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: unknown box head “%s”", path, box_head_name);
       return NULL;
     }
+  /* and before its class output read the fish's features */
   self->head = fathom_exp_graph_new (preset, g_strv_length (self->classes), g_strv_length (self->sizes), c, h, w,
-                                     0.001f, box_head, error);
+                                     0.001f, box_head,
+                                     g_strcmp0 (fathom_safetensors_get_metadata (st, "class_reads_box"), "yes") == 0,
+                                     error);
   if (self->head == NULL || !fathom_graph_build (self->head, self->backend, 0, error) ||
       !fathom_checkpoint_load (self->head, path, FALSE, error))
     return NULL;
