@@ -1099,6 +1099,60 @@ test_resume (void)
   g_assert_cmpstr (s1, ==, s2);
 }
 
+/* A bbox run says that its class output reads the fish, and resumes; one
+ * started before that (its run.json without the setting) has checkpoints
+ * that do not fit the model, and is refused by name before any work. */
+static void
+set_class_reads_box (const char *run_dir, gboolean present)
+{
+  g_autofree char *path = g_build_filename (run_dir, "run.json", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *config;
+
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  config = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)), "config");
+  g_assert_nonnull (config);
+  if (present)
+    json_object_set_int_member (config, "class_reads_box", 1);
+  else
+    json_object_remove_member (config, "class_reads_box");
+  json_generator_set_root (gen, json_parser_get_root (parser));
+  g_assert_true (json_generator_to_file (gen, path, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_resume_bbox (void)
+{
+  FathomExperimentConfig c;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FathomRunInfo) stopped = NULL, resumed = NULL;
+
+  small_config (&c, "bbox", "resume-bbox");
+  g_assert_false (fathom_experiment_run (&c, cancel_in_second_epoch, cancellable, cancellable, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  stopped = fathom_run_info_load (c.run_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fathom_run_info_get_status (stopped), ==, "stopped");
+
+  c.resume = TRUE;
+  set_class_reads_box (c.run_dir, FALSE);
+  g_assert_false (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
+  g_assert_error (error, FATHOM_RUN_ERROR, FATHOM_RUN_ERROR_NOT_RESUMABLE);
+  g_assert_nonnull (strstr (error->message, "class_reads_box"));
+  g_clear_error (&error);
+  set_class_reads_box (c.run_dir, TRUE);
+  g_assert_true (fathom_experiment_run (&c, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  resumed = fathom_run_info_load (c.run_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fathom_run_info_get_status (resumed), ==, "finished");
+}
+
 static void
 test_unavailable (void)
 {
@@ -1179,6 +1233,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/experiments/same-seed", test_same_seed);
   g_test_add_func ("/experiments/cancel", test_cancel);
   g_test_add_func ("/experiments/resume", test_resume);
+  g_test_add_func ("/experiments/resume-bbox", test_resume_bbox);
   g_test_add_func ("/experiments/unavailable", test_unavailable);
   status = g_test_run ();
 
