@@ -1027,21 +1027,32 @@ cancel_after_first_batch (const FathomTrainProgress *p, gpointer user_data)
     g_cancellable_cancel (user_data);
 }
 
+/* Runs c until cancel (a progress callback given the cancellable) stops
+ * it; returns the stopped run's run.json. */
+static FathomRunInfo *
+run_until_stopped (const FathomExperimentConfig *c, FathomTrainProgressFunc cancel)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  FathomRunInfo *info;
+
+  g_assert_false (fathom_experiment_run (c, cancel, cancellable, cancellable, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  info = fathom_run_info_load (c->run_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fathom_run_info_get_status (info), ==, "stopped");
+  return info;
+}
+
 static void
 test_cancel (void)
 {
   FathomExperimentConfig c;
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GError) error = NULL;
   g_autoptr(FathomRunInfo) info = NULL;
 
   small_config (&c, "dense-head", "stopped");
-  g_assert_false (fathom_experiment_run (&c, cancel_after_first_batch, cancellable, cancellable, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error (&error);
-  info = fathom_run_info_load (c.run_dir, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (fathom_run_info_get_status (info), ==, "stopped");
+  info = run_until_stopped (&c, cancel_after_first_batch);
   g_assert_cmpuint (fathom_run_info_get_n_rows (info), ==, 1);
 }
 
@@ -1058,7 +1069,6 @@ static void
 test_resume (void)
 {
   FathomExperimentConfig c;
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(FathomRunInfo) whole = NULL, stopped = NULL, resumed = NULL;
   g_autoptr(JsonGenerator) gen = json_generator_new ();
@@ -1071,12 +1081,7 @@ test_resume (void)
   json_node_set_object (n1, load_final (c.run_dir, &whole));
 
   small_config (&c, "fcn", "resume-cut");
-  g_assert_false (fathom_experiment_run (&c, cancel_in_second_epoch, cancellable, cancellable, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error (&error);
-  stopped = fathom_run_info_load (c.run_dir, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (fathom_run_info_get_status (stopped), ==, "stopped");
+  stopped = run_until_stopped (&c, cancel_in_second_epoch);
   g_assert_cmpuint (fathom_run_info_get_n_rows (stopped), <, fathom_run_info_get_n_rows (whole));
 
   /* other options than it was started with are refused */
@@ -1127,17 +1132,11 @@ static void
 test_resume_bbox (void)
 {
   FathomExperimentConfig c;
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(FathomRunInfo) stopped = NULL, resumed = NULL;
 
   small_config (&c, "bbox", "resume-bbox");
-  g_assert_false (fathom_experiment_run (&c, cancel_in_second_epoch, cancellable, cancellable, NULL, &error));
-  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error (&error);
-  stopped = fathom_run_info_load (c.run_dir, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (fathom_run_info_get_status (stopped), ==, "stopped");
+  stopped = run_until_stopped (&c, cancel_in_second_epoch);
 
   c.resume = TRUE;
   set_class_reads_box (c.run_dir, FALSE);

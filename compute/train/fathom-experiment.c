@@ -434,11 +434,13 @@ check_resumable (FathomRunInfo *info, const Plan *p, GError **error)
     { "batch_size", p->batch_size },
     { "epochs", p->first + p->later },
     { "copies", p->copies },
-    { "class_reads_box", class_reads_box (p) },
+    { "class_reads_box", TRUE },        /* last: checked only where it holds */
   };
+  guint n = G_N_ELEMENTS (same);
 
-  return fathom_run_info_check_resumable (info, p->config->run_dir, p->preset->name, same,
-                                          G_N_ELEMENTS (same) - !class_reads_box (p), error);
+  if (!class_reads_box (p))
+    n--;
+  return fathom_run_info_check_resumable (info, p->config->run_dir, p->preset->name, same, n, error);
 }
 
 /* Features (backbone and cache), the head's fit, the final evaluation. */
